@@ -1,0 +1,94 @@
+"""The catalogue: default anatomies and published scenarios, as YAML data files with citations.
+
+A scenario file may name a catalogue anatomy (``anatomy: mouse``); loading resolves the name to
+the full anatomy before validation, so a ``Scenario`` is always complete.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any, Union
+
+import yaml
+from pydantic import ValidationError
+
+from ..model import Anatomy, Scenario, ScenarioError, format_validation_error
+
+CATALOG_DIR = Path(__file__).parent
+ANATOMY_DIR = CATALOG_DIR / "anatomy"
+SCENARIO_DIR = CATALOG_DIR / "scenarios"
+
+
+def _names(folder: Path) -> list[str]:
+    return sorted(path.stem for path in folder.glob("*.yaml"))
+
+
+def scenario_names() -> list[str]:
+    """Names of the published scenarios in the catalogue."""
+    return _names(SCENARIO_DIR)
+
+
+def anatomy_names() -> list[str]:
+    """Names of the anatomies in the catalogue."""
+    return _names(ANATOMY_DIR)
+
+
+def _read_yaml(path: Path) -> Any:
+    try:
+        with open(path, encoding="utf-8") as handle:
+            return yaml.safe_load(handle)
+    except yaml.YAMLError as exc:
+        raise ScenarioError(f"invalid YAML in {path}: {exc}") from None
+    except OSError as exc:
+        raise ScenarioError(f"cannot read {path}: {exc.strerror}") from None
+
+
+def load_anatomy(name: str) -> Anatomy:
+    """A catalogue anatomy by name."""
+    if name not in anatomy_names():
+        raise ScenarioError(f"anatomy: unknown anatomy {name!r}; allowed: {', '.join(anatomy_names())}")
+    return Anatomy.model_validate(_read_yaml(ANATOMY_DIR / f"{name}.yaml"))
+
+
+def _scenario_path(name_or_path: Union[str, Path]) -> Path:
+    text = str(name_or_path)
+    if text in scenario_names():
+        return SCENARIO_DIR / f"{text}.yaml"
+    path = Path(text)
+    if path.suffix in (".yaml", ".yml") or path.exists():
+        if not path.is_file():
+            raise ScenarioError(f"scenario file not found: {path}")
+        return path
+    raise ScenarioError(
+        f"unknown scenario {text!r}: not a catalogue name ({', '.join(scenario_names())}) nor a YAML file"
+    )
+
+
+def scenario_from_data(data: Any, *, source: str = "scenario") -> Scenario:
+    """Validate a terse scenario mapping (anatomy may be a catalogue name) into a ``Scenario``."""
+    if not isinstance(data, dict):
+        raise ScenarioError(f"invalid {source}: expected a mapping at the top level (got {type(data).__name__})")
+    anatomy = data.get("anatomy")
+    if isinstance(anatomy, str):
+        data = {**data, "anatomy": load_anatomy(anatomy).model_dump()}
+    try:
+        return Scenario.model_validate(data)
+    except ValidationError as exc:
+        raise ScenarioError(format_validation_error(exc, source=source)) from None
+
+
+def load_scenario(name_or_path: Union[str, Path, Scenario]) -> Scenario:
+    """A validated ``Scenario`` from a catalogue name, a YAML path, or a ``Scenario`` (returned as is)."""
+    if isinstance(name_or_path, Scenario):
+        return name_or_path
+    path = _scenario_path(name_or_path)
+    return scenario_from_data(_read_yaml(path), source=str(path))
+
+
+__all__ = [
+    "anatomy_names",
+    "load_anatomy",
+    "load_scenario",
+    "scenario_from_data",
+    "scenario_names",
+]

@@ -1,0 +1,119 @@
+"""Model -> flat arrays: the only door from ``model/`` into the engine.
+
+Axes: C clones, O organs, V entry vessels, T observation times. Rates are per day.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from ..model import Anatomy, Clone, FateRates, Scenario
+
+#: Fate-rate names as the engine knows them (the fields of ``FateRates``).
+RATE_NAMES: tuple[str, ...] = tuple(FateRates.model_fields)
+SECONDS_PER_DAY = 86_400.0
+
+
+@dataclass(frozen=True)
+class Routing:
+    """The circulation as arrays: where cells go, where they stop, and survival per segment."""
+
+    organ_names: tuple[str, ...]
+    vessel_names: tuple[str, ...]
+    entry_bed: np.ndarray  # [V, O] distribution of the first bed reached from each vessel
+    drain: np.ndarray  # [O, O] next bed after passing a bed (venous drainage)
+    arrest: np.ndarray  # [C, O] probability of arrest at each visit to a bed
+    segment_survival: np.ndarray  # [C] survival of one bed-to-bed segment
+    segment_time: float  # days per segment
+
+
+@dataclass(frozen=True)
+class Lowered:
+    """Everything the engine needs to run one scenario."""
+
+    clone_names: tuple[str, ...]
+    routing: Routing
+    rates: dict[str, np.ndarray]  # name -> [C, O]
+    capacity: np.ndarray  # [C, O] organ capacity for vascular growth, cells
+    deterministic_threshold: float  # cells
+    observation_times: np.ndarray  # [T] days
+    end_time: float  # days
+    injection_clone: np.ndarray  # [I] clone index
+    injection_vessel: np.ndarray  # [I] vessel index
+    injection_cells: np.ndarray  # [I] int64
+
+    @property
+    def organ_names(self) -> tuple[str, ...]:
+        return self.routing.organ_names
+
+    @property
+    def num_cells_by_clone(self) -> np.ndarray:
+        """[C] cells injected per clone."""
+        return np.bincount(
+            self.injection_clone, weights=self.injection_cells, minlength=len(self.clone_names)
+        ).astype(np.int64)
+
+
+def arrest_probability(cell_diameter_um: float, bed_diameter_um: np.ndarray, width_um: float) -> np.ndarray:
+    """r_b(d): logistic in (cell - bed) diameter over the deformability width (MODEL.md §1)."""
+    return 1.0 / (1.0 + np.exp(-(cell_diameter_um - bed_diameter_um) / width_um))
+
+
+def _arterial_shares(anatomy: Anatomy) -> np.ndarray:
+    shares = np.array([organ.cardiac_output_fraction for organ in anatomy.organs.values()])
+    return shares / shares.sum()  # exact normalisation of table values that sum to 1 within tolerance
+
+
+def lower_routing(anatomy: Anatomy, clones: tuple[Clone, ...]) -> Routing:
+    """The circulation of ``anatomy`` for ``clones`` as arrays."""
+    names = anatomy.organ_names
+    index = {name: i for i, name in enumerate(names)}
+    arterial = _arterial_shares(anatomy)
+
+    def one_hot(organ: str) -> np.ndarray:
+        row = np.zeros(len(names))
+        row[index[organ]] = 1.0
+        return row
+
+    destination = {"caval": one_hot("lung"), "portal": one_hot("liver"), "arterial": arterial, "pulmonary": arterial}
+    vessels = tuple(anatomy.entry_vessels)
+    entry_bed = np.array(
+        [destination[t] if t in destination else one_hot(t) for t in anatomy.entry_vessels.values()]
+    )
+    drain = np.array([destination[organ.drains_to] for organ in anatomy.organs.values()])
+    beds = np.array([organ.bed_diameter_um for organ in anatomy.organs.values()])
+    segment_time = anatomy.segment_transit_time_s / SECONDS_PER_DAY
+    return Routing(
+        organ_names=names,
+        vessel_names=vessels,
+        entry_bed=entry_bed,
+        drain=drain,
+        arrest=np.array([arrest_probability(c.diameter_um, beds, anatomy.arrest_width_um) for c in clones]),
+        segment_survival=np.exp(-np.array([c.transit_death_rate for c in clones]) * segment_time),
+        segment_time=segment_time,
+    )
+
+
+def lower(scenario: Scenario) -> Lowered:
+    """Flatten a validated scenario into engine arrays."""
+    clone_names = tuple(scenario.clones)
+    clones = tuple(scenario.clones.values())
+    organs = scenario.anatomy.organ_names
+    fates = [[clone.fates_in(organ) for organ in organs] for clone in clones]
+    rates = {name: np.array([[getattr(f, name) for f in row] for row in fates]) for name in RATE_NAMES}
+    masses = np.array([organ.mass_g for organ in scenario.anatomy.organs.values()])
+    routing = lower_routing(scenario.anatomy, clones)
+    return Lowered(
+        clone_names=clone_names,
+        routing=routing,
+        rates=rates,
+        capacity=np.array([clone.cells_per_g * masses for clone in clones]),
+        deterministic_threshold=float(scenario.deterministic_threshold_cells),
+        observation_times=np.array(scenario.observation_times, dtype=float),
+        end_time=float(scenario.resolved_end_time),
+        injection_clone=np.array([clone_names.index(i.clone) for i in scenario.injections], dtype=np.int64),
+        injection_vessel=np.array([routing.vessel_names.index(i.vessel) for i in scenario.injections], dtype=np.int64),
+        injection_cells=np.array([i.num_cells for i in scenario.injections], dtype=np.int64),
+    )

@@ -1,0 +1,90 @@
+"""What an assay engine returns: founder-cell counts at each observation, and lesion records.
+
+Every injected cell is a *founder*: it is in exactly one state (alive) or has met one terminal fate,
+at every time. A colony counts once, as its founder, in a size class. Counts are arrays [C, O]
+(clones x organs) of int64; cumulative tallies count events since time 0.
+
+Conservation, per clone c and observation:
+    injected[c] = in_transit[c] + died_in_transit[c] + sum over organs of (ALIVE_STATES + TERMINAL_FATES)
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import numpy as np
+
+#: Alive states of a founder (MODEL.md §3 steps 1-5). ``dividing_single`` is a colony of one cell.
+ALIVE_STATES: tuple[str, ...] = (
+    "in_vessel",
+    "solitary",
+    "solitary_dormant",
+    "dividing_single",
+    "micromet_2_3",
+    "micromet_4_16",
+    "micromet_17plus",
+    "dormant_micromet",
+    "macromet",
+)
+#: Terminal fates of a founder after arrest (cumulative).
+TERMINAL_FATES: tuple[str, ...] = (
+    "dead_in_vessel",
+    "dead_apoptosis",
+    "dead_dormant",
+    "extinct",
+    "cleared",
+    "regressed",
+)
+#: Cumulative event tallies that are not exclusive states (for the fate ledger).
+TALLIES: tuple[str, ...] = (
+    "founded_direct",  # single extravasated cells that started dividing
+    "founded_reactivated",  # dormant cells that reactivated (and started dividing)
+    "reached_bound",  # colonies that reached the avascular bound
+    "switched",  # dormant micrometastases that made the angiogenic switch
+)
+SNAPSHOT_FIELDS: tuple[str, ...] = ALIVE_STATES + TERMINAL_FATES + TALLIES
+#: Growing avascular colonies (below the bound), by size class.
+GROWING_STATES: tuple[str, ...] = ("dividing_single", "micromet_2_3", "micromet_4_16", "micromet_17plus")
+
+
+@dataclass
+class Snapshot:
+    """Founder counts at one observation time."""
+
+    time: float
+    counts: dict[str, np.ndarray]  # SNAPSHOT_FIELDS -> [C, O] int64
+    cells: np.ndarray  # [C, O] float: tumour cells alive in each organ (all states)
+    in_transit: np.ndarray  # [C] int64: founders still circulating
+
+    def total_alive_and_dead(self) -> np.ndarray:
+        """[C] founders accounted for in organs (alive states + terminal fates)."""
+        return sum(self.counts[name].sum(axis=1) for name in ALIVE_STATES + TERMINAL_FATES)
+
+
+@dataclass
+class Lesions:
+    """Colonies that reached the avascular bound, one row each (times in days, NaN if not reached)."""
+
+    clone: np.ndarray  # [L] int
+    organ: np.ndarray  # [L] int
+    tracked_time: np.ndarray  # [L] time the colony exceeded the pooled sizes (17 cells)
+    bound_time: np.ndarray  # [L] time it reached the avascular bound
+    switch_time: np.ndarray  # [L] angiogenic switch (NaN if none)
+    regression_time: np.ndarray  # [L] regression (NaN if none)
+    size: np.ndarray  # [L, T] cells at each observation time (0 before tracking or after regression)
+
+    @classmethod
+    def empty(cls, num_times: int) -> Lesions:
+        f = np.empty(0)
+        return cls(np.empty(0, np.int64), np.empty(0, np.int64), f, f, f, f, np.empty((0, num_times)))
+
+
+@dataclass
+class AssayOutcome:
+    """Everything an assay engine returns."""
+
+    injected: np.ndarray  # [C] int64
+    arrested: np.ndarray  # [C, O] int64 founders that arrested in each organ (transit is instantaneous)
+    died_in_transit: np.ndarray  # [C] int64
+    snapshots: list[Snapshot] = field(default_factory=list)
+    lesions: Lesions | None = None

@@ -1,0 +1,20 @@
+"""The model layer: descriptions only, validated and frozen. Imports nothing else of the package."""
+
+from ._base import ScenarioError, format_validation_error
+from .anatomy import Anatomy, Cavity, Organ
+from .fates import FateOverrides, FateRates
+from .scenario import Injection, Scenario
+from .tumour import Clone
+
+__all__ = [
+    "Anatomy",
+    "Cavity",
+    "Clone",
+    "FateOverrides",
+    "FateRates",
+    "Injection",
+    "Organ",
+    "Scenario",
+    "ScenarioError",
+    "format_validation_error",
+]

@@ -1,0 +1,121 @@
+"""Anatomy: organs, venous drainage, capillary beds, lymph nodes and body cavities (MODEL.md §1).
+
+The anatomy only describes. Routing through it is solved by ``engine.routing``; the theory
+methods here delegate to it so that a user can ask an anatomy for its delivery matrix.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Literal
+
+from pydantic import Field, PositiveFloat, model_validator
+
+from ._base import Frozen
+
+if TYPE_CHECKING:  # pragma: no cover
+    import pandas as pd
+
+    from .tumour import Clone
+
+Drainage = Literal["caval", "portal", "pulmonary"]
+OrganKind = Literal["parenchyma", "lymph_node", "serosa"]
+
+#: Entry targets that are not organs: the systemic veins (-> lung), the portal vein (-> liver),
+#: and the arterial tree (-> every bed by its share of cardiac output).
+CIRCULATIONS = ("caval", "portal", "arterial")
+#: Fractions must sum to one within this tolerance.
+SUM_TOLERANCE = 1e-6
+
+
+class Organ(Frozen):
+    """One organ: a compartment with a mass, an arterial inflow, a venous drainage and a bed."""
+
+    mass_g: PositiveFloat = Field(description="organ mass, g")
+    cardiac_output_fraction: float = Field(
+        ge=0.0, le=1.0, description="share of cardiac output reaching the organ by its arteries"
+    )
+    drains_to: Drainage = Field(
+        description="caval: systemic veins -> right heart -> lung; portal: portal vein -> liver; "
+        "pulmonary: pulmonary veins -> left heart -> arteries (the lung only)"
+    )
+    bed_diameter_um: PositiveFloat = Field(
+        description="effective diameter of the capillary bed, µm (arrest rises as cells exceed it)"
+    )
+    kind: OrganKind = "parenchyma"
+    source: str = Field(default="", description="where mass, flow and bed come from, or the assumption made")
+
+
+class Cavity(Frozen):
+    """A body cavity (peritoneal, pleural) and the serosal surfaces that line it."""
+
+    surfaces: tuple[str, ...] = Field(min_length=1, description="organs that line the cavity")
+    source: str = ""
+
+
+class Anatomy(Frozen):
+    """Organs connected by blood flow. Portal organs drain to the liver, caval ones to the lung."""
+
+    name: str
+    species: str
+    organs: dict[str, Organ] = Field(min_length=2)
+    entry_vessels: dict[str, str] = Field(
+        min_length=1,
+        description="vessel name -> 'caval' | 'portal' | 'arterial' | an organ (its feeding artery)",
+    )
+    segment_transit_time_s: PositiveFloat = Field(
+        description="blood transit time from one capillary bed to the next, s (about one circuit time)"
+    )
+    arrest_width_um: PositiveFloat = Field(
+        default=1.5,
+        description="width of the logistic arrest curve r(d) = 1/(1+exp(-(d - bed)/width)), µm "
+        "(cell deformability)",
+    )
+    cavities: dict[str, Cavity] = Field(default_factory=dict)
+    source: str = ""
+
+    @model_validator(mode="after")
+    def _check_circulation(self) -> Anatomy:
+        for required, drainage in (("lung", "pulmonary"), ("liver", "caval")):
+            if required not in self.organs:
+                raise ValueError(f"organs: the anatomy needs an organ named {required!r}")
+            if self.organs[required].drains_to != drainage:
+                raise ValueError(
+                    f"organs.{required}.drains_to: must be {drainage!r} "
+                    f"(got {self.organs[required].drains_to!r})"
+                )
+        for name, organ in self.organs.items():
+            if organ.drains_to == "pulmonary" and name != "lung":
+                raise ValueError(f"organs.{name}.drains_to: only the lung drains to 'pulmonary'")
+        total = sum(organ.cardiac_output_fraction for organ in self.organs.values())
+        if abs(total - 1.0) > SUM_TOLERANCE:
+            raise ValueError(
+                f"organs.*.cardiac_output_fraction: shares must sum to 1 (got {total:.6g})"
+            )
+        allowed = sorted(CIRCULATIONS) + sorted(self.organs)
+        for vessel, target in self.entry_vessels.items():
+            if target not in CIRCULATIONS and target not in self.organs:
+                raise ValueError(
+                    f"entry_vessels.{vessel}: unknown target {target!r}; allowed: "
+                    f"{', '.join(allowed)}"
+                )
+        for cavity_name, cavity in self.cavities.items():
+            for surface in cavity.surfaces:
+                if surface not in self.organs:
+                    raise ValueError(
+                        f"cavities.{cavity_name}.surfaces: unknown organ {surface!r}; "
+                        f"allowed: {', '.join(sorted(self.organs))}"
+                    )
+        return self
+
+    @property
+    def organ_names(self) -> tuple[str, ...]:
+        return tuple(self.organs)
+
+    def delivery_matrix(self, clone: Clone) -> pd.DataFrame:
+        """Exact fate of a cell entering each vessel: P(arrest in organ), P(death in transit).
+
+        Rows: entry vessels; columns: organs then ``died_in_transit``. Rows sum to 1.
+        """
+        from ..engine.routing import delivery_frame  # the theory lives with the engine's solver
+
+        return delivery_frame(self, clone)

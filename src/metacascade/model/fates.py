@@ -1,0 +1,67 @@
+"""Rates of the post-arrest cascade for one clone in one organ (MODEL.md §3), all per day.
+
+In the vessel a cell dies or extravasates; a single extravasated cell dies (apoptosis), becomes
+solitary-dormant, or starts dividing; a dormant cell dies or reactivates (and starts dividing).
+A dividing colony is a linear birth–death process, also cleared whole by immune surveillance,
+up to the avascular bound; there it is a dormant micrometastasis until the angiogenic switch
+(or regression); a switched (vascularised) macrometastasis grows by Gompertz towards the
+organ's capacity.
+"""
+
+from __future__ import annotations
+
+from typing import Optional
+
+from pydantic import Field, create_model
+
+from ._base import Frozen
+
+#: Colonies up to this size are pooled as counts; larger ones are followed one by one.
+POOLED_COLONY_MAX_CELLS = 16
+
+
+class FateRates(Frozen):
+    """Competing-risk rates of every post-arrest step, per day, plus the avascular bound."""
+
+    vessel_death_rate: float = Field(default=0.5, ge=0.0, description="death in the vessel, /day")
+    extravasation_rate: float = Field(default=1.0, ge=0.0, description="extravasation, /day")
+    apoptosis_rate: float = Field(default=0.5, ge=0.0, description="apoptosis of a single extravasated cell, /day")
+    dormancy_rate: float = Field(default=0.5, ge=0.0, description="entry into solitary dormancy, /day")
+    division_rate: float = Field(default=0.05, ge=0.0, description="start of division (founds a colony), /day")
+    dormant_death_rate: float = Field(default=0.005, ge=0.0, description="death of a dormant cell, /day")
+    reactivation_rate: float = Field(default=0.0005, ge=0.0, description="reactivation of a dormant cell, /day")
+    birth_rate: float = Field(default=1.0, ge=0.0, description="per-cell division rate in a colony, /day")
+    death_rate: float = Field(default=0.3, ge=0.0, description="per-cell death rate in a colony, /day")
+    clearance_rate: float = Field(
+        default=0.0, ge=0.0, description="immune clearance of a whole avascular colony, /day"
+    )
+    avascular_bound_cells: float = Field(
+        default=1e6,
+        gt=POOLED_COLONY_MAX_CELLS,
+        description="size at which an avascular colony stops growing (~1-2 mm), cells",
+    )
+    switch_rate: float = Field(default=0.01, ge=0.0, description="angiogenic switch at the bound, /day")
+    regression_rate: float = Field(default=0.001, ge=0.0, description="regression of a dormant micrometastasis, /day")
+    gompertz_rate: float = Field(default=0.02, gt=0.0, description="Gompertz rate of a vascularised metastasis, /day")
+
+
+#: The same fields, each optional: a per-organ override of a clone's default rates.
+FateOverrides = create_model(
+    "FateOverrides",
+    __base__=Frozen,
+    __doc__="Per-organ overrides of FateRates; unset fields keep the clone's default.",
+    **{
+        name: (Optional[field.annotation], Field(default=None, **_constraints))
+        for name, field in FateRates.model_fields.items()
+        for _constraints in [
+            {k: getattr(m, k) for m in field.metadata for k in ("ge", "gt") if getattr(m, k, None) is not None}
+        ]
+    },
+)
+
+
+def merge_fates(base: FateRates, override: Optional[Frozen]) -> FateRates:
+    """``base`` with the fields that ``override`` sets."""
+    if override is None:
+        return base
+    return base.model_copy(update=override.model_dump(exclude_none=True))

@@ -1,0 +1,96 @@
+"""Scenario: anatomy + clones + an injection + an observation plan (MODEL.md §0, assays)."""
+
+from __future__ import annotations
+
+from typing import Optional
+
+from pydantic import Field, PositiveFloat, field_validator, model_validator
+
+from ._base import Frozen
+from .anatomy import Anatomy
+from .tumour import Clone
+
+
+class Injection(Frozen):
+    """``num_cells`` cells of ``clone`` injected into ``vessel`` at time 0."""
+
+    clone: str
+    vessel: str
+    num_cells: int = Field(gt=0, description="cells injected")
+
+    @field_validator("num_cells", mode="before")
+    @classmethod
+    def _integral(cls, value: object) -> object:
+        # YAML writes 1e6 as a string or float; accept any integral number.
+        if isinstance(value, str):
+            try:
+                value = float(value)
+            except ValueError:
+                return value
+        if isinstance(value, float) and value.is_integer():
+            return int(value)
+        return value
+
+
+class Scenario(Frozen):
+    """A complete, validated description of one simulation. The engine never sees it directly."""
+
+    name: str = Field(pattern=r"^[A-Za-z0-9_.-]+$")
+    description: str = ""
+    citation: str = ""
+    reproduces: tuple[str, ...] = Field(default=(), description="target ids in targets.yaml")
+    anatomy: Anatomy
+    clones: dict[str, Clone] = Field(min_length=1)
+    injections: tuple[Injection, ...] = Field(min_length=1)
+    observation_times: tuple[PositiveFloat, ...] = Field(min_length=1, description="days after injection")
+    end_time: Optional[PositiveFloat] = Field(default=None, description="days; defaults to the last observation")
+    deterministic_threshold_cells: float = Field(
+        default=1e4,
+        gt=16,
+        description="colonies above this size grow deterministically (MODEL.md §6), cells",
+    )
+
+    @field_validator("observation_times")
+    @classmethod
+    def _increasing(cls, times: tuple[float, ...]) -> tuple[float, ...]:
+        if any(b <= a for a, b in zip(times, times[1:])):
+            raise ValueError(f"must be strictly increasing (got {list(times)})")
+        return times
+
+    @model_validator(mode="after")
+    def _check_references(self) -> Scenario:
+        organs = self.anatomy.organ_names
+        for name, clone in self.clones.items():
+            for organ in clone.organ_fates:
+                if organ not in organs:
+                    raise ValueError(
+                        f"clones.{name}.organ_fates: unknown organ {organ!r}; "
+                        f"allowed: {', '.join(organs)}"
+                    )
+        for i, injection in enumerate(self.injections):
+            if injection.clone not in self.clones:
+                raise ValueError(
+                    f"injections.{i}.clone: unknown clone {injection.clone!r}; "
+                    f"allowed: {', '.join(self.clones)}"
+                )
+            if injection.vessel not in self.anatomy.entry_vessels:
+                raise ValueError(
+                    f"injections.{i}.vessel: unknown vessel {injection.vessel!r}; "
+                    f"allowed: {', '.join(self.anatomy.entry_vessels)}"
+                )
+        if self.end_time is not None and self.end_time < self.observation_times[-1]:
+            raise ValueError(
+                f"end_time: must be at or after the last observation "
+                f"({self.end_time} < {self.observation_times[-1]})"
+            )
+        return self
+
+    @property
+    def resolved_end_time(self) -> float:
+        return self.end_time if self.end_time is not None else self.observation_times[-1]
+
+    def resolved(self) -> dict:
+        """The fully resolved machine form: every default filled in."""
+        data = self.model_dump(mode="json")
+        data["end_time"] = self.resolved_end_time
+        return data
