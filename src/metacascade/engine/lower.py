@@ -10,9 +10,12 @@ from dataclasses import dataclass
 import numpy as np
 
 from ..model import Anatomy, Clone, FateRates, Scenario
+from ..model.fates import POOLED_COLONY_MAX_CELLS
 
 #: Fate-rate names as the engine knows them (the fields of ``FateRates``).
 RATE_NAMES: tuple[str, ...] = tuple(FateRates.model_fields)
+#: Colonies up to this size are pooled as counts by exact size; larger ones are tracked one by one.
+POOLED_MAX: int = POOLED_COLONY_MAX_CELLS
 SECONDS_PER_DAY = 86_400.0
 
 

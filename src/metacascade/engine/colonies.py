@@ -1,0 +1,135 @@
+"""Colonies followed one by one once they outgrow the pool (MODEL.md §3 steps 4-5, §6).
+
+A tracked colony jumps exactly between the times that matter: its size after a window is a
+birth–death draw (below the deterministic threshold) or n e^{(b-d) t} (above it); whole-colony
+clearance is an exponential clock. At the avascular bound M it is a dormant micrometastasis with
+competing angiogenic switch and regression; a switched colony grows by Gompertz towards the
+organ capacity. A stochastic jump that lands above M is taken to have crossed M at
+t_end - ln(n/M)/(b-d): the deterministic back-extrapolation that the asymptotic regime implies.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, fields
+
+import numpy as np
+
+from .samplers import gompertz_size, sample_birth_death
+
+GROWING, BOUND, MACRO, EXTINCT, CLEARED, REGRESSED = range(6)
+
+
+@dataclass
+class Colonies:
+    """Struct of arrays, one entry per tracked colony (times in days, sizes in cells)."""
+
+    clone: np.ndarray
+    organ: np.ndarray
+    phase: np.ndarray
+    size: np.ndarray  # current size (growing) or size at the bound
+    time: np.ndarray  # time at which ``size``/``phase`` hold
+    tracked_time: np.ndarray
+    bound_time: np.ndarray
+    switch_time: np.ndarray
+    regression_time: np.ndarray
+    history: np.ndarray  # [n, T] cells at each observation time (0 before tracking)
+
+    @classmethod
+    def empty(cls, num_times: int) -> Colonies:
+        return cls.founded(0, 0, 0.0, np.empty(0), num_times)
+
+    @classmethod
+    def founded(cls, clone: int, organ: int, size: float, times: np.ndarray, num_times: int) -> Colonies:
+        """New growing colonies of ``size`` cells that started being tracked at ``times``."""
+        n = times.size
+        return cls(np.full(n, clone), np.full(n, organ), np.full(n, GROWING), np.full(n, float(size)),
+                   times.astype(float), times.astype(float), np.full(n, np.nan), np.full(n, np.nan),
+                   np.full(n, np.nan), np.zeros((n, num_times)))
+
+    def __len__(self) -> int:
+        return self.clone.size
+
+    def select(self, mask: np.ndarray) -> Colonies:
+        return Colonies(**{f.name: getattr(self, f.name)[mask] for f in fields(self)})
+
+    def extend(self, other: Colonies) -> Colonies:
+        return Colonies(**{f.name: np.concatenate([getattr(self, f.name), getattr(other, f.name)])
+                           for f in fields(self)})
+
+
+def advance(
+    colonies: Colonies,
+    end: float,
+    rates: dict[str, np.ndarray],
+    threshold: float,
+    rng: np.random.Generator,
+) -> None:
+    """Move every live colony to time ``end`` in place (one exact jump per colony)."""
+    c, o = colonies.clone, colonies.organ
+    _grow(colonies, end, {k: v[c, o] for k, v in rates.items()}, threshold, rng)
+    _resolve_bound(colonies, end, {k: v[c, o] for k, v in rates.items()}, rng)
+
+
+def _grow(col: Colonies, end: float, r: dict[str, np.ndarray], threshold: float, rng: np.random.Generator) -> None:
+    idx = np.nonzero(col.phase == GROWING)[0]
+    if idx.size == 0:
+        return
+    b, d = r["birth_rate"][idx], r["death_rate"][idx]
+    bound, net = r["avascular_bound_cells"][idx], b - d
+    start, size = col.time[idx], col.size[idx]
+    clearance = r["clearance_rate"][idx]
+    with np.errstate(divide="ignore"):
+        cleared_at = start + rng.exponential(1.0, idx.size) / clearance
+    stop = np.minimum(cleared_at, end)
+    elapsed = stop - start
+    deterministic = (size >= threshold) & (net > 0)
+    new = np.empty(idx.size)
+    new[deterministic] = size[deterministic] * np.exp(net[deterministic] * elapsed[deterministic])
+    stochastic = ~deterministic
+    new[stochastic] = sample_birth_death(rng, size[stochastic], b[stochastic], d[stochastic], elapsed[stochastic])
+    reached = new >= bound
+    with np.errstate(divide="ignore", invalid="ignore"):
+        back = np.where(net > 0, np.log(new / bound) / net, 0.0)
+    hit = np.maximum(stop - back, start)
+    extinct = new == 0
+    cleared = ~reached & ~extinct & (cleared_at < end)
+    col.phase[idx[reached]] = BOUND
+    col.bound_time[idx[reached]] = hit[reached]
+    col.time[idx[reached]] = hit[reached]
+    col.size[idx[reached]] = bound[reached]
+    col.phase[idx[extinct]] = EXTINCT
+    col.phase[idx[cleared]] = CLEARED
+    growing = ~(reached | extinct | cleared)
+    col.size[idx[growing]] = new[growing]
+    col.time[idx[growing | extinct | cleared]] = stop[growing | extinct | cleared]
+
+
+def _resolve_bound(col: Colonies, end: float, r: dict[str, np.ndarray], rng: np.random.Generator) -> None:
+    idx = np.nonzero(col.phase == BOUND)[0]
+    if idx.size == 0:
+        return
+    switch, regress = r["switch_rate"][idx], r["regression_rate"][idx]
+    total = switch + regress
+    with np.errstate(divide="ignore", invalid="ignore"):
+        event = col.time[idx] + rng.exponential(1.0, idx.size) / total
+        is_switch = rng.random(idx.size) * total < switch
+    happened = event <= end
+    switched, regressed = idx[happened & is_switch], idx[happened & ~is_switch]
+    col.phase[switched] = MACRO
+    col.switch_time[switched] = event[happened & is_switch]
+    col.phase[regressed] = REGRESSED
+    col.regression_time[regressed] = event[happened & ~is_switch]
+    col.time[idx[~happened]] = end
+
+
+def sizes_at(col: Colonies, time: float, rates: dict[str, np.ndarray], capacity: np.ndarray) -> np.ndarray:
+    """Cells in each colony at ``time`` (after ``advance`` to that time); 0 for dead colonies."""
+    out = np.where((col.phase == GROWING) | (col.phase == BOUND), col.size, 0.0)
+    macro = col.phase == MACRO
+    if macro.any():
+        c, o = col.clone[macro], col.organ[macro]
+        out[macro] = gompertz_size(
+            rates["avascular_bound_cells"][c, o], capacity[c, o], rates["gompertz_rate"][c, o],
+            time - col.switch_time[macro],
+        )
+    return out
