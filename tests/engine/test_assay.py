@@ -1,0 +1,82 @@
+"""The exact assay engine: invariants on catalogue and stress scenarios, and closed forms."""
+
+import numpy as np
+import pytest
+
+from metacascade.catalog import load_scenario
+from metacascade.engine.assay import simulate_assay
+from metacascade.engine.lower import lower
+from metacascade.engine.outcome import ALIVE_STATES, SNAPSHOT_FIELDS, TERMINAL_FATES
+from metacascade.engine.routing import delivery_matrix
+
+
+def with_cells(scenario, num_cells):
+    injection = scenario.injections[0].model_copy(update={"num_cells": num_cells})
+    return scenario.model_copy(update={"injections": (injection,)})
+
+
+@pytest.fixture(scope="module", params=["luzzi1998_liver", "fidler1970_lung"])
+def outcome(request):
+    lowered = lower(load_scenario(request.param))
+    return lowered, simulate_assay(lowered, np.random.default_rng(7))
+
+
+def test_every_founder_is_accounted_for_at_every_observation(outcome):
+    lowered, out = outcome
+    for snap in out.snapshots:
+        total = snap.in_transit + out.died_in_transit + snap.total_alive_and_dead()
+        np.testing.assert_array_equal(total, out.injected)
+
+
+def test_no_count_is_negative_and_tallies_never_decrease(outcome):
+    _, out = outcome
+    for snap in out.snapshots:
+        assert all(snap.counts[name].min() >= 0 for name in SNAPSHOT_FIELDS)
+        assert snap.cells.min() >= 0
+    for name in TERMINAL_FATES + ("founded_direct", "founded_reactivated", "reached_bound", "switched"):
+        series = np.array([s.counts[name] for s in out.snapshots])
+        assert np.all(np.diff(series, axis=0) >= 0), name
+
+
+def test_lesions_are_the_colonies_that_reached_the_bound(outcome):
+    _, out = outcome
+    last = out.snapshots[-1].counts
+    assert out.lesions.clone.size == last["reached_bound"].sum()
+    assert np.all(out.lesions.bound_time >= out.lesions.tracked_time)
+    switched = ~np.isnan(out.lesions.switch_time)
+    assert switched.sum() == last["switched"].sum()
+    assert np.all(out.lesions.switch_time[switched] >= out.lesions.bound_time[switched])
+
+
+def test_same_generator_seed_gives_identical_counts():
+    lowered = lower(load_scenario("luzzi1998_liver"))
+    a = simulate_assay(lowered, np.random.default_rng(3))
+    b = simulate_assay(lowered, np.random.default_rng(3))
+    for sa, sb in zip(a.snapshots, b.snapshots):
+        for name in SNAPSHOT_FIELDS:
+            np.testing.assert_array_equal(sa.counts[name], sb.counts[name])
+
+
+@pytest.mark.parametrize("seed", [21, 22, 23])
+def test_arrests_follow_the_delivery_matrix(seed, chisquare_p):
+    lowered = lower(load_scenario("luzzi1998_liver"))
+    out = simulate_assay(lowered, np.random.default_rng(seed))
+    expected = delivery_matrix(lowered.routing, 0)[lowered.injection_vessel[0]] * out.injected[0]
+    observed = np.r_[out.arrested[0], out.died_in_transit[0]]
+    assert chisquare_p(observed, expected) > 1e-4
+
+
+@pytest.mark.parametrize("num_cells", [1, 10**9])
+def test_extreme_injections_conserve_founders(num_cells):
+    scenario = with_cells(load_scenario("fidler1970_lung"), num_cells)
+    out = simulate_assay(lower(scenario), np.random.default_rng(5))
+    for snap in out.snapshots:
+        np.testing.assert_array_equal(snap.total_alive_and_dead() + out.died_in_transit, [num_cells])
+
+
+def test_alive_states_cover_every_cell_in_the_burden(outcome):
+    _, out = outcome
+    for snap in out.snapshots:
+        alive = sum(snap.counts[name] for name in ALIVE_STATES)
+        assert np.all((alive > 0) | (snap.cells == 0))
+        assert np.all(snap.cells >= alive)

@@ -1,0 +1,91 @@
+"""Birth–death draws agree with their closed forms (Kendall): extinction d/b, mean e^{(b-d)t}."""
+
+import numpy as np
+import pytest
+from scipy import stats
+
+from metacascade.engine.samplers import (
+    birth_death_alpha_beta,
+    extinction_probability,
+    gompertz_size,
+    sample_birth_death,
+    sample_from_cdf,
+)
+
+SEEDS = [11, 12, 13]
+
+
+@pytest.mark.parametrize("b, d, t", [(1.0, 0.3, 2.0), (0.5, 0.5, 3.0), (0.4, 1.0, 1.5), (2.0, 0.0, 1.0)])
+def test_alpha_beta_match_the_kolmogorov_solution(b, d, t):
+    # forward equation for the generating function solved numerically: P(extinct by t) = alpha
+    from scipy.integrate import solve_ivp
+
+    sol = solve_ivp(lambda _, p: [d - (b + d) * p[0] + b * p[0] ** 2], (0, t), [0.0], rtol=1e-10, atol=1e-12)
+    alpha, beta = birth_death_alpha_beta(b, d, t)
+    assert alpha == pytest.approx(sol.y[0, -1], rel=1e-6, abs=1e-10)
+    mean = (1 - alpha) / (1 - beta)  # mean size = P(survive) * mean geometric
+    assert mean == pytest.approx(np.exp((b - d) * t), rel=1e-9)
+
+
+def test_alpha_beta_are_stable_for_huge_and_tiny_times():
+    alpha, beta = birth_death_alpha_beta(np.array([1.0, 1.0, 1.0]), np.array([0.25, 0.25, 0.25]), np.array([1e-12, 1e3, 1e6]))
+    assert np.all(np.isfinite(alpha)) and np.all(np.isfinite(beta))
+    assert alpha[2] == pytest.approx(0.25) and beta[2] == pytest.approx(1.0)
+    assert alpha[0] == pytest.approx(0.25e-12, rel=1e-3)
+
+
+@pytest.mark.parametrize("seed", SEEDS)
+def test_extinction_probability_is_d_over_b(seed):
+    rng = np.random.default_rng(seed)
+    b, d, n = 1.0, 0.4, 20_000
+    sizes = sample_birth_death(rng, np.ones(n), np.full(n, b), np.full(n, d), np.full(n, 60.0))
+    extinct = np.count_nonzero(sizes == 0)
+    p = stats.binomtest(extinct, n, extinction_probability(b, d)).pvalue
+    assert p > 1e-4
+
+
+@pytest.mark.parametrize("seed", SEEDS)
+def test_mean_size_is_exponential_in_net_rate(seed):
+    rng = np.random.default_rng(seed)
+    b, d, t, n0, n = 1.2, 0.5, 3.0, 5, 40_000
+    sizes = sample_birth_death(rng, np.full(n, n0), np.full(n, b), np.full(n, d), np.full(n, t))
+    mean = n0 * np.exp((b - d) * t)
+    alpha, beta = birth_death_alpha_beta(b, d, t)
+    var_one = (1 - alpha) * (1 + beta) / (1 - beta) ** 2 - ((1 - alpha) / (1 - beta)) ** 2
+    z = (sizes.mean() - mean) / np.sqrt(n0 * var_one / n)
+    assert abs(z) < 4.5
+
+
+@pytest.mark.parametrize("seed", SEEDS)
+def test_size_distribution_from_one_cell_is_zero_modified_geometric(seed):
+    rng = np.random.default_rng(seed)
+    b, d, t, n = 1.0, 0.3, 1.5, 30_000
+    sizes = sample_birth_death(rng, np.ones(n), np.full(n, b), np.full(n, d), np.full(n, t)).astype(int)
+    alpha, beta = birth_death_alpha_beta(b, d, t)
+    edges = np.arange(0, 9)
+    expected = np.r_[alpha, (1 - alpha) * (1 - beta) * beta ** (edges[1:-1] - 1)]
+    expected = np.r_[expected, 1 - expected.sum()]
+    observed = np.r_[np.bincount(np.minimum(sizes, 8), minlength=9)]
+    assert stats.chisquare(observed, expected * n).pvalue > 1e-4
+
+
+def test_long_supercritical_jumps_do_not_overflow():
+    rng = np.random.default_rng(0)
+    sizes = sample_birth_death(rng, np.full(1000, 50.0), np.full(1000, 1.0), np.full(1000, 0.1), np.full(1000, 60.0))
+    assert np.all(np.isfinite(sizes))
+    assert np.median(sizes[sizes > 0]) > 1e20
+
+
+@pytest.mark.parametrize("seed", SEEDS)
+def test_inverse_cdf_sampling_reproduces_the_distribution(seed):
+    rng = np.random.default_rng(seed)
+    grid = np.linspace(0.0, 2.0, 2049)
+    cdf = 0.3 * (1 - np.exp(-1.7 * grid))  # unnormalised truncated exponential
+    draws = sample_from_cdf(rng, grid, cdf, 20_000)
+    truncated = stats.truncexpon(b=2.0 * 1.7, scale=1 / 1.7)
+    assert stats.kstest(draws, truncated.cdf).pvalue > 1e-4
+
+
+def test_gompertz_starts_at_initial_size_and_tends_to_capacity():
+    assert gompertz_size(1e4, 1e9, 0.1, 0.0) == pytest.approx(1e4)
+    assert gompertz_size(1e4, 1e9, 0.1, 500.0) == pytest.approx(1e9, rel=1e-6)
