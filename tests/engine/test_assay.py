@@ -2,6 +2,7 @@
 
 import numpy as np
 import pytest
+from scipy import stats
 
 from metacascade.catalog import load_scenario
 from metacascade.engine.assay import simulate_assay
@@ -80,3 +81,30 @@ def test_alive_states_cover_every_cell_in_the_burden(outcome):
         alive = sum(snap.counts[name] for name in ALIVE_STATES)
         assert np.all((alive > 0) | (snap.cells == 0))
         assert np.all(snap.cells >= alive)
+
+
+@pytest.mark.parametrize("seed", [31, 32, 33])
+def test_colonies_match_birth_death_closed_forms_through_the_whole_engine(seed):
+    """Founders that divide at once: extinction alpha(t) and mean size e^{(b-d)t} (Kendall)."""
+    from metacascade.catalog import scenario_from_data
+    from metacascade.engine.samplers import birth_death_alpha_beta
+
+    fast, b, d, t, n = 1000.0, 1.0, 0.4, 4.0, 20_000
+    scenario = scenario_from_data({
+        "name": "closed_form", "anatomy": "mouse",
+        "clones": {"A": {"transit_death_rate": 0.0, "diameter_um": 30.0, "fates": {
+            "vessel_death_rate": 0.0, "extravasation_rate": fast, "apoptosis_rate": 0.0,
+            "dormancy_rate": 0.0, "division_rate": fast, "birth_rate": b, "death_rate": d,
+            "clearance_rate": 0.0, "avascular_bound_cells": 1e9}}},
+        "injections": [{"clone": "A", "vessel": "tail_vein", "num_cells": n}],
+        "observation_times": [t],
+    })
+    snap = simulate_assay(lower(scenario), np.random.default_rng(seed)).snapshots[0]
+    delay = (fast / (fast + (b - d))) ** 2  # E[exp(-(b-d) x)] for x = sum of two Exp(fast) delays
+    alpha, _ = birth_death_alpha_beta(b, d, t)
+    extinct = snap.counts["extinct"].sum()
+    assert stats.binomtest(int(extinct), n, alpha).pvalue > 1e-4
+    mean = np.exp((b - d) * t) * delay
+    alpha, beta = birth_death_alpha_beta(b, d, t)
+    sd = np.sqrt((1 - alpha) * (1 + beta) / (1 - beta) ** 2 - mean**2)
+    assert abs(snap.cells.sum() / n - mean) < 4.5 * sd / np.sqrt(n)
