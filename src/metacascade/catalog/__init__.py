@@ -74,7 +74,7 @@ def scenario_from_data(data: Any, *, source: str = "scenario") -> Scenario:
     try:
         return Scenario.model_validate(data)
     except ValidationError as exc:
-        raise ScenarioError(format_validation_error(exc, source=source)) from None
+        raise ScenarioError(format_validation_error(exc, source=source, model=Scenario)) from None
 
 
 def load_scenario(name_or_path: Union[str, Path, Scenario]) -> Scenario:
