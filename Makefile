@@ -1,0 +1,37 @@
+# metacascade: `make run` and `make test` work on a fresh machine with Python 3.11+, pip and make.
+PYTHON ?= python3
+VENV ?= .venv
+BIN := $(VENV)/bin
+# Reinstall only when pyproject.toml changes (the stamp is newer than it otherwise).
+STAMP := $(VENV)/.metacascade-installed
+PYTEST_PARALLEL ?= -n auto
+
+.PHONY: run test validate-stats bench install clean-runs
+
+run: $(STAMP)
+	$(BIN)/metacascade run luzzi1998_liver --seed 1998 --out runs/luzzi1998_liver --overwrite
+
+test: $(STAMP)
+	$(BIN)/python -m pytest -m "not slow" $(PYTEST_PARALLEL)
+
+validate-stats: $(STAMP)
+	$(BIN)/python -m pytest -m slow $(PYTEST_PARALLEL)
+
+bench: $(STAMP)
+	$(BIN)/python benchmarks/bench_assay.py
+
+install: $(STAMP)
+
+$(BIN)/python:
+	$(PYTHON) -m venv $(VENV) || { \
+	  echo "venv without ensurepip: bootstrapping pip into $(VENV)"; \
+	  rm -rf $(VENV) && $(PYTHON) -m venv --without-pip $(VENV) && \
+	  $(PYTHON) -m pip --python $(BIN)/python install --quiet pip; }
+
+$(STAMP): pyproject.toml | $(BIN)/python
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -e ".[dev]"
+	touch $(STAMP)
+
+clean-runs:
+	rm -rf runs

@@ -1,0 +1,5 @@
+"""``python -m metacascade`` is the command line."""
+
+from .cli import main
+
+raise SystemExit(main())

@@ -1,0 +1,279 @@
+"""The fate ledger: cells entering each step of the cascade and leaving it by each fate (MODEL.md §5).
+
+Windows run between observation times, [0, t1], [t1, t2], ..., from a virtual all-zero snapshot
+at time 0. For every (window, clone, organ, step) the ledger has ``in`` flows (``carried_in``: in
+the step at the window's start; ``entered``: arrived during the window) and ``out`` flows (one per
+fate, counting cells that left during the window, and ``remaining``: still in the step at the
+window's end). Counts are founders (injected cells); a colony counts once. Every row conserves
+cells: sum(in) == sum(out). ``Δx`` below is the change of a cumulative count over the window.
+
+==========================  =========================================  ==========================================
+step (organ)                in                                         out
+==========================  =========================================  ==========================================
+transit (``circulation``)   carried_in, entered (injected, window 1)   died (Δdead_in_transit), arrested, remaining
+vessel                      carried_in, entered (Δarrested)            died (Δdead_in_vessel), extravasated, remaining
+solitary                    carried_in, entered (= extravasated)       apoptosis, dormancy, started_dividing, remaining
+dormant                     carried_in, entered (= dormancy)           died, reactivated, remaining
+micrometastasis             carried_in, entered (Δfounded_*)           extinct, cleared, reached_bound, remaining
+dormant_micrometastasis     carried_in, entered (= reached_bound)      switched, regressed, remaining
+macrometastasis             carried_in, entered (= switched)           remaining
+==========================  =========================================  ==========================================
+
+Transit lasts seconds to minutes, so the engine reports arrest and death in transit as totals:
+they fall in the first window. ``extravasated`` is what the vessel step lost to neither death nor
+the window's end (so a negative value reveals an inconsistent outcome); every other flow is read
+from the outcome, so the balance of the other steps is a real check of founder conservation.
+"""
+
+from __future__ import annotations
+
+from typing import Callable, Mapping, Sequence
+
+import numpy as np
+import pandas as pd
+
+from ..engine.outcome import GROWING_STATES, SNAPSHOT_FIELDS, AssayOutcome
+from .tables import CIRCULATION, long_frame
+
+LEDGER_COLUMNS = ("window_start", "window_end", "clone", "organ", "step", "direction", "flow", "count")
+#: Steps in cascade order, each with its ``in`` flows and ``out`` flows (``remaining`` last).
+STEPS: dict[str, tuple[tuple[str, ...], tuple[str, ...]]] = {
+    "transit": (("carried_in", "entered"), ("died", "arrested", "remaining")),
+    "vessel": (("carried_in", "entered"), ("died", "extravasated", "remaining")),
+    "solitary": (("carried_in", "entered"), ("apoptosis", "dormancy", "started_dividing", "remaining")),
+    "dormant": (("carried_in", "entered"), ("died", "reactivated", "remaining")),
+    "micrometastasis": (("carried_in", "entered"), ("extinct", "cleared", "reached_bound", "remaining")),
+    "dormant_micrometastasis": (("carried_in", "entered"), ("switched", "regressed", "remaining")),
+    "macrometastasis": (("carried_in", "entered"), ("remaining",)),
+}
+ORGAN_STEPS: tuple[str, ...] = tuple(step for step in STEPS if step != "transit")
+
+
+class _Series:
+    """Counts at the window boundaries: index 0 is the virtual zero snapshot at time 0."""
+
+    def __init__(self, values: np.ndarray):
+        self.values = values  # [T + 1, ...]
+
+    @property
+    def start(self) -> np.ndarray:
+        return self.values[:-1]
+
+    @property
+    def end(self) -> np.ndarray:
+        return self.values[1:]
+
+    @property
+    def delta(self) -> np.ndarray:
+        return self.values[1:] - self.values[:-1]
+
+    def __add__(self, other: _Series) -> _Series:
+        return _Series(self.values + other.values)
+
+
+def _boundary_series(outcome: AssayOutcome) -> tuple[Callable[[str], _Series], dict[str, _Series]]:
+    """Per-organ snapshot fields and the circulation's counts, each with a leading zero snapshot."""
+    snapshots = outcome.snapshots
+
+    def field(name: str) -> _Series:
+        stacked = np.array([snap.counts[name] for snap in snapshots], dtype=np.int64)
+        return _Series(np.concatenate([np.zeros_like(stacked[:1]), stacked]))
+
+    def constant(value: np.ndarray) -> _Series:
+        value = np.asarray(value, dtype=np.int64)
+        repeated = np.repeat(value[None], len(snapshots), axis=0)
+        return _Series(np.concatenate([np.zeros_like(value)[None], repeated]))
+
+    circulation = {
+        "in_transit": _Series(
+            np.concatenate(
+                [
+                    np.zeros((1, len(outcome.injected)), np.int64),
+                    np.array([snap.in_transit for snap in snapshots], dtype=np.int64),
+                ]
+            )
+        ),
+        "injected": constant(outcome.injected),
+        "dead_in_transit": constant(outcome.died_in_transit),
+        "arrested_total": constant(np.asarray(outcome.arrested).sum(axis=1)),
+        "arrested": constant(outcome.arrested),  # [T + 1, C, O]
+    }
+    return field, circulation
+
+
+def ledger_arrays(outcome: AssayOutcome) -> tuple[dict[str, np.ndarray], dict[str, np.ndarray]]:
+    """Flows as arrays: ``{step/direction/flow: [W, C]}`` for transit, ``[W, C, O]`` for organs."""
+    missing = [name for name in SNAPSHOT_FIELDS if outcome.snapshots and name not in outcome.snapshots[0].counts]
+    if missing:
+        raise ValueError(f"outcome snapshots lack counts for {missing}")
+    field, circ = _boundary_series(outcome)
+
+    transit = {
+        "carried_in": circ["in_transit"].start,
+        "entered": circ["injected"].delta,
+        "died": circ["dead_in_transit"].delta,
+        "arrested": circ["arrested_total"].delta,
+        "remaining": circ["in_transit"].end,
+    }
+
+    in_vessel, solitary, dormant = field("in_vessel"), field("solitary"), field("solitary_dormant")
+    growing = field(GROWING_STATES[0])
+    for name in GROWING_STATES[1:]:
+        growing = growing + field(name)
+    dormant_micro, macro = field("dormant_micromet"), field("macromet")
+    founded_direct, founded_reactivated = field("founded_direct"), field("founded_reactivated")
+    reached_bound, switched = field("reached_bound"), field("switched")
+    dead_dormant = field("dead_dormant")
+
+    entered_vessel = circ["arrested"].delta
+    died_vessel = field("dead_in_vessel").delta
+    extravasated = in_vessel.start + entered_vessel - died_vessel - in_vessel.end
+    dormancy = (dormant + dead_dormant + founded_reactivated).delta
+    organ = {
+        "vessel": {
+            "carried_in": in_vessel.start,
+            "entered": entered_vessel,
+            "died": died_vessel,
+            "extravasated": extravasated,
+            "remaining": in_vessel.end,
+        },
+        "solitary": {
+            "carried_in": solitary.start,
+            "entered": extravasated,
+            "apoptosis": field("dead_apoptosis").delta,
+            "dormancy": dormancy,
+            "started_dividing": founded_direct.delta,
+            "remaining": solitary.end,
+        },
+        "dormant": {
+            "carried_in": dormant.start,
+            "entered": dormancy,
+            "died": dead_dormant.delta,
+            "reactivated": founded_reactivated.delta,
+            "remaining": dormant.end,
+        },
+        "micrometastasis": {
+            "carried_in": growing.start,
+            "entered": founded_direct.delta + founded_reactivated.delta,
+            "extinct": field("extinct").delta,
+            "cleared": field("cleared").delta,
+            "reached_bound": reached_bound.delta,
+            "remaining": growing.end,
+        },
+        "dormant_micrometastasis": {
+            "carried_in": dormant_micro.start,
+            "entered": reached_bound.delta,
+            "switched": switched.delta,
+            "regressed": field("regressed").delta,
+            "remaining": dormant_micro.end,
+        },
+        "macrometastasis": {
+            "carried_in": macro.start,
+            "entered": switched.delta,
+            "remaining": macro.end,
+        },
+    }
+    return transit, organ
+
+
+def _flow_keys(steps: Sequence[str]) -> list[tuple[str, str, str]]:
+    return [
+        (step, direction, flow)
+        for step in steps
+        for direction, flows in zip(("in", "out"), STEPS[step])
+        for flow in flows
+    ]
+
+
+def fate_ledger(
+    outcome: AssayOutcome,
+    clone_names: Sequence[str],
+    organ_names: Sequence[str],
+    observation_times: Sequence[float],
+) -> pd.DataFrame:
+    """The fate ledger as a long table (columns ``LEDGER_COLUMNS``), all-zero organs dropped."""
+    transit, organ = ledger_arrays(outcome)
+    times = np.asarray(observation_times, dtype=float)
+    num_w, num_c, num_o = len(times), len(clone_names), len(organ_names)
+    transit_keys, organ_keys = _flow_keys(["transit"]), _flow_keys(ORGAN_STEPS)
+    # [W, C, 1 + O, F]: the circulation's transit flows, then each organ's flows
+    values = np.zeros((num_w, num_c, 1 + num_o, len(transit_keys) + len(organ_keys)), dtype=np.int64)
+    for f, (_, _, flow) in enumerate(transit_keys):
+        values[:, :, 0, f] = transit[flow]
+    for f, (step, _, flow) in enumerate(organ_keys, start=len(transit_keys)):
+        values[:, :, 1:, f] = organ[step][flow]
+    keys = transit_keys + organ_keys
+    frame = long_frame(
+        values,
+        [
+            ("window", np.arange(num_w)),
+            ("clone", clone_names),
+            ("organ", [CIRCULATION, *organ_names]),
+            ("key", [f"{i}" for i in range(len(keys))]),
+        ],
+        "count",
+        "int64",
+    )
+    key = frame.pop("key").astype(int).to_numpy()
+    is_transit = key < len(transit_keys)
+    on_circulation = (frame["organ"] == CIRCULATION).to_numpy()
+    frame = frame.assign(
+        step=[keys[k][0] for k in key], direction=[keys[k][1] for k in key], flow=[keys[k][2] for k in key]
+    )[is_transit == on_circulation]
+    # drop (clone, organ) pairs with no cells in any window
+    active = frame["count"].ne(0).groupby([frame["clone"], frame["organ"]], sort=False).transform("any")
+    frame = frame[active.to_numpy(dtype=bool)]
+    window = frame.pop("window").to_numpy()
+    starts = np.concatenate([[0.0], times[:-1]])
+    frame.insert(0, "window_start", starts[window])
+    frame.insert(1, "window_end", times[window])
+    for name in ("step", "direction", "flow"):
+        frame[name] = frame[name].astype(str)
+    return frame[list(LEDGER_COLUMNS)].reset_index(drop=True)
+
+
+def ledger_balance(ledger: pd.DataFrame) -> pd.DataFrame:
+    """Per (window, clone, organ, step): cells in, cells out, and their difference (0 when conserved)."""
+    keys = ["window_start", "window_end", "clone", "organ", "step"]
+    signed = ledger.assign(
+        cells_in=np.where(ledger["direction"] == "in", ledger["count"], 0),
+        cells_out=np.where(ledger["direction"] == "out", ledger["count"], 0),
+    )
+    balance = signed.groupby(keys, sort=False)[["cells_in", "cells_out"]].sum().reset_index()
+    balance["imbalance"] = balance["cells_in"] - balance["cells_out"]
+    return balance
+
+
+def step_efficiencies(ledger: pd.DataFrame, injected: Mapping[str, int], by: Sequence[str] = ()) -> pd.DataFrame:
+    """Share of the cells entering each step that left it by each fate, summed over windows.
+
+    Columns: ``*by``, ``step``, ``fate``, ``count`` (cells that left by ``fate``; ``remaining``
+    counts those still in the step at the last observation), ``entered`` (cells that entered the
+    step), ``share`` (= count / entered) and ``of_injected`` (= count / cells injected, of the
+    clone when grouped by clone). ``injected`` maps clone -> cells injected.
+    """
+    by = list(by)
+    allowed = {"clone", "organ"}
+    if not set(by) <= allowed:
+        raise ValueError(f"by: can group by {sorted(allowed)} (got {by})")
+    last_end = ledger["window_end"].max()
+    out = ledger[
+        (ledger["direction"] == "out") & ((ledger["flow"] != "remaining") | (ledger["window_end"] == last_end))
+    ]
+    entered = ledger[(ledger["direction"] == "in") & (ledger["flow"] == "entered")]
+    counts = out.groupby([*by, "step", "flow"], sort=False)["count"].sum().rename("count").reset_index()
+    totals = entered.groupby([*by, "step"], sort=False)["count"].sum().rename("entered").reset_index()
+    table = counts.merge(totals, on=[*by, "step"], how="left").rename(columns={"flow": "fate"})
+    table["entered"] = table["entered"].fillna(0).astype(np.int64)
+    table["share"] = table["count"] / table["entered"].where(table["entered"] > 0)
+    if "clone" in by:
+        denominator = table["clone"].map(dict(injected)).astype(float)
+    else:
+        denominator = float(sum(injected.values()))
+    table["of_injected"] = table["count"] / denominator
+    order = {step: i for i, step in enumerate(STEPS)}
+    fate_order = {(step, flow): i for step, (_, outs) in STEPS.items() for i, flow in enumerate(outs)}
+    table["_step"] = table["step"].map(order)
+    table["_fate"] = [fate_order[(s, f)] for s, f in zip(table["step"], table["fate"])]
+    table = table.sort_values([*by, "_step", "_fate"], kind="stable").drop(columns=["_step", "_fate"])
+    return table.reset_index(drop=True)

@@ -1,0 +1,188 @@
+"""``Results``: the labelled tables of one run, its provenance, and how to save and load them."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any, Mapping, Sequence
+
+import numpy as np
+import pandas as pd
+
+from . import tables as _tables
+from .io import PathLike, read_tables, write_tables
+from .ledger import fate_ledger, ledger_balance
+from .ledger import step_efficiencies as _step_efficiencies
+from .provenance import injected_by_clone, replayable
+from .summary import fate_summary
+from .summary import print_summary as _print_summary
+
+if TYPE_CHECKING:  # pragma: no cover
+    from ..engine.lower import Lowered
+    from ..engine.outcome import AssayOutcome
+
+TABLES: tuple[str, ...] = ("observations", "burden", "ledger", "lesions")
+
+
+class Results:
+    """What a run reports (MODEL.md §5), as pandas tables plus a provenance record.
+
+    Tables (long format, one row per label combination):
+
+    - ``observations`` [time, clone, organ, state, count]: founders (injected cells) in each state
+      at each observation day; terminal fates are cumulative; organ ``circulation`` holds
+      ``in_transit`` and ``dead_in_transit``.
+    - ``burden`` [time, clone, organ, cells]: tumour cells alive.
+    - ``ledger`` [window_start, window_end, clone, organ, step, direction, flow, count]: the fate
+      ledger (see ``metacascade.results.ledger``); every (window, clone, organ, step) conserves cells.
+    - ``lesions``: one row per tracked lesion with event times and ``size_t{i}`` columns
+      (see ``metacascade.results.tables``); ``lesion_sizes()`` gives the long form.
+    - ``provenance``: version, resolved scenario, seed, engine, call, creation time.
+    """
+
+    def __init__(
+        self,
+        *,
+        observations: pd.DataFrame,
+        burden: pd.DataFrame,
+        ledger: pd.DataFrame,
+        lesions: pd.DataFrame,
+        provenance: Mapping[str, Any],
+    ):
+        self.observations = observations
+        self.burden = burden
+        self.ledger = ledger
+        self.lesions = lesions
+        self.provenance = dict(provenance)
+
+    @classmethod
+    def from_outcome(cls, outcome: AssayOutcome, lowered: Lowered, provenance: Mapping[str, Any]) -> Results:
+        """Tables from what an assay engine returned for ``lowered``."""
+        clones, organs = lowered.clone_names, lowered.organ_names
+        times = [snap.time for snap in outcome.snapshots]
+        if not np.allclose(times, lowered.observation_times, rtol=0, atol=1e-12):
+            raise ValueError(f"outcome snapshots at {times} do not match the observation times "
+                             f"{list(lowered.observation_times)}")
+        return cls(
+            observations=_tables.observations_frame(outcome, clones, organs),
+            burden=_tables.burden_frame(outcome, clones, organs),
+            ledger=fate_ledger(outcome, clones, organs, times),
+            lesions=_tables.lesions_frame(outcome.lesions, clones, organs, len(times)),
+            provenance=provenance,
+        )
+
+    # -- labels -------------------------------------------------------------------------------
+
+    @property
+    def scenario(self) -> dict[str, Any]:
+        """The resolved scenario (machine form) this run simulated."""
+        return self.provenance["scenario"]
+
+    @property
+    def scenario_name(self) -> str:
+        return self.scenario["name"]
+
+    @property
+    def random_seed(self) -> int:
+        return self.provenance["random_seed"]
+
+    @property
+    def engine(self) -> str:
+        return self.provenance["engine"]
+
+    @property
+    def observation_times(self) -> tuple[float, ...]:
+        return tuple(float(t) for t in self.scenario["observation_times"])
+
+    @property
+    def clone_names(self) -> tuple[str, ...]:
+        return tuple(self.scenario["clones"])
+
+    @property
+    def organ_names(self) -> tuple[str, ...]:
+        return tuple(self.scenario["anatomy"]["organs"])
+
+    @property
+    def injected(self) -> dict[str, int]:
+        """Cells injected per clone."""
+        return injected_by_clone(self.provenance)
+
+    # -- views --------------------------------------------------------------------------------
+
+    def summary(self, *, by_clone: bool = False) -> pd.DataFrame:
+        """Fractions of injected cells in the headline states, one row per observation day."""
+        return fate_summary(self.observations, self.injected, by_clone=by_clone)
+
+    def print_summary(self, *, by_clone: bool = False, console: Any = None) -> None:
+        """Print ``summary()`` as a rich table."""
+        title = f"{self.scenario_name}: seed {self.random_seed}, {self.engine} engine"
+        _print_summary(self.summary(by_clone=by_clone), title=title, console=console)
+
+    def step_efficiencies(self, by: Sequence[str] = ()) -> pd.DataFrame:
+        """Per step and fate: cells that left by that fate, as a share of those that entered the step.
+
+        ``by`` may add ``"clone"`` and/or ``"organ"``; otherwise everything is summed.
+        """
+        return _step_efficiencies(self.ledger, self.injected, by=by)
+
+    def ledger_balance(self) -> pd.DataFrame:
+        """Cells in and out of every ledger row; ``imbalance`` is 0 where cells are conserved."""
+        return ledger_balance(self.ledger)
+
+    def lesion_sizes(self) -> pd.DataFrame:
+        """Lesion sizes as a long table [lesion, clone, organ, time, cells]."""
+        return _tables.lesion_sizes(self.lesions, self.observation_times)
+
+    # -- checks -------------------------------------------------------------------------------
+
+    def check(self) -> None:
+        """Raise ``ValueError`` unless counts are non-negative and cells are conserved everywhere:
+        every observation accounts for every injected cell, and every ledger row balances."""
+        problems = []
+        for name, column in (("observations", "count"), ("ledger", "count"), ("burden", "cells")):
+            frame = getattr(self, name)
+            negative = frame[frame[column] < 0]
+            if len(negative):
+                problems.append(f"{name}: {len(negative)} negative value(s), e.g.\n{negative.head()}")
+        sizes = self.lesions.filter(like="size_t")
+        if (sizes.to_numpy() < 0).any():
+            problems.append("lesions: negative sizes")
+        totals = self.observations.groupby(["time", "clone"], sort=False)["count"].sum()
+        expected = totals.index.get_level_values("clone").map(self.injected)
+        unbalanced = totals[totals.to_numpy() != np.asarray(expected)]
+        if len(unbalanced):
+            problems.append(f"observations: founders do not add up to the cells injected:\n{unbalanced}")
+        balance = self.ledger_balance()
+        broken = balance[balance["imbalance"] != 0]
+        if len(broken):
+            problems.append(f"ledger: {len(broken)} row(s) do not conserve cells, e.g.\n{broken.head()}")
+        if problems:
+            raise ValueError("results fail their invariants:\n" + "\n".join(problems))
+
+    # -- comparison and I/O ---------------------------------------------------------------------
+
+    def equals(self, other: Results, *, provenance: bool = True) -> bool:
+        """Identical tables (and provenance, creation time aside, when ``provenance``)."""
+        same = all(getattr(self, name).equals(getattr(other, name)) for name in TABLES)
+        if provenance:
+            same = same and replayable(self.provenance) == replayable(other.provenance)
+        return same
+
+    def tables(self) -> dict[str, pd.DataFrame]:
+        """The tables by name."""
+        return {name: getattr(self, name) for name in TABLES}
+
+    def write(self, directory: PathLike, *, overwrite: bool = False) -> Any:
+        """Write Parquet tables and ``provenance.json`` to ``directory`` atomically; returns its path."""
+        return write_tables(self.tables(), self.provenance, directory, overwrite=overwrite)
+
+    def __repr__(self) -> str:
+        return (
+            f"<Results {self.scenario_name!r} seed={self.random_seed} engine={self.engine!r}: "
+            f"{len(self.observation_times)} observations, {len(self.ledger)} ledger rows, "
+            f"{len(self.lesions)} lesions>"
+        )
+
+
+def load_results(directory: PathLike) -> Results:
+    """A ``Results`` from a directory written by ``Results.write``."""
+    tables, provenance = read_tables(directory)
+    return Results(**tables, provenance=provenance)

@@ -1,0 +1,85 @@
+"""The short fate summary: fractions of injected cells in the headline states at each observation.
+
+Columns (fractions of the cells injected, all clones together unless ``by_clone``):
+``arrested_<organ>`` for the organs where most cells arrested (``arrested_elsewhere`` for the rest),
+``in_vessel``, ``extravasated`` (cumulative: left the vessel alive), ``solitary`` (single cells,
+not dormant), ``dormant`` (solitary dormant), ``micrometastases`` (avascular colonies, growing or
+at the bound), ``macrometastases`` and ``dead`` (every terminal fate, transit included).
+"""
+
+from __future__ import annotations
+
+from typing import Any, Mapping
+
+import pandas as pd
+
+from ..engine.outcome import GROWING_STATES, TERMINAL_FATES
+from .tables import CIRCULATION, ORGAN_STATES
+
+TOP_ORGANS = 3
+
+
+def fate_summary(
+    observations: pd.DataFrame, injected: Mapping[str, int], *, by_clone: bool = False, top_organs: int = TOP_ORGANS
+) -> pd.DataFrame:
+    """One row per observation time (and clone when ``by_clone``), fractions of injected cells."""
+    keys = ["clone", "time"] if by_clone else ["time"]
+    wide = observations.pivot_table(
+        index=keys, columns="state", values="count", aggfunc="sum", fill_value=0, sort=False
+    )
+    organs = observations[observations["organ"] != CIRCULATION]
+    arrested = organs[organs["state"].isin(ORGAN_STATES)].pivot_table(
+        index=keys, columns="organ", values="count", aggfunc="sum", fill_value=0, sort=False
+    )
+    ranking = arrested.sum().sort_values(ascending=False, kind="stable")
+    top = [organ for organ in ranking.index[:top_organs] if ranking[organ] > 0]
+
+    def column(*states: str) -> pd.Series:
+        present = [state for state in states if state in wide.columns]
+        return wide[present].sum(axis=1) if present else pd.Series(0, index=wide.index)
+
+    summary = pd.DataFrame(index=wide.index)
+    for organ in top:
+        summary[f"arrested_{organ}"] = arrested[organ]
+    summary["arrested_elsewhere"] = arrested.drop(columns=top).sum(axis=1)
+    summary["in_vessel"] = column("in_vessel")
+    summary["extravasated"] = arrested.sum(axis=1) - column("in_vessel", "dead_in_vessel")
+    summary["solitary"] = column("solitary")
+    summary["dormant"] = column("solitary_dormant")
+    summary["micrometastases"] = column(*GROWING_STATES, "dormant_micromet")
+    summary["macrometastases"] = column("macromet")
+    summary["dead"] = column("dead_in_transit", *TERMINAL_FATES)
+    if by_clone:
+        denominator = pd.Series(summary.index.get_level_values("clone"), index=summary.index).map(dict(injected))
+    else:
+        denominator = float(sum(injected.values()))
+    return summary.div(denominator, axis=0).astype(float)
+
+
+def print_summary(summary: pd.DataFrame, *, title: str = "", console: Any = None) -> None:
+    """Print a fate summary (from ``fate_summary``) as a rich table: one row per quantity, one
+    column per observation time (and clone), values in % of injected cells."""
+    from rich.console import Console
+    from rich.table import Table
+
+    table = Table(title=title or None, title_justify="left")
+    table.add_column("% of injected cells")
+    for index in summary.index:
+        labels = index if isinstance(index, tuple) else (index,)
+        names = summary.index.names
+        table.add_column(
+            " ".join(f"day {label:g}" if name == "time" else str(label) for name, label in zip(names, labels)),
+            justify="right",
+        )
+    for column in summary.columns:
+        table.add_row(column.replace("_", " "), *(_percent(value) for value in summary[column]))
+    (console or Console()).print(table)
+
+
+def _percent(fraction: float) -> str:
+    if fraction != fraction:  # NaN
+        return "-"
+    if fraction == 0:
+        return "0"
+    percent = 100.0 * fraction
+    return f"{percent:.3g}%" if percent >= 0.01 else f"{percent:.1e}%"

@@ -1,0 +1,143 @@
+"""The catalogue: every scenario loads and cites its targets; the default human anatomy is built
+from targets.yaml (organ_blood_flow_fractions, organ_masses_reference) and covers every site of
+the diSibio 2008 autopsy matrix."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import pytest
+import yaml
+
+from metacascade import Scenario, load_scenario, scenario_names
+from metacascade.catalog import anatomy_names, load_anatomy
+from metacascade.engine.lower import lower
+
+TARGETS_PATH = Path(__file__).resolve().parents[2].parent / "shared" / "data" / "targets.yaml"
+
+#: human_adult organ -> entries of organ_blood_flow_fractions (% of cardiac output) it sums.
+FLOW_ENTRIES: dict[str, tuple[str, ...]] = {
+    "brain": ("brain",),
+    "heart": ("heart_wall",),
+    "kidney": ("kidneys",),
+    "liver": ("liver_hepatic_artery_only",),
+    "stomach": ("stomach_wall",),
+    "small_intestine": ("small_intestine_wall",),
+    "large_intestine": ("upper_large_intestine_wall", "lower_large_intestine_wall"),
+    "pancreas": ("pancreas",),
+    "spleen": ("spleen",),
+    "adrenal": ("adrenals",),
+    "skeletal_muscle": ("muscle",),
+    "bone": ("red_marrow", "yellow_marrow", "trabecular_bone", "cortical_bone"),
+    "adipose": ("adipose",),
+    "skin": ("skin",),
+    "thyroid": ("thyroid",),
+    "lung": ("lung_tissue_bronchial",),
+    "testes": ("testes",),
+}
+#: human_adult organ -> entries of organ_masses_reference (kg) it sums.
+MASS_ENTRIES: dict[str, tuple[str, ...]] = {
+    "liver": ("liver",),
+    "brain": ("brain",),
+    "kidney": ("kidneys",),
+    "lung": ("lung_tissue",),
+    "heart": ("heart_wall",),
+    "spleen": ("spleen",),
+    "pancreas": ("pancreas",),
+    "adrenal": ("adrenals",),
+    "thyroid": ("thyroid",),
+    "skeletal_muscle": ("muscle",),
+    "skin": ("skin",),
+    "adipose": ("adipose",),
+    "bone": ("red_marrow", "yellow_marrow", "cortical_bone", "trabecular_bone"),
+    "stomach": ("stomach_wall",),
+    "small_intestine": ("small_intestine_wall",),
+    "testes": ("testes",),
+}
+
+
+@pytest.fixture(scope="module")
+def targets() -> dict:
+    if not TARGETS_PATH.is_file():
+        pytest.skip(f"{TARGETS_PATH} not present")
+    return yaml.safe_load(TARGETS_PATH.read_text(encoding="utf-8"))
+
+
+def _target(targets: dict, target_id: str) -> dict:
+    return next(t for t in targets["targets"] if t["id"] == target_id)
+
+
+@pytest.fixture(scope="module")
+def human():
+    return load_anatomy("human_adult")
+
+
+def test_catalogue_has_the_published_assays():
+    assert {"luzzi1998_liver", "fidler1970_lung"} <= set(scenario_names())
+    assert {"human_adult", "mouse"} <= set(anatomy_names())
+
+
+@pytest.mark.parametrize("name", scenario_names())
+def test_every_catalogue_scenario_loads_lowers_and_cites_its_source(name: str):
+    scenario = load_scenario(name)
+    assert isinstance(scenario, Scenario)
+    assert scenario.name == name
+    assert scenario.citation and scenario.reproduces
+    lowered = lower(scenario)
+    assert lowered.injection_cells.sum() > 0
+
+
+@pytest.mark.parametrize("name", scenario_names())
+def test_catalogue_scenarios_reproduce_known_targets(name: str, targets: dict):
+    known = {t["id"] for t in targets["targets"]}
+    assert set(load_scenario(name).reproduces) <= known
+
+
+@pytest.mark.parametrize("name", anatomy_names())
+def test_every_organ_states_its_source(name: str):
+    anatomy = load_anatomy(name)
+    assert anatomy.source
+    missing = [organ for organ, spec in anatomy.organs.items() if not spec.source.strip()]
+    assert not missing
+
+
+@pytest.mark.parametrize("name", anatomy_names())
+def test_delivery_matrix_rows_sum_to_one(name: str):
+    anatomy = load_anatomy(name)
+    clone = load_scenario("luzzi1998_liver").clones["B16F1"]
+    delivery = anatomy.delivery_matrix(clone)
+    np.testing.assert_allclose(delivery.sum(axis=1), 1.0, atol=1e-12)
+    assert (delivery.to_numpy() >= 0).all()
+
+
+def test_human_anatomy_covers_every_disibio_site(human, targets: dict):
+    sites = targets["disibio2008_matrix"]["sites"]
+    missing = sorted(set(sites) - set(human.organ_names))
+    assert not missing, f"diSibio 2008 sites without an organ: {missing}"
+
+
+def test_human_flows_are_the_reference_table_normalised(human, targets: dict):
+    table = _target(targets, "organ_blood_flow_fractions")["value"]
+    total = sum(table.values())
+    assert total == pytest.approx(102.55)  # the documented /1.0255 normalisation
+    for organ, entries in FLOW_ENTRIES.items():
+        expected = sum(table[entry] for entry in entries) / total
+        actual = human.organs[organ].cardiac_output_fraction
+        assert actual == pytest.approx(expected, abs=1e-6), organ
+    # organs the table lumps into 'other' share exactly its 3.2%
+    lumped = sum(o.cardiac_output_fraction for name, o in human.organs.items() if name not in FLOW_ENTRIES)
+    assert lumped == pytest.approx(table["other"] / total, abs=1e-5)
+
+
+def test_human_masses_are_the_reference_table(human, targets: dict):
+    table = _target(targets, "organ_masses_reference")["value"]
+    for organ, entries in MASS_ENTRIES.items():
+        expected_g = 1000.0 * sum(table[entry] for entry in entries)
+        assert human.organs[organ].mass_g == pytest.approx(expected_g, rel=1e-9), organ
+
+
+def test_organs_outside_the_flow_table_state_their_assumption(human):
+    for name, organ in human.organs.items():
+        if name not in FLOW_ENTRIES:
+            assert "assumption" in organ.source.lower(), name

@@ -1,0 +1,235 @@
+"""The exact assay engine matches the per-cell reference engine in distribution (MODEL.md §6).
+
+Each case runs both engines on replicate assays (independent streams from one ``SeedSequence``)
+and compares, at every observation time:
+- the pooled founder states x organs (founders are independent, so pooled counts are multinomial):
+  a chi-square test of homogeneity;
+- every cumulative tally (founders with / without the event): a 2 x 2 chi-square test;
+- the per-run counts of a few key states and the per-run tumour cells: two-sample KS tests;
+and, over all replicates, the lesion times (bound, switch) by KS. All p-values of one case are
+held to a Bonferroni-corrected 1e-3, so each case passes for any seed but a rare one.
+
+Together the scenarios meet every state and fate: vessel death, extravasation, apoptosis,
+dormancy, reactivation, division, extinction, clearance, the bound, switch, regression, macromet.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+import pytest
+from scipy import stats
+
+from metacascade.engine.outcome import ALIVE_STATES, SNAPSHOT_FIELDS, TALLIES, TERMINAL_FATES
+from metacascade.engine.reference import simulate_reference
+
+simulate_assay = pytest.importorskip("metacascade.engine.assay").simulate_assay
+
+ALPHA = 1e-3
+BASE_SEEDS = [2024, 2025, 2026]
+FOUNDER_STATES = ALIVE_STATES + TERMINAL_FATES
+
+
+def clone(diameter_um: float, **fates: float) -> dict[str, Any]:
+    return {"diameter_um": diameter_um, "transit_death_rate": 500.0, "cells_per_g": 1e6, "fates": fates}
+
+
+@dataclass(frozen=True)
+class Case:
+    """One scenario of the comparison (cells per injection are per replicate run)."""
+
+    arguments: dict[str, Any]  # for ``build_lowered``
+    key_states: tuple[str, ...]  # compared run by run (KS)
+    lesion_times: bool  # compare lesion bound/switch/regression times (KS)
+
+
+CASES: dict[str, Case] = {
+    # single cells and small colonies over many organs: vessel death, extravasation, apoptosis,
+    # dormancy (and its death), reactivation, division, extinction, clearance, every size class
+    "early_fates": Case(
+        dict(
+            clones={"a": clone(9.0, vessel_death_rate=0.8, extravasation_rate=1.2, apoptosis_rate=0.4,
+                               dormancy_rate=0.4, division_rate=0.5, dormant_death_rate=0.15,
+                               reactivation_rate=0.25, birth_rate=0.9, death_rate=0.6, clearance_rate=0.15,
+                               avascular_bound_cells=200, switch_rate=0.3, regression_rate=0.2)},
+            injections=[("a", "tail_vein", 600)],
+            observation_times=[0.25, 1.0, 3.0, 8.0],
+        ),
+        ("in_vessel", "solitary", "solitary_dormant", "micromet_4_16", "micromet_17plus"),
+        lesion_times=False,
+    ),
+    # colonies that reach a bound below the deterministic threshold, with strong net growth:
+    # the bound, switch, regression and macrometastases
+    "bound_stochastic": Case(
+        dict(
+            clones={"a": clone(15.0, vessel_death_rate=0.2, extravasation_rate=3.0, apoptosis_rate=0.2,
+                               dormancy_rate=0.1, division_rate=1.5, dormant_death_rate=0.1,
+                               reactivation_rate=0.1, birth_rate=1.5, death_rate=0.5, clearance_rate=0.05,
+                               avascular_bound_cells=60, switch_rate=0.3, regression_rate=0.2,
+                               gompertz_rate=0.2)},
+            injections=[("a", "tail_vein", 250)],
+            observation_times=[2.0, 5.0, 9.0, 14.0],
+            deterministic_threshold_cells=1e4,
+        ),
+        ("micromet_17plus", "dormant_micromet", "macromet"),
+        lesion_times=True,
+    ),
+    # colonies that cross the deterministic threshold well below the bound (the exact engine
+    # back-extrapolates threshold crossings inside a window, so lesion times are not compared)
+    "bound_deterministic": Case(
+        dict(
+            clones={"a": clone(15.0, vessel_death_rate=0.2, extravasation_rate=3.0, apoptosis_rate=0.2,
+                               dormancy_rate=0.1, division_rate=1.5, birth_rate=2.0, death_rate=0.5,
+                               clearance_rate=0.05, avascular_bound_cells=3000, switch_rate=0.3,
+                               regression_rate=0.2, gompertz_rate=0.2)},
+            injections=[("a", "tail_vein", 150)],
+            observation_times=[2.0, 4.0, 7.0, 12.0],
+            deterministic_threshold_cells=100,
+        ),
+        ("micromet_17plus", "dormant_micromet", "macromet"),
+        lesion_times=False,
+    ),
+    # two clones, two injections, organ-specific soil (seed-soil)
+    "two_clones": Case(
+        dict(
+            clones={
+                "lungy": {**clone(12.0, vessel_death_rate=0.5, extravasation_rate=1.0, apoptosis_rate=0.3,
+                                  dormancy_rate=0.2, division_rate=0.8, birth_rate=1.2, death_rate=0.4,
+                                  clearance_rate=0.1, avascular_bound_cells=80, switch_rate=0.4,
+                                  regression_rate=0.1),
+                          "organ_fates": {"lung": {"division_rate": 2.0, "apoptosis_rate": 0.1}}},
+                "livery": {**clone(16.0, vessel_death_rate=1.0, extravasation_rate=2.0, apoptosis_rate=0.5,
+                                   dormancy_rate=0.5, division_rate=0.2, dormant_death_rate=0.05,
+                                   reactivation_rate=0.3, birth_rate=1.0, death_rate=0.5, clearance_rate=0.1,
+                                   avascular_bound_cells=80, switch_rate=0.2, regression_rate=0.2),
+                           "organ_fates": {"liver": {"birth_rate": 1.6}}},
+            },
+            injections=[("lungy", "tail_vein", 250), ("livery", "mesenteric_vein", 250)],
+            observation_times=[1.0, 4.0, 10.0],
+        ),
+        ("solitary_dormant", "micromet_17plus", "dormant_micromet", "macromet"),
+        lesion_times=True,
+    ),
+    # colonies near criticality (b = d, and b slightly above d) that reach a small bound: the
+    # bound is absorbing, so paths that touch it and would fall back still count, at the time
+    # they touch it
+    "bound_near_critical": Case(
+        dict(
+            clones={
+                "critical": clone(15.0, vessel_death_rate=0.0, extravasation_rate=20.0, apoptosis_rate=0.0,
+                                  dormancy_rate=0.0, division_rate=20.0, birth_rate=1.0, death_rate=1.0,
+                                  clearance_rate=0.02, avascular_bound_cells=30, switch_rate=0.2,
+                                  regression_rate=0.1),
+                "slow": clone(15.0, vessel_death_rate=0.0, extravasation_rate=20.0, apoptosis_rate=0.0,
+                              dormancy_rate=0.0, division_rate=20.0, birth_rate=1.2, death_rate=0.8,
+                              clearance_rate=0.02, avascular_bound_cells=40, switch_rate=0.2,
+                              regression_rate=0.1),
+            },
+            injections=[("critical", "tail_vein", 300), ("slow", "tail_vein", 300)],
+            observation_times=[3.0, 6.0, 10.0],
+        ),
+        ("micromet_17plus", "dormant_micromet"),
+        lesion_times=True,
+    ),
+}
+#: Replicate runs of each engine per case (the exact engine's cost is per run, not per cell).
+REPLICATES = 40
+SLOW_REPLICATES = 200
+
+
+def replicate_runs(engine, lowered, seeds: list[np.random.SeedSequence]) -> list:
+    return [engine(lowered, np.random.default_rng(seed)) for seed in seeds]
+
+
+def founder_table(outcomes: list, k: int) -> np.ndarray:
+    """[states x organs + died_in_transit] founder counts at observation k, pooled over runs and clones."""
+    rows = [np.concatenate([np.stack([o.snapshots[k].counts[s] for s in FOUNDER_STATES]).sum(axis=1).ravel(),
+                            [o.died_in_transit.sum()]]) for o in outcomes]
+    return np.sum(rows, axis=0)
+
+
+def homogeneity_p(a: np.ndarray, b: np.ndarray, min_expected: float = 5.0) -> float:
+    """Chi-square test that two count vectors come from one multinomial; sparse categories pooled."""
+    table = np.array([a, b], float)
+    table = table[:, table.sum(axis=0) > 0]
+    expected = table.sum(axis=0) * table.sum(axis=1, keepdims=True) / table.sum()
+    sparse = expected.min(axis=0) < min_expected
+    if sparse.any():
+        table = np.column_stack([table[:, ~sparse], table[:, sparse].sum(axis=1)])
+        table = table[:, table.sum(axis=0) > 0]
+    if table.shape[1] < 2:
+        return 1.0
+    return float(stats.chi2_contingency(table, correction=False).pvalue)
+
+
+def ks_p(a, b) -> float:
+    a, b = np.asarray(a, float), np.asarray(b, float)
+    if len(a) == 0 or len(b) == 0:
+        assert len(a) == len(b) == 0, (len(a), len(b))
+        return 1.0
+    method = "exact" if max(len(a), len(b)) <= 500 else "asymp"  # the exact p-value fails on large samples
+    return float(stats.ks_2samp(a, b, method=method).pvalue)
+
+
+def compare(reference: list, exact: list, key_states: tuple[str, ...], lesion_times: bool) -> dict[str, float]:
+    """Every p-value of one case, by a readable label."""
+    p: dict[str, float] = {}
+    for k, time in enumerate(snap.time for snap in reference[0].snapshots):
+        p[f"t={time} states"] = homogeneity_p(founder_table(reference, k), founder_table(exact, k))
+        for tally in TALLIES:
+            with_event = [sum(o.snapshots[k].counts[tally].sum() for o in runs) for runs in (reference, exact)]
+            founders = [sum(o.injected.sum() for o in runs) for runs in (reference, exact)]
+            p[f"t={time} {tally}"] = homogeneity_p(with_event, np.subtract(founders, with_event))
+        for state in key_states:
+            p[f"t={time} {state} per run"] = ks_p(*[[o.snapshots[k].counts[state].sum() for o in runs]
+                                                    for runs in (reference, exact)])
+        p[f"t={time} cells per run"] = ks_p(*[[o.snapshots[k].cells.sum() for o in runs] for runs in (reference, exact)])
+    if lesion_times:
+        for name in ("bound_time", "switch_time", "regression_time"):
+            values = [np.concatenate([getattr(o.lesions, name) for o in runs]) for runs in (reference, exact)]
+            p[f"lesion {name}"] = ks_p(*[v[np.isfinite(v)] for v in values])
+    return p
+
+
+def assert_equivalent(p: dict[str, float]) -> None:
+    threshold = ALPHA / len(p)
+    failed = {label: value for label, value in p.items() if not value > threshold}
+    assert not failed, f"engines differ (Bonferroni threshold {threshold:.2g}): {failed}"
+
+
+def run_case(lowered, base_seed: int, replicates: int) -> tuple[list, list]:
+    """Replicate outcomes of (reference, exact) from independent streams of one seed."""
+    seeds = np.random.SeedSequence(base_seed).spawn(2 * replicates)
+    reference = replicate_runs(simulate_reference, lowered, seeds[:replicates])
+    exact = replicate_runs(simulate_assay, lowered, seeds[replicates:])
+    return reference, exact
+
+
+@pytest.mark.parametrize("base_seed", BASE_SEEDS)
+@pytest.mark.parametrize("name", list(CASES))
+def test_exact_engine_matches_reference(make_lowered, name, base_seed):
+    case = CASES[name]
+    reference, exact = run_case(make_lowered(**case.arguments), base_seed, REPLICATES)
+    assert_equivalent(compare(reference, exact, case.key_states, case.lesion_times))
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("base_seed", BASE_SEEDS)
+@pytest.mark.parametrize("name", list(CASES))
+def test_exact_engine_matches_reference_many_runs(make_lowered, name, base_seed):
+    case = CASES[name]
+    reference, exact = run_case(make_lowered(**case.arguments), base_seed + 100, SLOW_REPLICATES)
+    assert_equivalent(compare(reference, exact, case.key_states, case.lesion_times))
+
+
+def test_cases_meet_every_state_and_fate(make_lowered):
+    """On these cases the reference visits every state, fate and tally, so the comparisons cover them."""
+    seen = set()
+    for case in CASES.values():
+        lowered = make_lowered(**case.arguments)
+        for seed in np.random.SeedSequence(7).spawn(2):
+            out = simulate_reference(lowered, np.random.default_rng(seed))
+            seen |= {name for snap in out.snapshots for name, v in snap.counts.items() if v.sum() > 0}
+    assert seen == set(SNAPSHOT_FIELDS)
