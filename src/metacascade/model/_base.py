@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import typing
 from typing import Any, Optional
 
@@ -39,17 +40,34 @@ def format_validation_error(
     exc: ValidationError, *, source: str = "scenario", model: Optional[type[BaseModel]] = None
 ) -> str:
     """One line per error: field path, the bad value, and what is allowed."""
-    lines = [f"invalid {source}: {exc.error_count()} error(s)"]
-    for err in exc.errors(include_url=False):
-        path = ".".join(str(part) for part in err["loc"]) or "<root>"
+    errors = exc.errors(include_url=False)
+    # a container that is "too short" only because an item inside it failed says nothing new
+    errors = [
+        err for err in errors
+        if not (err["type"] == "too_short" and any(o["loc"][: len(err["loc"])] == err["loc"] and o is not err for o in errors))
+    ]
+    lines = [f"invalid {source}: {len(errors)} error(s)"]
+    for err in errors:
+        path = ".".join(str(part) for part in err["loc"])
+        message = err["msg"]
+        if err["type"] == "value_error":
+            # our validators write "<relative.path>: <rule> (got <value>)"
+            message = message.removeprefix("Value error, ")
+            relative, sep, rule = message.partition(": ")
+            if sep and re.fullmatch(r"[\w.*]+", relative):
+                path, message = ".".join(filter(None, (path, relative))), rule
+            lines.append(f"  {path or '<root>'}: {message}")
+            continue
+        if err["type"] == "missing":
+            lines.append(f"  {path}: {message}")
+            continue
         shown = repr(err.get("input"))
         if len(shown) > 80:
             shown = shown[:77] + "..."
-        message = err["msg"]
         owner = _model_at(model, err["loc"][:-1]) if model and err["type"] == "extra_forbidden" else None
         if owner is not None:
             message += f"; allowed: {', '.join(owner.model_fields)}"
-        lines.append(f"  {path}: {message} (got {shown})")
+        lines.append(f"  {path or '<root>'}: {message} (got {shown})")
     return "\n".join(lines)
 
 

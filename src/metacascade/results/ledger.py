@@ -27,7 +27,7 @@ from the outcome, so the balance of the other steps is a real check of founder c
 
 from __future__ import annotations
 
-from typing import Callable, Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 
 import numpy as np
 import pandas as pd

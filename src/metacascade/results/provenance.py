@@ -6,8 +6,9 @@ Everything here except ``created`` is enough to replay the run and get identical
 from __future__ import annotations
 
 import platform
-from datetime import datetime, timezone
-from typing import Any, Mapping
+from collections.abc import Mapping
+from datetime import UTC, datetime
+from typing import Any
 
 from .._version import __version__
 
@@ -34,7 +35,7 @@ def make_provenance(
             "numpy": numpy.__version__,
             "pandas": pandas.__version__,
         },
-        "created": datetime.now(timezone.utc).isoformat(timespec="seconds"),
+        "created": datetime.now(UTC).isoformat(timespec="seconds"),
     }
 
 

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any, Mapping, Sequence
+from collections.abc import Mapping, Sequence
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import pandas as pd
@@ -170,7 +172,7 @@ class Results:
         """The tables by name."""
         return {name: getattr(self, name) for name in TABLES}
 
-    def write(self, directory: PathLike, *, overwrite: bool = False) -> Any:
+    def write(self, directory: PathLike, *, overwrite: bool = False) -> Path:
         """Write Parquet tables and ``provenance.json`` to ``directory`` atomically; returns its path."""
         return write_tables(self.tables(), self.provenance, directory, overwrite=overwrite)
 

@@ -16,7 +16,7 @@ observation time as columns ``size_t0``, ``size_t1``, ... in the order of ``obse
 
 from __future__ import annotations
 
-from typing import Sequence
+from collections.abc import Sequence
 
 import numpy as np
 import pandas as pd
