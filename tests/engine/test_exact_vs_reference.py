@@ -2,12 +2,12 @@
 
 Each case runs both engines on replicate assays (independent streams from one ``SeedSequence``)
 and compares, at every observation time:
-- the pooled founder states x organs (founders are independent, so pooled counts are multinomial):
-  a chi-square test of homogeneity;
+- the pooled founder states, by organ and summed over organs (founders are independent, so pooled
+  counts are multinomial): chi-square tests of homogeneity;
 - every cumulative tally (founders with / without the event): a 2 x 2 chi-square test;
 - the per-run counts of a few key states and the per-run tumour cells: two-sample KS tests;
-and, over all replicates, the lesion times (bound, switch) by KS. All p-values of one case are
-held to a Bonferroni-corrected 1e-3, so each case passes for any seed but a rare one.
+and, over all replicates, the lesion times (bound, switch, regression) per clone by KS. All p-values
+of one case are held to a Bonferroni-corrected 1e-3, so each case passes for any seed but a rare one.
 
 Together the scenarios meet every state and fate: vessel death, extravasation, apoptosis,
 dormancy, reactivation, division, extinction, clearance, the bound, switch, regression, macromet.
@@ -91,7 +91,7 @@ CASES: dict[str, Case] = {
         ("micromet_17plus", "dormant_micromet", "macromet"),
         lesion_times=False,
     ),
-    # two clones, two injections, organ-specific soil (seed-soil)
+    # two clones, two injections, organ-specific soil (seed–soil)
     "two_clones": Case(
         dict(
             clones={
@@ -111,6 +111,19 @@ CASES: dict[str, Case] = {
         ),
         ("solitary_dormant", "micromet_17plus", "dormant_micromet", "macromet"),
         lesion_times=True,
+    ),
+    # slowly growing colonies that often shrink back after outgrowing 16 cells (bound out of reach):
+    # the size classes of growing colonies are by current size
+    "colony_size_classes": Case(
+        dict(
+            clones={"a": clone(15.0, vessel_death_rate=0.0, extravasation_rate=20.0, apoptosis_rate=0.0,
+                               dormancy_rate=0.0, division_rate=20.0, birth_rate=1.0, death_rate=0.8,
+                               clearance_rate=0.05, avascular_bound_cells=1e5)},
+            injections=[("a", "tail_vein", 1000)],
+            observation_times=[2.0, 5.0, 9.0],
+        ),
+        ("micromet_4_16", "micromet_17plus"),
+        lesion_times=False,
     ),
     # colonies near criticality (b = d, and b slightly above d) that reach a small bound: the
     # bound is absorbing, so paths that touch it and would fall back still count, at the time
@@ -143,11 +156,10 @@ def replicate_runs(engine, lowered, seeds: list[np.random.SeedSequence]) -> list
     return [engine(lowered, np.random.default_rng(seed)) for seed in seeds]
 
 
-def founder_table(outcomes: list, k: int) -> np.ndarray:
-    """[states x organs + died_in_transit] founder counts at observation k, pooled over runs and clones."""
-    rows = [np.concatenate([np.stack([o.snapshots[k].counts[s] for s in FOUNDER_STATES]).sum(axis=1).ravel(),
-                            [o.died_in_transit.sum()]]) for o in outcomes]
-    return np.sum(rows, axis=0)
+def founder_counts(outcomes: list, k: int) -> tuple[np.ndarray, np.ndarray]:
+    """Founders at observation k pooled over runs: [C, states, O] in organs, and [C] died in transit."""
+    states = sum(np.stack([o.snapshots[k].counts[s] for s in FOUNDER_STATES], axis=1) for o in outcomes)
+    return states, sum(o.died_in_transit for o in outcomes)
 
 
 def homogeneity_p(a: np.ndarray, b: np.ndarray, min_expected: float = 5.0) -> float:
@@ -176,20 +188,25 @@ def ks_p(a, b) -> float:
 def compare(reference: list, exact: list, key_states: tuple[str, ...], lesion_times: bool) -> dict[str, float]:
     """Every p-value of one case, by a readable label."""
     p: dict[str, float] = {}
+    runs = (reference, exact)
+    clones = range(len(reference[0].injected))
     for k, time in enumerate(snap.time for snap in reference[0].snapshots):
-        p[f"t={time} states"] = homogeneity_p(founder_table(reference, k), founder_table(exact, k))
+        counts = [founder_counts(r, k) for r in runs]
+        p[f"t={time} states x organs"] = homogeneity_p(*[np.append(c.ravel(), d) for c, d in counts])
+        p[f"t={time} states"] = homogeneity_p(*[np.append(c.sum(axis=2).ravel(), d) for c, d in counts])
         for tally in TALLIES:
-            with_event = [sum(o.snapshots[k].counts[tally].sum() for o in runs) for runs in (reference, exact)]
-            founders = [sum(o.injected.sum() for o in runs) for runs in (reference, exact)]
-            p[f"t={time} {tally}"] = homogeneity_p(with_event, np.subtract(founders, with_event))
+            for clone in clones:
+                with_event = [sum(o.snapshots[k].counts[tally][clone].sum() for o in r) for r in runs]
+                founders = [sum(o.injected[clone] for o in r) for r in runs]
+                p[f"t={time} clone {clone} {tally}"] = homogeneity_p(with_event, np.subtract(founders, with_event))
         for state in key_states:
-            p[f"t={time} {state} per run"] = ks_p(*[[o.snapshots[k].counts[state].sum() for o in runs]
-                                                    for runs in (reference, exact)])
-        p[f"t={time} cells per run"] = ks_p(*[[o.snapshots[k].cells.sum() for o in runs] for runs in (reference, exact)])
+            p[f"t={time} {state} per run"] = ks_p(*[[o.snapshots[k].counts[state].sum() for o in r] for r in runs])
+        p[f"t={time} cells per run"] = ks_p(*[[o.snapshots[k].cells.sum() for o in r] for r in runs])
     if lesion_times:
         for name in ("bound_time", "switch_time", "regression_time"):
-            values = [np.concatenate([getattr(o.lesions, name) for o in runs]) for runs in (reference, exact)]
-            p[f"lesion {name}"] = ks_p(*[v[np.isfinite(v)] for v in values])
+            for clone in clones:
+                values = [np.concatenate([getattr(o.lesions, name)[o.lesions.clone == clone] for o in r]) for r in runs]
+                p[f"clone {clone} lesion {name}"] = ks_p(*[v[np.isfinite(v)] for v in values])
     return p
 
 

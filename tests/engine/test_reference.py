@@ -89,17 +89,19 @@ def test_conservation_and_ledger_identities(make_lowered, seed):
     for snap in out.snapshots:
         c = snap.counts
         assert set(c) == set(SNAPSHOT_FIELDS)
-        assert all(v.dtype == np.int64 and v.shape == (2, len(lowered.organ_names)) and v.min() >= 0 for v in c.values())
+        shape = (2, len(lowered.organ_names))
+        assert all(v.dtype == np.int64 and v.shape == shape and v.min() >= 0 for v in c.values())
         np.testing.assert_array_equal(snap.in_transit, 0)
         # every injected founder is accounted for, per clone and per organ
         np.testing.assert_array_equal(snap.in_transit + out.died_in_transit + snap.total_alive_and_dead(), out.injected)
         np.testing.assert_array_equal(sum(c[name] for name in ALIVE_STATES + TERMINAL_FATES), out.arrested)
         # the fate ledger: colonies founded = colonies in every later state or fate
-        colonies = sum(c[name] for name in (*GROWING_STATES, "dormant_micromet", "macromet", "extinct", "cleared", "regressed"))
+        after_founding = (*GROWING_STATES, "dormant_micromet", "macromet", "extinct", "cleared", "regressed")
+        colonies = sum(c[name] for name in after_founding)
         np.testing.assert_array_equal(c["founded_direct"] + c["founded_reactivated"], colonies)
         np.testing.assert_array_equal(c["reached_bound"], c["dormant_micromet"] + c["macromet"] + c["regressed"])
         np.testing.assert_array_equal(c["switched"], c["macromet"])
-        # every alive founder holds at least one cell; dormant micrometastases hold exactly the bound
+        # every alive founder holds at least one cell, and only alive founders hold cells
         alive = sum(c[name] for name in ALIVE_STATES)
         assert np.all(snap.cells >= alive) and np.all((snap.cells > 0) == (alive > 0))
         if previous is not None:
@@ -285,7 +287,8 @@ def test_lesion_sizes_follow_the_deterministic_laws(make_lowered, seed):
             else:
                 seen.add("macromet")
                 age = t - les.switch_time[i]
-                assert size == pytest.approx(capacity * math.exp(math.log(bound / capacity) * math.exp(-gompertz * age)))
+                gompertz_size = capacity * math.exp(math.log(bound / capacity) * math.exp(-gompertz * age))
+                assert size == pytest.approx(gompertz_size)
     assert seen == {"deterministic", "stochastic", "dormant", "macromet"}
     # the organ totals include the lesions at their sizes
     for k in range(len(times)):

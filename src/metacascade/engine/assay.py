@@ -92,14 +92,20 @@ def _snapshot(time: float, counts: np.ndarray, colonies: Colonies, dropped: np.n
     reactivated = counts[..., pool.COLONY_REACTIVATED : pool.COLONY_REACTIVATED + pool.POOLED_MAX]
     by_size = direct + reactivated  # [C, O, POOLED_MAX], index = size - 1
     phase = colonies.phase
+    growing = phase == GROWING
+    tracked = {  # tracked growing colonies by current size class (they can shrink back below 17)
+        name: _count(colonies, growing & (colonies.size >= low) & (colonies.size <= high), shape)
+        for name, low, high in (("dividing_single", 1, 1), ("micromet_2_3", 2, 3), ("micromet_4_16", 4, 16),
+                                ("micromet_17plus", 17, np.inf))
+    }
     result = {
         "in_vessel": counts[..., pool.V],
         "solitary": counts[..., pool.E],
         "solitary_dormant": counts[..., pool.D],
-        "dividing_single": by_size[..., 0],
-        "micromet_2_3": by_size[..., 1:3].sum(axis=-1),
-        "micromet_4_16": by_size[..., 3:16].sum(axis=-1),
-        "micromet_17plus": _count(colonies, phase == GROWING, shape),
+        "dividing_single": by_size[..., 0] + tracked["dividing_single"],
+        "micromet_2_3": by_size[..., 1:3].sum(axis=-1) + tracked["micromet_2_3"],
+        "micromet_4_16": by_size[..., 3:16].sum(axis=-1) + tracked["micromet_4_16"],
+        "micromet_17plus": tracked["micromet_17plus"],
         "dormant_micromet": _count(colonies, phase == BOUND, shape),
         "macromet": _count(colonies, phase == MACRO, shape),
         "dead_in_vessel": counts[..., pool.DEAD_VESSEL],

@@ -4,8 +4,14 @@ A tracked colony jumps exactly between the times that matter: its size after a w
 birth–death draw (below the deterministic threshold) or n e^{(b-d) t} (above it); whole-colony
 clearance is an exponential clock. At the avascular bound M it is a dormant micrometastasis with
 competing angiogenic switch and regression; a switched colony grows by Gompertz towards the
-organ capacity. A stochastic jump that lands above M is taken to have crossed M at
-t_end - ln(n/M)/(b-d): the deterministic back-extrapolation that the asymptotic regime implies.
+organ capacity.
+
+The bound is absorbing. Where the stochastic regime's ceiling (the bound, or the deterministic
+threshold if lower) is at most ``EXACT_PATH_CEILING`` cells, paths are sampled event by event
+(exact first passage; cheap because the ceiling is small). Above it, one free jump per window is
+drawn and a jump that lands above M is taken to have crossed M at t_end - ln(n/M)/(b-d), the
+deterministic back-extrapolation of the asymptotic regime: paths that touch M and fall back are
+missed, an error of order 1/((b-d) sqrt(M) window) (docs/engine.md).
 """
 
 from __future__ import annotations
@@ -17,6 +23,8 @@ import numpy as np
 from .samplers import gompertz_size, sample_birth_death
 
 GROWING, BOUND, MACRO, EXTINCT, CLEARED, REGRESSED = range(6)
+#: Stochastic ceilings up to this size (cells) are crossed by exact event-by-event paths.
+EXACT_PATH_CEILING = 1024
 
 
 @dataclass
@@ -77,20 +85,29 @@ def _grow(col: Colonies, end: float, r: dict[str, np.ndarray], threshold: float,
     b, d = r["birth_rate"][idx], r["death_rate"][idx]
     bound, net = r["avascular_bound_cells"][idx], b - d
     start, size = col.time[idx], col.size[idx]
-    clearance = r["clearance_rate"][idx]
     with np.errstate(divide="ignore"):
-        cleared_at = start + rng.exponential(1.0, idx.size) / clearance
+        cleared_at = start + rng.exponential(1.0, idx.size) / r["clearance_rate"][idx]
     stop = np.minimum(cleared_at, end)
-    elapsed = stop - start
     deterministic = (size >= threshold) & (net > 0)
+    ceiling = np.where(net > 0, np.minimum(bound, threshold), bound)
+    exact = ~deterministic & (ceiling <= EXACT_PATH_CEILING)
+    jump = ~deterministic & ~exact
     new = np.empty(idx.size)
-    new[deterministic] = size[deterministic] * np.exp(net[deterministic] * elapsed[deterministic])
-    stochastic = ~deterministic
-    new[stochastic] = sample_birth_death(rng, size[stochastic], b[stochastic], d[stochastic], elapsed[stochastic])
-    reached = new >= bound
+    crossed = np.full(idx.size, np.inf)  # time an exact path reached its ceiling
+    new[exact], crossed[exact] = _paths(rng, size[exact], b[exact], d[exact], start[exact], stop[exact], ceiling[exact])
+    new[jump] = sample_birth_death(rng, size[jump], b[jump], d[jump], stop[jump] - start[jump])
+    # deterministic growth: from the start, or from the threshold where an exact path handed over
+    handoff = np.isfinite(crossed) & (ceiling < bound)
+    grows = deterministic | handoff
+    origin_time = np.where(handoff, crossed, start)[grows]
+    origin_size = np.where(handoff, ceiling, size)[grows]
+    new[grows] = origin_size * np.exp(net[grows] * (stop[grows] - origin_time))
+    hit = np.where(np.isfinite(crossed), crossed, np.inf)
+    hit[grows] = origin_time + np.log(bound[grows] / origin_size) / net[grows]
     with np.errstate(divide="ignore", invalid="ignore"):
-        back = np.where(net > 0, np.log(new / bound) / net, 0.0)
-    hit = np.maximum(stop - back, start)
+        back = np.where(net > 0, np.log(np.maximum(new, bound) / bound) / net, 0.0)
+    hit[jump] = np.maximum(stop - back, start)[jump]
+    reached = new >= bound
     extinct = new == 0
     cleared = ~reached & ~extinct & (cleared_at < end)
     col.phase[idx[reached]] = BOUND
@@ -99,9 +116,35 @@ def _grow(col: Colonies, end: float, r: dict[str, np.ndarray], threshold: float,
     col.size[idx[reached]] = bound[reached]
     col.phase[idx[extinct]] = EXTINCT
     col.phase[idx[cleared]] = CLEARED
-    growing = ~(reached | extinct | cleared)
-    col.size[idx[growing]] = new[growing]
-    col.time[idx[growing | extinct | cleared]] = stop[growing | extinct | cleared]
+    alive = ~(reached | extinct | cleared)
+    col.size[idx[alive]] = new[alive]
+    col.time[idx[~reached]] = stop[~reached]
+
+
+def _paths(
+    rng: np.random.Generator, size: np.ndarray, b: np.ndarray, d: np.ndarray,
+    start: np.ndarray, stop: np.ndarray, ceiling: np.ndarray,
+) -> tuple[np.ndarray, np.ndarray]:
+    """Exact birth–death paths from ``start`` until ``stop``, extinction or the ``ceiling``.
+
+    Returns (size at the end, time the ceiling was reached or inf). Vectorised over colonies,
+    one event per colony per step.
+    """
+    n, t = size.astype(float), start.astype(float)
+    reached = np.where(n >= ceiling, start, np.inf)
+    active = np.nonzero((n > 0) & (n < ceiling) & (t < stop))[0]
+    while active.size:
+        rate = (b[active] + d[active]) * n[active]
+        with np.errstate(divide="ignore"):
+            t_next = t[active] + rng.exponential(1.0, active.size) / rate
+        moving = t_next < stop[active]
+        t[active] = np.where(moving, t_next, stop[active])
+        up = rng.random(active.size) * (b[active] + d[active]) < b[active]
+        n[active] += np.where(moving, np.where(up, 1.0, -1.0), 0.0)
+        at_ceiling = moving & (n[active] >= ceiling[active])
+        reached[active[at_ceiling]] = t[active[at_ceiling]]
+        active = active[moving & (n[active] > 0) & ~at_ceiling]
+    return n, reached
 
 
 def _resolve_bound(col: Colonies, end: float, r: dict[str, np.ndarray], rng: np.random.Generator) -> None:

@@ -122,7 +122,9 @@ def _pick(rng: np.random.Generator, cumulative: np.ndarray) -> int:
     return int(np.searchsorted(cumulative, rng.random() * cumulative[-1], side="right"))
 
 
-def _transit(rng: np.random.Generator, routing: Routing, entry: np.ndarray, drain: np.ndarray, clone: int) -> Optional[int]:
+def _transit(
+    rng: np.random.Generator, routing: Routing, entry: np.ndarray, drain: np.ndarray, clone: int
+) -> Optional[int]:
     """Route one cell bed by bed (§1): the organ where it arrests, or None if it dies in transit.
 
     ``entry`` is the cumulative first-bed distribution of its vessel, ``drain`` the cumulative
@@ -276,7 +278,7 @@ def simulate_reference(lowered: Lowered, rng: np.random.Generator) -> AssayOutco
     died_in_transit = np.zeros(num_clones, np.int64)
     counts = [{name: np.zeros((num_clones, num_organs), np.int64) for name in SNAPSHOT_FIELDS} for _ in times]
     cells = [np.zeros((num_clones, num_organs)) for _ in times]
-    lesions: list[tuple[int, int, _Life, list[float]]] = []
+    lesions: list[tuple[int, int, _Life]] = []  # (clone, organ, path) of colonies that reached the bound
 
     for clone, vessel, num_cells in zip(lowered.injection_clone, lowered.injection_vessel, lowered.injection_cells):
         clone, vessel = int(clone), int(vessel)
@@ -286,9 +288,8 @@ def simulate_reference(lowered: Lowered, rng: np.random.Generator) -> AssayOutco
                 died_in_transit[clone] += 1
                 continue
             arrested[clone, organ] += 1
-            life = _life_after_arrest(
-                rng, rates[clone][organ], float(lowered.capacity[clone, organ]), lowered.deterministic_threshold, horizon
-            )
+            capacity = float(lowered.capacity[clone, organ])
+            life = _life_after_arrest(rng, rates[clone][organ], capacity, lowered.deterministic_threshold, horizon)
             for k, time in enumerate(times):
                 state, size = life.at(time)
                 counts[k][state][clone, organ] += 1
@@ -297,7 +298,7 @@ def simulate_reference(lowered: Lowered, rng: np.random.Generator) -> AssayOutco
                     if when <= time:
                         counts[k][tally][clone, organ] += 1
             if not math.isnan(life.bound_time):
-                lesions.append((clone, organ, life, [life.lesion_size(t) for t in times]))
+                lesions.append((clone, organ, life))
 
     snapshots = [
         Snapshot(time=t, counts=counts[k], cells=cells[k], in_transit=np.zeros(num_clones, np.int64))
@@ -308,20 +309,21 @@ def simulate_reference(lowered: Lowered, rng: np.random.Generator) -> AssayOutco
         arrested=arrested,
         died_in_transit=died_in_transit,
         snapshots=snapshots,
-        lesions=_lesion_table(lesions, len(times)),
+        lesions=_lesion_table(lesions, times),
     )
 
 
-def _lesion_table(rows: list[tuple[int, int, _Life, list[float]]], num_times: int) -> Lesions:
+def _lesion_table(rows: list[tuple[int, int, _Life]], times: list[float]) -> Lesions:
+    """One row per colony that reached the bound, with its size at each observation time."""
     if not rows:
-        return Lesions.empty(num_times)
-    lives = [life for _, _, life, _ in rows]
+        return Lesions.empty(len(times))
+    lives = [life for _, _, life in rows]
     return Lesions(
-        clone=np.array([clone for clone, _, _, _ in rows], np.int64),
-        organ=np.array([organ for _, organ, _, _ in rows], np.int64),
+        clone=np.array([clone for clone, _, _ in rows], np.int64),
+        organ=np.array([organ for _, organ, _ in rows], np.int64),
         tracked_time=np.array([life.tracked_time for life in lives]),
         bound_time=np.array([life.bound_time for life in lives]),
         switch_time=np.array([life.switch_time for life in lives]),
         regression_time=np.array([life.regression_time for life in lives]),
-        size=np.array([sizes for _, _, _, sizes in rows], dtype=float).reshape(len(rows), num_times),
+        size=np.array([[life.lesion_size(t) for t in times] for life in lives], dtype=float),
     )
