@@ -73,20 +73,27 @@ def advance(
     rng: np.random.Generator,
 ) -> None:
     """Move every live colony to time ``end`` in place (one exact jump per colony)."""
-    c, o = colonies.clone, colonies.organ
-    _grow(colonies, end, {k: v[c, o] for k, v in rates.items()}, threshold, rng)
-    _resolve_bound(colonies, end, {k: v[c, o] for k, v in rates.items()}, rng)
+    _grow(colonies, end, rates, threshold, rng)
+    _resolve_bound(colonies, end, rates, rng)
 
 
-def _grow(col: Colonies, end: float, r: dict[str, np.ndarray], threshold: float, rng: np.random.Generator) -> None:
+def _rates_of(col: Colonies, idx: np.ndarray, rates: dict[str, np.ndarray], *names: str) -> list[np.ndarray]:
+    """The named rates of the colonies ``idx`` (each [len(idx)])."""
+    flat = np.ravel_multi_index((col.clone[idx], col.organ[idx]), rates[names[0]].shape)
+    return [rates[name].ravel()[flat] for name in names]
+
+
+def _grow(col: Colonies, end: float, rates: dict[str, np.ndarray], threshold: float, rng: np.random.Generator) -> None:
     idx = np.nonzero(col.phase == GROWING)[0]
     if idx.size == 0:
         return
-    b, d = r["birth_rate"][idx], r["death_rate"][idx]
-    bound, net = r["avascular_bound_cells"][idx], b - d
+    b, d, bound, clearance = _rates_of(
+        col, idx, rates, "birth_rate", "death_rate", "avascular_bound_cells", "clearance_rate"
+    )
+    net = b - d
     start, size = col.time[idx], col.size[idx]
     with np.errstate(divide="ignore"):
-        cleared_at = start + rng.exponential(1.0, idx.size) / r["clearance_rate"][idx]
+        cleared_at = start + rng.exponential(1.0, idx.size) / clearance
     stop = np.minimum(cleared_at, end)
     deterministic = (size >= threshold) & (net > 0)
     ceiling = np.where(net > 0, np.minimum(bound, threshold), bound)
@@ -147,11 +154,11 @@ def _paths(
     return n, reached
 
 
-def _resolve_bound(col: Colonies, end: float, r: dict[str, np.ndarray], rng: np.random.Generator) -> None:
+def _resolve_bound(col: Colonies, end: float, rates: dict[str, np.ndarray], rng: np.random.Generator) -> None:
     idx = np.nonzero(col.phase == BOUND)[0]
     if idx.size == 0:
         return
-    switch, regress = r["switch_rate"][idx], r["regression_rate"][idx]
+    switch, regress = _rates_of(col, idx, rates, "switch_rate", "regression_rate")
     total = switch + regress
     with np.errstate(divide="ignore", invalid="ignore"):
         event = col.time[idx] + rng.exponential(1.0, idx.size) / total
@@ -168,11 +175,9 @@ def _resolve_bound(col: Colonies, end: float, r: dict[str, np.ndarray], rng: np.
 def sizes_at(col: Colonies, time: float, rates: dict[str, np.ndarray], capacity: np.ndarray) -> np.ndarray:
     """Cells in each colony at ``time`` (after ``advance`` to that time); 0 for dead colonies."""
     out = np.where((col.phase == GROWING) | (col.phase == BOUND), col.size, 0.0)
-    macro = col.phase == MACRO
-    if macro.any():
-        c, o = col.clone[macro], col.organ[macro]
-        out[macro] = gompertz_size(
-            rates["avascular_bound_cells"][c, o], capacity[c, o], rates["gompertz_rate"][c, o],
-            time - col.switch_time[macro],
-        )
+    macro = np.nonzero(col.phase == MACRO)[0]
+    if macro.size:
+        bound, rate, cap = _rates_of(col, macro, {**rates, "capacity": capacity},
+                                     "avascular_bound_cells", "gompertz_rate", "capacity")
+        out[macro] = gompertz_size(bound, cap, rate, time - col.switch_time[macro])
     return out
