@@ -124,3 +124,13 @@ def test_a_failed_overwrite_keeps_the_previous_results(hand_results, tmp_path, m
 def test_loading_something_else_fails_clearly(tmp_path):
     with pytest.raises(FileNotFoundError, match="not a metacascade results directory"):
         load_results(tmp_path)
+
+
+def test_xarray_view_holds_the_same_counts_and_cells():
+    results = simulate("fidler1970_lung", random_seed=4)
+    dataset = results.to_xarray()
+    assert dataset["count"].dims == ("time", "clone", "organ", "state")
+    obs = results.observations.iloc[7]
+    assert dataset["count"].sel(time=obs.time, clone=obs.clone, organ=obs.organ, state=obs.state) == obs["count"]
+    assert float(dataset["cells"].sum()) == pytest.approx(results.burden["cells"].sum())
+    assert dataset.attrs["random_seed"] == 4

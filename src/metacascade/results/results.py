@@ -129,6 +129,23 @@ class Results:
         """Cells in and out of every ledger row; ``imbalance`` is 0 where cells are conserved."""
         return ledger_balance(self.ledger)
 
+    def to_xarray(self) -> Any:
+        """The observations as an ``xarray.Dataset``: ``count`` [time, clone, organ, state] (founders)
+        and ``cells`` [time, clone, organ] (tumour cells alive); provenance in ``attrs``."""
+        import xarray as xr  # lazy: not needed to simulate
+
+        count = self.observations.set_index(["time", "clone", "organ", "state"])["count"]
+        cells = self.burden.set_index(["time", "clone", "organ"])["cells"]
+        dataset = xr.Dataset({"count": count.to_xarray().fillna(0).astype("int64"), "cells": cells.to_xarray()})
+        dataset["count"].attrs["units"] = "founder cells (injected cells), one per colony"
+        dataset["cells"].attrs["units"] = "cells"
+        dataset["time"].attrs["units"] = "days"
+        dataset.attrs.update(
+            scenario=self.scenario_name, random_seed=self.random_seed, engine=self.engine,
+            metacascade_version=str(self.provenance.get("version", "")),
+        )
+        return dataset
+
     def lesion_sizes(self) -> pd.DataFrame:
         """Lesion sizes as a long table [lesion, clone, organ, time, cells]."""
         return _tables.lesion_sizes(self.lesions, self.observation_times)
