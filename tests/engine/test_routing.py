@@ -5,7 +5,7 @@ import pytest
 
 from metacascade.catalog import load_anatomy
 from metacascade.engine.lower import lower_routing
-from metacascade.engine.routing import DIED_IN_TRANSIT, delivery_matrix, mean_residence_time
+from metacascade.engine.routing import DIED_IN_TRANSIT, delivery_from, delivery_matrix, entries, mean_residence_time
 from metacascade.model import Clone
 
 
@@ -51,25 +51,65 @@ def test_transit_death_grows_with_residence_time(human):
     slow = lower_routing(human, (Clone(diameter_um=6.0, transit_death_rate=10.0),))
     fast = lower_routing(human, (Clone(diameter_um=20.0, transit_death_rate=10.0),))
     v = slow.vessel_names.index("antecubital_vein")
-    assert mean_residence_time(slow, 0)[v] > mean_residence_time(fast, 0)[v]
+    first = entries(slow)[1]
+    assert mean_residence_time(slow, 0, first)[v] > mean_residence_time(fast, 0, first)[v]
     assert delivery_matrix(slow, 0)[v, -1] > delivery_matrix(fast, 0)[v, -1]
 
 
-@pytest.mark.parametrize("seed", [1, 2, 3])
-def test_delivery_matrix_matches_a_walk_through_the_beds(human, seed, chisquare_p):
-    rng = np.random.default_rng(seed)
-    routing = lower_routing(human, (Clone(diameter_um=9.0, transit_death_rate=30.0),))
-    v = routing.vessel_names.index("left_ventricle")
+def walk(rng, routing, entry, num_cells):
+    """Per-cell walk through blood beds and lymph stations; returns arrest counts and deaths."""
     organs = len(routing.organ_names)
+    names, first = entries(routing)
+    lung = routing.organ_names.index("lung")
     tally = np.zeros(organs + 1)
-    for _ in range(20_000):
-        bed = rng.choice(organs, p=routing.entry_bed[v])
+    for _ in range(num_cells):
+        state = rng.choice(2 * organs, p=first[names.index(entry)])
         while True:
             if rng.random() > routing.segment_survival[0]:
                 tally[-1] += 1
                 break
-            if rng.random() < routing.arrest[0, bed]:
-                tally[bed] += 1
+            lymph, organ = divmod(state, organs)
+            arrest = routing.lymph_arrest[organ] if lymph else routing.arrest[0, organ]
+            if rng.random() < arrest:
+                tally[organ] += 1
                 break
-            bed = rng.choice(organs, p=routing.drain[bed])
-    assert chisquare_p(tally, delivery_matrix(routing, 0)[v] * tally.sum()) > 1e-4
+            if not lymph:
+                state = rng.choice(organs, p=routing.drain[organ])
+            elif routing.lymph_drain[organ].sum() > 0:
+                state = organs + rng.choice(organs, p=routing.lymph_drain[organ])
+            else:
+                state = lung  # thoracic duct -> caval blood -> lung bed
+    return tally
+
+
+@pytest.mark.parametrize("seed", [1, 2, 3])
+@pytest.mark.parametrize("entry", ["left_ventricle", "lymph:breast", "venous:prostate"])
+def test_delivery_matches_a_walk_through_beds_and_nodes(human, seed, entry, chisquare_p):
+    routing = lower_routing(human, (Clone(diameter_um=9.0, transit_death_rate=30.0),), paravertebral=True)
+    tally = walk(np.random.default_rng(seed), routing, entry, 8_000)
+    names, first = entries(routing)
+    expected = delivery_from(routing, 0, first[[names.index(entry)]])[0]
+    assert chisquare_p(tally, expected * tally.sum()) > 1e-4
+
+
+def test_colon_cells_reach_the_liver_before_the_lung(human):
+    row = human.delivery_matrix(Clone(diameter_um=12.0)).loc["venous:large_intestine"]
+    assert row.drop(DIED_IN_TRANSIT).idxmax() == "liver" and row["liver"] > 20 * row["lung"]
+
+
+def test_breast_cells_arrest_first_in_the_lung(human):
+    row = human.delivery_matrix(Clone(diameter_um=12.4)).loc["venous:breast"]  # mendelaar2021_ctc_diameters
+    assert row.drop(DIED_IN_TRANSIT).idxmax() == "lung"
+
+
+def test_lymph_goes_to_regional_then_distant_nodes_then_the_lung(human):
+    row = human.delivery_matrix(Clone(diameter_um=12.4)).loc["lymph:breast"]
+    assert row["lymph_nodes_regional"] > row["lymph_nodes_distant"] > 0
+    assert row["lung"] > 0 and row.drop(["lymph_nodes_regional", "lymph_nodes_distant"]).idxmax() == "lung"
+
+
+def test_prostate_reaches_bone_through_the_paravertebral_route_only_when_it_is_on(human):
+    clone = Clone(diameter_um=10.3)  # mendelaar2021_ctc_diameters, prostate CTCs
+    closed = human.delivery_matrix(clone).loc["venous:prostate", "bone"]
+    opened = human.delivery_matrix(clone, paravertebral=True).loc["venous:prostate", "bone"]
+    assert closed < 0.01 and opened > 10 * closed

@@ -43,6 +43,8 @@ EXPECTED: dict[str, tuple[str, ...]] = {
     "pulmonary_drainage_not_lung": ("organs.bone.drains_to", "'pulmonary'", "only the lung"),
     "unknown_entry_vessel_target": ("entry_vessels.tail_vein", "'spleen'", "allowed: arterial, caval, portal"),
     "unknown_cavity_surface": ("cavities.peritoneal.surfaces", "'omentum'", "allowed: bone, liver, lung"),
+    "lymph_drains_to_not_a_node": ("anatomy.organs.liver.lymph_drains_to", "'bone'", "allowed: nodes"),
+    "lymph_loop": ("anatomy.organs.node_a.lymph_drains_to", "node_a -> node_b -> node_a", "loops"),
     "unknown_organ_in_organ_fates": ("clones.A.organ_fates", "'pancreas2'", "allowed: lung, liver"),
     "unknown_vessel": ("injections.0.vessel", "'aorta'", "allowed: tail_vein"),
     "unknown_clone_in_injection": ("injections.0.clone", "'B'", "allowed: A"),

@@ -21,14 +21,20 @@ SECONDS_PER_DAY = 86_400.0
 
 @dataclass(frozen=True)
 class Routing:
-    """The circulation as arrays: where cells go, where they stop, and survival per segment."""
+    """The circulation as arrays: where cells go, where they stop, and survival per segment.
+
+    Blood beds and lymph stations are indexed by organ; a lymph station is a lymph-node organ
+    reached through lymph, with its own arrest probability.
+    """
 
     organ_names: tuple[str, ...]
     vessel_names: tuple[str, ...]
     entry_bed: np.ndarray  # [V, O] distribution of the first bed reached from each vessel
-    drain: np.ndarray  # [O, O] next bed after passing a bed (venous drainage)
+    drain: np.ndarray  # [O, O] next bed after passing a bed (venous drainage, Batson route included)
     arrest: np.ndarray  # [C, O] probability of arrest at each visit to a bed
-    segment_survival: np.ndarray  # [C] survival of one bed-to-bed segment
+    lymph_drain: np.ndarray  # [O, O] lymph station reached by each organ's (or node's) lymph; zero row: thoracic duct
+    lymph_arrest: np.ndarray  # [O] probability of arrest at a lymph station
+    segment_survival: np.ndarray  # [C] survival of one segment (blood or lymph)
     segment_time: float  # days per segment
 
 
@@ -69,8 +75,8 @@ def _arterial_shares(anatomy: Anatomy) -> np.ndarray:
     return shares / shares.sum()  # exact normalisation of table values that sum to 1 within tolerance
 
 
-def lower_routing(anatomy: Anatomy, clones: tuple[Clone, ...]) -> Routing:
-    """The circulation of ``anatomy`` for ``clones`` as arrays."""
+def lower_routing(anatomy: Anatomy, clones: tuple[Clone, ...], *, paravertebral: bool = False) -> Routing:
+    """The circulation of ``anatomy`` for ``clones`` as arrays (``paravertebral``: Batson route on)."""
     names = anatomy.organ_names
     index = {name: i for i, name in enumerate(names)}
     arterial = _arterial_shares(anatomy)
@@ -86,6 +92,17 @@ def lower_routing(anatomy: Anatomy, clones: tuple[Clone, ...]) -> Routing:
         [destination[t] if t in destination else one_hot(t) for t in anatomy.entry_vessels.values()]
     )
     drain = np.array([destination[organ.drains_to] for organ in anatomy.organs.values()])
+    if paravertebral:
+        batson = np.array([organ.paravertebral_fraction for organ in anatomy.organs.values()])
+        drain = drain * (1.0 - batson)[:, None]
+        if batson.any():
+            drain[:, index["bone"]] += batson
+    zero = np.zeros(len(names))
+
+    def lymph_station(target: str | None) -> np.ndarray:
+        return zero if target is None else one_hot(target)
+
+    lymph = np.array([lymph_station(organ.lymph_drains_to) for organ in anatomy.organs.values()])
     beds = np.array([organ.bed_diameter_um for organ in anatomy.organs.values()])
     segment_time = anatomy.segment_transit_time_s / SECONDS_PER_DAY
     return Routing(
@@ -94,6 +111,8 @@ def lower_routing(anatomy: Anatomy, clones: tuple[Clone, ...]) -> Routing:
         entry_bed=entry_bed,
         drain=drain,
         arrest=np.array([arrest_probability(c.diameter_um, beds, anatomy.arrest_width_um) for c in clones]),
+        lymph_drain=lymph,
+        lymph_arrest=np.array([organ.lymph_arrest_probability for organ in anatomy.organs.values()]),
         segment_survival=np.exp(-np.array([c.transit_death_rate for c in clones]) * segment_time),
         segment_time=segment_time,
     )
@@ -107,7 +126,7 @@ def lower(scenario: Scenario) -> Lowered:
     fates = [[clone.fates_in(organ) for organ in organs] for clone in clones]
     rates = {name: np.array([[getattr(f, name) for f in row] for row in fates]) for name in RATE_NAMES}
     masses = np.array([organ.mass_g for organ in scenario.anatomy.organs.values()])
-    routing = lower_routing(scenario.anatomy, clones)
+    routing = lower_routing(scenario.anatomy, clones, paravertebral=scenario.paravertebral_route)
     return Lowered(
         clone_names=clone_names,
         routing=routing,

@@ -1,9 +1,14 @@
-"""Whole-body routing as an absorbing Markov chain over capillary beds (MODEL.md §1).
+"""Whole-body routing as an absorbing Markov chain over capillary beds and lymph stations (MODEL.md §1).
 
-A cell entering a vessel travels one segment (surviving with probability s) to a bed; there it
-arrests with probability r_b, or passes and travels one segment to the next bed given by venous
-drainage. With T[b, b'] = (1 - r_b) s drain[b, b'] and arrivals a = s entry_bed, the expected
-visits are h = a (I - T)^-1 (one linear solve); P(arrest in b) = h_b r_b and the rest die in transit.
+Transient states are the blood beds (one per organ) and the lymph stations (lymph-node organs
+reached through lymph). A cell travels one segment (surviving with probability s) to a state:
+- at blood bed b it arrests with probability r_b, or passes into the bed that b's venous blood
+  drains to (caval -> lung, portal -> liver, lung -> arteries by cardiac output; with the
+  paravertebral route on, a share of pelvic outflow goes to bone);
+- at lymph station n it arrests with probability q_n, or passes on to the next station, and
+  from the last one through the thoracic duct into caval blood (-> lung).
+With transfer matrix T and first arrivals a, the expected visits are h = a (I - T)^-1 (one linear
+solve); P(arrest in organ o) = h_blood[o] r_o + h_lymph[o] q_o, and the rest die in transit.
 """
 
 from __future__ import annotations
@@ -22,37 +27,75 @@ if TYPE_CHECKING:  # pragma: no cover
 DIED_IN_TRANSIT = "died_in_transit"
 
 
-def expected_visits(routing: Routing, clone: int) -> np.ndarray:
-    """[V, O] expected number of arrivals at each bed for a cell entering each vessel."""
-    survival = routing.segment_survival[clone]
-    transfer = (1.0 - routing.arrest[clone])[:, None] * survival * routing.drain
-    identity = np.eye(transfer.shape[0])
-    return np.linalg.solve((identity - transfer).T, (survival * routing.entry_bed).T).T
+def _thoracic_duct(routing: Routing) -> np.ndarray:
+    """[O, O] caval destination (the lung bed) of lymph that leaves each station with no next node."""
+    lung = np.zeros(len(routing.organ_names))
+    lung[routing.organ_names.index("lung")] = 1.0
+    return (1.0 - routing.lymph_drain.sum(axis=1))[:, None] * lung
 
 
-def delivery_matrix(routing: Routing, clone: int) -> np.ndarray:
-    """[V, O + 1] P(arrest in each organ) and, last, P(death in transit); rows sum to 1."""
-    arrested = expected_visits(routing, clone) * routing.arrest[clone]
+def _transfer(routing: Routing, clone: int) -> np.ndarray:
+    """[2O, 2O] transfer between blood beds (first O) and lymph stations (last O)."""
+    s = routing.segment_survival[clone]
+    passing_blood = (1.0 - routing.arrest[clone])[:, None]
+    passing_lymph = (1.0 - routing.lymph_arrest)[:, None]
+    zeros = np.zeros_like(routing.drain)
+    return s * np.block([
+        [passing_blood * routing.drain, zeros],
+        [passing_lymph * _thoracic_duct(routing), passing_lymph * routing.lymph_drain],
+    ])
+
+
+def entries(routing: Routing) -> tuple[tuple[str, ...], np.ndarray]:
+    """Named entry points and [E, 2O] first-state distributions: the entry vessels, then
+    ``venous:<organ>`` (into an organ's venous outflow) and ``lymph:<organ>`` (into its lymph)."""
+    organs = routing.organ_names
+    zeros = np.zeros((len(organs), len(organs)))
+    vessels = np.hstack([routing.entry_bed, np.zeros_like(routing.entry_bed)])
+    venous = np.hstack([routing.drain, zeros])
+    lymph = np.hstack([_thoracic_duct(routing), routing.lymph_drain])
+    names = (*routing.vessel_names, *(f"venous:{o}" for o in organs), *(f"lymph:{o}" for o in organs))
+    return names, np.vstack([vessels, venous, lymph])
+
+
+def expected_visits(routing: Routing, clone: int, first: np.ndarray) -> np.ndarray:
+    """[E, 2O] expected arrivals at each blood bed and lymph station from first-state rows ``first``."""
+    transfer = _transfer(routing, clone)
+    arrivals = routing.segment_survival[clone] * first
+    return np.linalg.solve((np.eye(transfer.shape[0]) - transfer).T, arrivals.T).T
+
+
+def delivery_from(routing: Routing, clone: int, first: np.ndarray) -> np.ndarray:
+    """[E, O + 1] P(arrest in each organ) and, last, P(death in transit), from first-state rows."""
+    organs = len(routing.organ_names)
+    visits = expected_visits(routing, clone, first)
+    arrested = visits[:, :organs] * routing.arrest[clone] + visits[:, organs:] * routing.lymph_arrest
     died = np.clip(1.0 - arrested.sum(axis=1, keepdims=True), 0.0, 1.0)
     return np.hstack([arrested, died])
 
 
-def mean_residence_time(routing: Routing, clone: int) -> np.ndarray:
-    """[V] expected time in the circulation before arrest or death, days (whole segments)."""
-    visits = expected_visits(routing, clone)
-    segments = 1.0 + (visits * (1.0 - routing.arrest[clone])).sum(axis=1)
-    return segments * routing.segment_time
+def delivery_matrix(routing: Routing, clone: int) -> np.ndarray:
+    """[V, O + 1] delivery from each entry vessel; rows sum to 1."""
+    return delivery_from(routing, clone, np.hstack([routing.entry_bed, np.zeros_like(routing.entry_bed)]))
 
 
-def delivery_frame(anatomy: Anatomy, clone: Clone) -> pd.DataFrame:
-    """``delivery_matrix`` for a model anatomy and clone, labelled (vessel x organ/death)."""
+def mean_residence_time(routing: Routing, clone: int, first: np.ndarray) -> np.ndarray:
+    """[E] expected time in transit before arrest or death, days (counting whole segments)."""
+    visits = expected_visits(routing, clone, first)
+    passing = np.r_[1.0 - routing.arrest[clone], 1.0 - routing.lymph_arrest]
+    return (1.0 + (visits * passing).sum(axis=1)) * routing.segment_time
+
+
+def delivery_frame(anatomy: Anatomy, clone: Clone, *, paravertebral: bool = False) -> pd.DataFrame:
+    """Delivery from every entry point of ``anatomy`` for ``clone``, labelled (entry x organ/death)."""
     import pandas as pd
 
     from .lower import lower_routing
 
-    routing = lower_routing(anatomy, (clone,))
+    routing = lower_routing(anatomy, (clone,), paravertebral=paravertebral)
+    names, first = entries(routing)
     return pd.DataFrame(
-        delivery_matrix(routing, 0),
-        index=pd.Index(routing.vessel_names, name="vessel"),
+        delivery_from(routing, 0, first),
+        index=pd.Index(names, name="entry"),
         columns=pd.Index([*routing.organ_names, DIED_IN_TRANSIT], name="fate"),
     )

@@ -6,7 +6,7 @@ methods here delegate to it so that a user can ask an anatomy for its delivery m
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Literal
+from typing import TYPE_CHECKING, Literal, Optional
 
 from pydantic import Field, PositiveFloat, model_validator
 
@@ -42,6 +42,21 @@ class Organ(Frozen):
         description="effective diameter of the capillary bed, µm (arrest rises as cells exceed it)"
     )
     kind: OrganKind = "parenchyma"
+    lymph_drains_to: Optional[str] = Field(
+        default=None,
+        description="lymph-node organ that this organ's lymph reaches first; None: the lymph joins "
+        "the venous blood (thoracic duct -> caval)",
+    )
+    lymph_arrest_probability: float = Field(
+        default=0.0, ge=0.0, le=1.0, description="probability that a cell in lymph arrests in this node"
+    )
+    paravertebral_fraction: float = Field(
+        default=0.0,
+        ge=0.0,
+        lt=1.0,
+        description="share of the venous outflow that takes the vertebral (Batson) plexus to bone "
+        "when the paravertebral route is on",
+    )
     source: str = Field(default="", description="where mass, flow and bed come from, or the assumption made")
 
 
@@ -91,6 +106,20 @@ class Anatomy(Frozen):
             raise ValueError(
                 f"organs.*.cardiac_output_fraction: shares must sum to 1 (got {total:.6g})"
             )
+        nodes = [name for name, organ in self.organs.items() if organ.kind == "lymph_node"]
+        for name, organ in self.organs.items():
+            if organ.lymph_drains_to is not None and organ.lymph_drains_to not in nodes:
+                raise ValueError(
+                    f"organs.{name}.lymph_drains_to: {organ.lymph_drains_to!r} is not a lymph node; "
+                    f"allowed: {', '.join(nodes) or 'none (no organ has kind lymph_node)'}"
+                )
+            seen = [name]
+            while (following := self.organs[seen[-1]].lymph_drains_to) is not None:
+                if following in seen:
+                    raise ValueError(f"organs.{name}.lymph_drains_to: lymph loops ({' -> '.join(seen + [following])})")
+                seen.append(following)
+            if organ.paravertebral_fraction > 0 and "bone" not in self.organs:
+                raise ValueError(f"organs.{name}.paravertebral_fraction: needs an organ named 'bone'")
         allowed = sorted(CIRCULATIONS) + sorted(self.organs)
         for vessel, target in self.entry_vessels.items():
             if target not in CIRCULATIONS and target not in self.organs:
@@ -111,11 +140,13 @@ class Anatomy(Frozen):
     def organ_names(self) -> tuple[str, ...]:
         return tuple(self.organs)
 
-    def delivery_matrix(self, clone: Clone) -> pd.DataFrame:
-        """Exact fate of a cell entering each vessel: P(arrest in organ), P(death in transit).
+    def delivery_matrix(self, clone: Clone, *, paravertebral: bool = False) -> pd.DataFrame:
+        """Exact fate of a cell entering the circulation: P(arrest in organ), P(death in transit).
 
-        Rows: entry vessels; columns: organs then ``died_in_transit``. Rows sum to 1.
+        Rows: the entry vessels, then ``venous:<organ>`` (a cell shed into an organ's venous
+        outflow) and ``lymph:<organ>`` (shed into its lymph); columns: organs then
+        ``died_in_transit``. Rows sum to 1. ``paravertebral`` switches the Batson route on.
         """
         from ..engine.routing import delivery_frame  # the theory lives with the engine's solver
 
-        return delivery_frame(self, clone)
+        return delivery_frame(self, clone, paravertebral=paravertebral)

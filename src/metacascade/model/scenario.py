@@ -44,6 +44,9 @@ class Scenario(Frozen):
     injections: tuple[Injection, ...] = Field(min_length=1)
     observation_times: tuple[PositiveFloat, ...] = Field(min_length=1, description="days after injection")
     end_time: Optional[PositiveFloat] = Field(default=None, description="days; defaults to the last observation")
+    paravertebral_route: bool = Field(
+        default=False, description="open the vertebral (Batson) venous route to bone (MODEL.md §1)"
+    )
     deterministic_threshold_cells: float = Field(
         default=1e4,
         gt=16,
