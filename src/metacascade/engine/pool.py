@@ -104,3 +104,46 @@ def escape_times(
     ]
     return np.concatenate(times)
 
+
+
+def arrivals(
+    rng: np.random.Generator,
+    generator: np.ndarray,
+    start: float,
+    end: float,
+    num_arrived: int,
+    intensity: np.ndarray,
+) -> tuple[np.ndarray, np.ndarray]:
+    """Founders that arrested (state V) at times spread over [start, end], split by state at ``end``.
+
+    ``intensity`` [G] is the (unnormalised) arrival intensity on the grid ``linspace(start, end, G)``.
+    Each founder's arrival time is independent with that density, so its state at ``end`` has the
+    probabilities sum_s w(s) P(end - s)[V, :] (trapezoid quadrature over the grid; the rows P(u) come
+    from repeated products of expm(Q h)). Returns (counts by state [S], escape times of the founders
+    that left the pool), the escape times drawn exactly given each founder's drawn arrival time.
+    """
+    num_grid = intensity.size
+    elapsed = end - start
+    rows = np.empty((num_grid, NUM_STATES))  # rows[g] = P(u_g)[V, :], u_g = g h
+    rows[0] = np.eye(NUM_STATES)[V]
+    step = expm(generator * (elapsed / (num_grid - 1)))
+    for g in range(1, num_grid):
+        rows[g] = rows[g - 1] @ step
+    weights = intensity[::-1] * np.r_[0.5, np.ones(num_grid - 2), 0.5]  # arrival at end - u_g
+    weights = weights / weights.sum()
+    probabilities = np.clip(weights @ rows, 0.0, None)
+    counts = rng.multinomial(num_arrived, probabilities / probabilities.sum())
+    escaped = [counts[state] for state in ESCAPED]
+    if not sum(escaped):
+        return counts, np.empty(0)
+    grid = np.linspace(0.0, elapsed, num_grid)
+    times = []
+    for tag, num in enumerate(escaped):
+        if not num:
+            continue
+        by_lag = np.maximum.accumulate(rows[:, ESCAPED[tag]])  # P(escaped within u of arriving)
+        lag = sample_from_cdf(rng, grid, np.cumsum(weights * by_lag), num)  # arrival = end - lag
+        # given arrival and escape by ``end``, the escape comes v <= lag after arrival, CDF by_lag(v) / by_lag(lag)
+        delay = np.interp(rng.random(num) * np.interp(lag, grid, by_lag), by_lag, grid)
+        times.append(end - lag + np.minimum(delay, lag))
+    return counts, np.concatenate(times)

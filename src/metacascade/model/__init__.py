@@ -3,6 +3,7 @@
 from ._base import ScenarioError, format_validation_error
 from .anatomy import Anatomy, Cavity, Organ
 from .fates import FateOverrides, FateRates
+from .growth import GrowthLaw
 from .scenario import Injection, Scenario
 from .tumour import Clone
 
@@ -12,6 +13,7 @@ __all__ = [
     "Clone",
     "FateOverrides",
     "FateRates",
+    "GrowthLaw",
     "Injection",
     "Organ",
     "Scenario",
