@@ -64,3 +64,42 @@ def test_escape_times_lie_inside_the_window():
     assert times.shape == (500,) and times.min() > 0 and times.max() <= 4.0
     # pure birth at rate 3/cell from 1 to 17 cells takes sum_{k=1..16} 1/(3k) ~ 1.13 days on average
     assert times.mean() == pytest.approx(sum(1 / (3 * k) for k in range(1, 17)), rel=0.1)
+
+
+def _founder_path(rng, q, start, end):
+    """One founder's path through the chain (Gillespie): (state at ``end``, escape time or nan)."""
+    state, time = pool.V, start
+    while state < pool.NUM_TRANSIENT:
+        rate = -q[state, state]
+        time += rng.exponential(1.0 / rate)
+        if time > end:
+            return state, np.nan
+        probabilities = np.clip(q[state], 0.0, None) / rate
+        state = rng.choice(pool.NUM_STATES, p=probabilities)
+    return state, (time if state in pool.ESCAPED else np.nan)
+
+
+@pytest.mark.parametrize("seed", [41, 42, 43])
+def test_arrivals_spread_over_a_window_match_founders_followed_one_by_one(seed):
+    from scipy import stats
+
+    rng = np.random.default_rng(seed)
+    q = pool.generators(rates(birth_rate=2.5, death_rate=0.3, clearance_rate=0.1, division_rate=1.0))
+    start, end, n = 1.0, 4.0, 3000
+    grid = np.linspace(start, end, 1025)
+    intensity = np.exp(0.8 * grid)  # a growing source
+    counts, escapes = pool.arrivals(rng, q, start, end, n, intensity)
+    # per-founder reference: arrival time from the intensity, then the chain one event at a time
+    cdf = np.cumsum(intensity)
+    arrival = np.interp(rng.random(n) * cdf[-1], cdf, grid)
+    paths = [_founder_path(rng, q, s, end) for s in arrival]
+    reference = np.bincount([state for state, _ in paths], minlength=pool.NUM_STATES)
+    assert counts.sum() == n
+    table = np.array([counts, reference])
+    keep = table.sum(axis=0) >= 10
+    table = np.c_[table[:, keep], table[:, ~keep].sum(axis=1)]
+    table = table[:, table.sum(axis=0) > 0]
+    assert stats.chi2_contingency(table).pvalue > 1e-4
+    reference_escapes = np.array([t for _, t in paths if not np.isnan(t)])
+    assert stats.ks_2samp(escapes, reference_escapes).pvalue > 1e-4
+    assert escapes.min() >= start and escapes.max() <= end

@@ -7,7 +7,6 @@ from scipy import stats
 from metacascade.engine.samplers import (
     birth_death_alpha_beta,
     extinction_probability,
-    gompertz_size,
     sample_birth_death,
     sample_from_cdf,
 )
@@ -85,7 +84,3 @@ def test_inverse_cdf_sampling_reproduces_the_distribution(seed):
     truncated = stats.truncexpon(b=2.0 * 1.7, scale=1 / 1.7)
     assert stats.kstest(draws, truncated.cdf).pvalue > 1e-4
 
-
-def test_gompertz_starts_at_initial_size_and_tends_to_capacity():
-    assert gompertz_size(1e4, 1e9, 0.1, 0.0) == pytest.approx(1e4)
-    assert gompertz_size(1e4, 1e9, 0.1, 500.0) == pytest.approx(1e9, rel=1e-6)

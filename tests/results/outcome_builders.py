@@ -43,7 +43,10 @@ def hand_outcome(counts: dict = HAND_COUNTS) -> AssayOutcome:
             for name, value in organs.get(organ, {}).items():
                 fields[name][0, o] = value
         cells = np.array([[3.0, 1000.0 * time]])
-        snapshots.append(Snapshot(time=time, counts=fields, cells=cells, in_transit=np.zeros(1, np.int64)))
+        snapshots.append(Snapshot(
+            time=time, counts=fields, cells=cells, in_transit=np.zeros(1, np.int64),
+            entered=np.array([100]), arrested=np.array([[8, 90]]), died_in_transit=np.array([2]),
+        ))
     lesions = Lesions(
         clone=np.array([0, 0]),
         organ=np.array([1, 1]),

@@ -1,7 +1,10 @@
-"""The exact assay engine: inject N cells, follow every founder without looping over cells.
+"""The exact engine: inject N cells and/or let a primary shed, follow every founder without
+looping over cells.
 
 1. Transit (instantaneous on the day scale): one multinomial split of each injection by its
-   delivery-matrix row (``routing``).
+   delivery-matrix row (``routing``). A primary sheds a Poisson number of cells in each window
+   (intensity shedding rate x mass, exact), split by clone and by the delivery row of its organ's
+   venous outflow and lymph; their arrival times spread over the window with density ~ mass(t).
 2. Between consecutive observation times, the pooled founders of every clone x organ split by one
    multinomial draw per state with the exact transition matrix of their Markov chain (``pool``);
    founders whose colony outgrows the pool leave it at exactly drawn times and are tracked.
@@ -18,11 +21,16 @@ from . import pool
 from .colonies import BOUND, CLEARED, EXTINCT, GROWING, MACRO, REGRESSED, Colonies, advance, sizes_at
 from .lower import Lowered
 from .outcome import SNAPSHOT_FIELDS, AssayOutcome, Lesions, Snapshot
-from .routing import delivery_matrix
+from .growth import size_at, time_to_reach
+from .routing import delivery_from, delivery_matrix, entries
+from .shedding import expected_shed
+
+#: Points of the quadrature grid over a window for cells shed during it.
+SHED_GRID = 1025
 
 
 def simulate_assay(lowered: Lowered, rng: np.random.Generator) -> AssayOutcome:
-    """Run one assay exactly; returns founder counts at every observation and lesion records."""
+    """Run one assay or patient exactly; returns founder counts at every observation and lesion records."""
     num_clones, num_organs = len(lowered.clone_names), len(lowered.organ_names)
     arrested = np.zeros((num_clones, num_organs), dtype=np.int64)
     died_in_transit = np.zeros(num_clones, dtype=np.int64)
@@ -30,10 +38,12 @@ def simulate_assay(lowered: Lowered, rng: np.random.Generator) -> AssayOutcome:
         split = rng.multinomial(cells, delivery_matrix(lowered.routing, clone)[vessel])
         arrested[clone] += split[:-1]
         died_in_transit[clone] += split[-1]
+    entered = lowered.num_cells_by_clone.copy()
 
     counts = np.zeros((num_clones, num_organs, pool.NUM_STATES), dtype=np.int64)
     counts[..., pool.V] = arrested
     generator = pool.generators(lowered.rates)
+    shed_rows = None if lowered.primary is None else _shed_rows(lowered)
     num_times = lowered.observation_times.size
     colonies = Colonies.empty(num_times)
     dropped = np.zeros((2, num_clones, num_organs), dtype=np.int64)  # tracked colonies extinct, cleared
@@ -42,13 +52,20 @@ def simulate_assay(lowered: Lowered, rng: np.random.Generator) -> AssayOutcome:
     for k, time in enumerate(lowered.observation_times):
         counts, escaped = _advance_pool(counts, generator, now, time, num_times, rng)
         colonies = colonies.extend(escaped)
+        if shed_rows is not None:
+            shed, new, escaped = _shed(rng, lowered, shed_rows, generator, now, time, num_times)
+            entered += shed.sum(axis=1)
+            arrested += shed[:, :-1]
+            died_in_transit += shed[:, -1]
+            counts += new
+            colonies = colonies.extend(escaped)
         advance(colonies, time, lowered.rates, lowered.deterministic_threshold, rng)
         for slot, phase in enumerate((EXTINCT, CLEARED)):
             gone = colonies.phase == phase
             np.add.at(dropped[slot], (colonies.clone[gone], colonies.organ[gone]), 1)
         colonies = colonies.select((colonies.phase != EXTINCT) & (colonies.phase != CLEARED))
         colonies.history[:, k] = sizes_at(colonies, time, lowered.rates, lowered.capacity)
-        snapshots.append(_snapshot(time, counts, colonies, dropped, k))
+        snapshots.append(_snapshot(time, counts, colonies, dropped, k, entered, arrested, died_in_transit))
         now = time
     return AssayOutcome(
         injected=lowered.num_cells_by_clone,
@@ -57,6 +74,49 @@ def simulate_assay(lowered: Lowered, rng: np.random.Generator) -> AssayOutcome:
         snapshots=snapshots,
         lesions=_lesions(colonies),
     )
+
+
+def _shed_rows(lowered: Lowered) -> np.ndarray:
+    """[C, O + 1] where a cell shed by the primary arrests (or dies in transit), per clone."""
+    primary = lowered.primary
+    names, first = entries(lowered.routing)
+    site = lowered.organ_names[primary.site]
+    mix = (1.0 - primary.lymphatic_fraction) * first[names.index(f"venous:{site}")] + (
+        primary.lymphatic_fraction * first[names.index(f"lymph:{site}")]
+    )
+    return np.array([delivery_from(lowered.routing, c, mix[None])[0] for c in range(len(lowered.clone_names))])
+
+
+def _shed(
+    rng: np.random.Generator, lowered: Lowered, rows: np.ndarray, generator: np.ndarray,
+    start: float, end: float, num_times: int,
+) -> tuple[np.ndarray, np.ndarray, Colonies]:
+    """Cells shed in [start, end]: ([C, O + 1] arrests and deaths, [C, O, S] founder states at
+    ``end``, colonies that outgrew the pool)."""
+    primary = lowered.primary
+    law, n0, rate, capacity, exponent = primary.growth
+    mean = expected_shed(
+        law, n0, start, end, rate, capacity, exponent, shedding_rate_per_g_day=primary.shedding_rate_per_g_day,
+        cells_per_g=primary.cells_per_g, vascularisation_cells=primary.vascularisation_cells,
+    )
+    by_clone = rng.multinomial(rng.poisson(mean), primary.clone_share)
+    shed = np.array([rng.multinomial(n, row) for n, row in zip(by_clone, rows)])
+    new = np.zeros(generator.shape[:2] + (pool.NUM_STATES,), dtype=np.int64)
+    escaped = Colonies.empty(num_times)
+    if not shed[:, :-1].any():
+        return shed, new, escaped
+    grid = np.linspace(start, end, SHED_GRID)
+    vascular = grid >= time_to_reach(law, n0, primary.vascularisation_cells, rate, capacity, exponent)
+    intensity = np.where(vascular, size_at(law, n0, grid, rate, capacity, exponent), 0.0)
+    if not intensity.any():  # vascularised inside the last grid step
+        intensity[-1] = 1.0
+    for clone, organ in zip(*np.nonzero(shed[:, :-1])):
+        new[clone, organ], times = pool.arrivals(
+            rng, generator[clone, organ], start, end, shed[clone, organ], intensity
+        )
+        if times.size:
+            escaped = escaped.extend(Colonies.founded(clone, organ, pool.POOLED_MAX + 1, times, num_times))
+    return shed, new, escaped
 
 
 def _advance_pool(
@@ -85,7 +145,10 @@ def _count(colonies: Colonies, mask: np.ndarray, shape: tuple[int, int]) -> np.n
     return out
 
 
-def _snapshot(time: float, counts: np.ndarray, colonies: Colonies, dropped: np.ndarray, k: int) -> Snapshot:
+def _snapshot(
+    time: float, counts: np.ndarray, colonies: Colonies, dropped: np.ndarray, k: int,
+    entered: np.ndarray, arrested: np.ndarray, died_in_transit: np.ndarray,
+) -> Snapshot:
     """Founder counts by state, fate and tally at ``time`` (see ``outcome``)."""
     shape = counts.shape[:2]
     direct = counts[..., pool.COLONY_DIRECT : pool.COLONY_DIRECT + pool.POOLED_MAX]
@@ -123,7 +186,10 @@ def _snapshot(time: float, counts: np.ndarray, colonies: Colonies, dropped: np.n
     assert set(result) == set(SNAPSHOT_FIELDS)
     cells = (counts[..., [pool.V, pool.E, pool.D]].sum(axis=-1) + (by_size * pool.SIZES).sum(axis=-1)).astype(float)
     np.add.at(cells, (colonies.clone, colonies.organ), colonies.history[:, k])
-    return Snapshot(time=float(time), counts=result, cells=cells, in_transit=np.zeros(shape[0], dtype=np.int64))
+    return Snapshot(
+        time=float(time), counts=result, cells=cells, in_transit=np.zeros(shape[0], dtype=np.int64),
+        entered=entered.copy(), arrested=arrested.copy(), died_in_transit=died_in_transit.copy(),
+    )
 
 
 def _lesions(colonies: Colonies) -> Lesions:

@@ -20,7 +20,8 @@ from dataclasses import dataclass, fields
 
 import numpy as np
 
-from .samplers import gompertz_size, sample_birth_death
+from .growth import size_at
+from .samplers import sample_birth_death
 
 GROWING, BOUND, MACRO, EXTINCT, CLEARED, REGRESSED = range(6)
 #: Stochastic ceilings up to this size (cells) are crossed by exact event-by-event paths.
@@ -179,5 +180,5 @@ def sizes_at(col: Colonies, time: float, rates: dict[str, np.ndarray], capacity:
     if macro.size:
         bound, rate, cap = _rates_of(col, macro, {**rates, "capacity": capacity},
                                      "avascular_bound_cells", "gompertz_rate", "capacity")
-        out[macro] = gompertz_size(bound, cap, rate, time - col.switch_time[macro])
+        out[macro] = size_at("gompertz", bound, time - col.switch_time[macro], rate, cap)
     return out

@@ -9,7 +9,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from ..model import Anatomy, Clone, FateRates, Scenario
+from ..model import Anatomy, Clone, FateRates, PrimaryTumour, Scenario
 from ..model.fates import POOLED_COLONY_MAX_CELLS
 
 #: Fate-rate names as the engine knows them (the fields of ``FateRates``).
@@ -39,6 +39,28 @@ class Routing:
 
 
 @dataclass(frozen=True)
+class Primary:
+    """A shedding primary tumour as numbers (MODEL.md §2); rates per day, sizes in cells."""
+
+    site: int  # organ index
+    law: str  # growth law name (engine/growth.py)
+    initial_cells: float
+    rate: float
+    capacity: float
+    exponent: float
+    cells_per_g: float
+    shedding_rate_per_g_day: float
+    vascularisation_cells: float
+    lymphatic_fraction: float
+    clone_share: np.ndarray  # [C] share of shed cells of each clone
+
+    @property
+    def growth(self) -> tuple:
+        """(law, n0, rate, capacity, exponent): the arguments of ``engine.growth`` functions."""
+        return self.law, self.initial_cells, self.rate, self.capacity, self.exponent
+
+
+@dataclass(frozen=True)
 class Lowered:
     """Everything the engine needs to run one scenario."""
 
@@ -52,6 +74,7 @@ class Lowered:
     injection_clone: np.ndarray  # [I] clone index
     injection_vessel: np.ndarray  # [I] vessel index
     injection_cells: np.ndarray  # [I] int64
+    primary: Primary | None = None
 
     @property
     def organ_names(self) -> tuple[str, ...]:
@@ -118,6 +141,23 @@ def lower_routing(anatomy: Anatomy, clones: tuple[Clone, ...], *, paravertebral:
     )
 
 
+def lower_primary(primary: PrimaryTumour, organs: tuple[str, ...], clone_names: tuple[str, ...]) -> Primary:
+    """The primary tumour as numbers."""
+    return Primary(
+        site=organs.index(primary.site),
+        law=primary.growth.law,
+        initial_cells=primary.initial_cells,
+        rate=primary.growth.rate_per_day,
+        capacity=primary.growth.capacity_cells,
+        exponent=primary.growth.exponent,
+        cells_per_g=primary.cells_per_g,
+        shedding_rate_per_g_day=primary.shedding_rate_per_g_day,
+        vascularisation_cells=primary.vascularisation_cells,
+        lymphatic_fraction=primary.lymphatic_fraction,
+        clone_share=np.array([primary.clone_mix.get(name, 0.0) for name in clone_names]),
+    )
+
+
 def lower(scenario: Scenario) -> Lowered:
     """Flatten a validated scenario into engine arrays."""
     clone_names = tuple(scenario.clones)
@@ -138,4 +178,5 @@ def lower(scenario: Scenario) -> Lowered:
         injection_clone=np.array([clone_names.index(i.clone) for i in scenario.injections], dtype=np.int64),
         injection_vessel=np.array([routing.vessel_names.index(i.vessel) for i in scenario.injections], dtype=np.int64),
         injection_cells=np.array([i.num_cells for i in scenario.injections], dtype=np.int64),
+        primary=None if scenario.primary is None else lower_primary(scenario.primary, organs, clone_names),
     )

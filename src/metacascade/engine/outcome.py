@@ -4,8 +4,9 @@ Every injected cell is a *founder*: it is in exactly one state (alive) or has me
 at every time. A colony counts once, as its founder, in a size class. Counts are arrays [C, O]
 (clones x organs) of int64; cumulative tallies count events since time 0.
 
-Conservation, per clone c and observation:
-    injected[c] = in_transit[c] + died_in_transit[c] + sum over organs of (ALIVE_STATES + TERMINAL_FATES)
+Cells enter the circulation by injection (time 0) or by shedding from a primary. Conservation,
+per clone c at every observation:
+    entered[c] = in_transit[c] + died_in_transit[c] + sum over organs of (ALIVE_STATES + TERMINAL_FATES)
 """
 
 from __future__ import annotations
@@ -55,6 +56,9 @@ class Snapshot:
     counts: dict[str, np.ndarray]  # SNAPSHOT_FIELDS -> [C, O] int64
     cells: np.ndarray  # [C, O] float: tumour cells alive in each organ (all states)
     in_transit: np.ndarray  # [C] int64: founders still circulating
+    entered: np.ndarray  # [C] int64: founders that entered the circulation so far (injected + shed)
+    arrested: np.ndarray  # [C, O] int64: founders that arrested in each organ so far
+    died_in_transit: np.ndarray  # [C] int64: founders that died in transit so far
 
     def total_alive_and_dead(self) -> np.ndarray:
         """[C] founders accounted for in organs (alive states + terminal fates)."""
@@ -81,9 +85,9 @@ class Lesions:
 
 @dataclass
 class AssayOutcome:
-    """Everything an assay engine returns."""
+    """Everything an engine returns (totals at the last observation; per-time values on snapshots)."""
 
-    injected: np.ndarray  # [C] int64
+    injected: np.ndarray  # [C] int64 cells injected at time 0
     arrested: np.ndarray  # [C, O] int64 founders that arrested in each organ (transit is instantaneous)
     died_in_transit: np.ndarray  # [C] int64
     snapshots: list[Snapshot] = field(default_factory=list)

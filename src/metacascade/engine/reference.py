@@ -301,7 +301,8 @@ def simulate_reference(lowered: Lowered, rng: np.random.Generator) -> AssayOutco
                 lesions.append((clone, organ, life))
 
     snapshots = [
-        Snapshot(time=t, counts=counts[k], cells=cells[k], in_transit=np.zeros(num_clones, np.int64))
+        Snapshot(time=t, counts=counts[k], cells=cells[k], in_transit=np.zeros(num_clones, np.int64),
+                 entered=lowered.num_cells_by_clone, arrested=arrested, died_in_transit=died_in_transit)
         for k, t in enumerate(times)
     ]
     return AssayOutcome(

@@ -76,7 +76,3 @@ def sample_from_cdf(
     u = rng.random(num) * total
     return np.interp(u, cdf, grid)
 
-
-def gompertz_size(initial: np.ndarray, capacity: np.ndarray, rate: np.ndarray, time: np.ndarray) -> np.ndarray:
-    """Gompertz growth n(t) = K exp(ln(n0/K) exp(-a t)), cells."""
-    return capacity * np.exp(np.log(initial / capacity) * np.exp(-rate * time))

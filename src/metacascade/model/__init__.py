@@ -5,7 +5,7 @@ from .anatomy import Anatomy, Cavity, Organ
 from .fates import FateOverrides, FateRates
 from .growth import GrowthLaw
 from .scenario import Injection, Scenario
-from .tumour import Clone
+from .tumour import Clone, PrimaryTumour
 
 __all__ = [
     "Anatomy",
@@ -16,6 +16,7 @@ __all__ = [
     "GrowthLaw",
     "Injection",
     "Organ",
+    "PrimaryTumour",
     "Scenario",
     "ScenarioError",
     "format_validation_error",

@@ -1,4 +1,4 @@
-"""Scenario: anatomy + clones + an injection + an observation plan (MODEL.md §0, assays)."""
+"""Scenario: anatomy + clones + injections and/or a primary tumour + observation times (MODEL.md §0)."""
 
 from __future__ import annotations
 
@@ -8,7 +8,7 @@ from pydantic import Field, PositiveFloat, field_validator, model_validator
 
 from ._base import Frozen
 from .anatomy import Anatomy
-from .tumour import Clone
+from .tumour import Clone, PrimaryTumour
 
 
 class Injection(Frozen):
@@ -41,7 +41,8 @@ class Scenario(Frozen):
     reproduces: tuple[str, ...] = Field(default=(), description="target ids in targets.yaml")
     anatomy: Anatomy
     clones: dict[str, Clone] = Field(min_length=1)
-    injections: tuple[Injection, ...] = Field(min_length=1)
+    injections: tuple[Injection, ...] = Field(default=(), description="cells injected at time 0 (assays)")
+    primary: Optional[PrimaryTumour] = Field(default=None, description="a growing, shedding primary (patients)")
     observation_times: tuple[PositiveFloat, ...] = Field(min_length=1, description="days after injection")
     end_time: Optional[PositiveFloat] = Field(default=None, description="days; defaults to the last observation")
     paravertebral_route: bool = Field(
@@ -69,6 +70,18 @@ class Scenario(Frozen):
                     raise ValueError(
                         f"clones.{name}.organ_fates: unknown organ {organ!r}; "
                         f"allowed: {', '.join(organs)}"
+                    )
+        if not self.injections and self.primary is None:
+            raise ValueError("injections: a scenario needs injections, a primary tumour, or both")
+        if self.primary is not None:
+            if self.primary.site not in organs:
+                raise ValueError(
+                    f"primary.site: unknown organ {self.primary.site!r}; allowed: {', '.join(organs)}"
+                )
+            for clone in self.primary.clone_mix:
+                if clone not in self.clones:
+                    raise ValueError(
+                        f"primary.clone_mix: unknown clone {clone!r}; allowed: {', '.join(self.clones)}"
                     )
         for i, injection in enumerate(self.injections):
             if injection.clone not in self.clones:

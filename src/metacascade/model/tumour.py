@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
-from pydantic import Field, PositiveFloat
+from pydantic import Field, PositiveFloat, field_validator
 
 from ._base import Frozen
 from .fates import FateOverrides, FateRates, merge_fates
+from .growth import GrowthLaw
 
 
 class Clone(Frozen):
@@ -29,3 +30,36 @@ class Clone(Frozen):
     def fates_in(self, organ: str) -> FateRates:
         """The fate rates of this clone in ``organ``."""
         return merge_fates(self.fates, self.organ_fates.get(organ))
+
+
+class PrimaryTumour(Frozen):
+    """A primary tumour that grows from ``initial_cells`` at time 0 and sheds once vascularised.
+
+    Shed cells (a Poisson process with intensity shedding rate x mass) enter the venous outflow of
+    the site's organ or, with probability ``lymphatic_fraction``, its lymph (MODEL.md §1-2).
+    """
+
+    site: str = Field(description="organ of the anatomy where the primary grows")
+    initial_cells: PositiveFloat = Field(default=1.0, description="cells at time 0")
+    growth: GrowthLaw
+    cells_per_g: PositiveFloat = Field(
+        default=1e9,
+        description="cells per gram of primary (delmonte2009_cells_per_cm3: 1e9 conventional, 1e8 more realistic)",
+    )
+    shedding_rate_per_g_day: float = Field(
+        default=3.2e6, ge=0.0, description="cells shed per gram per day (butler1975_shedding_rate, growing tumours)"
+    )
+    vascularisation_cells: PositiveFloat = Field(
+        default=1e6, description="size at which the primary is vascularised and starts shedding, cells (~1 mm³; assumption)"
+    )
+    lymphatic_fraction: float = Field(
+        default=0.0, ge=0.0, le=1.0, description="share of shed cells that enter lymph instead of venous blood"
+    )
+    clone_mix: dict[str, float] = Field(min_length=1, description="clone name -> share of shed cells")
+
+    @field_validator("clone_mix")
+    @classmethod
+    def _shares(cls, mix: dict[str, float]) -> dict[str, float]:
+        if any(share < 0 for share in mix.values()) or abs(sum(mix.values()) - 1.0) > 1e-6:
+            raise ValueError(f"shares must be non-negative and sum to 1 (got {mix})")
+        return mix

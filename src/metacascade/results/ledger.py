@@ -10,7 +10,7 @@ cells: sum(in) == sum(out). ``Δx`` below is the change of a cumulative count ov
 ==========================  =========================================  ==========================================
 step (organ)                in                                         out
 ==========================  =========================================  ==========================================
-transit (``circulation``)   carried_in, entered (injected, window 1)   died (Δdead_in_transit), arrested, remaining
+transit (``circulation``)   carried_in, entered (Δinjected + shed)    died (Δdead_in_transit), arrested, remaining
 vessel                      carried_in, entered (Δarrested)            died (Δdead_in_vessel), extravasated, remaining
 solitary                    carried_in, entered (= extravasated)       apoptosis, dormancy, started_dividing, remaining
 dormant                     carried_in, entered (= dormancy)           died, reactivated, remaining
@@ -19,8 +19,8 @@ dormant_micrometastasis     carried_in, entered (= reached_bound)      switched,
 macrometastasis             carried_in, entered (= switched)           remaining
 ==========================  =========================================  ==========================================
 
-Transit lasts seconds to minutes, so the engine reports arrest and death in transit as totals:
-they fall in the first window. ``extravasated`` is what the vessel step lost to neither death nor
+Transit lasts seconds to minutes, so cells that enter in a window arrest or die in that window.
+``extravasated`` is what the vessel step lost to neither death nor
 the window's end (so a negative value reveals an inconsistent outcome); every other flow is read
 from the outcome, so the balance of the other steps is a real check of founder conservation.
 """
@@ -75,28 +75,20 @@ def _boundary_series(outcome: AssayOutcome) -> tuple[Callable[[str], _Series], d
     """Per-organ snapshot fields and the circulation's counts, each with a leading zero snapshot."""
     snapshots = outcome.snapshots
 
+    def stacked(values: list[np.ndarray]) -> _Series:
+        array = np.array(values, dtype=np.int64)
+        return _Series(np.concatenate([np.zeros_like(array[:1]), array]))
+
     def field(name: str) -> _Series:
-        stacked = np.array([snap.counts[name] for snap in snapshots], dtype=np.int64)
-        return _Series(np.concatenate([np.zeros_like(stacked[:1]), stacked]))
+        return stacked([snap.counts[name] for snap in snapshots])
 
-    def constant(value: np.ndarray) -> _Series:
-        value = np.asarray(value, dtype=np.int64)
-        repeated = np.repeat(value[None], len(snapshots), axis=0)
-        return _Series(np.concatenate([np.zeros_like(value)[None], repeated]))
-
+    arrested = stacked([snap.arrested for snap in snapshots])  # [T + 1, C, O]
     circulation = {
-        "in_transit": _Series(
-            np.concatenate(
-                [
-                    np.zeros((1, len(outcome.injected)), np.int64),
-                    np.array([snap.in_transit for snap in snapshots], dtype=np.int64),
-                ]
-            )
-        ),
-        "injected": constant(outcome.injected),
-        "dead_in_transit": constant(outcome.died_in_transit),
-        "arrested_total": constant(np.asarray(outcome.arrested).sum(axis=1)),
-        "arrested": constant(outcome.arrested),  # [T + 1, C, O]
+        "in_transit": stacked([snap.in_transit for snap in snapshots]),
+        "entered": stacked([snap.entered for snap in snapshots]),
+        "dead_in_transit": stacked([snap.died_in_transit for snap in snapshots]),
+        "arrested_total": _Series(arrested.values.sum(axis=2)),
+        "arrested": arrested,
     }
     return field, circulation
 
@@ -110,7 +102,7 @@ def ledger_arrays(outcome: AssayOutcome) -> tuple[dict[str, np.ndarray], dict[st
 
     transit = {
         "carried_in": circ["in_transit"].start,
-        "entered": circ["injected"].delta,
+        "entered": circ["entered"].delta,
         "died": circ["dead_in_transit"].delta,
         "arrested": circ["arrested_total"].delta,
         "remaining": circ["in_transit"].end,

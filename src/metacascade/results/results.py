@@ -107,11 +107,20 @@ class Results:
         """Cells injected per clone."""
         return injected_by_clone(self.provenance)
 
+    def entered(self) -> pd.Series:
+        """Cells that entered the circulation (injected + shed) by each observation, index (time, clone)."""
+        transit = self.ledger[(self.ledger["step"] == "transit") & (self.ledger["flow"] == "entered")]
+        per_window = transit.pivot_table(index="window_end", columns="clone", values="count", aggfunc="sum")
+        cumulative = per_window.reindex(index=list(self.observation_times), columns=list(self.clone_names))
+        cumulative = cumulative.fillna(0).cumsum().astype("int64")
+        cumulative.index.name, cumulative.columns.name = "time", "clone"
+        return cumulative.stack().rename("entered")
+
     # -- views --------------------------------------------------------------------------------
 
     def summary(self, *, by_clone: bool = False) -> pd.DataFrame:
         """Fractions of injected cells in the headline states, one row per observation day."""
-        return fate_summary(self.observations, self.injected, by_clone=by_clone)
+        return fate_summary(self.observations, self.entered(), by_clone=by_clone)
 
     def print_summary(self, *, by_clone: bool = False, console: Any = None) -> None:
         """Print ``summary()`` as a rich table."""
@@ -165,10 +174,10 @@ class Results:
         if (sizes.to_numpy() < 0).any():
             problems.append("lesions: negative sizes")
         totals = self.observations.groupby(["time", "clone"], sort=False)["count"].sum()
-        expected = totals.index.get_level_values("clone").map(self.injected)
-        unbalanced = totals[totals.to_numpy() != np.asarray(expected)]
+        expected = self.entered().reindex(totals.index)
+        unbalanced = totals[totals.to_numpy() != expected.to_numpy()]
         if len(unbalanced):
-            problems.append(f"observations: founders do not add up to the cells injected:\n{unbalanced}")
+            problems.append(f"observations: founders do not add up to the cells that entered:\n{unbalanced}")
         balance = self.ledger_balance()
         broken = balance[balance["imbalance"] != 0]
         if len(broken):

@@ -21,9 +21,10 @@ TOP_ORGANS = 3
 
 
 def fate_summary(
-    observations: pd.DataFrame, injected: Mapping[str, int], *, by_clone: bool = False, top_organs: int = TOP_ORGANS
+    observations: pd.DataFrame, entered: pd.Series, *, by_clone: bool = False, top_organs: int = TOP_ORGANS
 ) -> pd.DataFrame:
-    """One row per observation time (and clone when ``by_clone``), fractions of injected cells."""
+    """One row per observation time (and clone when ``by_clone``), fractions of the cells that
+    entered the circulation by then (``entered``: index (time, clone))."""
     keys = ["clone", "time"] if by_clone else ["time"]
     wide = observations.pivot_table(
         index=keys, columns="state", values="count", aggfunc="sum", fill_value=0, sort=False
@@ -51,10 +52,10 @@ def fate_summary(
     summary["macrometastases"] = column("macromet")
     summary["dead"] = column("dead_in_transit", *TERMINAL_FATES)
     if by_clone:
-        denominator = pd.Series(summary.index.get_level_values("clone"), index=summary.index).map(dict(injected))
+        denominator = entered.reorder_levels(["clone", "time"]).reindex(summary.index)
     else:
-        denominator = float(sum(injected.values()))
-    return summary.div(denominator, axis=0).astype(float)
+        denominator = entered.groupby(level="time").sum().reindex(summary.index)
+    return summary.div(denominator.to_numpy(), axis=0).astype(float)
 
 
 def print_summary(summary: pd.DataFrame, *, title: str = "", console: Any = None) -> None:

@@ -76,7 +76,7 @@ def observations_frame(
     values = np.zeros((len(times), num_c, 1 + num_o, len(STATES)), dtype=np.int64)
     for t, snap in enumerate(outcome.snapshots):
         values[t, :, 0, 0] = snap.in_transit
-        values[t, :, 0, 1] = outcome.died_in_transit
+        values[t, :, 0, 1] = snap.died_in_transit
         for s, state in enumerate(ORGAN_STATES, start=len(CIRCULATION_STATES)):
             values[t, :, 1:, s] = snap.counts[state]
     frame = long_frame(
