@@ -110,7 +110,7 @@ def _grow(col: Colonies, end: float, rates: dict[str, np.ndarray], threshold: fl
     origin_time = np.where(handoff, crossed, start)[grows]
     origin_size = np.where(handoff, ceiling, size)[grows]
     new[grows] = origin_size * np.exp(net[grows] * (stop[grows] - origin_time))
-    hit = np.where(np.isfinite(crossed), crossed, np.inf)
+    hit = crossed.copy()
     hit[grows] = origin_time + np.log(bound[grows] / origin_size) / net[grows]
     with np.errstate(divide="ignore", invalid="ignore"):
         back = np.where(net > 0, np.log(np.maximum(new, bound) / bound) / net, 0.0)
