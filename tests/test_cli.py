@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 import yaml
 
-from metacascade import load_results, load_scenario, scenario_names
+from metacascade import load_cohort, load_results, load_scenario, scenario_names
 from metacascade.cli import main
 
 DATA = Path(__file__).resolve().parent / "data"
@@ -83,3 +83,60 @@ def test_console_entry_point_runs_as_a_module(tmp_path):
     assert done.returncode == 2
     assert "apoptosis_rate" in done.stderr and done.stdout == ""
     assert not (tmp_path / "x").exists()
+
+
+def test_run_patients_writes_a_cohort_with_its_catalogue_and_resumes(tmp_path, capsys):
+    out = tmp_path / "cohort"
+    arguments = ["run", str(SMALL), "--patients", "4", "--seed", "3", "--out", str(out), "--chunk-size", "3"]
+    assert main(arguments) == 0
+    captured = capsys.readouterr()
+    assert "4 patients" in captured.out and "share of patients with a macromet" in captured.out
+    assert str(out / "catalogue.duckdb") in captured.out and "metacascade query" in captured.out
+    assert "4/4" in captured.err  # the progress bar
+    cohort = load_cohort(out)
+    assert (cohort.num_patients, cohort.chunk_size, cohort.random_seed) == (4, 3, 3)
+    cohort.check()
+    assert main(arguments) == 0  # complete: resumes with nothing to do
+    assert "resumed: 4 of 4 patients already written" in capsys.readouterr().err
+    assert main([*arguments[:-4], "--seed", "4", *arguments[-4:]]) == 1
+    assert "different cohort (random_seed: 3 there, 4 asked)" in capsys.readouterr().err
+    assert main(["run", str(SMALL), "--patients", "4", "--seed", "4", "--out", str(out), "--overwrite"]) == 0
+    assert load_cohort(out).random_seed == 4
+
+
+def test_run_patients_default_directory_and_one_patient(tmp_path, monkeypatch, capsys):
+    monkeypatch.chdir(tmp_path)
+    assert main(["run", str(SMALL), "--patients", "1", "--seed", "2"]) == 0
+    out = tmp_path / "runs" / "small_liver_assay-seed2-1patients"
+    assert load_cohort(out).num_patients == 1
+    assert "arrested liver" in capsys.readouterr().out  # one patient: its fate summary
+
+
+def test_query_runs_sql_over_a_cohort(tmp_path, capsys):
+    out = tmp_path / "cohort"
+    assert main(["run", str(SMALL), "--patients", "2", "--seed", "1", "--out", str(out)]) == 0
+    capsys.readouterr()
+    assert main(["query", str(out), "select count(distinct patient) as patients from observations"]) == 0
+    printed = capsys.readouterr().out
+    assert "patients" in printed and "2" in printed
+    assert main(["query", str(out), "select nonsense from nowhere"]) == 1
+    assert "SQL" in capsys.readouterr().err
+    assert main(["query", str(tmp_path), "select 1"]) == 1
+    assert "not a metacascade cohort directory" in capsys.readouterr().err
+
+
+def test_cohort_options_need_patients(tmp_path, capsys):
+    assert main(["run", str(SMALL), "--chunk-size", "3", "--out", str(tmp_path / "x")]) == 1
+    assert "--patients" in capsys.readouterr().err
+    with pytest.raises(SystemExit) as caught:
+        main(["run", str(SMALL), "--patients", "0"])
+    assert caught.value.code == 2
+
+
+def test_a_cohort_run_without_seed_resumes_with_the_recorded_one(tmp_path, capsys):
+    out = tmp_path / "cohort"
+    assert main(["run", str(SMALL), "--patients", "2", "--out", str(out)]) == 0
+    seed = load_cohort(out).random_seed
+    assert main(["run", str(SMALL), "--patients", "2", "--out", str(out)]) == 0
+    assert "resumed: 2 of 2 patients" in capsys.readouterr().err
+    assert load_cohort(out).random_seed == seed

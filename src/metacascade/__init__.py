@@ -7,23 +7,27 @@
 >>> results.write("runs/luzzi")            # Parquet + provenance.json
 >>> mc.replay(mc.load_results("runs/luzzi")).equals(results)
 True
+>>> cohort = mc.simulate("luzzi1998_liver", num_patients=100, random_seed=1, out="runs/cohort")
+>>> cohort.query("select organ, count(*) from lesions group by organ")   # SQL over Parquet chunks
 """
 
 from ._version import __version__
 from .catalog import load_scenario, scenario_names
 from .model import Anatomy, Clone, FateRates, Injection, Scenario, ScenarioError
-from .results import Results, load_results
+from .results import Cohort, Results, load_cohort, load_results
 from .simulate import replay, simulate
 
 __all__ = [
     "Anatomy",
     "Clone",
+    "Cohort",
     "FateRates",
     "Injection",
     "Results",
     "Scenario",
     "ScenarioError",
     "__version__",
+    "load_cohort",
     "load_results",
     "load_scenario",
     "replay",

@@ -1,8 +1,13 @@
 """The command line: one subcommand per verb, a thin layer over the public API.
 
     metacascade run SCENARIO [--seed S] [--out DIR] [--engine exact|reference] [--overwrite]
+    metacascade run SCENARIO --patients N [--seed S] [--out DIR] [--chunk-size K] [--workers W]
+    metacascade query DIR SQL
     metacascade scenarios
     metacascade resolve SCENARIO
+
+With ``--patients`` a cohort runs into DIR in Parquet chunks with a DuckDB catalogue, showing a
+progress bar; interrupted (Ctrl-C, exit 130), the same command resumes it.
 
 A scenario that does not validate exits with code 2, prints the field path, the bad value and
 what is allowed to stderr, and writes nothing.
@@ -14,19 +19,19 @@ import argparse
 import sys
 from collections.abc import Sequence
 from pathlib import Path
-from typing import Optional
+from typing import Any, Optional
 
 #: Exit codes.
-OK, FAILED, BAD_SCENARIO = 0, 1, 2
+OK, FAILED, BAD_SCENARIO, INTERRUPTED = 0, 1, 2, 130
 DEFAULT_RUNS_DIR = Path("runs")
 
 
 def _parser() -> argparse.ArgumentParser:
     from . import __version__
-    from .simulate import ENGINES
+    from .simulate import DEFAULT_CHUNK_SIZE, ENGINES
 
     parser = argparse.ArgumentParser(
-        prog="metacascade", description="Simulate the metastatic cascade (assays of injected cells)."
+        prog="metacascade", description="Simulate the metastatic cascade: assays of injected cells and cohorts of patients."
     )
     parser.add_argument("--version", action="version", version=f"metacascade {__version__}")
     commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
@@ -37,6 +42,16 @@ def _parser() -> argparse.ArgumentParser:
     run.add_argument("--out", type=Path, default=None, help="results directory (default: runs/NAME-seedS)")
     run.add_argument("--engine", choices=list(ENGINES), default="exact", help="engine (default: exact)")
     run.add_argument("--overwrite", action="store_true", help="replace an existing results directory")
+    run.add_argument("--patients", type=_positive, default=None, metavar="N",
+                     help="run a cohort of N virtual patients into DIR (Parquet chunks + DuckDB catalogue)")
+    run.add_argument("--chunk-size", type=_positive, default=None, metavar="K",
+                     help=f"patients per Parquet chunk of a cohort (default: {DEFAULT_CHUNK_SIZE})")
+    run.add_argument("--workers", type=_positive, default=1, metavar="W",
+                     help="local worker processes for a cohort (default: 1)")
+
+    query = commands.add_parser("query", help="run SQL over a cohort directory's tables (DuckDB)")
+    query.add_argument("directory", metavar="DIR", type=Path, help="a cohort run directory")
+    query.add_argument("sql", metavar="SQL", help="e.g. \"select organ, count(*) from lesions group by organ\"")
 
     commands.add_parser("scenarios", help="list the catalogue of published scenarios")
 
@@ -55,6 +70,13 @@ def _seed(text: str) -> int:
     return value
 
 
+def _positive(text: str) -> int:
+    value = _seed(text)
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"must be a positive integer (got {text!r})")
+    return value
+
+
 def _error(message: str) -> None:
     print(f"metacascade: error: {message}", file=sys.stderr)
 
@@ -68,6 +90,11 @@ def _run(args: argparse.Namespace) -> int:
     from .simulate import simulate
 
     scenario = load_scenario(args.scenario)
+    if args.patients is not None:
+        return _run_cohort(args, scenario)
+    if args.chunk_size is not None or args.workers != 1:
+        _error("--chunk-size and --workers go with --patients")
+        return FAILED
     seed = args.seed if args.seed is not None else int(np.random.SeedSequence().entropy)
     out = args.out if args.out is not None else DEFAULT_RUNS_DIR / f"{scenario.name}-seed{seed}"
     try:
@@ -80,6 +107,71 @@ def _run(args: argparse.Namespace) -> int:
     console = Console()
     results.print_summary(console=console)
     console.print(f"results written to [bold]{written}[/bold]")
+    return OK
+
+
+def _run_cohort(args: argparse.Namespace, scenario: Any) -> int:
+    """A cohort into a run directory (resumed if it holds the same, unfinished cohort)."""
+    import numpy as np
+    from rich.console import Console
+
+    from .simulate import DEFAULT_CHUNK_SIZE, simulate
+
+    seed, out, again = args.seed, args.out, "the same command"
+    if out is None:  # the directory names the seed: draw it now
+        if seed is None:
+            seed = int(np.random.SeedSequence().entropy)
+            again = f"the same command with --seed {seed}"
+        out = DEFAULT_RUNS_DIR / f"{scenario.name}-seed{seed}-{args.patients}patients"
+    # with --out and no --seed, simulate draws a seed, or takes the one recorded there to resume
+    try:
+        cohort = simulate(
+            scenario, num_patients=args.patients, random_seed=seed, engine=args.engine,
+            chunk_size=args.chunk_size or DEFAULT_CHUNK_SIZE, out=out, overwrite=args.overwrite,
+            progress=True, num_workers=args.workers,
+        )
+    except FileExistsError as exc:
+        _error(str(exc).replace("overwrite=True", "--overwrite"))
+        return FAILED
+    except KeyboardInterrupt:
+        _error(f"interrupted; the chunks written so far are kept in {out}: run {again} to resume")
+        return INTERRUPTED
+    console = Console()
+    if cohort.num_patients > 1:
+        cohort.print_summary(console=console)
+    else:
+        cohort.patient(0).print_summary(console=console)
+    console.print(f"cohort of {cohort.num_patients} patients written to [bold]{out}[/bold]", soft_wrap=True)
+    console.print(f"DuckDB catalogue: [bold]{cohort.catalogue}[/bold] (views observations, burden, ledger, "
+                  "lesions; table provenance); for example", soft_wrap=True)
+    example = "select organ, count(*) as lesions from lesions group by organ"
+    console.print(f'  metacascade query {out} "{example}"', soft_wrap=True, markup=False, highlight=False)
+    console.print(f'  duckdb {cohort.catalogue} "{example}"', soft_wrap=True, markup=False, highlight=False)
+    return OK
+
+
+def _query(args: argparse.Namespace) -> int:
+    import duckdb
+    from rich.console import Console
+    from rich.table import Table
+
+    from .results.cohort import load_cohort
+
+    try:
+        cohort = load_cohort(args.directory)
+        frame = cohort.query(args.sql)
+    except FileNotFoundError as exc:
+        _error(str(exc))
+        return FAILED
+    except duckdb.Error as exc:
+        _error(f"SQL: {exc}")
+        return FAILED
+    table = Table()
+    for column in frame.columns:
+        table.add_column(str(column), justify="right" if frame[column].dtype.kind in "iuf" else "left")
+    for row in frame.itertuples(index=False):
+        table.add_row(*(f"{value:.6g}" if isinstance(value, float) else str(value) for value in row))
+    Console().print(table)
     return OK
 
 
@@ -110,7 +202,7 @@ def _resolve(args: argparse.Namespace) -> int:
     return OK
 
 
-COMMANDS = {"run": _run, "scenarios": _scenarios, "resolve": _resolve}
+COMMANDS = {"run": _run, "query": _query, "scenarios": _scenarios, "resolve": _resolve}
 
 
 def main(argv: Optional[Sequence[str]] = None) -> int:

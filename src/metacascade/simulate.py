@@ -1,34 +1,43 @@
-"""The verbs: ``simulate`` a scenario and ``replay`` a run from its provenance (ARCHITECTURE.md §3-5)."""
+"""The verbs: ``simulate`` a scenario (one run or a cohort of patients) and ``replay`` a run from its
+provenance (ARCHITECTURE.md §3-5, 11, 12)."""
 
 from __future__ import annotations
 
 import importlib
 from collections.abc import Callable
 from pathlib import Path
-from typing import Any, Optional, Union
+from typing import TYPE_CHECKING, Any, Optional, Union
 
 import numpy as np
 
 from .catalog import load_scenario, scenario_from_data
 from .model import Scenario
 from .results import Results
-from .results.provenance import make_provenance
+from .results.cohort import Cohort
+from .results.provenance import make_provenance, simulate_call
+
+if TYPE_CHECKING:  # pragma: no cover
+    from .engine.lower import Lowered
 
 #: Engine name -> (module, function); each takes (Lowered, numpy Generator) -> AssayOutcome.
 ENGINES: dict[str, tuple[str, str]] = {
     "exact": ("metacascade.engine.assay", "simulate_assay"),
     "reference": ("metacascade.engine.reference", "simulate_reference"),
 }
+#: Patients per Parquet chunk of a cohort run directory (and per task of a worker process).
+DEFAULT_CHUNK_SIZE = 100
 
 
-def _engine(name: str) -> Callable[..., Any]:
+def engine_function(name: str) -> Callable[..., Any]:
+    """The engine called ``name`` (imported on first use)."""
     if name not in ENGINES:
         raise ValueError(f"engine: unknown engine {name!r}; allowed: {', '.join(ENGINES)}")
     module, function = ENGINES[name]
-    return getattr(importlib.import_module(module), function)  # lazy: engines load on first use
+    return getattr(importlib.import_module(module), function)
 
 
-def _seed(random_seed: Optional[int]) -> int:
+def resolve_seed(random_seed: Optional[int]) -> int:
+    """``random_seed`` checked, or a fresh one drawn from the operating system when ``None``."""
     if random_seed is None:
         return int(np.random.SeedSequence().entropy)
     if isinstance(random_seed, (bool, np.bool_)) or not isinstance(random_seed, (int, np.integer)) or random_seed < 0:
@@ -36,35 +45,115 @@ def _seed(random_seed: Optional[int]) -> int:
     return int(random_seed)
 
 
+def _count(name: str, value: Any, minimum: int) -> int:
+    if isinstance(value, (bool, np.bool_)) or not isinstance(value, (int, np.integer)) or value < minimum:
+        raise ValueError(f"{name}: must be an integer >= {minimum} (got {value!r})")
+    return int(value)
+
+
+def patient_seed_sequence(random_seed: int, patient: int) -> np.random.SeedSequence:
+    """The random stream of patient ``patient`` of a cohort: keyed by the patient alone, so it does
+    not depend on the number of patients, the chunk size or the number of workers (convention 4)."""
+    return np.random.SeedSequence(random_seed, spawn_key=(patient,))
+
+
+def patient_lowered(lowered: Lowered, random_seed: int, patient: int) -> Lowered:
+    """The lowered scenario that patient ``patient`` runs on.
+
+    HOOK for patient-level variation (issue 3, item 6: growth rate, shedding, clone mix drawn from
+    distributions in the scenario). Today every patient runs on ``lowered`` unchanged. Draws of
+    patient parameters belong here, from a stream apart from the engine's, e.g.
+    ``SeedSequence([random_seed, 1], spawn_key=(patient,))``, so that turning variation on does not
+    shift any engine draw; ``lowered`` should be replaced (``dataclasses.replace``), never mutated.
+    """
+    return lowered
+
+
+def run_patient(lowered: Lowered, run: Callable[..., Any], random_seed: int, patient: int) -> Any:
+    """Patient ``patient``'s outcome: one call of the engine ``run`` on its own stream."""
+    rng = np.random.default_rng(patient_seed_sequence(random_seed, patient))
+    return run(patient_lowered(lowered, random_seed, patient), rng)
+
+
 def simulate(
     scenario: Union[Scenario, str, Path],
     *,
+    num_patients: int = 1,
     random_seed: Optional[int] = None,
     engine: str = "exact",
-) -> Results:
-    """Run ``scenario`` (a ``Scenario``, a catalogue name or a YAML path) once; return its ``Results``.
+    chunk_size: int = DEFAULT_CHUNK_SIZE,
+    out: Union[str, Path, None] = None,
+    overwrite: bool = False,
+    progress: bool = False,
+    num_workers: int = 1,
+    patient: Optional[int] = None,
+) -> Union[Results, Cohort]:
+    """Run ``scenario`` (a ``Scenario``, a catalogue name or a YAML path).
 
-    ``random_seed`` fixes every random draw (``None`` draws one and records it in the provenance);
-    ``engine`` is ``"exact"`` (cohort draws, MODEL.md §6) or ``"reference"`` (one cell at a time).
+    One run (``num_patients=1``, no ``out``) returns its ``Results``. ``random_seed`` fixes every
+    random draw (``None`` draws one and records it in the provenance); ``engine`` is ``"exact"``
+    (cohort draws, MODEL.md §6) or ``"reference"`` (one cell at a time).
+
+    A cohort (``num_patients > 1``, or any ``out``) returns a ``Cohort``: independent virtual
+    patients, patient ``i`` on the stream ``SeedSequence(random_seed, spawn_key=(i,))``, so the
+    output is the same for any ``chunk_size`` or ``num_workers``. With ``out``, patients are
+    written in chunks of ``chunk_size`` as Parquet under ``out`` with a DuckDB catalogue
+    (``out/catalogue.duckdb``) and memory stays bounded by a chunk; an interrupted run resumes when
+    called again with the same arguments (``random_seed=None`` then takes the recorded seed), and a
+    directory holding a different run is an error unless ``overwrite``. ``progress`` shows a
+    progress bar (on stderr); ``num_workers`` > 1 runs chunks in that many local processes
+    (spawned: a script that asks for them needs the ``if __name__ == "__main__":`` guard).
+
+    ``patient=i`` runs patient ``i`` of the cohort with this seed on its own and returns its
+    ``Results`` (identical to ``cohort.patient(i)``).
     """
     from .engine.lower import lower
 
     model = load_scenario(scenario)
-    run = _engine(engine)
-    seed = _seed(random_seed)
-    lowered = lower(model)
-    outcome = run(lowered, np.random.default_rng(np.random.SeedSequence(seed)))
-    provenance = make_provenance(
-        scenario=model.resolved(),
-        random_seed=seed,
+    run = engine_function(engine)
+    num_patients = _count("num_patients", num_patients, 1)
+    if num_patients == 1 and out is None:
+        seed = resolve_seed(random_seed)
+        lowered = lower(model)
+        if patient is None:
+            outcome = run(lowered, np.random.default_rng(np.random.SeedSequence(seed)))
+            fields: dict[str, Any] = {}
+        else:
+            patient = _count("patient", patient, 0)
+            outcome = run_patient(lowered, run, seed, patient)
+            fields = {"patient": patient}
+        provenance = make_provenance(
+            scenario=model.resolved(), random_seed=seed, engine=engine,
+            call=simulate_call(model.name, seed, engine, **fields), **fields,
+        )
+        return Results.from_outcome(outcome, lowered, provenance)
+    if patient is not None:
+        raise ValueError("patient: runs one patient on its own; it does not go with num_patients > 1 or out")
+    from .cohort import run_cohort
+
+    return run_cohort(
+        model,
+        num_patients=num_patients,
+        random_seed=random_seed,
         engine=engine,
-        call={"verb": "simulate", "scenario": model.name, "random_seed": seed, "engine": engine},
+        chunk_size=_count("chunk_size", chunk_size, 1),
+        out=None if out is None else Path(out),
+        overwrite=overwrite,
+        progress=progress,
+        num_workers=_count("num_workers", num_workers, 1),
     )
-    return Results.from_outcome(outcome, lowered, provenance)
 
 
-def replay(results: Results) -> Results:
-    """Run again what ``results`` record (resolved scenario, seed, engine): the tables come out identical."""
+def replay(results: Union[Results, Cohort], **options: Any) -> Union[Results, Cohort]:
+    """Run again what ``results`` record (resolved scenario, seed, engine; patients and chunk size
+    of a cohort, or the patient of a one-patient ``Results``): the tables come out identical.
+    ``options`` (``out``, ``progress``, ``num_workers``) go to ``simulate`` for a cohort."""
     provenance = results.provenance
     scenario = scenario_from_data(provenance["scenario"], source="provenance scenario")
-    return simulate(scenario, random_seed=provenance["random_seed"], engine=provenance["engine"])
+    common = {"random_seed": provenance["random_seed"], "engine": provenance["engine"]}
+    if isinstance(results, Cohort):
+        return simulate(scenario, num_patients=results.num_patients, chunk_size=results.chunk_size,
+                        **common, **options)
+    if options:
+        raise TypeError(f"replay: options {sorted(options)} apply to cohorts only")
+    return simulate(scenario, patient=provenance.get("patient"), **common)

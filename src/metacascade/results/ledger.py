@@ -33,7 +33,7 @@ import numpy as np
 import pandas as pd
 
 from ..engine.outcome import GROWING_STATES, SNAPSHOT_FIELDS, AssayOutcome
-from .tables import CIRCULATION, long_frame
+from .tables import CIRCULATION, long_frame, patient_axis, stacked, string_column
 
 LEDGER_COLUMNS = ("window_start", "window_end", "clone", "organ", "step", "direction", "flow", "count")
 #: Steps in cascade order, each with its ``in`` flows and ``out`` flows (``remaining`` last).
@@ -177,56 +177,71 @@ def _flow_keys(steps: Sequence[str]) -> list[tuple[str, str, str]]:
     ]
 
 
-def fate_ledger(
-    outcome: AssayOutcome,
-    clone_names: Sequence[str],
-    organ_names: Sequence[str],
-    observation_times: Sequence[float],
-) -> pd.DataFrame:
-    """The fate ledger as a long table (columns ``LEDGER_COLUMNS``), all-zero organs dropped."""
+def _ledger_values(outcome: AssayOutcome, num_clones: int, num_organs: int) -> np.ndarray:
+    """[W, C, 1 + O, F]: the circulation's transit flows, then each organ's flows (``_ledger_keys``)."""
     transit, organ = ledger_arrays(outcome)
-    times = np.asarray(observation_times, dtype=float)
-    num_w, num_c, num_o = len(times), len(clone_names), len(organ_names)
     transit_keys, organ_keys = _flow_keys(["transit"]), _flow_keys(ORGAN_STEPS)
-    # [W, C, 1 + O, F]: the circulation's transit flows, then each organ's flows
-    values = np.zeros((num_w, num_c, 1 + num_o, len(transit_keys) + len(organ_keys)), dtype=np.int64)
+    values = np.zeros(
+        (len(outcome.snapshots), num_clones, 1 + num_organs, len(transit_keys) + len(organ_keys)), dtype=np.int64
+    )
     for f, (_, _, flow) in enumerate(transit_keys):
         values[:, :, 0, f] = transit[flow]
     for f, (step, _, flow) in enumerate(organ_keys, start=len(transit_keys)):
         values[:, :, 1:, f] = organ[step][flow]
+    return values
+
+
+def fate_ledger(
+    outcomes: Sequence[AssayOutcome],
+    clone_names: Sequence[str],
+    organ_names: Sequence[str],
+    observation_times: Sequence[float],
+    patients: Sequence[int] | None = None,
+) -> pd.DataFrame:
+    """The fate ledger as a long table (columns ``LEDGER_COLUMNS``), all-zero organs dropped;
+    ``outcomes`` of one run, or of ``patients`` (then a leading ``patient`` column, and organs
+    dropped patient by patient)."""
+    times = np.asarray(observation_times, dtype=float)
+    transit_keys, organ_keys = _flow_keys(["transit"]), _flow_keys(ORGAN_STEPS)
     keys = transit_keys + organ_keys
+    values = stacked([_ledger_values(outcome, len(clone_names), len(organ_names)) for outcome in outcomes], patients)
+    # rows: transit flows on the circulation, organ flows on organs, and only (patient,) clone and
+    # organ pairs with cells in some window (the other flows of a pair are 0 by construction)
+    valid = np.zeros((1 + len(organ_names), len(keys)), dtype=bool)  # [organ, key]
+    valid[0, : len(transit_keys)] = True
+    valid[1:, len(transit_keys):] = True
+    window_axis = values.ndim - 4
+    active = (values != 0).any(axis=(window_axis, values.ndim - 1))  # [(P,) C, 1 + O]
+    keep = valid & np.expand_dims(active, window_axis)[..., None]
     frame = long_frame(
         values,
         [
-            ("window", np.arange(num_w)),
+            *patient_axis(patients),
+            ("window", np.arange(len(times))),
             ("clone", clone_names),
             ("organ", [CIRCULATION, *organ_names]),
-            ("key", [f"{i}" for i in range(len(keys))]),
+            ("key", np.arange(len(keys))),
         ],
         "count",
         "int64",
+        keep=keep,
     )
-    key = frame.pop("key").astype(int).to_numpy()
-    is_transit = key < len(transit_keys)
-    on_circulation = (frame["organ"] == CIRCULATION).to_numpy()
-    frame = frame.assign(
-        step=[keys[k][0] for k in key], direction=[keys[k][1] for k in key], flow=[keys[k][2] for k in key]
-    )[is_transit == on_circulation]
-    # drop (clone, organ) pairs with no cells in any window
-    active = frame["count"].ne(0).groupby([frame["clone"], frame["organ"]], sort=False).transform("any")
-    frame = frame[active.to_numpy(dtype=bool)]
+    key = frame.pop("key").to_numpy()
+    for position, name in enumerate(("step", "direction", "flow")):
+        frame[name] = string_column([k[position] for k in keys], key)
     window = frame.pop("window").to_numpy()
     starts = np.concatenate([[0.0], times[:-1]])
     frame.insert(0, "window_start", starts[window])
     frame.insert(1, "window_end", times[window])
-    for name in ("step", "direction", "flow"):
-        frame[name] = frame[name].astype(str)
-    return frame[list(LEDGER_COLUMNS)].reset_index(drop=True)
+    columns = [*(["patient"] if patients is not None else []), *LEDGER_COLUMNS]
+    return frame[columns]
 
 
-def ledger_balance(ledger: pd.DataFrame) -> pd.DataFrame:
-    """Per (window, clone, organ, step): cells in, cells out, and their difference (0 when conserved)."""
-    keys = ["window_start", "window_end", "clone", "organ", "step"]
+def ledger_balance(ledger: pd.DataFrame, by: Sequence[str] = ()) -> pd.DataFrame:
+    """Per (window, clone, organ, step): cells in, cells out, and their difference (0 when conserved).
+
+    ``by`` adds leading keys (``("patient",)`` for a cohort's ledger)."""
+    keys = [*by, "window_start", "window_end", "clone", "organ", "step"]
     signed = ledger.assign(
         cells_in=np.where(ledger["direction"] == "in", ledger["count"], 0),
         cells_out=np.where(ledger["direction"] == "out", ledger["count"], 0),

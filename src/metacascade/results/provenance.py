@@ -17,9 +17,12 @@ NOT_REPLAYED: tuple[str, ...] = ("created",)
 
 
 def make_provenance(
-    *, scenario: Mapping[str, Any], random_seed: int, engine: str, call: Mapping[str, Any]
+    *, scenario: Mapping[str, Any], random_seed: int, engine: str, call: Mapping[str, Any], **fields: Any
 ) -> dict[str, Any]:
-    """The provenance record of a run; ``scenario`` is the resolved machine form (a JSON mapping)."""
+    """The provenance record of a run; ``scenario`` is the resolved machine form (a JSON mapping).
+
+    ``fields`` adds what else decides the output: ``num_patients`` and ``chunk_size`` for a
+    cohort, ``patient`` for one patient of a cohort (see ``patient_provenance``)."""
     import numpy
     import pandas
 
@@ -28,6 +31,7 @@ def make_provenance(
         "version": __version__,
         "engine": engine,
         "random_seed": int(random_seed),
+        **fields,
         "call": dict(call),
         "scenario": dict(scenario),
         "environment": {
@@ -42,6 +46,26 @@ def make_provenance(
 def replayable(provenance: Mapping[str, Any]) -> dict[str, Any]:
     """``provenance`` without the keys that a replay changes (creation time)."""
     return {key: value for key, value in provenance.items() if key not in NOT_REPLAYED}
+
+
+def simulate_call(scenario_name: str, random_seed: int, engine: str, **fields: Any) -> dict[str, Any]:
+    """The ``call`` record of ``simulate``: its arguments that decide the output."""
+    return {"verb": "simulate", "scenario": scenario_name, "random_seed": int(random_seed), "engine": engine, **fields}
+
+
+#: Provenance keys of a cohort that one of its patients does not have.
+COHORT_ONLY: tuple[str, ...] = ("num_patients", "chunk_size")
+
+
+def patient_provenance(cohort: Mapping[str, Any], patient: int) -> dict[str, Any]:
+    """The provenance of patient ``patient`` of a cohort: what ``simulate(..., patient=patient)``
+    records, so that one patient replays on its own."""
+    record = {key: value for key, value in cohort.items() if key not in COHORT_ONLY}
+    record["patient"] = int(patient)
+    record["call"] = simulate_call(
+        cohort["scenario"]["name"], cohort["random_seed"], cohort["engine"], patient=int(patient)
+    )
+    return record
 
 
 def injected_by_clone(provenance: Mapping[str, Any]) -> dict[str, int]:

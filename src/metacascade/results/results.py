@@ -10,6 +10,7 @@ import numpy as np
 import pandas as pd
 
 from . import tables as _tables
+from .invariants import check_tables, entered_cells
 from .io import PathLike, read_tables, write_tables
 from .ledger import fate_ledger, ledger_balance
 from .ledger import step_efficiencies as _step_efficiencies
@@ -22,6 +23,26 @@ if TYPE_CHECKING:  # pragma: no cover
     from ..engine.outcome import AssayOutcome
 
 TABLES: tuple[str, ...] = ("observations", "burden", "ledger", "lesions")
+
+
+def outcome_tables(
+    outcomes: Sequence[AssayOutcome], lowered: Lowered, patients: Sequence[int] | None = None
+) -> dict[str, pd.DataFrame]:
+    """The four tables of one run's outcome (``[outcome]``), or of ``patients``' outcomes at once
+    (then with a leading ``patient`` column, each patient's rows as its own run's)."""
+    clones, organs = lowered.clone_names, lowered.organ_names
+    for outcome in outcomes:
+        times = [snap.time for snap in outcome.snapshots]
+        if not np.allclose(times, lowered.observation_times, rtol=0, atol=1e-12):
+            raise ValueError(f"outcome snapshots at {times} do not match the observation times "
+                             f"{list(lowered.observation_times)}")
+    times = [snap.time for snap in outcomes[0].snapshots]
+    return {
+        "observations": _tables.observations_frame(outcomes, clones, organs, patients),
+        "burden": _tables.burden_frame(outcomes, clones, organs, patients),
+        "ledger": fate_ledger(outcomes, clones, organs, times, patients),
+        "lesions": _tables.lesions_frame([o.lesions for o in outcomes], clones, organs, len(times), patients),
+    }
 
 
 class Results:
@@ -58,18 +79,7 @@ class Results:
     @classmethod
     def from_outcome(cls, outcome: AssayOutcome, lowered: Lowered, provenance: Mapping[str, Any]) -> Results:
         """Tables from what an assay engine returned for ``lowered``."""
-        clones, organs = lowered.clone_names, lowered.organ_names
-        times = [snap.time for snap in outcome.snapshots]
-        if not np.allclose(times, lowered.observation_times, rtol=0, atol=1e-12):
-            raise ValueError(f"outcome snapshots at {times} do not match the observation times "
-                             f"{list(lowered.observation_times)}")
-        return cls(
-            observations=_tables.observations_frame(outcome, clones, organs),
-            burden=_tables.burden_frame(outcome, clones, organs),
-            ledger=fate_ledger(outcome, clones, organs, times),
-            lesions=_tables.lesions_frame(outcome.lesions, clones, organs, len(times)),
-            provenance=provenance,
-        )
+        return cls(**outcome_tables([outcome], lowered), provenance=provenance)
 
     # -- labels -------------------------------------------------------------------------------
 
@@ -109,12 +119,7 @@ class Results:
 
     def entered(self) -> pd.Series:
         """Cells that entered the circulation (injected + shed) by each observation, index (time, clone)."""
-        transit = self.ledger[(self.ledger["step"] == "transit") & (self.ledger["flow"] == "entered")]
-        per_window = transit.pivot_table(index="window_end", columns="clone", values="count", aggfunc="sum")
-        cumulative = per_window.reindex(index=list(self.observation_times), columns=list(self.clone_names))
-        cumulative = cumulative.fillna(0).cumsum().astype("int64")
-        cumulative.index.name, cumulative.columns.name = "time", "clone"
-        return cumulative.stack().rename("entered")
+        return entered_cells(self.ledger, self.observation_times, self.clone_names)
 
     # -- views --------------------------------------------------------------------------------
 
@@ -164,26 +169,7 @@ class Results:
     def check(self) -> None:
         """Raise ``ValueError`` unless counts are non-negative and cells are conserved everywhere:
         every observation accounts for every injected cell, and every ledger row balances."""
-        problems = []
-        for name, column in (("observations", "count"), ("ledger", "count"), ("burden", "cells")):
-            frame = getattr(self, name)
-            negative = frame[frame[column] < 0]
-            if len(negative):
-                problems.append(f"{name}: {len(negative)} negative value(s), e.g.\n{negative.head()}")
-        sizes = self.lesions.filter(like="size_t")
-        if (sizes.to_numpy() < 0).any():
-            problems.append("lesions: negative sizes")
-        totals = self.observations.groupby(["time", "clone"], sort=False)["count"].sum()
-        expected = self.entered().reindex(totals.index)
-        unbalanced = totals[totals.to_numpy() != expected.to_numpy()]
-        if len(unbalanced):
-            problems.append(f"observations: founders do not add up to the cells that entered:\n{unbalanced}")
-        balance = self.ledger_balance()
-        broken = balance[balance["imbalance"] != 0]
-        if len(broken):
-            problems.append(f"ledger: {len(broken)} row(s) do not conserve cells, e.g.\n{broken.head()}")
-        if problems:
-            raise ValueError("results fail their invariants:\n" + "\n".join(problems))
+        check_tables(**self.tables(), observation_times=self.observation_times, clone_names=self.clone_names)
 
     # -- comparison and I/O ---------------------------------------------------------------------
 

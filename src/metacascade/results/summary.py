@@ -9,7 +9,6 @@ at the bound), ``macrometastases`` and ``dead`` (every terminal fate, transit in
 
 from __future__ import annotations
 
-from collections.abc import Mapping
 from typing import Any
 
 import pandas as pd

@@ -42,88 +42,145 @@ def size_column(index: int) -> str:
     return f"size_t{index}"
 
 
-def long_frame(values: np.ndarray, axes: Sequence[tuple[str, Sequence]], value_name: str, dtype: str) -> pd.DataFrame:
+def string_column(labels: Sequence, index: np.ndarray) -> pd.Series:
+    """``labels[index]`` as a string column (taken from the few labels, not built row by row)."""
+    return pd.Series(pd.array([str(label) for label in labels], dtype=str).take(np.asarray(index, dtype=np.intp)))
+
+
+def long_frame(
+    values: np.ndarray,
+    axes: Sequence[tuple[str, Sequence]],
+    value_name: str,
+    dtype: str,
+    keep: np.ndarray | None = None,
+) -> pd.DataFrame:
     """A long table from an n-d array: one column per axis (row-major order), then the values.
 
-    Numeric axis labels (times) stay numeric; other labels become strings.
+    Numeric axis labels (times) stay numeric; other labels become strings. ``keep`` (boolean,
+    broadcastable to the values' shape) selects the cells that become rows.
     """
     values = np.asarray(values)
     shape = tuple(len(labels) for _, labels in axes)
     if values.shape != shape:
         raise ValueError(f"values of shape {values.shape} do not match axes of shape {shape}")
-    indices = np.indices(shape).reshape(len(shape), -1)
-    frame = pd.DataFrame(index=pd.RangeIndex(values.size))
+    if keep is None:
+        rows = np.arange(values.size)
+    else:
+        rows = np.flatnonzero(np.broadcast_to(keep, shape))
+    indices = np.unravel_index(rows, shape)
+    frame = pd.DataFrame(index=pd.RangeIndex(len(rows)))
     for position, (name, labels) in enumerate(axes):
         labels = np.asarray(list(labels))
         if labels.dtype.kind in "fiu":
             frame[name] = labels[indices[position]]
         else:
-            frame[name] = pd.Series(labels.astype(object)[indices[position]], dtype=str)
-    frame[value_name] = values.ravel().astype(dtype)
+            frame[name] = string_column(labels, indices[position])
+    frame[value_name] = values.ravel()[rows].astype(dtype)
     return frame
 
 
-def observations_frame(
-    outcome: AssayOutcome, clone_names: Sequence[str], organ_names: Sequence[str]
-) -> pd.DataFrame:
-    """Founders in every state per (time, clone, organ); circulation first, then organs."""
-    if CIRCULATION in organ_names:
-        raise ValueError(f"organ name {CIRCULATION!r} is reserved for the circulation")
-    times = [snap.time for snap in outcome.snapshots]
-    organs = [CIRCULATION, *organ_names]
-    num_c, num_o = len(clone_names), len(organ_names)
-    # [T, C, 1 + O, S]; impossible (organ, state) pairs are dropped below
-    values = np.zeros((len(times), num_c, 1 + num_o, len(STATES)), dtype=np.int64)
+def patient_axis(patients: Sequence[int] | None) -> list[tuple[str, Sequence]]:
+    """The leading ``patient`` axis of a cohort's tables (none for a single run)."""
+    return [] if patients is None else [("patient", np.asarray(patients, dtype=np.int64))]
+
+
+def _check_patients(num_outcomes: int, patients: Sequence[int] | None) -> None:
+    if patients is None and num_outcomes != 1:
+        raise ValueError(f"{num_outcomes} outcomes need patient labels")
+    if patients is not None and num_outcomes != len(patients):
+        raise ValueError(f"{num_outcomes} outcomes for {len(patients)} patients")
+
+
+def stacked(arrays: list[np.ndarray], patients: Sequence[int] | None) -> np.ndarray:
+    """Per-outcome arrays with a leading patient axis, or the single run's array."""
+    _check_patients(len(arrays), patients)
+    return arrays[0] if patients is None else np.stack(arrays)
+
+
+def _observation_values(outcome: AssayOutcome, num_clones: int, num_organs: int) -> np.ndarray:
+    """[T, C, 1 + O, S]: the circulation's states, then every organ's (impossible pairs are 0)."""
+    values = np.zeros((len(outcome.snapshots), num_clones, 1 + num_organs, len(STATES)), dtype=np.int64)
     for t, snap in enumerate(outcome.snapshots):
         values[t, :, 0, 0] = snap.in_transit
         values[t, :, 0, 1] = snap.died_in_transit
         for s, state in enumerate(ORGAN_STATES, start=len(CIRCULATION_STATES)):
             values[t, :, 1:, s] = snap.counts[state]
-    frame = long_frame(
-        values,
-        [("time", times), ("clone", clone_names), ("organ", organs), ("state", STATES)],
+    return values
+
+
+def observations_frame(
+    outcomes: Sequence[AssayOutcome],
+    clone_names: Sequence[str],
+    organ_names: Sequence[str],
+    patients: Sequence[int] | None = None,
+) -> pd.DataFrame:
+    """Founders in every state per (time, clone, organ); circulation first, then organs.
+
+    ``outcomes`` of one run, or of ``patients`` (then a leading ``patient`` column)."""
+    if CIRCULATION in organ_names:
+        raise ValueError(f"organ name {CIRCULATION!r} is reserved for the circulation")
+    times = [snap.time for snap in outcomes[0].snapshots]
+    values = [_observation_values(outcome, len(clone_names), len(organ_names)) for outcome in outcomes]
+    on_circulation = np.arange(1 + len(organ_names)) == 0
+    circulation_state = np.isin(STATES, CIRCULATION_STATES)
+    return long_frame(
+        stacked(values, patients),
+        [*patient_axis(patients), ("time", times), ("clone", clone_names), ("organ", [CIRCULATION, *organ_names]),
+         ("state", STATES)],
         "count",
         "int64",
+        keep=on_circulation[:, None] == circulation_state[None, :],  # [organ, state], broadcast
     )
-    on_circulation = (frame["organ"] == CIRCULATION).to_numpy()
-    circulation_state = frame["state"].isin(CIRCULATION_STATES).to_numpy()
-    return frame[on_circulation == circulation_state].reset_index(drop=True)
 
 
-def burden_frame(outcome: AssayOutcome, clone_names: Sequence[str], organ_names: Sequence[str]) -> pd.DataFrame:
-    """Tumour cells alive per (time, clone, organ)."""
-    times = [snap.time for snap in outcome.snapshots]
-    cells = np.array([snap.cells for snap in outcome.snapshots], dtype=float).reshape(
-        len(times), len(clone_names), len(organ_names)
-    )
+def burden_frame(
+    outcomes: Sequence[AssayOutcome],
+    clone_names: Sequence[str],
+    organ_names: Sequence[str],
+    patients: Sequence[int] | None = None,
+) -> pd.DataFrame:
+    """Tumour cells alive per (time, clone, organ) (and patient)."""
+    times = [snap.time for snap in outcomes[0].snapshots]
+    cells = [
+        np.array([snap.cells for snap in outcome.snapshots], dtype=float).reshape(
+            len(times), len(clone_names), len(organ_names)
+        )
+        for outcome in outcomes
+    ]
     return long_frame(
-        cells, [("time", times), ("clone", clone_names), ("organ", organ_names)], "cells", "float64"
+        stacked(cells, patients),
+        [*patient_axis(patients), ("time", times), ("clone", clone_names), ("organ", organ_names)],
+        "cells",
+        "float64",
     )
 
 
 def lesions_frame(
-    lesions: Lesions | None,
+    lesions: Sequence[Lesions | None],
     clone_names: Sequence[str],
     organ_names: Sequence[str],
     num_times: int,
+    patients: Sequence[int] | None = None,
 ) -> pd.DataFrame:
-    """One row per tracked lesion, sizes at each observation as ``size_t{i}`` columns."""
-    if lesions is None:
-        lesions = Lesions.empty(num_times)
-    clone_index = np.asarray(lesions.clone, dtype=np.int64)
-    organ_index = np.asarray(lesions.organ, dtype=np.int64)
-    frame = pd.DataFrame(
-        {
-            "lesion": np.arange(len(clone_index), dtype=np.int64),
-            "clone": np.asarray(list(clone_names), dtype=object)[clone_index],
-            "organ": np.asarray(list(organ_names), dtype=object)[organ_index],
-        }
-    )
-    frame["clone"] = frame["clone"].astype(str)
-    frame["organ"] = frame["organ"].astype(str)
+    """One row per tracked lesion, sizes at each observation as ``size_t{i}`` columns; ``lesions``
+    of one run, or of ``patients`` (then a leading ``patient`` column; lesion ids count per patient)."""
+    _check_patients(len(lesions), patients)
+    records = [Lesions.empty(num_times) if record is None else record for record in lesions]
+    counts = [len(np.asarray(record.clone)) for record in records]
+
+    def joined(name: str, dtype: type) -> np.ndarray:
+        return np.concatenate([np.asarray(getattr(record, name), dtype=dtype).ravel() for record in records])
+
+    clone_index, organ_index = joined("clone", np.int64), joined("organ", np.int64)
+    frame = pd.DataFrame(index=pd.RangeIndex(len(clone_index)))
+    if patients is not None:
+        frame["patient"] = np.repeat(np.asarray(patients, dtype=np.int64), counts)
+    frame["lesion"] = np.concatenate([np.arange(n, dtype=np.int64) for n in counts])
+    frame["clone"] = string_column(clone_names, clone_index)
+    frame["organ"] = string_column(organ_names, organ_index)
     for name in LESION_EVENT_COLUMNS:
-        frame[name] = np.asarray(getattr(lesions, name), dtype=float)
-    sizes = np.asarray(lesions.size, dtype=float).reshape(len(clone_index), num_times)
+        frame[name] = joined(name, float)
+    sizes = joined("size", float).reshape(len(clone_index), num_times)
     for t in range(num_times):
         frame[size_column(t)] = sizes[:, t]
     return frame

@@ -1,0 +1,250 @@
+"""Running a cohort: independent virtual patients in chunks, in memory or into a run directory
+(Parquet chunks + DuckDB catalogue, resumable), with a progress bar and optional local processes.
+
+``simulate(scenario, num_patients=N, ...)`` is the public door; this module does the work. The
+layout of a run directory is in ``results/chunks.py``; what a cohort reports, in ``results/cohort.py``.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import os
+import shutil
+from collections.abc import Callable, Iterator
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, Optional
+
+import pandas as pd
+
+from .model import Scenario
+from .results import TABLES
+from .results.catalogue import write_catalogue
+from .results.chunks import (
+    TEMPORARY_SUFFIX,
+    chunk_patients,
+    concat,
+    is_cohort,
+    mismatches,
+    missing_chunks,
+    num_chunks,
+    read_provenance,
+    remove_temporaries,
+    write_chunk,
+    write_json_atomic,
+)
+from .results.cohort import Cohort, load_cohort
+from .results.io import PROVENANCE_FILE
+from .results.provenance import make_provenance, simulate_call
+from .results.results import outcome_tables
+from .simulate import engine_function, resolve_seed, run_patient
+
+if TYPE_CHECKING:  # pragma: no cover
+    from .engine.lower import Lowered
+
+
+def chunk_tables(
+    lowered: Lowered, engine: str, random_seed: int, patients: range, advance: Callable[[int], Any] = lambda n: None
+) -> dict[str, pd.DataFrame]:
+    """The tables of ``patients`` (one engine call each), with a leading ``patient`` column; built
+    for the whole chunk at once, each patient's rows as its own run's."""
+    run = engine_function(engine)
+    outcomes = []
+    for patient in patients:
+        outcomes.append(run_patient(lowered, run, random_seed, patient))
+        advance(1)
+    return outcome_tables(outcomes, lowered, list(patients))
+
+
+def _chunk_job(
+    lowered: Lowered, engine: str, random_seed: int, patients: range, directory: Optional[Path], chunk: int
+) -> Optional[dict[str, pd.DataFrame]]:
+    """One chunk in a worker process: written to ``directory`` (returns nothing) or returned."""
+    tables = chunk_tables(lowered, engine, random_seed, patients)
+    if directory is None:
+        return tables
+    write_chunk(directory, chunk, tables)
+    return None
+
+
+def _is_empty(directory: Path) -> bool:
+    """No entries but the temporary files of an interrupted run."""
+    return not any(not (p.name.startswith(".") and p.name.endswith(TEMPORARY_SUFFIX)) for p in directory.iterdir())
+
+
+def prepare_directory(directory: Path, provenance: dict[str, Any], overwrite: bool) -> dict[str, Any]:
+    """Make ``directory`` ready for the cohort ``provenance`` describes; return the provenance in force.
+
+    A new or empty directory gets ``provenance.json`` first. A directory holding the same cohort
+    (``RESUME_KEYS`` agree) is resumed with its own provenance. Anything else is a
+    ``FileExistsError``, unless ``overwrite`` and it holds a metacascade run, which is removed.
+    """
+    if directory.exists() and not directory.is_dir():
+        raise FileExistsError(f"{directory} exists and is not a directory")
+    if directory.is_dir() and not _is_empty(directory):
+        existing = read_provenance(directory)
+        if existing is None:
+            raise FileExistsError(f"{directory} is not empty and holds no metacascade run; choose another directory")
+        if overwrite:
+            shutil.rmtree(directory)
+        elif not is_cohort(existing):
+            raise FileExistsError(
+                f"{directory} holds a single run, not a cohort (pass overwrite=True to replace it)"
+            )
+        else:
+            different = mismatches(existing, provenance)
+            if different:
+                raise FileExistsError(
+                    f"{directory} holds a different cohort ({'; '.join(different)}); "
+                    "pass overwrite=True to replace it, or choose another directory"
+                )
+            remove_temporaries(directory)
+            return existing
+    directory.mkdir(parents=True, exist_ok=True)
+    remove_temporaries(directory)
+    write_json_atomic(provenance, directory / PROVENANCE_FILE)
+    return provenance
+
+
+@contextlib.contextmanager
+def _progress_bar(show: bool, *, total: int, done: int, label: str) -> Iterator[Callable[[int], Any]]:
+    """An ``advance(patients)`` callable, drawing a rich progress bar on stderr when ``show`` (after
+    a note of the patients already written, when resuming)."""
+    if not show:
+        yield lambda n: None
+        return
+    from rich.console import Console
+    from rich.progress import (
+        BarColumn,
+        MofNCompleteColumn,
+        Progress,
+        TextColumn,
+        TimeElapsedColumn,
+        TimeRemainingColumn,
+    )
+
+    columns = (TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TextColumn("patients"),
+               TimeElapsedColumn(), TextColumn("eta"), TimeRemainingColumn())
+    console = Console(stderr=True)
+    if done:
+        console.print(f"resumed: {done} of {total} patients already written", highlight=False)
+    with Progress(*columns, console=console) as bar:
+        task = bar.add_task(label, total=total, completed=done)
+        yield lambda n: bar.advance(task, n)
+
+
+def run_cohort(
+    model: Scenario,
+    *,
+    num_patients: int,
+    random_seed: Optional[int],
+    engine: str,
+    chunk_size: int,
+    out: Optional[Path],
+    overwrite: bool,
+    progress: bool,
+    num_workers: int,
+) -> Cohort:
+    """Simulate ``num_patients`` patients of ``model`` (see ``simulate``); return the ``Cohort``."""
+    from .engine.lower import lower
+
+    if random_seed is None and out is not None and not overwrite:
+        existing = read_provenance(out) if out.is_dir() else None
+        if is_cohort(existing):
+            random_seed = existing["random_seed"]  # resume: the same call draws no new seed
+    seed = resolve_seed(random_seed)
+    resolved = json.loads(json.dumps(model.resolved()))  # as it reads back from provenance.json
+    fields = {"num_patients": num_patients, "chunk_size": chunk_size}
+    provenance = make_provenance(
+        scenario=resolved, random_seed=seed, engine=engine,
+        call=simulate_call(model.name, seed, engine, **fields), **fields,
+    )
+    total = num_chunks(num_patients, chunk_size)
+    if out is not None:
+        provenance = prepare_directory(out, provenance, overwrite)
+        todo = missing_chunks(out, provenance)
+    else:
+        todo = list(range(total))
+    lowered = lower(model)
+    jobs = {chunk: chunk_patients(chunk, num_patients, chunk_size) for chunk in todo}
+    done = num_patients - sum(len(patients) for patients in jobs.values())
+    label = model.name
+    results: dict[int, dict[str, pd.DataFrame]] = {}
+    if num_workers == 1 or len(jobs) <= 1:
+        with _progress_bar(progress, total=num_patients, done=done, label=label) as advance:
+            for chunk, patients in jobs.items():
+                tables = chunk_tables(lowered, engine, seed, patients, advance)
+                if out is None:
+                    results[chunk] = tables
+                else:
+                    write_chunk(out, chunk, tables)
+    else:
+        results = _run_in_processes(jobs, lowered, engine, seed, out, num_workers,
+                                    progress=progress, total=num_patients, done=done, label=label)
+    if out is not None:
+        write_catalogue(out, provenance)
+        return load_cohort(out)
+    tables = {name: concat([results[chunk][name] for chunk in sorted(results)]) for name in TABLES}
+    return Cohort(provenance=provenance, tables=tables)
+
+
+#: Thread-pool variables set to 1 in worker processes: the workers are the parallelism, and BLAS
+#: threads on the engine's small matrices only compete with them (values the user set are kept).
+WORKER_THREAD_VARIABLES = ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS")
+
+
+@contextlib.contextmanager
+def _single_threaded_children() -> Iterator[None]:
+    """Processes started inside get one BLAS thread each (spawned children read the environment)."""
+    added = [name for name in WORKER_THREAD_VARIABLES if name not in os.environ]
+    for name in added:
+        os.environ[name] = "1"
+    try:
+        yield
+    finally:
+        for name in added:
+            os.environ.pop(name, None)
+
+
+def _run_in_processes(
+    jobs: dict[int, range], lowered: Lowered, engine: str, seed: int, out: Optional[Path], num_workers: int,
+    *, progress: bool, total: int, done: int, label: str,
+) -> dict[int, dict[str, pd.DataFrame]]:
+    """The chunks of ``jobs`` in ``num_workers`` spawned local processes (each chunk on its own
+    streams, so the output does not depend on the number of workers or the order they finish in).
+
+    Spawned, not forked: a fresh interpreter reads the thread settings and inherits no lock held by
+    another thread. As with any ``multiprocessing`` code, a script that calls this must guard its
+    entry point with ``if __name__ == "__main__":``.
+    """
+    import multiprocessing
+    from concurrent.futures import ProcessPoolExecutor, as_completed
+    from concurrent.futures.process import BrokenProcessPool
+
+    results: dict[int, dict[str, pd.DataFrame]] = {}
+    context = multiprocessing.get_context("spawn")
+    executor = ProcessPoolExecutor(max_workers=min(num_workers, len(jobs)), mp_context=context)
+    try:
+        with _single_threaded_children():  # workers start as the jobs are submitted
+            futures = {
+                executor.submit(_chunk_job, lowered, engine, seed, patients, out, chunk): chunk
+                for chunk, patients in jobs.items()
+            }
+        with _progress_bar(progress, total=total, done=done, label=label) as advance:
+            for future in as_completed(futures):
+                chunk = futures[future]
+                tables = future.result()
+                if tables is not None:
+                    results[chunk] = tables
+                advance(len(jobs[chunk]))
+    except BrokenProcessPool as exc:
+        executor.shutdown(wait=True, cancel_futures=True)
+        raise RuntimeError(
+            "a worker process died; if it did not start, the calling script may lack the "
+            '`if __name__ == "__main__":` guard that spawned processes need (or use num_workers=1)'
+        ) from exc
+    except BaseException:
+        executor.shutdown(wait=True, cancel_futures=True)
+        raise
+    executor.shutdown(wait=True)
+    return results

@@ -1,0 +1,241 @@
+"""``Cohort``: the tables of many virtual patients, in memory or in a run directory of Parquet chunks.
+
+The four tables of ``Results`` with a leading ``patient`` column (int64, 0 .. num_patients - 1),
+patients in order; lesion ids count per patient. Patient ``i`` ran on the random stream
+``numpy.random.SeedSequence(random_seed, spawn_key=(i,))``, whatever the number of patients or the
+chunk size: ``cohort.patient(i)`` is exactly ``simulate(scenario, random_seed=seed, patient=i)``,
+and ``replay(cohort.patient(i))`` runs that patient again on its own.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Mapping
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+
+from . import catalogue
+from .chunks import (
+    CATALOGUE_FILE,
+    chunk_files,
+    chunk_path,
+    is_cohort,
+    missing_chunks,
+    num_chunks,
+    read_provenance,
+    read_table,
+)
+from .invariants import check_tables
+from .io import PathLike
+from .provenance import patient_provenance, replayable
+from .results import TABLES, Results
+from .tables import STATES
+
+PATIENT = "patient"
+
+
+class Cohort:
+    """What a cohort run reports: ``observations``, ``burden``, ``ledger`` and ``lesions`` (as in
+    ``Results``, with a leading ``patient`` column) and a provenance record (version, engine,
+    resolved scenario, ``random_seed``, ``num_patients``, ``chunk_size``, call).
+
+    A cohort read from a run directory (``load_cohort``, or ``simulate(..., out=DIR)``) loads a
+    table only when it is first used; ``query``, ``summary``, ``check`` and ``patient`` work
+    chunk by chunk or through DuckDB and never hold the whole cohort in memory.
+    """
+
+    def __init__(
+        self,
+        *,
+        provenance: Mapping[str, Any],
+        tables: Mapping[str, pd.DataFrame] | None = None,
+        directory: PathLike | None = None,
+    ):
+        if (tables is None) == (directory is None):
+            raise ValueError("a Cohort needs either its tables or its run directory")
+        self.provenance = dict(provenance)
+        self.directory = None if directory is None else Path(directory)
+        self._tables: dict[str, pd.DataFrame] = dict(tables or {})
+
+    # -- tables -------------------------------------------------------------------------------
+
+    def _table(self, name: str) -> pd.DataFrame:
+        if name not in self._tables:
+            self._tables[name] = read_table(chunk_files(self.directory, name))
+        return self._tables[name]
+
+    @property
+    def observations(self) -> pd.DataFrame:
+        return self._table("observations")
+
+    @property
+    def burden(self) -> pd.DataFrame:
+        return self._table("burden")
+
+    @property
+    def ledger(self) -> pd.DataFrame:
+        return self._table("ledger")
+
+    @property
+    def lesions(self) -> pd.DataFrame:
+        return self._table("lesions")
+
+    def tables(self) -> dict[str, pd.DataFrame]:
+        """The tables by name (read from the run directory if not yet in memory)."""
+        return {name: self._table(name) for name in TABLES}
+
+    def chunks(self) -> Iterator[dict[str, pd.DataFrame]]:
+        """The tables chunk by chunk (one chunk: everything, for a cohort held in memory)."""
+        if self.directory is None:
+            yield self.tables()
+            return
+        for chunk in range(num_chunks(self.num_patients, self.chunk_size)):
+            yield {name: read_table([chunk_path(self.directory, name, chunk)]) for name in TABLES}
+
+    # -- labels -------------------------------------------------------------------------------
+
+    @property
+    def scenario(self) -> dict[str, Any]:
+        return self.provenance["scenario"]
+
+    @property
+    def scenario_name(self) -> str:
+        return self.scenario["name"]
+
+    @property
+    def random_seed(self) -> int:
+        return self.provenance["random_seed"]
+
+    @property
+    def engine(self) -> str:
+        return self.provenance["engine"]
+
+    @property
+    def num_patients(self) -> int:
+        return int(self.provenance["num_patients"])
+
+    @property
+    def chunk_size(self) -> int:
+        return int(self.provenance["chunk_size"])
+
+    @property
+    def observation_times(self) -> tuple[float, ...]:
+        return tuple(float(t) for t in self.scenario["observation_times"])
+
+    @property
+    def clone_names(self) -> tuple[str, ...]:
+        return tuple(self.scenario["clones"])
+
+    @property
+    def organ_names(self) -> tuple[str, ...]:
+        return tuple(self.scenario["anatomy"]["organs"])
+
+    @property
+    def catalogue(self) -> Path | None:
+        """The DuckDB catalogue file of a cohort written to a directory."""
+        return None if self.directory is None else self.directory / CATALOGUE_FILE
+
+    # -- one patient ---------------------------------------------------------------------------
+
+    def patient(self, index: int) -> Results:
+        """Patient ``index`` as ``Results`` (its provenance replays it on its own)."""
+        if not 0 <= index < self.num_patients:
+            raise IndexError(f"patient: {index} is not in 0 .. {self.num_patients - 1}")
+        chunk = index // self.chunk_size
+        source = {
+            name: self._tables[name] if name in self._tables else read_table([chunk_path(self.directory, name, chunk)])
+            for name in TABLES
+        }  # a table not in memory is read from the patient's chunk only
+        tables = {
+            name: frame[frame[PATIENT] == index].drop(columns=PATIENT).reset_index(drop=True)
+            for name, frame in source.items()
+        }
+        return Results(**tables, provenance=patient_provenance(self.provenance, index))
+
+    # -- views --------------------------------------------------------------------------------
+
+    def query(self, sql: str) -> pd.DataFrame:
+        """Run DuckDB ``sql`` over the tables ``observations``, ``burden``, ``ledger``, ``lesions``
+        (the catalogue's views over the Parquet chunks, or the frames of an in-memory cohort)."""
+        if self.directory is not None:
+            return catalogue.query(sql, directory=self.directory)
+        return catalogue.query(sql, tables=self.tables())
+
+    def summary(self) -> pd.DataFrame:
+        """Per observation time (index): the mean number of founders per patient that ``entered``
+        the circulation and in each state (columns of ``STATES``, summed over clones and organs),
+        and ``with_macromet``, the share of patients with at least one macrometastasis."""
+        n = self.num_patients
+        states = self.query(
+            f"select time, state, sum(count)::double / {n} as mean from observations group by time, state"
+        )
+        wide = states.pivot(index="time", columns="state", values="mean").reindex(columns=list(STATES))
+        wide = wide.fillna(0.0).sort_index()
+        wide.insert(0, "entered", wide.sum(axis=1))
+        macro = self.query(
+            f"""select time, count(*) filter (where macromets > 0)::double / {n} as with_macromet
+                from (select patient, time, sum(count) filter (where state = 'macromet') as macromets
+                      from observations group by patient, time)
+                group by time"""
+        ).set_index("time")["with_macromet"]
+        wide["with_macromet"] = macro.reindex(wide.index).fillna(0.0)
+        wide.index.name, wide.columns.name = "time", None
+        return wide
+
+    def print_summary(self, *, console: Any = None) -> None:
+        """Print ``summary()`` as a rich table: one row per quantity, one column per observation."""
+        from rich.console import Console
+        from rich.table import Table
+
+        summary = self.summary()
+        title = f"{self.scenario_name}: {self.num_patients} patients, seed {self.random_seed}, {self.engine} engine"
+        table = Table(title=title, title_justify="left")
+        table.add_column("founders per patient (mean, all organs)")
+        for time in summary.index:
+            table.add_column(f"day {time:g}", justify="right")
+        for column in summary.columns.drop("with_macromet"):
+            if column == "entered" or summary[column].any():
+                label = "entered circulation" if column == "entered" else column.replace("_", " ")
+                table.add_row(label, *(f"{value:.4g}" for value in summary[column]))
+        table.add_row("share of patients with a macromet", *(f"{100 * value:.3g}%" for value in summary["with_macromet"]))
+        (console or Console()).print(table)
+
+    # -- checks -------------------------------------------------------------------------------
+
+    def check(self) -> None:
+        """Raise ``ValueError`` unless every patient passes the invariants of ``Results.check``
+        (non-negative counts, cells conserved in every observation and ledger row); chunk by chunk."""
+        for tables in self.chunks():
+            check_tables(**tables, observation_times=self.observation_times, clone_names=self.clone_names,
+                         by=(PATIENT,))
+
+    # -- comparison ---------------------------------------------------------------------------
+
+    def equals(self, other: Cohort, *, provenance: bool = True) -> bool:
+        """Identical tables (and provenance, creation time aside, when ``provenance``)."""
+        same = all(getattr(self, name).equals(getattr(other, name)) for name in TABLES)
+        if provenance:
+            same = same and replayable(self.provenance) == replayable(other.provenance)
+        return same
+
+    def __repr__(self) -> str:
+        where = f" in {self.directory}" if self.directory is not None else ""
+        return (f"<Cohort {self.scenario_name!r} seed={self.random_seed} engine={self.engine!r}: "
+                f"{self.num_patients} patients{where}>")
+
+
+def load_cohort(directory: PathLike) -> Cohort:
+    """The cohort written to ``directory`` by ``simulate(..., out=directory)`` (tables load lazily)."""
+    source = Path(directory)
+    provenance = read_provenance(source)
+    if not is_cohort(provenance):
+        raise FileNotFoundError(f"{source} is not a metacascade cohort directory (no cohort provenance.json)")
+    missing = missing_chunks(source, provenance)
+    if missing:
+        total = num_chunks(provenance["num_patients"], provenance["chunk_size"])
+        raise FileNotFoundError(
+            f"{source} holds an incomplete cohort ({total - len(missing)} of {total} chunks written); "
+            "run the same simulation again to complete it"
+        )
+    return Cohort(provenance=provenance, directory=source)

@@ -1,0 +1,133 @@
+"""Cohort run directories: fixed chunk schemas, atomic chunk files, the DuckDB catalogue, resume checks."""
+
+from __future__ import annotations
+
+import shutil
+
+import duckdb
+import pandas as pd
+import pytest
+from outcome_builders import hand_lowered, hand_outcome, hand_provenance
+
+from metacascade import Results, load_cohort
+from metacascade.results import TABLES
+from metacascade.results.catalogue import write_catalogue
+from metacascade.results.chunks import (
+    arrow_table,
+    chunk_done,
+    chunk_patients,
+    mismatches,
+    missing_chunks,
+    num_chunks,
+    write_chunk,
+    write_json_atomic,
+)
+from metacascade.results.cohort import Cohort
+from metacascade.results.invariants import entered_cells
+
+
+def hand_cohort_tables(num_patients: int) -> dict[str, pd.DataFrame]:
+    """``num_patients`` copies of the hand-built outcome, with a leading patient column."""
+    tables = Results.from_outcome(hand_outcome(), hand_lowered(), hand_provenance()).tables()
+    return {
+        name: pd.concat([frame.assign(patient=p)[["patient", *frame.columns]] for p in range(num_patients)],
+                        ignore_index=True)
+        for name, frame in tables.items()
+    }
+
+
+def hand_cohort_provenance(num_patients: int, chunk_size: int) -> dict:
+    return {**hand_provenance(), "num_patients": num_patients, "chunk_size": chunk_size}
+
+
+def write_hand_cohort(directory, num_patients=3, chunk_size=2):
+    tables = hand_cohort_tables(num_patients)
+    provenance = hand_cohort_provenance(num_patients, chunk_size)
+    directory.mkdir()
+    write_json_atomic(provenance, directory / "provenance.json")
+    for chunk in range(num_chunks(num_patients, chunk_size)):
+        patients = list(chunk_patients(chunk, num_patients, chunk_size))
+        write_chunk(directory, chunk, {name: frame[frame.patient.isin(patients)] for name, frame in tables.items()})
+    write_catalogue(directory, provenance)
+    return tables
+
+
+def test_chunks_of_patients():
+    assert num_chunks(10, 3) == 4 and num_chunks(9, 3) == 3
+    assert [list(chunk_patients(k, 10, 3)) for k in range(4)] == [[0, 1, 2], [3, 4, 5], [6, 7, 8], [9]]
+
+
+def test_an_empty_chunk_has_the_schema_of_a_full_one():
+    lesions = hand_cohort_tables(2)["lesions"]
+    assert arrow_table(lesions.iloc[:0]).schema.equals(arrow_table(lesions).schema)
+    assert str(arrow_table(lesions).schema.field("organ").type) == "string"
+
+
+def test_a_hand_built_cohort_round_trips_and_checks(tmp_path):
+    tables = write_hand_cohort(tmp_path / "run")
+    cohort = load_cohort(tmp_path / "run")
+    for name in TABLES:
+        pd.testing.assert_frame_equal(getattr(cohort, name), tables[name], check_exact=True)
+    cohort.check()
+    assert cohort.patient(2).equals(Results.from_outcome(hand_outcome(), hand_lowered(), hand_provenance()),
+                                    provenance=False)
+    assert cohort.query("select count(distinct patient) as n from lesions")["n"].item() == 3
+
+
+def test_a_failed_chunk_write_leaves_no_file(tmp_path, monkeypatch):
+    import pyarrow.parquet as pq
+
+    tables = hand_cohort_tables(1)
+    calls = []
+    original = pq.write_table
+
+    def failing(table, where, **kwargs):
+        calls.append(where)
+        if len(calls) == 2:
+            raise OSError("disk full (simulated)")
+        original(table, where, **kwargs)
+
+    monkeypatch.setattr(pq, "write_table", failing)
+    with pytest.raises(OSError, match="disk full"):
+        write_chunk(tmp_path, 0, tables)
+    assert not chunk_done(tmp_path, 0)
+    assert [p.relative_to(tmp_path).as_posix() for p in tmp_path.rglob("*") if p.is_file()] == [
+        "observations/chunk-00000.parquet"
+    ]
+    assert missing_chunks(tmp_path, hand_cohort_provenance(1, 1)) == [0]
+
+
+def test_the_catalogue_can_be_rebuilt_after_moving_the_directory(tmp_path):
+    write_hand_cohort(tmp_path / "run")
+    moved = tmp_path / "moved"
+    shutil.move(tmp_path / "run", moved)
+    cohort = load_cohort(moved)
+    assert cohort.query("select count(*) as n from observations")["n"].item() == len(cohort.observations)
+    write_catalogue(moved, cohort.provenance)
+    connection = duckdb.connect(str(moved / "catalogue.duckdb"), read_only=True)
+    try:
+        assert connection.execute("select count(distinct patient) from ledger").fetchone() == (3,)
+    finally:
+        connection.close()
+
+
+def test_mismatches_name_what_differs():
+    ours = hand_cohort_provenance(4, 2)
+    assert mismatches(ours, dict(ours, created="later", environment={})) == []
+    theirs = dict(ours, random_seed=9, scenario=dict(ours["scenario"], observation_times=[1.0]))
+    assert mismatches(ours, theirs) == [
+        "random_seed: 0 there, 9 asked", "scenario: the resolved scenarios differ in observation_times",
+    ]
+
+
+def test_entered_cells_by_patient_match_one_run_at_a_time():
+    tables = hand_cohort_tables(2)
+    by_patient = entered_cells(tables["ledger"], (1.0, 5.0), ("A",), by=("patient",))
+    single = Results.from_outcome(hand_outcome(), hand_lowered(), hand_provenance()).entered()
+    for patient in (0, 1):
+        pd.testing.assert_series_equal(by_patient.xs(patient, level="patient"), single)
+
+
+def test_a_cohort_needs_tables_or_a_directory():
+    with pytest.raises(ValueError, match="either"):
+        Cohort(provenance=hand_cohort_provenance(1, 1))
