@@ -110,7 +110,7 @@ def test_step_efficiencies_of_the_hand_built_outcome(hand_results):
     assert vessel.loc["died", "count"] == 5 + 3 + 12  # lung 5 + 3, liver 12
     assert vessel.loc["died", "entered"] == 98
     assert vessel.loc["extravasated", "share"] == pytest.approx(78 / 98)
-    assert vessel.loc["extravasated", "of_injected"] == pytest.approx(0.78)
+    assert vessel.loc["extravasated", "of_entered"] == pytest.approx(0.78)
     shares = table.groupby("step", sort=False)["share"].sum()
     np.testing.assert_allclose(shares.to_numpy(), 1.0)
     by_organ = hand_results.step_efficiencies(by=["organ"])

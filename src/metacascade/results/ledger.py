@@ -27,7 +27,7 @@ from the outcome, so the balance of the other steps is a real check of founder c
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Sequence
 
 import numpy as np
 import pandas as pd
@@ -251,13 +251,13 @@ def ledger_balance(ledger: pd.DataFrame, by: Sequence[str] = ()) -> pd.DataFrame
     return balance
 
 
-def step_efficiencies(ledger: pd.DataFrame, injected: Mapping[str, int], by: Sequence[str] = ()) -> pd.DataFrame:
+def step_efficiencies(ledger: pd.DataFrame, by: Sequence[str] = ()) -> pd.DataFrame:
     """Share of the cells entering each step that left it by each fate, summed over windows.
 
     Columns: ``*by``, ``step``, ``fate``, ``count`` (cells that left by ``fate``; ``remaining``
     counts those still in the step at the last observation), ``entered`` (cells that entered the
-    step), ``share`` (= count / entered) and ``of_injected`` (= count / cells injected, of the
-    clone when grouped by clone). ``injected`` maps clone -> cells injected.
+    step), ``share`` (= count / entered) and ``of_entered`` (= count / cells that entered the
+    circulation, injected or shed; of the clone when grouped by clone).
     """
     by = list(by)
     allowed = {"clone", "organ"}
@@ -273,11 +273,10 @@ def step_efficiencies(ledger: pd.DataFrame, injected: Mapping[str, int], by: Seq
     table = counts.merge(totals, on=[*by, "step"], how="left").rename(columns={"flow": "fate"})
     table["entered"] = table["entered"].fillna(0).astype(np.int64)
     table["share"] = table["count"] / table["entered"].where(table["entered"] > 0)
-    if "clone" in by:
-        denominator = table["clone"].map(dict(injected)).astype(float)
-    else:
-        denominator = float(sum(injected.values()))
-    table["of_injected"] = table["count"] / denominator
+    transit = ledger[(ledger["step"] == "transit") & (ledger["flow"] == "entered")]
+    circulation = transit.groupby("clone")["count"].sum().astype(float)
+    denominator = table["clone"].map(circulation) if "clone" in by else circulation.sum()
+    table["of_entered"] = table["count"] / denominator
     order = {step: i for i, step in enumerate(STEPS)}
     fate_order = {(step, flow): i for step, (_, outs) in STEPS.items() for i, flow in enumerate(outs)}
     table["_step"] = table["step"].map(order)

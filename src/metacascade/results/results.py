@@ -137,7 +137,7 @@ class Results:
 
         ``by`` may add ``"clone"`` and/or ``"organ"``; otherwise everything is summed.
         """
-        return _step_efficiencies(self.ledger, self.injected, by=by)
+        return _step_efficiencies(self.ledger, by=by)
 
     def ledger_balance(self) -> pd.DataFrame:
         """Cells in and out of every ledger row; ``imbalance`` is 0 where cells are conserved."""
