@@ -28,14 +28,14 @@ from .chunks import (
 )
 from .invariants import check_tables
 from .io import PathLike
-from .provenance import patient_provenance, replayable
+from .provenance import ProvenanceLabels, patient_provenance, replayable
 from .results import TABLES, Results
 from .tables import STATES
 
 PATIENT = "patient"
 
 
-class Cohort:
+class Cohort(ProvenanceLabels):
     """What a cohort run reports: ``observations``, ``burden``, ``ledger`` and ``lesions`` (as in
     ``Results``, with a leading ``patient`` column) and a provenance record (version, engine,
     resolved scenario, ``random_seed``, ``num_patients``, ``chunk_size``, call).
@@ -96,40 +96,12 @@ class Cohort:
     # -- labels -------------------------------------------------------------------------------
 
     @property
-    def scenario(self) -> dict[str, Any]:
-        return self.provenance["scenario"]
-
-    @property
-    def scenario_name(self) -> str:
-        return self.scenario["name"]
-
-    @property
-    def random_seed(self) -> int:
-        return self.provenance["random_seed"]
-
-    @property
-    def engine(self) -> str:
-        return self.provenance["engine"]
-
-    @property
     def num_patients(self) -> int:
         return int(self.provenance["num_patients"])
 
     @property
     def chunk_size(self) -> int:
         return int(self.provenance["chunk_size"])
-
-    @property
-    def observation_times(self) -> tuple[float, ...]:
-        return tuple(float(t) for t in self.scenario["observation_times"])
-
-    @property
-    def clone_names(self) -> tuple[str, ...]:
-        return tuple(self.scenario["clones"])
-
-    @property
-    def organ_names(self) -> tuple[str, ...]:
-        return tuple(self.scenario["anatomy"]["organs"])
 
     @property
     def catalogue(self) -> Path | None:

@@ -75,3 +75,38 @@ def injected_by_clone(provenance: Mapping[str, Any]) -> dict[str, int]:
     for injection in scenario["injections"]:
         injected[injection["clone"]] += int(injection["num_cells"])
     return injected
+
+
+class ProvenanceLabels:
+    """Labels read from a run's ``provenance`` record (shared by ``Results`` and ``Cohort``)."""
+
+    provenance: dict[str, Any]
+
+    @property
+    def scenario(self) -> dict[str, Any]:
+        """The resolved scenario (machine form) this run simulated."""
+        return self.provenance["scenario"]
+
+    @property
+    def scenario_name(self) -> str:
+        return self.scenario["name"]
+
+    @property
+    def random_seed(self) -> int:
+        return self.provenance["random_seed"]
+
+    @property
+    def engine(self) -> str:
+        return self.provenance["engine"]
+
+    @property
+    def observation_times(self) -> tuple[float, ...]:
+        return tuple(float(t) for t in self.scenario["observation_times"])
+
+    @property
+    def clone_names(self) -> tuple[str, ...]:
+        return tuple(self.scenario["clones"])
+
+    @property
+    def organ_names(self) -> tuple[str, ...]:
+        return tuple(self.scenario["anatomy"]["organs"])

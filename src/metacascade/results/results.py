@@ -14,7 +14,7 @@ from .invariants import check_tables, entered_cells
 from .io import PathLike, read_tables, write_tables
 from .ledger import fate_ledger, ledger_balance
 from .ledger import step_efficiencies as _step_efficiencies
-from .provenance import injected_by_clone, replayable
+from .provenance import ProvenanceLabels, injected_by_clone, replayable
 from .summary import fate_summary
 from .summary import print_summary as _print_summary
 
@@ -45,7 +45,7 @@ def outcome_tables(
     }
 
 
-class Results:
+class Results(ProvenanceLabels):
     """What a run reports (MODEL.md §5), as pandas tables plus a provenance record.
 
     Tables (long format, one row per label combination):
@@ -82,35 +82,6 @@ class Results:
         return cls(**outcome_tables([outcome], lowered), provenance=provenance)
 
     # -- labels -------------------------------------------------------------------------------
-
-    @property
-    def scenario(self) -> dict[str, Any]:
-        """The resolved scenario (machine form) this run simulated."""
-        return self.provenance["scenario"]
-
-    @property
-    def scenario_name(self) -> str:
-        return self.scenario["name"]
-
-    @property
-    def random_seed(self) -> int:
-        return self.provenance["random_seed"]
-
-    @property
-    def engine(self) -> str:
-        return self.provenance["engine"]
-
-    @property
-    def observation_times(self) -> tuple[float, ...]:
-        return tuple(float(t) for t in self.scenario["observation_times"])
-
-    @property
-    def clone_names(self) -> tuple[str, ...]:
-        return tuple(self.scenario["clones"])
-
-    @property
-    def organ_names(self) -> tuple[str, ...]:
-        return tuple(self.scenario["anatomy"]["organs"])
 
     @property
     def injected(self) -> dict[str, int]:
