@@ -58,8 +58,6 @@ def hand_outcome(counts: dict = HAND_COUNTS) -> AssayOutcome:
     )
     return AssayOutcome(
         injected=np.array([100]),
-        arrested=np.array([[8, 90]]),
-        died_in_transit=np.array([2]),
         snapshots=snapshots,
         lesions=lesions,
     )

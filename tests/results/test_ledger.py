@@ -75,7 +75,6 @@ def test_all_zero_organs_are_dropped():
         snap.counts = {name: np.hstack([value, np.zeros((1, 1), np.int64)]) for name, value in snap.counts.items()}
         snap.cells = np.hstack([snap.cells, np.zeros((1, 1))])
         snap.arrested = np.hstack([snap.arrested, np.zeros((1, 1), np.int64)])
-    outcome.arrested = np.hstack([outcome.arrested, np.zeros((1, 1), np.int64)])
     provenance = hand_provenance()
     provenance["scenario"]["anatomy"]["organs"]["brain"] = {}
     results = Results.from_outcome(outcome, lowered, provenance)

@@ -69,8 +69,6 @@ def simulate_assay(lowered: Lowered, rng: np.random.Generator) -> AssayOutcome:
         now = time
     return AssayOutcome(
         injected=lowered.num_cells_by_clone,
-        arrested=arrested,
-        died_in_transit=died_in_transit,
         snapshots=snapshots,
         lesions=_lesions(colonies),
     )

@@ -88,7 +88,15 @@ class AssayOutcome:
     """Everything an engine returns (totals at the last observation; per-time values on snapshots)."""
 
     injected: np.ndarray  # [C] int64 cells injected at time 0
-    arrested: np.ndarray  # [C, O] int64 founders that arrested in each organ (transit is instantaneous)
-    died_in_transit: np.ndarray  # [C] int64
     snapshots: list[Snapshot] = field(default_factory=list)
     lesions: Lesions | None = None
+
+    @property
+    def arrested(self) -> np.ndarray:
+        """[C, O] founders that arrested in each organ by the last observation."""
+        return self.snapshots[-1].arrested
+
+    @property
+    def died_in_transit(self) -> np.ndarray:
+        """[C] founders that died in transit by the last observation."""
+        return self.snapshots[-1].died_in_transit

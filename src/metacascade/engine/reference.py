@@ -307,8 +307,6 @@ def simulate_reference(lowered: Lowered, rng: np.random.Generator) -> AssayOutco
     ]
     return AssayOutcome(
         injected=lowered.num_cells_by_clone,
-        arrested=arrested,
-        died_in_transit=died_in_transit,
         snapshots=snapshots,
         lesions=_lesion_table(lesions, times),
     )
