@@ -17,21 +17,49 @@ def rates(**overrides):
     return {k: np.array(v) for k, v in base.items()}
 
 
+CHAIN = pool.layout(16)  # colonies pooled up to 16 cells, as in the tests below
+
+
+def generator(r, handoff=17):
+    return pool.generators(r, CHAIN, np.array(handoff))
+
+
 def test_generator_rows_sum_to_zero_and_absorbing_rows_are_empty():
-    q = pool.generators(rates())
+    q = generator(rates())
     np.testing.assert_allclose(q.sum(axis=-1), 0.0, atol=1e-12)
-    assert np.all(q[pool.NUM_TRANSIENT:] == 0)
+    assert np.all(q[CHAIN.num_transient:] == 0)
+
+
+def test_handoff_is_the_stochastic_ceiling_capped_by_the_pool():
+    r = rates(avascular_bound_cells=np.array([60.0, 60.0, 1e6, 1e6]), birth_rate=np.array([1.0, 0.2, 1.0, 0.2]),
+              death_rate=np.array(0.3))
+    np.testing.assert_array_equal(pool.handoff_sizes(r, threshold=40.5), [41, 60, 41, pool.POOLED_MAX_CELLS + 1])
+
+
+def test_colonies_leave_the_pool_at_their_handoff_size():
+    q = generator(rates(), handoff=9)
+    top = CHAIN.colony_bases[0] + 7  # a colony of 8 cells
+    assert q[top, CHAIN.escaped[0]] == pytest.approx(1.2 * 8) and q[top, top + 1] == 0
+
+
+def test_organs_with_the_same_rates_share_one_cached_kernel():
+    r = rates(division_rate=np.array([[0.3, 0.3, 0.9]]))  # one clone, three organs
+    r = {name: np.broadcast_to(value, (1, 3)) for name, value in r.items()}
+    chains = pool.Chains(r, threshold=1e4)
+    assert chains.group[0, 0] == chains.group[0, 1] != chains.group[0, 2]
+    assert chains.kernel(chains.group[0, 0], 5.0) is chains.kernel(chains.group[0, 1], 5.0)
+    assert chains.chain.pooled_max == pool.POOLED_MAX_CELLS
 
 
 def test_transition_matrix_is_stochastic():
-    p = pool.transition_matrices(pool.generators(rates()), 3.0)
+    p = pool.transition_matrices(generator(rates()), 3.0)
     assert np.all(p >= 0)
     np.testing.assert_allclose(p.sum(axis=-1), 1.0, atol=1e-12)
 
 
 def test_vessel_occupancy_decays_exponentially():
     r = rates()
-    p = pool.transition_matrices(pool.generators(r), 0.7)
+    p = pool.transition_matrices(generator(r), 0.7)
     assert p[pool.V, pool.V] == pytest.approx(np.exp(-(0.4 + 2.0) * 0.7), rel=1e-9)
 
 
@@ -39,61 +67,63 @@ def test_colony_states_follow_the_birth_death_law():
     from metacascade.engine.samplers import birth_death_alpha_beta
 
     r = rates(clearance_rate=0.0, birth_rate=0.5, death_rate=0.4)
-    p = pool.transition_matrices(pool.generators(r), 0.5)
+    p = pool.transition_matrices(generator(r), 0.5)
     alpha, beta = birth_death_alpha_beta(0.5, 0.4, 0.5)
     c1 = pool.COLONY_DIRECT
-    assert p[c1, pool.EXTINCT[0]] == pytest.approx(alpha, rel=1e-6)
+    assert p[c1, CHAIN.extinct[0]] == pytest.approx(alpha, rel=1e-6)
     assert p[c1, c1 + 1] == pytest.approx((1 - alpha) * (1 - beta) * beta, rel=1e-6)
 
 
 def test_split_conserves_every_cohort():
     rng = np.random.default_rng(0)
-    counts = np.zeros(pool.NUM_STATES, dtype=np.int64)
-    counts[[pool.V, pool.E, pool.COLONY_DIRECT + 3, pool.DEAD_VESSEL]] = [1000, 50, 7, 3]
-    flows = pool.split(rng, counts, pool.transition_matrices(pool.generators(rates()), 2.0))
+    counts = np.zeros(CHAIN.num_states, dtype=np.int64)
+    counts[[pool.V, pool.E, pool.COLONY_DIRECT + 3, CHAIN.dead_vessel]] = [1000, 50, 7, 3]
+    flows = pool.split(rng, counts, pool.kernel(generator(rates()), CHAIN, 2.0))
     np.testing.assert_array_equal(flows.sum(axis=1), counts)
     assert flows.min() >= 0
 
 
 def test_escape_times_lie_inside_the_window():
     rng = np.random.default_rng(1)
-    q = pool.generators(rates(birth_rate=3.0, death_rate=0.0))
-    escaped = np.zeros((pool.NUM_STATES, 2), dtype=np.int64)
+    kern = pool.kernel(generator(rates(birth_rate=3.0, death_rate=0.0)), CHAIN, 4.0)
+    escaped = np.zeros((CHAIN.num_states, 2), dtype=np.int64)
     escaped[pool.COLONY_DIRECT, 0] = 500
-    times = pool.escape_times(rng, q, 4.0, escaped)
+    times = pool.escape_times(rng, kern, escaped)
     assert times.shape == (500,) and times.min() > 0 and times.max() <= 4.0
     # pure birth at rate 3/cell from 1 to 17 cells takes sum_{k=1..16} 1/(3k) ~ 1.13 days on average
     assert times.mean() == pytest.approx(sum(1 / (3 * k) for k in range(1, 17)), rel=0.1)
 
 
-def _founder_path(rng, q, start, end):
+def _founder_path(rng, q, chain, start, end):
     """One founder's path through the chain (Gillespie): (state at ``end``, escape time or nan)."""
     state, time = pool.V, start
-    while state < pool.NUM_TRANSIENT:
+    while state < chain.num_transient:
         rate = -q[state, state]
         time += rng.exponential(1.0 / rate)
         if time > end:
             return state, np.nan
         probabilities = np.clip(q[state], 0.0, None) / rate
-        state = rng.choice(pool.NUM_STATES, p=probabilities)
-    return state, (time if state in pool.ESCAPED else np.nan)
+        state = rng.choice(chain.num_states, p=probabilities)
+    return state, (time if state in chain.escaped else np.nan)
 
 
-@pytest.mark.parametrize("seed", [41, 42, 43])
-def test_arrivals_spread_over_a_window_match_founders_followed_one_by_one(seed):
+@pytest.mark.parametrize("seed, pooled_max", [(41, 16), (42, 40), (43, 16)])
+def test_arrivals_spread_over_a_window_match_founders_followed_one_by_one(seed, pooled_max):
     from scipy import stats
 
     rng = np.random.default_rng(seed)
-    q = pool.generators(rates(birth_rate=2.5, death_rate=0.3, clearance_rate=0.1, division_rate=1.0))
+    chain = pool.layout(pooled_max)
+    q = pool.generators(rates(birth_rate=2.5, death_rate=0.3, clearance_rate=0.1, division_rate=1.0), chain,
+                        np.array(pooled_max + 1))
     start, end, n = 1.0, 4.0, 3000
-    grid = np.linspace(start, end, 1025)
+    grid = np.linspace(start, end, pool.GRID)
     intensity = np.exp(0.8 * grid)  # a growing source
-    counts, escapes = pool.arrivals(rng, q, start, end, n, intensity)
+    counts, escapes = pool.arrivals(rng, pool.kernel(q, chain, end - start), start, n, intensity)
     # per-founder reference: arrival time from the intensity, then the chain one event at a time
     cdf = np.cumsum(intensity)
     arrival = np.interp(rng.random(n) * cdf[-1], cdf, grid)
-    paths = [_founder_path(rng, q, s, end) for s in arrival]
-    reference = np.bincount([state for state, _ in paths], minlength=pool.NUM_STATES)
+    paths = [_founder_path(rng, q, chain, s, end) for s in arrival]
+    reference = np.bincount([state for state, _ in paths], minlength=chain.num_states)
     assert counts.sum() == n
     table = np.array([counts, reference])
     keep = table.sum(axis=0) >= 10

@@ -1,57 +1,97 @@
 """The pooled founders: one continuous-time Markov chain per clone x organ (MODEL.md §3, §6).
 
-Every arrested founder that has not outgrown ``POOLED_MAX`` cells is in one state of a finite
+Every arrested founder whose colony has not reached its *handoff size* is in one state of a finite
 chain: in the vessel (V), solitary extravasated (E), solitary dormant (D), or a colony of exact
-size 1..POOLED_MAX, tagged by how it was founded (directly from E, or reactivated from D). Colony
+size 1..pooled_max, tagged by how it was founded (directly from E, or reactivated from D). Colony
 states follow the linear birth–death process with whole-colony clearance. Absorbing states
-collect deaths, extinctions, clearances, and escapes above POOLED_MAX (which become individually
-tracked colonies). Over a window of length t the cohort in each state splits by one multinomial
-draw with the exact transition matrix expm(Q t): identical cells, never looped over.
+collect deaths, extinctions, clearances, and escapes at the handoff size: the stochastic ceiling
+(avascular bound, or the deterministic threshold if lower) or ``POOLED_MAX_CELLS + 1``, whichever
+comes first. Only escaped colonies are followed one by one (``colonies``).
+
+Over a window of length t the cohort in each state splits by one multinomial draw with the exact
+transition matrix expm(Q t): identical cells, never looped over. The matrices a window needs
+(``Kernel``) depend only on the rates and the window length, so they are computed once and shared
+by every organ, window and patient with the same rates.
 """
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+from functools import lru_cache
+
 import numpy as np
 from scipy.linalg import expm
 
-from .lower import POOLED_MAX
+from .lower import RATE_NAMES
 from .samplers import sample_from_cdf
 
+#: Colonies are pooled up to this size (cells); larger ones are tracked one by one. A colony
+#: that clearance or extinction removes below it never costs more than a count.
+POOLED_MAX_CELLS = 128
+#: Points of the lag grid of a kernel (quadrature of arrivals, inversion of escape times).
+GRID = 1025
+#: The transient states V, E, D come first, then the colony blocks.
 V, E, D = 0, 1, 2
-COLONY_DIRECT = 3  # sizes 1..POOLED_MAX
-COLONY_REACTIVATED = COLONY_DIRECT + POOLED_MAX
-DEAD_VESSEL = COLONY_REACTIVATED + POOLED_MAX
-DEAD_APOPTOSIS = DEAD_VESSEL + 1
-DEAD_DORMANT = DEAD_VESSEL + 2
-# per tag (direct, reactivated): extinct, cleared, escaped
-EXTINCT = (DEAD_VESSEL + 3, DEAD_VESSEL + 4)
-CLEARED = (DEAD_VESSEL + 5, DEAD_VESSEL + 6)
-ESCAPED = (DEAD_VESSEL + 7, DEAD_VESSEL + 8)
-NUM_STATES = DEAD_VESSEL + 9
-NUM_TRANSIENT = DEAD_VESSEL
-COLONY_BASES = (COLONY_DIRECT, COLONY_REACTIVATED)
-SIZES = np.arange(1, POOLED_MAX + 1)
+COLONY_DIRECT = 3
 
 
-def generators(rates: dict[str, np.ndarray]) -> np.ndarray:
+class Layout:
+    """State indices of a chain whose colonies are pooled up to ``pooled_max`` cells."""
+
+    def __init__(self, pooled_max: int) -> None:
+        p = self.pooled_max = pooled_max
+        self.colony_bases = (COLONY_DIRECT, COLONY_DIRECT + p)  # direct, reactivated: sizes 1..p
+        self.dead_vessel = COLONY_DIRECT + 2 * p
+        self.dead_apoptosis = self.dead_vessel + 1
+        self.dead_dormant = self.dead_vessel + 2
+        # per tag (direct, reactivated): extinct, cleared, escaped
+        self.extinct = (self.dead_vessel + 3, self.dead_vessel + 4)
+        self.cleared = (self.dead_vessel + 5, self.dead_vessel + 6)
+        self.escaped = (self.dead_vessel + 7, self.dead_vessel + 8)
+        self.num_states = self.dead_vessel + 9
+        self.num_transient = self.dead_vessel
+        self.sizes = np.arange(1, p + 1)
+
+
+@lru_cache(maxsize=None)
+def layout(pooled_max: int) -> Layout:
+    return Layout(pooled_max)
+
+
+def handoff_sizes(rates: dict[str, np.ndarray], threshold: float) -> np.ndarray:
+    """[...] size (cells) at which a colony leaves the pool: its stochastic ceiling (the bound,
+    or the deterministic threshold when it grows on average), at most ``POOLED_MAX_CELLS + 1``."""
+    ceiling = np.where(
+        rates["birth_rate"] > rates["death_rate"],
+        np.minimum(rates["avascular_bound_cells"], threshold),
+        rates["avascular_bound_cells"],
+    )
+    return np.minimum(np.ceil(ceiling), POOLED_MAX_CELLS + 1).astype(np.int64)
+
+
+def generators(rates: dict[str, np.ndarray], chain: Layout, handoff: np.ndarray) -> np.ndarray:
     """[..., S, S] generator matrices from rate arrays of any shape [...] (per day)."""
     shape = rates["birth_rate"].shape
-    q = np.zeros(shape + (NUM_STATES, NUM_STATES))
+    s = chain.num_states
+    q = np.zeros(shape + (s, s))
     q[..., V, E] = rates["extravasation_rate"]
-    q[..., V, DEAD_VESSEL] = rates["vessel_death_rate"]
-    q[..., E, DEAD_APOPTOSIS] = rates["apoptosis_rate"]
+    q[..., V, chain.dead_vessel] = rates["vessel_death_rate"]
+    q[..., E, chain.dead_apoptosis] = rates["apoptosis_rate"]
     q[..., E, D] = rates["dormancy_rate"]
     q[..., E, COLONY_DIRECT] = rates["division_rate"]
-    q[..., D, DEAD_DORMANT] = rates["dormant_death_rate"]
-    q[..., D, COLONY_REACTIVATED] = rates["reactivation_rate"]
+    q[..., D, chain.dead_dormant] = rates["dormant_death_rate"]
+    q[..., D, chain.colony_bases[1]] = rates["reactivation_rate"]
     b, d, clear = rates["birth_rate"], rates["death_rate"], rates["clearance_rate"]
-    for tag, base in enumerate(COLONY_BASES):
-        for size in SIZES:
+    for tag, base in enumerate(chain.colony_bases):
+        for size in chain.sizes:
             state = base + size - 1
-            q[..., state, state + 1 if size < POOLED_MAX else ESCAPED[tag]] = b * size
-            q[..., state, state - 1 if size > 1 else EXTINCT[tag]] = d * size
-            q[..., state, CLEARED[tag]] = clear
-    q[..., np.arange(NUM_STATES), np.arange(NUM_STATES)] = -q.sum(axis=-1)
+            leaves = size + 1 >= handoff
+            q[..., state, chain.escaped[tag]] = np.where(leaves, b * size, 0.0)
+            if size < chain.pooled_max:
+                q[..., state, state + 1] = np.where(leaves, 0.0, b * size)
+            q[..., state, state - 1 if size > 1 else chain.extinct[tag]] = d * size
+            q[..., state, chain.cleared[tag]] = clear
+    q[..., np.arange(s), np.arange(s)] = -q.sum(axis=-1)
     return q
 
 
@@ -61,89 +101,125 @@ def transition_matrices(generator: np.ndarray, time: float) -> np.ndarray:
     return p / p.sum(axis=-1, keepdims=True)
 
 
-def split(rng: np.random.Generator, counts: np.ndarray, transition: np.ndarray) -> np.ndarray:
-    """[..., S_from, S_to] flows: each transient cohort split by one multinomial draw.
+@dataclass(frozen=True)
+class Kernel:
+    """One chain over a window of ``grid[-1]`` days: what a window's draws need.
 
-    ``counts`` is [..., S]; absorbing cohorts stay where they are.
+    ``window`` is P(t) for the whole window; ``from_vessel[g]`` is P(u_g)[V, :] and
+    ``escape_cdf[g, i, tag]`` is P(u_g)[i, escaped[tag]] on the lag grid u_g = g t / (GRID - 1).
     """
-    flows = np.zeros(counts.shape + (NUM_STATES,), dtype=np.int64)
-    flows[..., NUM_TRANSIENT:, NUM_TRANSIENT:] = (
-        np.eye(NUM_STATES - NUM_TRANSIENT, dtype=np.int64) * counts[..., NUM_TRANSIENT:, None]
+
+    chain: Layout
+    grid: np.ndarray  # [G] days
+    window: np.ndarray  # [S, S]
+    from_vessel: np.ndarray  # [G, S]
+    escape_cdf: np.ndarray  # [G, S, 2], non-decreasing in g
+
+
+def kernel(generator: np.ndarray, chain: Layout, elapsed: float) -> Kernel:
+    """The kernel of ``generator`` over ``elapsed`` days (repeated products of expm(Q h))."""
+    grid = np.linspace(0.0, elapsed, GRID)
+    step = transition_matrices(generator, elapsed / (GRID - 1))
+    rows = np.empty((GRID, chain.num_states))
+    columns = np.empty((GRID, chain.num_states, 2))
+    rows[0] = np.eye(chain.num_states)[V]
+    columns[0] = np.eye(chain.num_states)[:, list(chain.escaped)]
+    for g in range(1, GRID):
+        rows[g] = rows[g - 1] @ step
+        columns[g] = step @ columns[g - 1]
+    return Kernel(
+        chain=chain,
+        grid=grid,
+        window=transition_matrices(generator, elapsed),
+        from_vessel=np.clip(rows, 0.0, None),
+        escape_cdf=np.maximum.accumulate(np.clip(columns, 0.0, 1.0), axis=0),
     )
-    occupied = np.nonzero(counts[..., :NUM_TRANSIENT])
+
+
+@lru_cache(maxsize=32)
+def _shared_kernel(rate_values: tuple[float, ...], handoff: int, pooled_max: int, elapsed: float) -> Kernel:
+    chain = layout(pooled_max)
+    rates = {name: np.array(value) for name, value in zip(RATE_NAMES, rate_values)}
+    return kernel(generators(rates, chain, np.array(handoff)), chain, elapsed)
+
+
+class Chains:
+    """The pooled chains of a scenario: one per distinct (rates, handoff) of a clone x organ.
+
+    Kernels are cached by value, so organs, windows and patients with the same rates and window
+    length share them (MODEL.md §6: computed once per parameter set).
+    """
+
+    def __init__(self, rates: dict[str, np.ndarray], threshold: float) -> None:
+        self.handoff = handoff_sizes(rates, threshold)  # [C, O]
+        self.chain = layout(int(self.handoff.max()) - 1)
+        values = np.stack([rates[name] for name in RATE_NAMES] + [self.handoff], axis=-1)
+        unique, group = np.unique(values.reshape(-1, values.shape[-1]), axis=0, return_inverse=True)
+        self.group = group.reshape(self.handoff.shape)  # [C, O] index of the distinct chain
+        self._keys = [(tuple(map(float, row[:-1])), int(row[-1])) for row in unique]
+
+    def kernel(self, group: int, elapsed: float) -> Kernel:
+        values, handoff = self._keys[group]
+        return _shared_kernel(values, handoff, self.chain.pooled_max, float(elapsed))
+
+
+def split(rng: np.random.Generator, counts: np.ndarray, kern: Kernel) -> np.ndarray:
+    """[..., S_from, S_to] flows over the kernel's window: each transient cohort split by one
+    multinomial draw. ``counts`` is [..., S]; absorbing cohorts stay where they are."""
+    num_states, transient = kern.chain.num_states, kern.chain.num_transient
+    flows = np.zeros(counts.shape + (num_states,), dtype=np.int64)
+    absorbing = np.arange(transient, num_states)
+    flows[..., absorbing, absorbing] = counts[..., absorbing]
+    occupied = np.nonzero(counts[..., :transient])
     if occupied[0].size:
-        flows[occupied] = rng.multinomial(counts[occupied], transition[occupied])
+        flows[occupied] = rng.multinomial(counts[occupied], kern.window[occupied[-1]])
     return flows
 
 
-def escape_times(
-    rng: np.random.Generator,
-    generator: np.ndarray,
-    time: float,
-    num_escaped: np.ndarray,
-    num_grid: int = 2049,
-) -> np.ndarray:
+def escape_times(rng: np.random.Generator, kern: Kernel, num_escaped: np.ndarray) -> np.ndarray:
     """Times (from window start) at which escaped founders left the pool, drawn exactly.
 
-    ``num_escaped`` is [S_from, 2] for one chain: escapes by source state and tag. The CDF of the
-    escape time of a founder starting in state i is P(s)[i, ESCAPED[tag]], evaluated on a grid by
-    repeated products of expm(Q h), and inverted (``sample_from_cdf``).
+    ``num_escaped`` is [S_from, 2]: escapes by source state and tag. The escape time of a founder
+    starting in state i has the CDF P(s)[i, escaped[tag]], inverted on the kernel's grid.
     """
-    grid = np.linspace(0.0, time, num_grid)
-    step = expm(generator * (time / (num_grid - 1)))
-    sources = np.unique(np.nonzero(num_escaped)[0])
-    cdf = np.zeros((num_grid, sources.size, 2))
-    current = np.eye(NUM_STATES)[sources]
-    for g in range(1, num_grid):
-        current = current @ step
-        cdf[g] = current[:, list(ESCAPED)]
+    sources, tags = np.nonzero(num_escaped)
     times = [
-        sample_from_cdf(rng, grid, np.maximum.accumulate(cdf[:, k, tag]), int(num_escaped[source, tag]))
-        for k, source in enumerate(sources)
-        for tag in (0, 1)
+        sample_from_cdf(rng, kern.grid, kern.escape_cdf[:, source, tag], int(num_escaped[source, tag]))
+        for source, tag in zip(sources, tags)
     ]
-    return np.concatenate(times)
-
+    return np.concatenate(times) if times else np.empty(0)
 
 
 def arrivals(
     rng: np.random.Generator,
-    generator: np.ndarray,
+    kern: Kernel,
     start: float,
-    end: float,
     num_arrived: int,
     intensity: np.ndarray,
 ) -> tuple[np.ndarray, np.ndarray]:
-    """Founders that arrested (state V) at times spread over [start, end], split by state at ``end``.
+    """Founders that arrested (state V) at times spread over the window from ``start``, split by
+    state at its end.
 
-    ``intensity`` [G] is the (unnormalised) arrival intensity on the grid ``linspace(start, end, G)``.
-    Each founder's arrival time is independent with that density, so its state at ``end`` has the
-    probabilities sum_s w(s) P(end - s)[V, :] (trapezoid quadrature over the grid; the rows P(u) come
-    from repeated products of expm(Q h)). Returns (counts by state [S], escape times of the founders
-    that left the pool), the escape times drawn exactly given each founder's drawn arrival time.
+    ``intensity`` [G] is the (unnormalised) arrival intensity on the kernel's grid shifted to
+    ``start``. Each founder's arrival time is independent with that density, so its state at the
+    end has the probabilities sum_s w(s) P(end - s)[V, :] (trapezoid quadrature over the grid).
+    Returns (counts by state [S], escape times of the founders that left the pool), the escape
+    times drawn exactly given each founder's drawn arrival time.
     """
-    num_grid = intensity.size
-    elapsed = end - start
-    rows = np.empty((num_grid, NUM_STATES))  # rows[g] = P(u_g)[V, :], u_g = g h
-    rows[0] = np.eye(NUM_STATES)[V]
-    step = expm(generator * (elapsed / (num_grid - 1)))
-    for g in range(1, num_grid):
-        rows[g] = rows[g - 1] @ step
-    weights = intensity[::-1] * np.r_[0.5, np.ones(num_grid - 2), 0.5]  # arrival at end - u_g
+    grid = kern.grid
+    weights = intensity[::-1] * np.r_[0.5, np.ones(grid.size - 2), 0.5]  # arrival at end - u_g
     weights = weights / weights.sum()
-    probabilities = np.clip(weights @ rows, 0.0, None)
+    probabilities = np.clip(weights @ kern.from_vessel, 0.0, None)
     counts = rng.multinomial(num_arrived, probabilities / probabilities.sum())
-    escaped = [counts[state] for state in ESCAPED]
-    if not sum(escaped):
-        return counts, np.empty(0)
-    grid = np.linspace(0.0, elapsed, num_grid)
+    end = start + grid[-1]
     times = []
-    for tag, num in enumerate(escaped):
+    for tag, state in enumerate(kern.chain.escaped):
+        num = counts[state]
         if not num:
             continue
-        by_lag = np.maximum.accumulate(rows[:, ESCAPED[tag]])  # P(escaped within u of arriving)
+        by_lag = kern.escape_cdf[:, V, tag]  # P(escaped within u of arriving)
         lag = sample_from_cdf(rng, grid, np.cumsum(weights * by_lag), num)  # arrival = end - lag
-        # given arrival and escape by ``end``, the escape comes v <= lag after arrival, CDF by_lag(v) / by_lag(lag)
+        # given arrival and escape by the end, the escape comes v <= lag after arrival, CDF by_lag(v) / by_lag(lag)
         delay = np.interp(rng.random(num) * np.interp(lag, grid, by_lag), by_lag, grid)
         times.append(end - lag + np.minimum(delay, lag))
-    return counts, np.concatenate(times)
+    return counts, (np.concatenate(times) if times else np.empty(0))
