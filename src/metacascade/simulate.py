@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import importlib
 from collections.abc import Callable
+from dataclasses import replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Optional, Union
 
@@ -26,6 +27,8 @@ ENGINES: dict[str, tuple[str, str]] = {
 }
 #: Patients per Parquet chunk of a cohort run directory (and per task of a worker process).
 DEFAULT_CHUNK_SIZE = 100
+#: Second entropy word of the patients' variation streams (``variation_seed_sequence``).
+VARIATION_STREAM = 1
 
 
 def engine_function(name: str) -> Callable[..., Any]:
@@ -57,16 +60,23 @@ def patient_seed_sequence(random_seed: int, patient: int) -> np.random.SeedSeque
     return np.random.SeedSequence(random_seed, spawn_key=(patient,))
 
 
-def patient_lowered(lowered: Lowered, random_seed: int, patient: int) -> Lowered:
-    """The lowered scenario that patient ``patient`` runs on.
+def variation_seed_sequence(random_seed: int, patient: int) -> np.random.SeedSequence:
+    """The stream of patient ``patient``'s own parameters (``PatientVariation``): apart from its
+    engine stream, so that turning variation on or off shifts no engine draw."""
+    return np.random.SeedSequence([random_seed, VARIATION_STREAM], spawn_key=(patient,))
 
-    HOOK for patient-level variation (issue 3, item 6: growth rate, shedding, clone mix drawn from
-    distributions in the scenario). Today every patient runs on ``lowered`` unchanged. Draws of
-    patient parameters belong here, from a stream apart from the engine's, e.g.
-    ``SeedSequence([random_seed, 1], spawn_key=(patient,))``, so that turning variation on does not
-    shift any engine draw; ``lowered`` should be replaced (``dataclasses.replace``), never mutated.
-    """
-    return lowered
+
+def patient_lowered(lowered: Lowered, random_seed: int, patient: int) -> Lowered:
+    """The lowered scenario that patient ``patient`` runs on: ``lowered`` with the primary's growth
+    rate, shedding rate and clone mix drawn from its ``variation`` on the patient's variation stream
+    (``engine.variation.draw_primary``); ``lowered`` itself when nothing varies."""
+    from .engine.variation import draw_primary
+
+    primary = lowered.primary
+    if primary is None or not primary.variation.varies:
+        return lowered
+    rng = np.random.default_rng(variation_seed_sequence(random_seed, patient))
+    return replace(lowered, primary=draw_primary(primary, rng))
 
 
 def run_patient(lowered: Lowered, run: Callable[..., Any], random_seed: int, patient: int) -> Any:
@@ -95,8 +105,10 @@ def simulate(
     (cohort draws, MODEL.md §6) or ``"reference"`` (one cell at a time).
 
     A cohort (``num_patients > 1``, or any ``out``) returns a ``Cohort``: independent virtual
-    patients, patient ``i`` on the stream ``SeedSequence(random_seed, spawn_key=(i,))``, so the
-    output is the same for any ``chunk_size`` or ``num_workers``. With ``out``, patients are
+    patients, patient ``i`` on the stream ``SeedSequence(random_seed, spawn_key=(i,))`` and with its
+    own primary drawn from ``primary.variation`` (``patient_lowered``), so the output is the same
+    for any ``chunk_size`` or ``num_workers``. A one-run call without ``patient`` is the scenario's
+    own (median) patient. With ``out``, patients are
     written in chunks of ``chunk_size`` as Parquet under ``out`` with a DuckDB catalogue
     (``out/catalogue.duckdb``) and memory stays bounded by a chunk; an interrupted run resumes when
     called again with the same arguments (``random_seed=None`` then takes the recorded seed), and a

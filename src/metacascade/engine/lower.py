@@ -9,7 +9,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from ..model import Anatomy, Clone, FateRates, PrimaryTumour, Scenario
+from ..model import Anatomy, Clone, FateRates, PatientVariation, PrimaryTumour, Scenario
 from ..model.fates import POOLED_COLONY_MAX_CELLS
 
 #: Fate-rate names as the engine knows them (the fields of ``FateRates``).
@@ -39,6 +39,23 @@ class Routing:
 
 
 @dataclass(frozen=True)
+class Variation:
+    """Patient-level variation of a primary (``model/variation.py``) as numbers."""
+
+    growth_rate_sigma: float = 0.0  # SD of the log growth-rate multiplier (median 1)
+    shedding_rate_sigma: float = 0.0  # SD of the log shedding-rate multiplier (median 1)
+    clone_mix_concentration: float = np.inf  # Dirichlet concentration; inf: the mix itself
+
+    @property
+    def varies(self) -> bool:
+        return bool(self.growth_rate_sigma or self.shedding_rate_sigma or np.isfinite(self.clone_mix_concentration))
+
+
+#: A primary that is the same in every patient.
+NO_VARIATION = Variation()
+
+
+@dataclass(frozen=True)
 class Primary:
     """A shedding primary tumour as numbers (MODEL.md §2); rates per day, sizes in cells."""
 
@@ -53,6 +70,7 @@ class Primary:
     vascularisation_cells: float
     lymphatic_fraction: float
     clone_share: np.ndarray  # [C] share of shed cells of each clone
+    variation: Variation = NO_VARIATION  # across the patients of a cohort (engine/variation.py)
 
     @property
     def growth(self) -> tuple:
@@ -155,6 +173,17 @@ def lower_primary(primary: PrimaryTumour, organs: tuple[str, ...], clone_names: 
         vascularisation_cells=primary.vascularisation_cells,
         lymphatic_fraction=primary.lymphatic_fraction,
         clone_share=np.array([primary.clone_mix.get(name, 0.0) for name in clone_names]),
+        variation=lower_variation(primary.variation),
+    )
+
+
+def lower_variation(variation: PatientVariation) -> Variation:
+    """Patient-level variation as numbers."""
+    concentration = variation.clone_mix_concentration
+    return Variation(
+        growth_rate_sigma=variation.growth_rate_sigma,
+        shedding_rate_sigma=variation.shedding_rate_sigma,
+        clone_mix_concentration=np.inf if concentration is None else concentration,
     )
 
 

@@ -6,6 +6,7 @@ from .fates import FateOverrides, FateRates
 from .growth import GrowthLaw
 from .scenario import Injection, Scenario
 from .tumour import Clone, PrimaryTumour
+from .variation import PatientVariation
 
 __all__ = [
     "Anatomy",
@@ -16,6 +17,7 @@ __all__ = [
     "GrowthLaw",
     "Injection",
     "Organ",
+    "PatientVariation",
     "PrimaryTumour",
     "Scenario",
     "ScenarioError",

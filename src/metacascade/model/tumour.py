@@ -7,6 +7,7 @@ from pydantic import Field, PositiveFloat, field_validator
 from ._base import Frozen
 from .fates import FateOverrides, FateRates, merge_fates
 from .growth import GrowthLaw
+from .variation import PatientVariation
 
 
 class Clone(Frozen):
@@ -36,7 +37,8 @@ class PrimaryTumour(Frozen):
     """A primary tumour that grows from ``initial_cells`` at time 0 and sheds once vascularised.
 
     Shed cells (a Poisson process with intensity shedding rate x mass) enter the venous outflow of
-    the site's organ or, with probability ``lymphatic_fraction``, its lymph (MODEL.md §1-2).
+    the site's organ or, with probability ``lymphatic_fraction``, its lymph (MODEL.md §1-2). In a
+    cohort, each patient draws its own growth rate, shedding rate and clone mix from ``variation``.
     """
 
     site: str = Field(description="organ of the anatomy where the primary grows")
@@ -56,6 +58,11 @@ class PrimaryTumour(Frozen):
         default=0.0, ge=0.0, le=1.0, description="share of shed cells that enter lymph instead of venous blood"
     )
     clone_mix: dict[str, float] = Field(min_length=1, description="clone name -> share of shed cells")
+    variation: PatientVariation = Field(
+        default_factory=PatientVariation,
+        description="how growth rate, shedding rate and clone mix vary across the patients of a cohort "
+        "(default: not at all)",
+    )
 
     @field_validator("clone_mix")
     @classmethod

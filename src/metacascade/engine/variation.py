@@ -1,0 +1,34 @@
+"""Patient-level variation: one virtual patient's primary, drawn from the scenario's distributions
+(``model/variation.py``)."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+
+import numpy as np
+
+from .lower import NO_VARIATION, Primary
+
+
+def draw_primary(primary: Primary, rng: np.random.Generator) -> Primary:
+    """One patient's primary: growth and shedding rates times lognormal multipliers of median 1, and
+    clone shares ~ Dirichlet(concentration x shares) over the clones it sheds; no variation left.
+
+    The draws come in a fixed order (two normals, then the Dirichlet when the mix varies), so
+    turning one distribution on or off leaves the draws of the others unchanged.
+    """
+    variation = primary.variation
+    sigma = np.array([variation.growth_rate_sigma, variation.shedding_rate_sigma])
+    growth, shedding = np.exp(sigma * rng.standard_normal(2))
+    shares = primary.clone_share
+    if np.isfinite(variation.clone_mix_concentration):
+        present = shares > 0
+        shares = np.zeros_like(shares)
+        shares[present] = rng.dirichlet(variation.clone_mix_concentration * primary.clone_share[present])
+    return replace(
+        primary,
+        rate=primary.rate * growth,
+        shedding_rate_per_g_day=primary.shedding_rate_per_g_day * shedding,
+        clone_share=shares,
+        variation=NO_VARIATION,
+    )

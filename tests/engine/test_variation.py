@@ -1,0 +1,75 @@
+"""One patient's primary drawn from the scenario's distributions: lognormal rate multipliers of
+median 1 with the stated CV, a Dirichlet clone mix around the scenario's, in a fixed draw order."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+
+import numpy as np
+import pytest
+from scipy import stats
+
+from metacascade.engine.lower import NO_VARIATION, Primary, Variation
+from metacascade.engine.variation import draw_primary
+from metacascade.model.variation import lognormal_sigma
+
+NUM_DRAWS = 4000
+
+
+def primary(variation: Variation = NO_VARIATION, shares=(0.6, 0.3, 0.0, 0.1)) -> Primary:
+    return Primary(
+        site=0, law="gompertz", initial_cells=1.0, rate=6e-4, capacity=1e12, exponent=2 / 3,
+        cells_per_g=1e9, shedding_rate_per_g_day=3.2e6, vascularisation_cells=1e6,
+        lymphatic_fraction=0.3, clone_share=np.array(shares), variation=variation,
+    )
+
+
+def draws(base: Primary, seed: int = 11) -> list[Primary]:
+    rng = np.random.default_rng(seed)
+    return [draw_primary(base, rng) for _ in range(NUM_DRAWS)]
+
+
+def test_without_variation_every_patient_is_the_scenario():
+    base = primary()
+    for drawn in draws(base)[:20]:
+        assert drawn.rate == base.rate and drawn.shedding_rate_per_g_day == base.shedding_rate_per_g_day
+        np.testing.assert_array_equal(drawn.clone_share, base.clone_share)
+
+
+@pytest.mark.parametrize("field, attribute, value", [
+    ("growth_rate_sigma", "rate", 6e-4), ("shedding_rate_sigma", "shedding_rate_per_g_day", 3.2e6),
+])
+def test_rate_multipliers_are_lognormal_with_median_one_and_the_stated_cv(field, attribute, value):
+    cv = 0.6
+    drawn = np.array([getattr(p, attribute) for p in draws(primary(Variation(**{field: lognormal_sigma(cv)})))])
+    logs = np.log(drawn / value)
+    assert stats.kstest(logs, stats.norm(scale=lognormal_sigma(cv)).cdf).pvalue > 1e-3
+    assert np.median(drawn / value) == pytest.approx(1.0, abs=0.05)
+    assert drawn.std() / drawn.mean() == pytest.approx(cv, rel=0.1)
+
+
+def test_clone_shares_are_dirichlet_around_the_scenario_mix():
+    concentration = 20.0
+    base = primary(Variation(clone_mix_concentration=concentration))
+    shares = np.array([p.clone_share for p in draws(base)])
+    np.testing.assert_allclose(shares.sum(axis=1), 1.0, atol=1e-12)
+    assert (shares[:, 2] == 0).all()  # a clone the primary does not shed stays absent
+    mean = base.clone_share
+    np.testing.assert_allclose(shares.mean(axis=0), mean, atol=4 * np.sqrt(0.25 / 21 / NUM_DRAWS))
+    np.testing.assert_allclose(shares.var(axis=0), mean * (1 - mean) / (concentration + 1), rtol=0.1, atol=1e-12)
+
+
+def test_a_drawn_patient_has_no_variation_left():
+    varied = primary(Variation(growth_rate_sigma=0.5, shedding_rate_sigma=1.0, clone_mix_concentration=5.0))
+    assert varied.variation.varies and not NO_VARIATION.varies
+    drawn = draw_primary(varied, np.random.default_rng(0))
+    assert drawn.variation == NO_VARIATION
+    assert replace(drawn, rate=varied.rate, shedding_rate_per_g_day=varied.shedding_rate_per_g_day,
+                   clone_share=varied.clone_share, variation=varied.variation) == varied
+
+
+def test_turning_one_distribution_on_leaves_the_others_draws_unchanged():
+    growth_only = draws(primary(Variation(growth_rate_sigma=0.5)), seed=3)
+    everything = draws(primary(Variation(growth_rate_sigma=0.5, shedding_rate_sigma=1.0, clone_mix_concentration=5.0)), seed=3)
+    assert growth_only[0].rate == everything[0].rate
+    assert everything[0].shedding_rate_per_g_day != 3.2e6
