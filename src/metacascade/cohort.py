@@ -46,14 +46,16 @@ if TYPE_CHECKING:  # pragma: no cover
 def chunk_tables(
     lowered: Lowered, engine: str, random_seed: int, patients: range, advance: Callable[[int], Any] = lambda n: None
 ) -> dict[str, pd.DataFrame]:
-    """The tables of ``patients`` (one engine call each), with a leading ``patient`` column; built
-    for the whole chunk at once, each patient's rows as its own run's."""
+    """The tables of ``patients`` (one engine call each, then their observation plan), with a
+    leading ``patient`` column; built for the whole chunk at once, each patient's rows as its own run's."""
     run = engine_function(engine)
-    outcomes = []
+    outcomes, observed = [], []
     for patient in patients:
-        outcomes.append(run_patient(lowered, run, random_seed, patient))
+        outcome, seen = run_patient(lowered, run, random_seed, patient)
+        outcomes.append(outcome)
+        observed.append(seen)
         advance(1)
-    return outcome_tables(outcomes, lowered, list(patients))
+    return outcome_tables(outcomes, lowered, list(patients), observed)
 
 
 def _chunk_job(

@@ -19,6 +19,8 @@ from .results.provenance import make_provenance, simulate_call
 
 if TYPE_CHECKING:  # pragma: no cover
     from .engine.lower import Lowered
+    from .engine.observed import PatientObservations
+    from .engine.outcome import AssayOutcome
 
 #: Engine name -> (module, function); each takes (Lowered, numpy Generator) -> AssayOutcome.
 ENGINES: dict[str, tuple[str, str]] = {
@@ -29,6 +31,8 @@ ENGINES: dict[str, tuple[str, str]] = {
 DEFAULT_CHUNK_SIZE = 100
 #: Second entropy word of the patients' variation streams (``variation_seed_sequence``).
 VARIATION_STREAM = 1
+#: Second entropy word of the observation plan's streams (``observation_seed_sequence``).
+OBSERVATION_STREAM = 2
 
 
 def engine_function(name: str) -> Callable[..., Any]:
@@ -79,10 +83,33 @@ def patient_lowered(lowered: Lowered, random_seed: int, patient: int) -> Lowered
     return replace(lowered, primary=draw_primary(primary, rng))
 
 
-def run_patient(lowered: Lowered, run: Callable[..., Any], random_seed: int, patient: int) -> Any:
-    """Patient ``patient``'s outcome: one call of the engine ``run`` on its own stream."""
+def observation_seed_sequence(random_seed: int, patient: Optional[int]) -> np.random.SeedSequence:
+    """The stream of the observation plan's draws (CTC counts) of patient ``patient``, or of a single
+    run (``None``): apart from the engine and variation streams, so observing shifts no other draw."""
+    return np.random.SeedSequence([random_seed, OBSERVATION_STREAM], spawn_key=() if patient is None else (patient,))
+
+
+def observe_run(
+    lowered: Lowered, outcome: AssayOutcome, random_seed: int, patient: Optional[int]
+) -> Optional[PatientObservations]:
+    """What the observation plan of ``lowered`` sees of ``outcome`` (``engine.observe``) on its own
+    stream; ``None`` without a plan."""
+    if lowered.observation is None:
+        return None
+    from .engine.observe import observe
+
+    return observe(lowered, outcome, np.random.default_rng(observation_seed_sequence(random_seed, patient)))
+
+
+def run_patient(
+    lowered: Lowered, run: Callable[..., Any], random_seed: int, patient: int
+) -> tuple[AssayOutcome, Optional[PatientObservations]]:
+    """Patient ``patient``'s outcome, one call of the engine ``run`` on its own stream, and what its
+    observation plan sees of it (``observe_run``), both on the patient's own parameters."""
     rng = np.random.default_rng(patient_seed_sequence(random_seed, patient))
-    return run(patient_lowered(lowered, random_seed, patient), rng)
+    own = patient_lowered(lowered, random_seed, patient)
+    outcome = run(own, rng)
+    return outcome, observe_run(own, outcome, random_seed, patient)
 
 
 def simulate(
@@ -129,16 +156,17 @@ def simulate(
         lowered = lower(model)
         if patient is None:
             outcome = run(lowered, np.random.default_rng(np.random.SeedSequence(seed)))
+            observed = observe_run(lowered, outcome, seed, None)
             fields: dict[str, Any] = {}
         else:
             patient = _count("patient", patient, 0)
-            outcome = run_patient(lowered, run, seed, patient)
+            outcome, observed = run_patient(lowered, run, seed, patient)
             fields = {"patient": patient}
         provenance = make_provenance(
             scenario=model.resolved(), random_seed=seed, engine=engine,
             call=simulate_call(model.name, seed, engine, **fields), **fields,
         )
-        return Results.from_outcome(outcome, lowered, provenance)
+        return Results.from_outcome(outcome, lowered, provenance, observed)
     if patient is not None:
         raise ValueError("patient: runs one patient on its own; it does not go with num_patients > 1 or out")
     from .cohort import run_cohort

@@ -9,7 +9,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from ..model import Anatomy, Clone, FateRates, PatientVariation, PrimaryTumour, Scenario
+from ..model import Anatomy, Clone, FateRates, ObservationPlan, PatientVariation, PrimaryTumour, Scenario
 from ..model.fates import POOLED_COLONY_MAX_CELLS
 
 #: Fate-rate names as the engine knows them (the fields of ``FateRates``).
@@ -17,6 +17,7 @@ RATE_NAMES: tuple[str, ...] = tuple(FateRates.model_fields)
 #: Colonies up to this size are pooled as counts by exact size; larger ones are tracked one by one.
 POOLED_MAX: int = POOLED_COLONY_MAX_CELLS
 SECONDS_PER_DAY = 86_400.0
+MINUTES_PER_DAY = 1_440.0
 
 
 @dataclass(frozen=True)
@@ -79,6 +80,19 @@ class Primary:
 
 
 @dataclass(frozen=True)
+class Observation:
+    """An observation plan as numbers (``model/observation.py``); times in days, sizes in cells."""
+
+    imaging_times: np.ndarray  # [I] days
+    detection_cells: float  # size a tumour must hold to be seen on imaging
+    draw_times: np.ndarray  # [D] days
+    draw_fraction: float  # share of the blood volume taken by one draw
+    residence_time: float  # mean time a CTC stays in the blood, days (half-life / ln 2)
+    lethal_cells: float  # total tumour burden at death
+    organ_lethal_cells: np.ndarray  # [O] burden of each organ at death (inf: no limit)
+
+
+@dataclass(frozen=True)
 class Lowered:
     """Everything the engine needs to run one scenario."""
 
@@ -93,6 +107,7 @@ class Lowered:
     injection_vessel: np.ndarray  # [I] vessel index
     injection_cells: np.ndarray  # [I] int64
     primary: Primary | None = None
+    observation: Observation | None = None
 
     @property
     def organ_names(self) -> tuple[str, ...]:
@@ -187,6 +202,19 @@ def lower_variation(variation: PatientVariation) -> Variation:
     )
 
 
+def lower_observation(plan: ObservationPlan, organs: tuple[str, ...]) -> Observation:
+    """The observation plan as numbers."""
+    return Observation(
+        imaging_times=np.array(plan.imaging_times, dtype=float),
+        detection_cells=plan.detection_threshold_cells,
+        draw_times=np.array(plan.draw_times, dtype=float),
+        draw_fraction=plan.draw_volume_ml / plan.blood_volume_ml,
+        residence_time=plan.ctc_half_life_min / MINUTES_PER_DAY / np.log(2.0),
+        lethal_cells=plan.lethal_burden_cells,
+        organ_lethal_cells=np.array([plan.organ_lethal_cells.get(organ, np.inf) for organ in organs]),
+    )
+
+
 def lower(scenario: Scenario) -> Lowered:
     """Flatten a validated scenario into engine arrays."""
     clone_names = tuple(scenario.clones)
@@ -208,4 +236,5 @@ def lower(scenario: Scenario) -> Lowered:
         injection_vessel=np.array([routing.vessel_names.index(i.vessel) for i in scenario.injections], dtype=np.int64),
         injection_cells=np.array([i.num_cells for i in scenario.injections], dtype=np.int64),
         primary=None if scenario.primary is None else lower_primary(scenario.primary, organs, clone_names),
+        observation=None if scenario.observation is None else lower_observation(scenario.observation, organs),
     )

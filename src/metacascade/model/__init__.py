@@ -4,6 +4,7 @@ from ._base import ScenarioError, format_validation_error
 from .anatomy import Anatomy, Cavity, Organ
 from .fates import FateOverrides, FateRates
 from .growth import GrowthLaw
+from .observation import ObservationPlan
 from .scenario import Injection, Scenario
 from .tumour import Clone, PrimaryTumour
 from .variation import PatientVariation
@@ -16,6 +17,7 @@ __all__ = [
     "FateRates",
     "GrowthLaw",
     "Injection",
+    "ObservationPlan",
     "Organ",
     "PatientVariation",
     "PrimaryTumour",

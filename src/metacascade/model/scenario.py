@@ -8,6 +8,7 @@ from pydantic import Field, PositiveFloat, field_validator, model_validator
 
 from ._base import Frozen
 from .anatomy import Anatomy
+from .observation import ObservationPlan
 from .tumour import Clone, PrimaryTumour
 
 
@@ -43,6 +44,9 @@ class Scenario(Frozen):
     clones: dict[str, Clone] = Field(min_length=1)
     injections: tuple[Injection, ...] = Field(default=(), description="cells injected at time 0 (assays)")
     primary: Optional[PrimaryTumour] = Field(default=None, description="a growing, shedding primary (patients)")
+    observation: Optional[ObservationPlan] = Field(
+        default=None, description="imaging, blood draws and death of a patient (needs a primary)"
+    )
     observation_times: tuple[PositiveFloat, ...] = Field(min_length=1, description="days after injection")
     end_time: Optional[PositiveFloat] = Field(default=None, description="days; defaults to the last observation")
     paravertebral_route: bool = Field(
@@ -94,12 +98,32 @@ class Scenario(Frozen):
                     f"injections.{i}.vessel: unknown vessel {injection.vessel!r}; "
                     f"allowed: {', '.join(self.anatomy.entry_vessels)}"
                 )
+        if self.observation is not None:
+            self._check_observation(organs)
         if self.end_time is not None and self.end_time < self.observation_times[-1]:
             raise ValueError(
                 f"end_time: must be at or after the last observation "
                 f"({self.end_time} < {self.observation_times[-1]})"
             )
         return self
+
+    def _check_observation(self, organs: tuple[str, ...]) -> None:
+        plan = self.observation
+        if self.primary is None:
+            raise ValueError("observation: an observation plan needs a primary tumour (primary is not set)")
+        for organ in plan.organ_lethal_cells:
+            if organ not in organs:
+                raise ValueError(
+                    f"observation.organ_lethal_cells: unknown organ {organ!r}; allowed: {', '.join(organs)}"
+                )
+        horizon = self.observation_times[-1]
+        for name in ("imaging_times", "draw_times"):
+            times = getattr(plan, name)
+            if times and times[-1] > horizon:
+                raise ValueError(
+                    f"observation.{name}: must be at or before the last of observation_times ({horizon:g} days), "
+                    f"up to which the engine follows the lesions (got {list(times)})"
+                )
 
     @property
     def resolved_end_time(self) -> float:

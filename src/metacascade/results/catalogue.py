@@ -1,8 +1,8 @@
 """The DuckDB catalogue of a cohort: one view per table over its Parquet chunks (imported lazily).
 
-``DIR/catalogue.duckdb`` holds the views ``observations``, ``burden``, ``ledger`` and ``lesions``
-(each ``select * from read_parquet('DIR/<table>/chunk-*.parquet')``, with the directory's absolute
-path) and a one-row table ``provenance`` (``random_seed`` as text: drawn seeds have 128 bits). Open it with the DuckDB command-line tool or module::
+``DIR/catalogue.duckdb`` holds the views ``observations``, ``burden``, ``ledger``, ``lesions``,
+``patients``, ``detections``, ``ctc`` and ``autopsy`` (each ``select * from
+read_parquet('DIR/<table>/chunk-*.parquet')``, with the directory's absolute path) and a one-row table ``provenance`` (``random_seed`` as text: drawn seeds have 128 bits). Open it with the DuckDB command-line tool or module::
 
     duckdb runs/cohort/catalogue.duckdb "select organ, count(*) from lesions group by organ"
 

@@ -7,10 +7,11 @@
     DIR/burden/chunk-*.parquet
     DIR/ledger/chunk-*.parquet
     DIR/lesions/chunk-*.parquet
+    DIR/patients/, detections/, ctc/, autopsy/   the clinical tables (empty without an observation plan)
     DIR/catalogue.duckdb                   written last: one DuckDB view per table over its chunks
 
 Every file is written to a hidden temporary name beside its target and renamed into place, so a
-file that exists is complete. A chunk is done when its four table files exist; an interrupted run
+file that exists is complete. A chunk is done when all its table files exist; an interrupted run
 leaves whole chunks behind, and the same call again writes only the missing ones. Chunk files have
 a fixed Arrow schema per table, so the chunks of a table always read as one.
 """
@@ -85,7 +86,7 @@ def arrow_table(frame: pd.DataFrame) -> Any:
 
 
 def write_chunk(directory: Path, chunk: int, tables: Mapping[str, pd.DataFrame]) -> None:
-    """The four tables of one chunk, each file atomically (the chunk is done when all four exist)."""
+    """The tables of one chunk, each file atomically (the chunk is done when all exist)."""
     import pyarrow.parquet as pq
 
     for name in TABLES:

@@ -1,6 +1,6 @@
 """``Cohort``: the tables of many virtual patients, in memory or in a run directory of Parquet chunks.
 
-The four tables of ``Results`` with a leading ``patient`` column (int64, 0 .. num_patients - 1),
+The tables of ``Results`` with a leading ``patient`` column (int64, 0 .. num_patients - 1),
 patients in order; lesion ids count per patient. Patient ``i`` ran on the random stream
 ``numpy.random.SeedSequence(random_seed, spawn_key=(i,))``, whatever the number of patients or the
 chunk size: ``cohort.patient(i)`` is exactly ``simulate(scenario, random_seed=seed, patient=i)``,
@@ -36,8 +36,9 @@ PATIENT = "patient"
 
 
 class Cohort(ProvenanceLabels):
-    """What a cohort run reports: ``observations``, ``burden``, ``ledger`` and ``lesions`` (as in
-    ``Results``, with a leading ``patient`` column) and a provenance record (version, engine,
+    """What a cohort run reports: ``observations``, ``burden``, ``ledger``, ``lesions`` and the
+    clinical ``patients``, ``detections``, ``ctc``, ``autopsy`` (as in ``Results``, with a leading
+    ``patient`` column) and a provenance record (version, engine,
     resolved scenario, ``random_seed``, ``num_patients``, ``chunk_size``, call).
 
     A cohort read from a run directory (``load_cohort``, or ``simulate(..., out=DIR)``) loads a
@@ -80,6 +81,22 @@ class Cohort(ProvenanceLabels):
     @property
     def lesions(self) -> pd.DataFrame:
         return self._table("lesions")
+
+    @property
+    def patients(self) -> pd.DataFrame:
+        return self._table("patients")
+
+    @property
+    def detections(self) -> pd.DataFrame:
+        return self._table("detections")
+
+    @property
+    def ctc(self) -> pd.DataFrame:
+        return self._table("ctc")
+
+    @property
+    def autopsy(self) -> pd.DataFrame:
+        return self._table("autopsy")
 
     def tables(self) -> dict[str, pd.DataFrame]:
         """The tables by name (read from the run directory if not yet in memory)."""
@@ -128,7 +145,7 @@ class Cohort(ProvenanceLabels):
     # -- views --------------------------------------------------------------------------------
 
     def query(self, sql: str) -> pd.DataFrame:
-        """Run DuckDB ``sql`` over the tables ``observations``, ``burden``, ``ledger``, ``lesions``
+        """Run DuckDB ``sql`` over the tables of ``TABLES`` (``observations``, ..., ``autopsy``)
         (the catalogue's views over the Parquet chunks, or the frames of an in-memory cohort)."""
         if self.directory is not None:
             return catalogue.query(sql, directory=self.directory)

@@ -38,17 +38,23 @@ def check_tables(
     burden: pd.DataFrame,
     ledger: pd.DataFrame,
     lesions: pd.DataFrame,
+    patients: pd.DataFrame,
+    detections: pd.DataFrame,
+    ctc: pd.DataFrame,
+    autopsy: pd.DataFrame,
     observation_times: Sequence[float],
     clone_names: Sequence[str],
     by: Sequence[str] = (),
 ) -> None:
     """Raise ``ValueError`` unless counts are non-negative and cells are conserved everywhere:
     every observation accounts for every cell that entered, and every ledger row balances
-    (per ``by`` group: a cohort's patients are checked one by one, in one pass)."""
+    (per ``by`` group: a cohort's patients are checked one by one, in one pass); no clinical event
+    falls after the end of its patient's follow-up, and no lesion is seen before it is large enough."""
     by = list(by)
     problems = []
     for name, frame, column in (("observations", observations, "count"), ("ledger", ledger, "count"),
-                                ("burden", burden, "cells")):
+                                ("burden", burden, "cells"), ("ctc", ctc, "count"),
+                                ("autopsy", autopsy, "macrometastases")):
         negative = frame[frame[column] < 0]
         if len(negative):
             problems.append(f"{name}: {len(negative)} negative value(s), e.g.\n{negative.head()}")
@@ -64,5 +70,12 @@ def check_tables(
     broken = balance[balance["imbalance"] != 0]
     if len(broken):
         problems.append(f"ledger: {len(broken)} row(s) do not conserve cells, e.g.\n{broken.head()}")
+    events = patients.filter(like="_time").drop(columns="follow_up_time")
+    late = patients[events.gt(patients["follow_up_time"], axis=0).any(axis=1)]
+    if len(late):
+        problems.append(f"patients: {len(late)} with events after the end of follow-up, e.g.\n{late.head()}")
+    early = detections[detections["detection_time"] < detections["reach_time"]]
+    if len(early):
+        problems.append(f"detections: {len(early)} lesion(s) seen before they reach the threshold, e.g.\n{early.head()}")
     if problems:
         raise ValueError("results fail their invariants:\n" + "\n".join(problems))

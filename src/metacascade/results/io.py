@@ -24,6 +24,10 @@ TABLE_FILES: dict[str, str] = {
     "burden": "burden.parquet",
     "ledger": "ledger.parquet",
     "lesions": "lesions.parquet",
+    "patients": "patients.parquet",
+    "detections": "detections.parquet",
+    "ctc": "ctc.parquet",
+    "autopsy": "autopsy.parquet",
 }
 PROVENANCE_FILE = "provenance.json"
 

@@ -10,6 +10,7 @@ import numpy as np
 import pandas as pd
 
 from . import tables as _tables
+from .clinical import CLINICAL_TABLES, clinical_tables
 from .invariants import check_tables, entered_cells
 from .io import PathLike, read_tables, write_tables
 from .ledger import fate_ledger, ledger_balance
@@ -20,16 +21,21 @@ from .summary import print_summary as _print_summary
 
 if TYPE_CHECKING:  # pragma: no cover
     from ..engine.lower import Lowered
+    from ..engine.observed import PatientObservations
     from ..engine.outcome import AssayOutcome
 
-TABLES: tuple[str, ...] = ("observations", "burden", "ledger", "lesions")
+TABLES: tuple[str, ...] = ("observations", "burden", "ledger", "lesions", *CLINICAL_TABLES)
 
 
 def outcome_tables(
-    outcomes: Sequence[AssayOutcome], lowered: Lowered, patients: Sequence[int] | None = None
+    outcomes: Sequence[AssayOutcome],
+    lowered: Lowered,
+    patients: Sequence[int] | None = None,
+    observed: Sequence[PatientObservations | None] | None = None,
 ) -> dict[str, pd.DataFrame]:
-    """The four tables of one run's outcome (``[outcome]``), or of ``patients``' outcomes at once
-    (then with a leading ``patient`` column, each patient's rows as its own run's)."""
+    """The tables of one run's outcome (``[outcome]``), or of ``patients``' outcomes at once (then
+    with a leading ``patient`` column, each patient's rows as its own run's); ``observed``: what the
+    observation plan saw of each (``engine.observe``), none without a plan (empty clinical tables)."""
     clones, organs = lowered.clone_names, lowered.organ_names
     for outcome in outcomes:
         times = [snap.time for snap in outcome.snapshots]
@@ -42,6 +48,7 @@ def outcome_tables(
         "burden": _tables.burden_frame(outcomes, clones, organs, patients),
         "ledger": fate_ledger(outcomes, clones, organs, times, patients),
         "lesions": _tables.lesions_frame([o.lesions for o in outcomes], clones, organs, len(times), patients),
+        **clinical_tables(observed or [None] * len(outcomes), [o.lesions for o in outcomes], clones, organs, patients),
     }
 
 
@@ -58,6 +65,9 @@ class Results(ProvenanceLabels):
       ledger (see ``metacascade.results.ledger``); every (window, clone, organ, step) conserves cells.
     - ``lesions``: one row per tracked lesion with event times and ``size_t{i}`` columns
       (see ``metacascade.results.tables``); ``lesion_sizes()`` gives the long form.
+    - ``patients``, ``detections``, ``ctc``, ``autopsy``: what the scenario's observation plan saw
+      (diagnosis, N stage, death; lesions seen on imaging; CTC counts in blood draws; organ
+      involvement at death), see ``metacascade.results.clinical``; empty without a plan.
     - ``provenance``: version, resolved scenario, seed, engine, call, creation time.
     """
 
@@ -68,18 +78,29 @@ class Results(ProvenanceLabels):
         burden: pd.DataFrame,
         ledger: pd.DataFrame,
         lesions: pd.DataFrame,
+        patients: pd.DataFrame,
+        detections: pd.DataFrame,
+        ctc: pd.DataFrame,
+        autopsy: pd.DataFrame,
         provenance: Mapping[str, Any],
     ):
         self.observations = observations
         self.burden = burden
         self.ledger = ledger
         self.lesions = lesions
+        self.patients = patients
+        self.detections = detections
+        self.ctc = ctc
+        self.autopsy = autopsy
         self.provenance = dict(provenance)
 
     @classmethod
-    def from_outcome(cls, outcome: AssayOutcome, lowered: Lowered, provenance: Mapping[str, Any]) -> Results:
-        """Tables from what an assay engine returned for ``lowered``."""
-        return cls(**outcome_tables([outcome], lowered), provenance=provenance)
+    def from_outcome(
+        cls, outcome: AssayOutcome, lowered: Lowered, provenance: Mapping[str, Any],
+        observed: PatientObservations | None = None,
+    ) -> Results:
+        """Tables from what an assay engine returned for ``lowered`` (and what its observation plan saw)."""
+        return cls(**outcome_tables([outcome], lowered, observed=[observed]), provenance=provenance)
 
     # -- labels -------------------------------------------------------------------------------
 

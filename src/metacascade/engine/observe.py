@@ -1,0 +1,270 @@
+"""What the observation plan sees of a patient (MODEL.md §5): tumour burden, detection on imaging,
+CTC counts in blood draws, N stage, death, and organ involvement at death (the autopsy view).
+
+Everything follows from exact size curves. The primary grows by its law's closed form
+(``engine.growth``). A lesion (``outcome.Lesions``) holds 0 cells before it reaches the avascular
+bound M, M while dormant, a Gompertz curve from M towards its organ's capacity after the angiogenic
+switch, and 0 after regression; colonies below the bound (< M cells each) are left out. The engine
+follows lesions up to the last observation time: that is the end of follow-up here. Times in days,
+sizes in cells.
+"""
+
+from __future__ import annotations
+
+from dataclasses import fields
+
+import numpy as np
+from scipy.optimize import brentq
+
+from .growth import size_at, time_to_reach
+from .lower import Lowered
+from .observed import LETHAL_BURDEN, ORGAN_LIMIT, PatientObservations
+from .outcome import AssayOutcome, Lesions
+
+#: Points of the grid on which death is bracketed before root finding on the exact curves.
+DEATH_GRID = 129
+
+
+# ------------------------------------------------------------------------------------------ sizes
+
+
+def _per_lesion(lowered: Lowered, lesions: Lesions) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """(bound M, Gompertz rate, capacity) of each lesion, from its clone and organ."""
+    where = (lesions.clone, lesions.organ)
+    return (lowered.rates["avascular_bound_cells"][where], lowered.rates["gompertz_rate"][where],
+            lowered.capacity[where])
+
+
+def primary_size(lowered: Lowered, times) -> np.ndarray:
+    """Cells in the primary at ``times`` (closed form)."""
+    law, n0, rate, capacity, exponent = lowered.primary.growth
+    return np.asarray(size_at(law, n0, np.asarray(times, dtype=float), rate, capacity, exponent))
+
+
+def lesion_sizes(lowered: Lowered, lesions: Lesions, times) -> np.ndarray:
+    """[T, L] cells in each lesion at ``times``: 0, M from the bound, Gompertz from the switch, 0
+    from regression."""
+    t = np.asarray(times, dtype=float).reshape(-1, 1)
+    bound, rate, capacity = _per_lesion(lowered, lesions)
+    present = (t >= lesions.bound_time) & ~(t >= lesions.regression_time)  # NaN: never
+    elapsed = np.where(t >= lesions.switch_time, t - lesions.switch_time, 0.0)
+    return np.where(present, size_at("gompertz", bound, elapsed, rate, capacity), 0.0)
+
+
+def _sum_by(values: np.ndarray, groups: np.ndarray, num_groups: int) -> np.ndarray:
+    """[T, G] the columns of ``values`` [T, N] summed by their group (``groups`` [N] in 0 .. G - 1)."""
+    out = np.zeros((values.shape[0], num_groups))
+    if groups.size:
+        order = np.argsort(groups, kind="stable")
+        ordered = groups[order]
+        starts = np.flatnonzero(np.r_[True, ordered[1:] != ordered[:-1]])
+        out[:, ordered[starts]] = np.add.reduceat(values[:, order], starts, axis=1)
+    return out
+
+
+def _subset(lesions: Lesions, mask: np.ndarray) -> Lesions:
+    return Lesions(**{f.name: getattr(lesions, f.name)[mask] for f in fields(lesions)})
+
+
+def _switched(lesions: Lesions) -> Lesions:
+    return _subset(lesions, ~np.isnan(lesions.switch_time))
+
+
+def _on_curve(lowered: Lowered, switched: Lesions, t: np.ndarray) -> np.ndarray:
+    """[T, S] cells of switched lesions on their Gompertz curves (0 before the switch)."""
+    return lesion_sizes(lowered, switched, t) * (t[:, None] >= switched.switch_time)
+
+
+class Burden:
+    """A patient's tumour cells per organ at any time, exactly: the primary in its site plus
+    ``lesion_sizes`` summed by organ.
+
+    Built once per patient: the dormant phases [bound, switch or regression) are steps of M sorted
+    per organ, so only switched lesions are evaluated on their curves.
+    """
+
+    def __init__(self, lowered: Lowered, lesions: Lesions):
+        self.lowered = lowered
+        self.num_organs = len(lowered.organ_names)
+        bound = _per_lesion(lowered, lesions)[0]
+        times = np.r_[lesions.bound_time, np.fmin(lesions.switch_time, lesions.regression_time)]
+        steps, organs = np.r_[bound, -bound], np.r_[lesions.organ, lesions.organ]
+        self.steps: dict[int, tuple[np.ndarray, np.ndarray]] = {}  # organ -> (step times, levels)
+        for organ in np.unique(lesions.organ):
+            mine = (organs == organ) & ~np.isnan(times)
+            order = np.argsort(times[mine], kind="stable")
+            self.steps[int(organ)] = (times[mine][order], np.r_[0.0, np.cumsum(steps[mine][order])])
+        self.switched = _switched(lesions)
+
+    def lesions(self, times) -> np.ndarray:
+        """[T, O] cells in lesions per organ at ``times``."""
+        t = np.asarray(times, dtype=float).ravel()
+        burden = np.zeros((t.size, self.num_organs))
+        for organ, (at, levels) in self.steps.items():
+            burden[:, organ] = np.maximum(levels[np.searchsorted(at, t, side="right")], 0.0)  # no -0 from rounding
+        return burden + _sum_by(_on_curve(self.lowered, self.switched, t), self.switched.organ, self.num_organs)
+
+    def organs(self, times) -> np.ndarray:
+        """[T, O] tumour cells per organ at ``times``, the primary included."""
+        burden = self.lesions(times)
+        burden[:, self.lowered.primary.site] += primary_size(self.lowered, times).ravel()
+        return burden
+
+    def total(self, times) -> np.ndarray:
+        """[T] tumour cells in the body at ``times``."""
+        return self.organs(times).sum(axis=1)
+
+
+# -------------------------------------------------------------------------------------- detection
+
+
+def reach_times(lowered: Lowered, lesions: Lesions) -> tuple[float, np.ndarray]:
+    """When the primary and each lesion first hold the detection threshold (closed-form hitting
+    times; inf if never, NaN for a lesion that does not switch when the threshold is above M).
+
+    A lesion's curve starts at M, so a threshold at or below M is reached at the bound time."""
+    threshold = lowered.observation.detection_cells
+    law, n0, rate, capacity, exponent = lowered.primary.growth
+    primary = float(time_to_reach(law, n0, threshold, rate, capacity, exponent))
+    bound, lesion_rate, lesion_capacity = _per_lesion(lowered, lesions)
+    after_switch = lesions.switch_time + time_to_reach("gompertz", bound, threshold, lesion_rate, lesion_capacity)
+    return primary, np.where(threshold <= bound, lesions.bound_time, after_switch)
+
+
+def first_imaging(lowered: Lowered, reach, end: float, gone=np.nan) -> np.ndarray:
+    """The first imaging time at or after ``reach`` (when a tumour first holds the detection
+    threshold; it holds it from then on) and up to ``end``, before the tumour is ``gone``
+    (regression); NaN if none."""
+    times = lowered.observation.imaging_times
+    first = np.append(times, np.nan)[np.searchsorted(times, reach, side="left")]  # NaN or inf reach: none
+    return np.where((first <= end) & ~(first >= gone), first, np.nan)
+
+
+def _within(times, end: float) -> np.ndarray:
+    """``times`` up to ``end``; NaN beyond (and where never)."""
+    times = np.asarray(times, dtype=float)
+    return np.where(times <= end, times, np.nan)
+
+
+# -------------------------------------------------------------------------------------------- CTCs
+
+
+def blood_shedding_rate(lowered: Lowered, lesions: Lesions, times) -> np.ndarray:
+    """[T, C] cells shed into the venous blood per day at ``times``, by clone.
+
+    The vascularised primary sheds shedding_rate_per_g_day / cells_per_g per cell, of which the
+    share 1 - lymphatic_fraction enters the blood directly; switched lesions shed at the same rate
+    per cell, all into their organ's venous outflow.
+    """
+    primary = lowered.primary
+    t = np.asarray(times, dtype=float).ravel()
+    law, n0, rate, capacity, exponent = primary.growth
+    shedding_from = time_to_reach(law, n0, primary.vascularisation_cells, rate, capacity, exponent)
+    from_primary = np.where(t >= shedding_from, primary_size(lowered, t), 0.0) * (1.0 - primary.lymphatic_fraction)
+    switched = _switched(lesions)
+    on_curve = _sum_by(_on_curve(lowered, switched, t), switched.clone, len(lowered.clone_names))
+    cells = from_primary[:, None] * primary.clone_share + on_curve
+    return primary.shedding_rate_per_g_day / primary.cells_per_g * cells
+
+
+def expected_ctc(lowered: Lowered, lesions: Lesions, times) -> np.ndarray:
+    """[T, C] mean CTCs in one draw at ``times``: blood shedding rate x mean residence time in the
+    blood (half-life / ln 2) x the drawn share of the blood volume (quasi-steady state: the
+    residence time, hours, is short against the growth, months)."""
+    plan = lowered.observation
+    return blood_shedding_rate(lowered, lesions, times) * plan.residence_time * plan.draw_fraction
+
+
+# ------------------------------------------------------------------------------- nodes and autopsy
+
+
+def n_stage(lowered: Lowered, lesions: Lesions, time: float) -> str:
+    """N stage at ``time``: "N+" if a regional node holds a lesion (reached the bound, not regressed),
+    else "N0"; "NX" if the primary's lymph reaches no node.
+
+    Regional nodes are the lymph station the primary site's lymph reaches first; nodes further on
+    (distant nodes) are distant metastasis (M1 in TNM), not N stage.
+    """
+    regional = lowered.routing.lymph_drain[lowered.primary.site] > 0
+    if not regional.any():
+        return "NX"
+    involved = regional[lesions.organ] & (lesions.bound_time <= time) & ~(lesions.regression_time <= time)
+    return "N+" if involved.any() else "N0"
+
+
+def autopsy(burden: Burden, lesions: Lesions, time: float) -> tuple[np.ndarray, np.ndarray]:
+    """([O] switched lesions (macrometastases), [O] cells in lesions) per organ at ``time``."""
+    macro = np.bincount(lesions.organ[lesions.switch_time <= time], minlength=burden.num_organs)
+    return macro.astype(np.int64), burden.lesions([time])[0]
+
+
+# ------------------------------------------------------------------------------------------- death
+
+
+def _lethal_fractions(burden: Burden, times) -> np.ndarray:
+    """[T, 1 + O] total burden over the lethal burden, then each organ's over its limit (>= 1: dead)."""
+    plan = burden.lowered.observation
+    organs = burden.organs(times)
+    return np.c_[organs.sum(axis=1) / plan.lethal_cells, organs / plan.organ_lethal_cells]
+
+
+def death(burden: Burden, end: float) -> tuple[float, str, int]:
+    """(time, cause, organ) of death in [0, ``end``]: the first time the total burden reaches the
+    lethal burden or an organ reaches its limit; (NaN, "", -1) if alive at ``end``.
+
+    Bracketed on a grid of ``DEATH_GRID`` points, then located by Brent's method on the exact curves
+    (a lesion that appears at its bound time puts the root at that time). The burden only falls
+    through a regression (M cells) or a primary above its capacity, so a crossing undone before the
+    next grid point is missed only there.
+    """
+    grid = np.linspace(0.0, end, DEATH_GRID)
+    dead = _lethal_fractions(burden, grid) >= 1.0
+    if not dead.any():
+        return np.nan, "", -1
+    step = int(np.argmax(dead.any(axis=1)))
+    if step == 0:
+        times = {criterion: 0.0 for criterion in np.flatnonzero(dead[0])}
+    else:
+        times = {
+            criterion: brentq(lambda t, j=criterion: _lethal_fractions(burden, [t])[0, j] - 1.0,
+                              grid[step - 1], grid[step], xtol=1e-9, rtol=1e-14)
+            for criterion in np.flatnonzero(dead[step])
+        }
+    criterion = min(times, key=times.get)
+    if criterion == 0:
+        return times[criterion], LETHAL_BURDEN, -1
+    return times[criterion], ORGAN_LIMIT, int(criterion - 1)
+
+
+# ------------------------------------------------------------------------------------------ observe
+
+
+def observe(lowered: Lowered, outcome: AssayOutcome, rng: np.random.Generator) -> PatientObservations:
+    """The observations of a patient whose engine ``outcome`` ran on ``lowered`` (which needs an
+    observation plan and a primary); ``rng`` draws the CTC counts."""
+    plan = lowered.observation
+    lesions = outcome.lesions if outcome.lesions is not None else Lesions.empty(lowered.observation_times.size)
+    burden = Burden(lowered, lesions)
+    death_time, cause, organ = death(burden, float(lowered.observation_times[-1]))
+    end = float(lowered.observation_times[-1]) if np.isnan(death_time) else death_time
+    primary_reach, lesion_reach = reach_times(lowered, lesions)
+    diagnosis = float(first_imaging(lowered, primary_reach, end))
+    draws = plan.draw_times[plan.draw_times <= end]
+    expected = expected_ctc(lowered, lesions, draws)
+    macro, cells = autopsy(burden, lesions, end)
+    return PatientObservations(
+        follow_up_time=end,
+        death_time=death_time,
+        death_cause=cause,
+        death_organ=organ,
+        primary_reach_time=float(_within(primary_reach, end)),
+        diagnosis_time=diagnosis,
+        n_stage="" if np.isnan(diagnosis) else n_stage(lowered, lesions, diagnosis),
+        lesion_reach_time=_within(lesion_reach, end),
+        lesion_detection_time=first_imaging(lowered, lesion_reach, end, lesions.regression_time),
+        draw_times=draws,
+        ctc_expected=expected,
+        ctc_count=rng.poisson(expected).astype(np.int64),
+        macrometastases=macro,
+        metastatic_cells=cells,
+    )

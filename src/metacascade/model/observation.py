@@ -1,0 +1,62 @@
+"""The observation plan of a virtual patient (MODEL.md §0, §5): imaging, blood draws, death.
+
+Imaging at given days detects a tumour once it holds ``detection_threshold_cells``; blood draws
+count circulating tumour cells (CTCs) in ``draw_volume_ml``; the patient dies when the total
+tumour burden reaches ``lethal_burden_cells`` or an organ reaches its limit. The engine side
+(``engine/observe.py``) computes these from the exact size curves.
+"""
+
+from __future__ import annotations
+
+from pydantic import Field, PositiveFloat, field_validator, model_validator
+
+from ._base import Frozen
+
+
+class ObservationPlan(Frozen):
+    """When a patient is imaged and bled, what imaging can see, and what burden kills."""
+
+    imaging_times: tuple[PositiveFloat, ...] = Field(
+        default=(), description="days at which the patient is imaged (strictly increasing)"
+    )
+    detection_threshold_cells: PositiveFloat = Field(
+        default=1e9,
+        description="cells a tumour must hold to be seen on imaging: ~1 cm³ at 1e9 cells per cm³, the clinical "
+        "convention quoted with delmonte2009_cells_per_cm3",
+    )
+    draw_times: tuple[PositiveFloat, ...] = Field(
+        default=(), description="days at which blood is drawn for a CTC count (strictly increasing)"
+    )
+    draw_volume_ml: PositiveFloat = Field(default=7.5, description="blood per draw, mL (the CellSearch standard)")
+    blood_volume_ml: PositiveFloat = Field(
+        default=5000.0, description="blood volume of the patient, mL (ASSUMPTION: ~70 mL/kg for a 70 kg adult)"
+    )
+    ctc_half_life_min: PositiveFloat = Field(
+        default=102.0,
+        description="half-life of a CTC in the blood, minutes (meng2004_ctc_half_life: 1.0-2.4 h; 1.7 h, the middle)",
+    )
+    lethal_burden_cells: PositiveFloat = Field(
+        default=1e12, description="total tumour cells at death (lethal_burden_nmax: 1e12 cells ~ 1 kg)"
+    )
+    organ_lethal_cells: dict[str, PositiveFloat] = Field(
+        default_factory=dict,
+        description="organ name -> tumour cells in that organ (the primary included, at its site) at which the "
+        "patient dies; none by default",
+    )
+    source: str = Field(default="", description="where the plan's numbers come from, or the assumptions made")
+
+    @field_validator("imaging_times", "draw_times")
+    @classmethod
+    def _increasing(cls, times: tuple[float, ...]) -> tuple[float, ...]:
+        if any(b <= a for a, b in zip(times, times[1:])):
+            raise ValueError(f"must be strictly increasing (got {list(times)})")
+        return times
+
+    @model_validator(mode="after")
+    def _draw_fits_in_blood(self) -> ObservationPlan:
+        if self.draw_volume_ml > self.blood_volume_ml:
+            raise ValueError(
+                f"draw_volume_ml: must not exceed blood_volume_ml = {self.blood_volume_ml:g} mL "
+                f"(got {self.draw_volume_ml:g})"
+            )
+        return self

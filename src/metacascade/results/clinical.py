@@ -1,0 +1,152 @@
+"""Clinical tables of patients followed by an observation plan (MODEL.md §5; ``engine/observe.py``).
+
+Times in days, NaN where an event does not happen within follow-up (until death, or the last
+observation time if alive). Scenarios without an observation plan have these tables empty.
+
+``patients``: one row per patient: ``diagnosis_time`` (first imaging that sees the primary),
+``primary_reach_time`` (the primary first holds the detection threshold), ``n_stage`` at diagnosis
+(``N0``; ``N+``: a regional node holds a lesion; ``NX``: the primary's lymph reaches no node; empty
+if not diagnosed), ``first_metastasis_time`` (first imaging that sees a lesion), ``death_time``,
+``death_cause`` (``lethal_burden``, ``organ_limit``, empty if alive), ``death_organ`` (the organ of
+an organ-limit death, else empty), ``follow_up_time`` (death, or the end of follow-up).
+
+``detections``: one row per lesion that holds the detection threshold within follow-up:
+``lesion`` (its id in ``lesions``), ``clone``, ``organ``, ``reach_time`` (closed-form hitting
+time of the threshold), ``detection_time`` (first imaging at or after it; NaN if none).
+
+``ctc``: one row per blood draw within follow-up and clone: ``time``, ``clone``, ``expected`` (mean
+CTCs in the draw) and ``count`` (CTCs counted, Poisson).
+
+``autopsy``: one row per organ at ``follow_up_time``: ``macrometastases`` (switched lesions),
+``involved`` (at least one: comparable with diSibio2008's organ involvement), ``metastatic_cells``
+(cells in lesions) and ``censored`` (alive at the end of follow-up: no autopsy).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+
+import numpy as np
+import pandas as pd
+
+from ..engine.observed import DEATH_CAUSES, N_STAGES, PatientObservations
+from ..engine.outcome import Lesions
+from .tables import string_column
+
+CLINICAL_TABLES: tuple[str, ...] = ("patients", "detections", "ctc", "autopsy")
+
+Observed = Sequence[PatientObservations | None]
+
+
+def _observed(observed: Observed, patients: Sequence[int] | None, *aligned: Sequence) -> list[tuple]:
+    """(patient, observations, *aligned items) of the patients observed, in order (patient 0 for
+    one run); a patient observed as ``None`` (no observation plan) is left out."""
+    labels = [0] if patients is None else [int(p) for p in patients]
+    if len(observed) != len(labels):
+        raise ValueError(f"{len(observed)} observation records for {len(labels)} patients")
+    return [row for row in zip(labels, observed, *aligned) if row[1] is not None]
+
+
+def _joined(arrays: Iterable, dtype: type) -> np.ndarray:
+    return np.concatenate([np.empty(0, dtype), *(np.asarray(a, dtype=dtype).ravel() for a in arrays)])
+
+
+def _start(rows: list[tuple], counts: Sequence[int], patients: Sequence[int] | None) -> pd.DataFrame:
+    """An empty frame with sum(``counts``) rows, and the ``patient`` column of a cohort."""
+    frame = pd.DataFrame(index=pd.RangeIndex(int(sum(counts))))
+    if patients is not None:
+        frame["patient"] = np.repeat(np.array([row[0] for row in rows], dtype=np.int64), counts)
+    return frame
+
+
+def _label_index(labels: Sequence[str], value: str) -> int:
+    """Index of ``value`` in ("", *labels): the empty label stands for none."""
+    return 0 if value == "" else 1 + list(labels).index(value)
+
+
+def patients_frame(observed: Observed, organ_names: Sequence[str], patients: Sequence[int] | None = None) -> pd.DataFrame:
+    """One row per observed patient."""
+    rows = _observed(observed, patients)
+    records = [record for _, record in rows]
+
+    def times(name: str) -> np.ndarray:
+        return np.array([getattr(record, name) for record in records], dtype=float)
+
+    columns = {
+        "diagnosis_time": times("diagnosis_time"),
+        "primary_reach_time": times("primary_reach_time"),
+        "n_stage": string_column(("", *N_STAGES), [_label_index(N_STAGES, r.n_stage) for r in records]),
+        "first_metastasis_time": times("first_metastasis_time"),
+        "death_time": times("death_time"),
+        "death_cause": string_column(("", *DEATH_CAUSES), [_label_index(DEATH_CAUSES, r.death_cause) for r in records]),
+        "death_organ": string_column(("", *organ_names), [r.death_organ + 1 for r in records]),
+        "follow_up_time": times("follow_up_time"),
+    }
+    frame = _start(rows, [1] * len(rows), patients)
+    for name, column in columns.items():
+        frame[name] = column
+    return frame
+
+
+def detections_frame(
+    observed: Observed,
+    lesions: Sequence[Lesions | None],
+    clone_names: Sequence[str],
+    organ_names: Sequence[str],
+    patients: Sequence[int] | None = None,
+) -> pd.DataFrame:
+    """One row per lesion that holds the detection threshold within follow-up."""
+    rows = _observed(observed, patients, lesions)
+    seen = [np.flatnonzero(~np.isnan(record.lesion_reach_time)) for _, record, _ in rows]
+    frame = _start(rows, [ids.size for ids in seen], patients)
+    frame["lesion"] = _joined(seen, np.int64)
+    for name, labels in (("clone", clone_names), ("organ", organ_names)):
+        frame[name] = string_column(labels, _joined(
+            [getattr(record, name)[ids] for (_, _, record), ids in zip(rows, seen) if ids.size], np.intp))
+    for name, column in (("reach_time", "lesion_reach_time"), ("detection_time", "lesion_detection_time")):
+        frame[name] = _joined([getattr(record, column)[ids] for (_, record, _), ids in zip(rows, seen)], float)
+    return frame
+
+
+def ctc_frame(observed: Observed, clone_names: Sequence[str], patients: Sequence[int] | None = None) -> pd.DataFrame:
+    """One row per blood draw within follow-up and clone."""
+    rows = _observed(observed, patients)
+    num_clones = len(clone_names)
+    frame = _start(rows, [record.draw_times.size * num_clones for _, record in rows], patients)
+    frame["time"] = _joined([np.repeat(record.draw_times, num_clones) for _, record in rows], float)
+    frame["clone"] = string_column(
+        clone_names, _joined([np.tile(np.arange(num_clones), record.draw_times.size) for _, record in rows], np.intp)
+    )
+    frame["expected"] = _joined([record.ctc_expected for _, record in rows], float)
+    frame["count"] = _joined([record.ctc_count for _, record in rows], np.int64)
+    return frame
+
+
+def autopsy_frame(observed: Observed, organ_names: Sequence[str], patients: Sequence[int] | None = None) -> pd.DataFrame:
+    """One row per organ of each observed patient at the end of its follow-up."""
+    rows = _observed(observed, patients)
+    num_organs = len(organ_names)
+    frame = _start(rows, [num_organs] * len(rows), patients)
+    frame["organ"] = string_column(organ_names, np.tile(np.arange(num_organs), len(rows)))
+    frame["macrometastases"] = _joined([record.macrometastases for _, record in rows], np.int64)
+    frame["involved"] = frame["macrometastases"] > 0
+    frame["metastatic_cells"] = _joined([record.metastatic_cells for _, record in rows], float)
+    frame["censored"] = np.repeat(np.array([np.isnan(record.death_time) for _, record in rows], dtype=bool), num_organs)
+    return frame
+
+
+def clinical_tables(
+    observed: Observed,
+    lesions: Sequence[Lesions | None],
+    clone_names: Sequence[str],
+    organ_names: Sequence[str],
+    patients: Sequence[int] | None = None,
+) -> dict[str, pd.DataFrame]:
+    """The clinical tables of one run (``[observations]``) or of ``patients`` (then with a leading
+    ``patient`` column); ``lesions`` are the engine's lesion records, aligned with ``observed``."""
+    return {
+        "patients": patients_frame(observed, organ_names, patients),
+        "detections": detections_frame(observed, lesions, clone_names, organ_names, patients),
+        "ctc": ctc_frame(observed, clone_names, patients),
+        "autopsy": autopsy_frame(observed, organ_names, patients),
+    }
