@@ -10,7 +10,8 @@ With ``--patients`` a cohort runs into DIR in Parquet chunks with a DuckDB catal
 progress bar; interrupted (Ctrl-C, exit 130), the same command resumes it.
 
 A scenario that does not validate exits with code 2, prints the field path, the bad value and
-what is allowed to stderr, and writes nothing.
+what is allowed to stderr, and writes nothing; so does one whose rates make more colonies than the
+engine can follow one by one (``engine.assay.TooManyColonies``).
 """
 
 from __future__ import annotations
@@ -207,12 +208,13 @@ COMMANDS = {"run": _run, "query": _query, "scenarios": _scenarios, "resolve": _r
 
 def main(argv: Optional[Sequence[str]] = None) -> int:
     """Entry point of the ``metacascade`` console script; returns the exit code."""
+    from .engine.assay import TooManyColonies
     from .model import ScenarioError
 
     args = _parser().parse_args(argv)
     try:
         return COMMANDS[args.command](args)
-    except ScenarioError as exc:
+    except (ScenarioError, TooManyColonies) as exc:
         _error(str(exc))
         return BAD_SCENARIO
 

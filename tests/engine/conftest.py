@@ -17,8 +17,10 @@ def build_lowered(
     observation_times: list[float],
     deterministic_threshold_cells: float = 1e4,
     anatomy: str = "mouse",
+    **extra: Any,
 ) -> Lowered:
-    """Lower a terse assay: ``clones`` as ``Clone`` fields, ``injections`` as (clone, vessel, cells)."""
+    """Lower a terse assay: ``clones`` as ``Clone`` fields, ``injections`` as (clone, vessel, cells),
+    ``extra`` further ``Scenario`` fields (a ``primary``, ``paravertebral_route``)."""
     scenario = scenario_from_data(
         {
             "name": "engine_test",
@@ -27,6 +29,7 @@ def build_lowered(
             "injections": [{"clone": c, "vessel": v, "num_cells": n} for c, v, n in injections],
             "observation_times": observation_times,
             "deterministic_threshold_cells": deterministic_threshold_cells,
+            **extra,
         }
     )
     return lower(scenario)

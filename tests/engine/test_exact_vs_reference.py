@@ -10,7 +10,11 @@ and, over all replicates, the lesion times (bound, switch, regression) per clone
 of one case are held to a Bonferroni-corrected 1e-3, so each case passes for any seed but a rare one.
 
 Together the scenarios meet every state and fate: vessel death, extravasation, apoptosis,
-dormancy, reactivation, division, extinction, clearance, the bound, switch, regression, macromet.
+dormancy, reactivation, division, extinction, clearance, the bound, switch, regression, macromet;
+and every way into the body: injection, and a primary that sheds over time into venous blood (with
+the Batson route), lymph (through the lymph stations) and its cavity (the transcoelomic route).
+For shed cells the founders are those that entered by each observation, whose number per run is
+compared too.
 """
 
 from __future__ import annotations
@@ -40,7 +44,7 @@ def clone(diameter_um: float, **fates: float) -> dict[str, Any]:
 class Case:
     """One scenario of the comparison (cells per injection are per replicate run)."""
 
-    arguments: dict[str, Any]  # for ``build_lowered``
+    arguments: dict[str, Any]  # for ``build_lowered``, with a ``primary`` for shedding
     key_states: tuple[str, ...]  # compared run by run (KS)
     lesion_times: bool  # compare lesion bound/switch/regression times (KS)
 
@@ -146,6 +150,54 @@ CASES: dict[str, Case] = {
         ("micromet_17plus", "dormant_micromet"),
         lesion_times=True,
     ),
+    # a breast primary sheds ~600 cells per run over 8 days, two clones, into venous blood (and the
+    # Batson route to bone) and lymph (regional -> distant nodes -> thoracic duct -> lung); shed
+    # cells found colonies that reach the bound
+    "shedding": Case(
+        dict(
+            anatomy="human_adult",
+            clones={
+                "small": {**clone(12.0, vessel_death_rate=0.3, extravasation_rate=3.0, apoptosis_rate=0.3,
+                                  dormancy_rate=0.2, division_rate=1.5, dormant_death_rate=0.1,
+                                  reactivation_rate=0.2, birth_rate=1.6, death_rate=0.5, clearance_rate=0.05,
+                                  avascular_bound_cells=40, switch_rate=0.3, regression_rate=0.2,
+                                  gompertz_rate=0.2),
+                          "organ_fates": {"lymph_nodes_regional": {"division_rate": 3.0}}},
+                "large": clone(16.0, vessel_death_rate=0.5, extravasation_rate=1.0, apoptosis_rate=0.5,
+                               dormancy_rate=0.3, division_rate=0.8, birth_rate=1.2, death_rate=0.6,
+                               clearance_rate=0.1, avascular_bound_cells=30, switch_rate=0.2,
+                               regression_rate=0.1),
+            },
+            injections=[],
+            primary={"site": "breast", "initial_cells": 1e5, "vascularisation_cells": 2e5,
+                     "growth": {"law": "exponential", "rate_per_day": 0.1}, "shedding_rate_per_g_day": 2.5e5,
+                     "lymphatic_fraction": 0.4, "clone_mix": {"small": 0.6, "large": 0.4}},
+            paravertebral_route=True,
+            observation_times=[8.0, 11.0, 15.0],
+        ),
+        ("in_vessel", "solitary", "micromet_17plus", "dormant_micromet"),
+        lesion_times=True,
+    ),
+    # an ovarian primary that has invaded its serosa from the start sheds half its cells into the
+    # peritoneal fluid: they implant on the peritoneum, omentum and diaphragm (or die in the fluid)
+    "transcoelomic": Case(
+        dict(
+            anatomy="human_adult",
+            clones={"a": {**clone(12.0, vessel_death_rate=0.3, extravasation_rate=2.0, apoptosis_rate=0.3,
+                                  dormancy_rate=0.2, division_rate=1.0, birth_rate=1.5, death_rate=0.5,
+                                  clearance_rate=0.05, avascular_bound_cells=40, switch_rate=0.3,
+                                  regression_rate=0.2),
+                          "organ_fates": {"omentum": {"division_rate": 3.0, "apoptosis_rate": 0.05}}}},
+            injections=[],
+            primary={"site": "ovaries", "initial_cells": 1e5, "vascularisation_cells": 2e5,
+                     "serosal_invasion_cells": 1e5, "growth": {"law": "exponential", "rate_per_day": 0.1},
+                     "shedding_rate_per_g_day": 4e5, "lymphatic_fraction": 0.2, "coelomic_fraction": 0.5,
+                     "clone_mix": {"a": 1.0}},
+            observation_times=[8.0, 11.0, 15.0],
+        ),
+        ("in_vessel", "solitary", "micromet_17plus"),
+        lesion_times=False,
+    ),
 }
 #: Replicate runs of each engine per case (the exact engine's cost is per run, not per cell).
 REPLICATES = 40
@@ -159,7 +211,7 @@ def replicate_runs(engine, lowered, seeds: list[np.random.SeedSequence]) -> list
 def founder_counts(outcomes: list, k: int) -> tuple[np.ndarray, np.ndarray]:
     """Founders at observation k pooled over runs: [C, states, O] in organs, and [C] died in transit."""
     states = sum(np.stack([o.snapshots[k].counts[s] for s in FOUNDER_STATES], axis=1) for o in outcomes)
-    return states, sum(o.died_in_transit for o in outcomes)
+    return states, sum(o.snapshots[k].died_in_transit for o in outcomes)
 
 
 def homogeneity_p(a: np.ndarray, b: np.ndarray, min_expected: float = 5.0) -> float:
@@ -197,11 +249,12 @@ def compare(reference: list, exact: list, key_states: tuple[str, ...], lesion_ti
         for tally in TALLIES:
             for clone in clones:
                 with_event = [sum(o.snapshots[k].counts[tally][clone].sum() for o in r) for r in runs]
-                founders = [sum(o.injected[clone] for o in r) for r in runs]
+                founders = [sum(o.snapshots[k].entered[clone] for o in r) for r in runs]
                 p[f"t={time} clone {clone} {tally}"] = homogeneity_p(with_event, np.subtract(founders, with_event))
         for state in key_states:
             p[f"t={time} {state} per run"] = ks_p(*[[o.snapshots[k].counts[state].sum() for o in r] for r in runs])
         p[f"t={time} cells per run"] = ks_p(*[[o.snapshots[k].cells.sum() for o in r] for r in runs])
+        p[f"t={time} entered per run"] = ks_p(*[[o.snapshots[k].entered.sum() for o in r] for r in runs])
     if lesion_times:
         for name in ("bound_time", "switch_time", "regression_time"):
             for clone in clones:

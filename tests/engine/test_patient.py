@@ -7,19 +7,22 @@ from metacascade import simulate
 from metacascade.catalog import scenario_from_data
 from metacascade.engine.assay import simulate_assay
 from metacascade.engine.lower import lower
+from metacascade.engine.outcome import ALIVE_STATES, TERMINAL_FATES
+from metacascade.engine.reference import simulate_reference
 from metacascade.engine.shedding import expected_shed
 
 RATE, TIMES = 0.02, [700.0, 730.0, 800.0]
 
 
-def patient(site="breast", lymphatic_fraction=0.3, shedding=3.2e4, **extra):
+def patient(site="breast", lymphatic_fraction=0.3, shedding=3.2e4, coelomic_fraction=0.0, fates=None, **extra):
+    """A patient whose primary invades its serosa (if in a cavity) when it starts shedding (1e6 cells)."""
     return scenario_from_data({
         "name": f"{site}_test_patient", "anatomy": "human_adult",
-        "clones": {"A": {"diameter_um": 12.0, "fates": {"division_rate": 0.2, "clearance_rate": 0.2}}},
+        "clones": {"A": {"diameter_um": 12.0, "fates": fates or {"division_rate": 0.2, "clearance_rate": 0.2}}},
         "primary": {
             "site": site, "growth": {"law": "exponential", "rate_per_day": RATE},
             "shedding_rate_per_g_day": shedding, "lymphatic_fraction": lymphatic_fraction,
-            "clone_mix": {"A": 1.0},
+            "coelomic_fraction": coelomic_fraction, "serosal_invasion_cells": 1e6, "clone_mix": {"A": 1.0},
         },
         "observation_times": TIMES, **extra,
     })
@@ -37,6 +40,29 @@ def test_every_shed_cell_is_accounted_for_at_every_observation():
         np.testing.assert_array_equal(total, snap.entered)
         np.testing.assert_array_equal(snap.arrested.sum(axis=1) + snap.died_in_transit, snap.entered)
     assert out.snapshots[-1].entered[0] > 0
+
+
+@pytest.mark.parametrize("engine", [simulate_assay, simulate_reference], ids=["exact", "reference"])
+def test_every_shed_cell_is_in_one_state_where_it_arrested_whichever_route_it_took(engine):
+    """Blood, lymph and the peritoneal cavity all take cells (~600 shed). Per clone and organ, the
+    founders that arrested there are each in one state or fate there; with the deaths in transit
+    (blood, lymph) or in the cavity's fluid they are every cell shed so far."""
+    fates = {"division_rate": 0.5, "clearance_rate": 0.1, "avascular_bound_cells": 100, "switch_rate": 0.1}
+    lowered = lower(patient("ovaries", shedding=1.5e3, coelomic_fraction=0.4, fates=fates))
+    out = engine(lowered, np.random.default_rng(8))
+    for snap in out.snapshots:
+        in_organs = sum(snap.counts[name] for name in ALIVE_STATES + TERMINAL_FATES)
+        np.testing.assert_array_equal(in_organs, snap.arrested)
+        np.testing.assert_array_equal(snap.arrested.sum(axis=1) + snap.died_in_transit + snap.in_transit, snap.entered)
+    assert np.all(np.diff([snap.entered[0] for snap in out.snapshots]) > 0)
+    organs, last = lowered.organ_names, out.snapshots[-1]
+    by_route = {
+        "venous blood": last.arrested[0, organs.index("lung")],
+        "lymph": last.arrested[0, organs.index("lymph_nodes_regional")],
+        "cavity": sum(last.arrested[0, organs.index(s)] for s in ("peritoneum", "omentum", "diaphragm")),
+        "died": last.died_in_transit[0],
+    }
+    assert min(by_route.values()) > 0, by_route
 
 
 def test_shed_counts_follow_the_poisson_closed_form():

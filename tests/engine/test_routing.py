@@ -57,14 +57,18 @@ def test_transit_death_grows_with_residence_time(human):
 
 
 def walk(rng, routing, entry, num_cells):
-    """Per-cell walk through blood beds and lymph stations; returns arrest counts and deaths."""
+    """Per-cell walk through blood beds, lymph stations and cavity fluids; returns arrest counts and deaths."""
     organs = len(routing.organ_names)
     names, first = entries(routing)
     lung = routing.organ_names.index("lung")
     tally = np.zeros(organs + 1)
     for _ in range(num_cells):
-        state = rng.choice(2 * organs, p=first[names.index(entry)])
+        state = rng.choice(first.shape[1], p=first[names.index(entry)])
         while True:
+            if state >= 2 * organs:  # a cavity's fluid: implant on a surface, or die there
+                implant = routing.implant[state - 2 * organs]
+                tally[rng.choice(organs + 1, p=np.r_[implant, 1.0 - implant.sum()])] += 1
+                break
             if rng.random() > routing.segment_survival[0]:
                 tally[-1] += 1
                 break
@@ -83,7 +87,7 @@ def walk(rng, routing, entry, num_cells):
 
 
 @pytest.mark.parametrize("seed", [1, 2, 3])
-@pytest.mark.parametrize("entry", ["left_ventricle", "lymph:breast", "venous:prostate"])
+@pytest.mark.parametrize("entry", ["left_ventricle", "lymph:breast", "venous:prostate", "cavity:peritoneal"])
 def test_delivery_matches_a_walk_through_beds_and_nodes(human, seed, entry, chisquare_p):
     routing = lower_routing(human, (Clone(diameter_um=9.0, transit_death_rate=30.0),), paravertebral=True)
     tally = walk(np.random.default_rng(seed), routing, entry, 8_000)

@@ -48,14 +48,23 @@ def simulate_assay(lowered: Lowered, rng: np.random.Generator) -> AssayOutcome:
     now = 0.0
     for k, time in enumerate(lowered.observation_times):
         counts, escaped = _advance_pool(counts, chains, now, time, num_times, rng)
-        colonies = colonies.extend(escaped)
         if shed_rows is not None:
-            shed, new, escaped = _shed(rng, lowered, shed_rows, chains, now, time, num_times)
+            shed, new, shed_escaped = _shed(rng, lowered, shed_rows, chains, now, time, num_times)
             entered += shed.sum(axis=1)
             arrested += shed[:, :-1]
             died_in_transit += shed[:, -1]
             counts += new
-            colonies = colonies.extend(escaped)
+        else:
+            shed_escaped = Colonies.empty(num_times)
+        colonies = colonies.extend(escaped, shed_escaped)
+        if len(colonies) > MAX_TRACKED_COLONIES:
+            raise TooManyColonies(
+                f"{len(colonies):,} colonies outgrew the pool (above {pool.POOLED_MAX_CELLS} cells or at their "
+                f"ceiling) by day {time:g}: more than the engine follows one by one ({MAX_TRACKED_COLONIES:,}). "
+                "The fate rates make colonisation far more efficient than it is in patients (a patient has tens "
+                "of metastases from ~1e11 shed cells); lower division_rate or reactivation_rate, or raise "
+                "clearance_rate."
+            )
         advance(colonies, time, lowered.rates, lowered.deterministic_threshold, rng)
         for slot, phase in enumerate((EXTINCT, CLEARED)):
             gone = colonies.phase == phase
@@ -71,14 +80,43 @@ def simulate_assay(lowered: Lowered, rng: np.random.Generator) -> AssayOutcome:
     )
 
 
+#: Colonies tracked one by one at once, at most (each costs ~100 bytes per observation time).
+MAX_TRACKED_COLONIES = 2_000_000
+
+
+class TooManyColonies(RuntimeError):
+    """The scenario makes more colonies outgrow the pool than the engine follows one by one."""
+
+
 def _shed_rows(lowered: Lowered) -> np.ndarray:
-    """[C, O + 1] where a cell shed by the primary arrests (or dies in transit), per clone."""
+    """[C, O + 1] where a cell shed by the primary arrests (or dies in transit or in a cavity's
+    fluid), per clone: once the primary has invaded its serosa a share ``coelomic_fraction`` enters
+    its cavity's fluid, the rest its lymph (``lymphatic_fraction``) or its venous outflow.
+
+    One mix serves the whole run: exact when the serosa is invaded no later than vascularisation
+    (when shedding starts) or after the last observation. In between, raises NotImplementedError:
+    routing that changes at serosal invasion needs ``_shed`` to split its windows there.
+    """
     primary = lowered.primary
     names, first = entries(lowered.routing)
     site = lowered.organ_names[primary.site]
     mix = (1.0 - primary.lymphatic_fraction) * first[names.index(f"venous:{site}")] + (
         primary.lymphatic_fraction * first[names.index(f"lymph:{site}")]
     )
+    if primary.coelomic_fraction > 0:
+        law, n0, rate, capacity, exponent = primary.growth
+        invasion, vascular = time_to_reach(
+            law, n0, [primary.serosal_invasion_cells, primary.vascularisation_cells], rate, capacity, exponent
+        )
+        if invasion <= vascular:
+            cavity = first[names.index(f"cavity:{lowered.routing.cavity_names[primary.cavity]}")]
+            mix = (1.0 - primary.coelomic_fraction) * mix + primary.coelomic_fraction * cavity
+        elif invasion < lowered.observation_times[-1]:
+            raise NotImplementedError(
+                f"primary.serosal_invasion_cells: the exact engine needs the serosa invaded by vascularisation "
+                f"(at most vascularisation_cells = {primary.vascularisation_cells:g}) or after the last observation "
+                f"(got {primary.serosal_invasion_cells:g} cells, reached at {invasion:.4g} days)"
+            )
     return np.array([delivery_from(lowered.routing, c, mix[None])[0] for c in range(len(lowered.clone_names))])
 
 
@@ -97,20 +135,23 @@ def _shed(
     by_clone = rng.multinomial(rng.poisson(mean), primary.clone_share)
     shed = np.array([rng.multinomial(n, row) for n, row in zip(by_clone, rows)])
     new = np.zeros(chains.group.shape + (chains.chain.num_states,), dtype=np.int64)
-    escaped = Colonies.empty(num_times)
+    escaped = []
     if not shed[:, :-1].any():
-        return shed, new, escaped
+        return shed, new, Colonies.empty(num_times)
     grid = np.linspace(start, end, pool.GRID)
     vascular = grid >= time_to_reach(law, n0, primary.vascularisation_cells, rate, capacity, exponent)
     intensity = np.where(vascular, size_at(law, n0, grid, rate, capacity, exponent), 0.0)
     if not intensity.any():  # vascularised inside the last grid step
         intensity[-1] = 1.0
-    for clone, organ in zip(*np.nonzero(shed[:, :-1])):
-        kern = chains.kernel(chains.group[clone, organ], end - start)
-        new[clone, organ], times = pool.arrivals(rng, kern, start, shed[clone, organ], intensity)
-        if times.size:
-            escaped = escaped.extend(Colonies.founded(clone, organ, chains.handoff[clone, organ], times, num_times))
-    return shed, new, escaped
+    receiving = shed[:, :-1] > 0
+    for group in np.unique(chains.group[receiving]):
+        members = np.nonzero(receiving & (chains.group == group))
+        kern = chains.kernel(group, end - start)
+        new[members], times = pool.arrivals(rng, kern, start, shed[:, :-1][members], intensity)
+        for clone, organ, when in zip(*members, times):
+            if when.size:
+                escaped.append(Colonies.founded(clone, organ, chains.handoff[clone, organ], when, num_times))
+    return shed, new, Colonies.empty(num_times).extend(*escaped)
 
 
 def _advance_pool(
@@ -120,7 +161,7 @@ def _advance_pool(
     transient, escapes = chains.chain.num_transient, list(chains.chain.escaped)
     occupied = counts[..., :transient].any(axis=-1)
     new = counts.copy()
-    escaped = Colonies.empty(num_times)
+    escaped = []
     for group in np.unique(chains.group[occupied]):
         kern = chains.kernel(group, end - start)
         members = np.nonzero(occupied & (chains.group == group))
@@ -130,8 +171,8 @@ def _advance_pool(
             num_escaped = flows[k, :transient][:, escapes]
             if num_escaped.any():
                 times = start + pool.escape_times(rng, kern, num_escaped)
-                escaped = escaped.extend(Colonies.founded(clone, organ, chains.handoff[clone, organ], times, num_times))
-    return new, escaped
+                escaped.append(Colonies.founded(clone, organ, chains.handoff[clone, organ], times, num_times))
+    return new, Colonies.empty(num_times).extend(*escaped)
 
 
 def _count(colonies: Colonies, mask: np.ndarray, shape: tuple[int, int]) -> np.ndarray:

@@ -61,9 +61,9 @@ class Colonies:
     def select(self, mask: np.ndarray) -> Colonies:
         return Colonies(**{f.name: getattr(self, f.name)[mask] for f in fields(self)})
 
-    def extend(self, other: Colonies) -> Colonies:
-        return Colonies(**{f.name: np.concatenate([getattr(self, f.name), getattr(other, f.name)])
-                           for f in fields(self)})
+    def extend(self, *others: Colonies) -> Colonies:
+        parts = (self, *others)
+        return Colonies(**{f.name: np.concatenate([getattr(p, f.name) for p in parts]) for f in fields(self)})
 
 
 def advance(

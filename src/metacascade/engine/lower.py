@@ -25,7 +25,8 @@ class Routing:
     """The circulation as arrays: where cells go, where they stop, and survival per segment.
 
     Blood beds and lymph stations are indexed by organ; a lymph station is a lymph-node organ
-    reached through lymph, with its own arrest probability.
+    reached through lymph, with its own arrest probability. The fluid of a body cavity is a third
+    kind of place (the transcoelomic route): a cell there implants on one of its surfaces or dies.
     """
 
     organ_names: tuple[str, ...]
@@ -37,6 +38,8 @@ class Routing:
     lymph_arrest: np.ndarray  # [O] probability of arrest at a lymph station
     segment_survival: np.ndarray  # [C] survival of one segment (blood or lymph)
     segment_time: float  # days per segment
+    cavity_names: tuple[str, ...]
+    implant: np.ndarray  # [K, O] P(a cell in each cavity's fluid implants on each surface); the rest die there
 
 
 @dataclass(frozen=True)
@@ -72,6 +75,9 @@ class Primary:
     lymphatic_fraction: float
     clone_share: np.ndarray  # [C] share of shed cells of each clone
     variation: Variation = NO_VARIATION  # across the patients of a cohort (engine/variation.py)
+    coelomic_fraction: float = 0.0  # share of shed cells that enter the cavity's fluid once the serosa is invaded
+    serosal_invasion_cells: float = np.inf
+    cavity: int | None = None  # index in Routing.cavity_names of the cavity the site lies in
 
     @property
     def growth(self) -> tuple:
@@ -161,6 +167,10 @@ def lower_routing(anatomy: Anatomy, clones: tuple[Clone, ...], *, paravertebral:
     lymph = np.array([lymph_station(organ.lymph_drains_to) for organ in anatomy.organs.values()])
     beds = np.array([organ.bed_diameter_um for organ in anatomy.organs.values()])
     segment_time = anatomy.segment_transit_time_s / SECONDS_PER_DAY
+    implant = np.zeros((len(anatomy.cavities), len(names)))
+    for k, cavity in enumerate(anatomy.cavities.values()):
+        for surface, share in cavity.surface_shares.items():
+            implant[k, index[surface]] = cavity.implantation_probability * share
     return Routing(
         organ_names=names,
         vessel_names=vessels,
@@ -171,13 +181,16 @@ def lower_routing(anatomy: Anatomy, clones: tuple[Clone, ...], *, paravertebral:
         lymph_arrest=np.array([organ.lymph_arrest_probability for organ in anatomy.organs.values()]),
         segment_survival=np.exp(-np.array([c.transit_death_rate for c in clones]) * segment_time),
         segment_time=segment_time,
+        cavity_names=tuple(anatomy.cavities),
+        implant=implant,
     )
 
 
-def lower_primary(primary: PrimaryTumour, organs: tuple[str, ...], clone_names: tuple[str, ...]) -> Primary:
+def lower_primary(primary: PrimaryTumour, anatomy: Anatomy, clone_names: tuple[str, ...]) -> Primary:
     """The primary tumour as numbers."""
+    cavity = anatomy.cavity_of(primary.site)
     return Primary(
-        site=organs.index(primary.site),
+        site=anatomy.organ_names.index(primary.site),
         law=primary.growth.law,
         initial_cells=primary.initial_cells,
         rate=primary.growth.rate_per_day,
@@ -187,6 +200,9 @@ def lower_primary(primary: PrimaryTumour, organs: tuple[str, ...], clone_names: 
         shedding_rate_per_g_day=primary.shedding_rate_per_g_day,
         vascularisation_cells=primary.vascularisation_cells,
         lymphatic_fraction=primary.lymphatic_fraction,
+        coelomic_fraction=primary.coelomic_fraction,
+        serosal_invasion_cells=primary.serosal_invasion_cells,
+        cavity=None if cavity is None else tuple(anatomy.cavities).index(cavity),
         clone_share=np.array([primary.clone_mix.get(name, 0.0) for name in clone_names]),
         variation=lower_variation(primary.variation),
     )
@@ -235,6 +251,6 @@ def lower(scenario: Scenario) -> Lowered:
         injection_clone=np.array([clone_names.index(i.clone) for i in scenario.injections], dtype=np.int64),
         injection_vessel=np.array([routing.vessel_names.index(i.vessel) for i in scenario.injections], dtype=np.int64),
         injection_cells=np.array([i.num_cells for i in scenario.injections], dtype=np.int64),
-        primary=None if scenario.primary is None else lower_primary(scenario.primary, organs, clone_names),
+        primary=None if scenario.primary is None else lower_primary(scenario.primary, scenario.anatomy, clone_names),
         observation=None if scenario.observation is None else lower_observation(scenario.observation, organs),
     )

@@ -183,28 +183,31 @@ def escape_times(rng: np.random.Generator, kern: Kernel, num_escaped: np.ndarray
     starting in state i has the CDF P(s)[i, escaped[tag]], inverted on the kernel's grid.
     """
     sources, tags = np.nonzero(num_escaped)
-    times = [
-        sample_from_cdf(rng, kern.grid, kern.escape_cdf[:, source, tag], int(num_escaped[source, tag]))
-        for source, tag in zip(sources, tags)
-    ]
-    return np.concatenate(times) if times else np.empty(0)
+    if sources.size == 0:
+        return np.empty(0)
+    # invert every source's CDF in one call: CDF k, normalised, is shifted to [2k, 2k + 1]
+    cdfs = kern.escape_cdf[:, sources, tags].T
+    offsets = 2.0 * np.arange(sources.size)
+    stacked = (cdfs / cdfs[:, -1:] + offsets[:, None]).ravel()
+    which = np.repeat(np.arange(sources.size), num_escaped[sources, tags])
+    return np.interp(rng.random(which.size) + offsets[which], stacked, np.tile(kern.grid, sources.size))
 
 
 def arrivals(
     rng: np.random.Generator,
     kern: Kernel,
     start: float,
-    num_arrived: int,
+    num_arrived: np.ndarray,
     intensity: np.ndarray,
-) -> tuple[np.ndarray, np.ndarray]:
+) -> tuple[np.ndarray, list[np.ndarray]]:
     """Founders that arrested (state V) at times spread over the window from ``start``, split by
-    state at its end.
+    state at its end, for several cohorts [n] that share the kernel (e.g. organs with the same rates).
 
     ``intensity`` [G] is the (unnormalised) arrival intensity on the kernel's grid shifted to
     ``start``. Each founder's arrival time is independent with that density, so its state at the
     end has the probabilities sum_s w(s) P(end - s)[V, :] (trapezoid quadrature over the grid).
-    Returns (counts by state [S], escape times of the founders that left the pool), the escape
-    times drawn exactly given each founder's drawn arrival time.
+    Returns (counts by state [n, S], for each cohort the escape times of its founders that left
+    the pool), the escape times drawn exactly given each founder's drawn arrival time.
     """
     grid = kern.grid
     weights = intensity[::-1] * np.r_[0.5, np.ones(grid.size - 2), 0.5]  # arrival at end - u_g
@@ -212,14 +215,17 @@ def arrivals(
     probabilities = np.clip(weights @ kern.from_vessel, 0.0, None)
     counts = rng.multinomial(num_arrived, probabilities / probabilities.sum())
     end = start + grid[-1]
+    escape_cdf = [kern.escape_cdf[:, V, tag] for tag in (0, 1)]  # P(escaped within u of arriving)
+    lag_cdf = [np.cumsum(weights * by_lag) for by_lag in escape_cdf]
     times = []
-    for tag, state in enumerate(kern.chain.escaped):
-        num = counts[state]
-        if not num:
-            continue
-        by_lag = kern.escape_cdf[:, V, tag]  # P(escaped within u of arriving)
-        lag = sample_from_cdf(rng, grid, np.cumsum(weights * by_lag), num)  # arrival = end - lag
-        # given arrival and escape by the end, the escape comes v <= lag after arrival, CDF by_lag(v) / by_lag(lag)
-        delay = np.interp(rng.random(num) * np.interp(lag, grid, by_lag), by_lag, grid)
-        times.append(end - lag + np.minimum(delay, lag))
-    return counts, (np.concatenate(times) if times else np.empty(0))
+    for escaped in counts[:, list(kern.chain.escaped)]:
+        drawn = []
+        for num, by_lag, cdf in zip(escaped, escape_cdf, lag_cdf):
+            if not num:
+                continue
+            lag = sample_from_cdf(rng, grid, cdf, num)  # arrival = end - lag
+            # given arrival and escape by the end, the escape comes v <= lag after arrival, CDF by_lag(v) / by_lag(lag)
+            delay = np.interp(rng.random(num) * np.interp(lag, grid, by_lag), by_lag, grid)
+            drawn.append(end - lag + np.minimum(delay, lag))
+        times.append(np.concatenate(drawn) if drawn else np.empty(0))
+    return counts, times

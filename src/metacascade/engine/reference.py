@@ -1,24 +1,31 @@
 """Per-cell reference engine: one founder at a time, discrete-event, the same model (MODEL.md §6).
 
-Slow and obviously correct, for tests (N up to ~1e4 cells, small bounds and thresholds). Every
-injected cell is routed bed by bed through the circulation (§1); an arrested cell is walked through
-the post-arrest cascade (§3) by racing independent exponential clocks; a colony grows by Gillespie
-steps of the linear birth–death process up to the deterministic threshold, then by its mean
-exponential; at the avascular bound it waits for the angiogenic switch or regression; a switched
-colony grows by Gompertz towards the organ capacity. The simulation runs to the last observation
-time. Times in days, rates per day, sizes in cells.
+Slow and obviously correct, for tests (N up to ~1e4 cells, small bounds and thresholds). Injected
+cells enter at time 0. A primary sheds cells as a Poisson process with intensity
+shedding_rate_per_g_day / cells_per_g x N(t) from vascularisation on, drawn by thinning a
+homogeneous process (no cell-day integrals); each shed cell picks its clone by the clone mix and
+enters the venous outflow of the site, its lymph (``lymphatic_fraction``) or, once the primary has
+invaded its serosa, its cavity's fluid (``coelomic_fraction``). Every cell is routed place by
+place (§1): blood beds, lymph stations (regional -> distant -> thoracic duct -> caval blood), the
+Batson route, or implantation on a cavity's surfaces. An arrested cell is walked through the
+post-arrest cascade (§3) from its arrival by racing independent exponential clocks; a colony grows
+by Gillespie steps of the linear birth–death process up to the deterministic threshold, then by
+its mean exponential; at the avascular bound it waits for the angiogenic switch or regression; a
+switched colony grows by Gompertz towards the organ capacity. The simulation runs to the last
+observation time. Times in days, rates per day, sizes in cells.
 """
 
 from __future__ import annotations
 
 import math
-from bisect import bisect_right
+from bisect import bisect_left, bisect_right
 from dataclasses import dataclass, field
 from typing import Callable, Optional
 
 import numpy as np
 
-from .lower import POOLED_MAX, Lowered, Routing
+from .growth import size_at, time_to_reach
+from .lower import POOLED_MAX, Lowered, Primary, Routing
 from .outcome import SNAPSHOT_FIELDS, AssayOutcome, Lesions, Snapshot
 
 #: A colony is tracked as a lesion from the time it first outgrows the pooled sizes (cells).
@@ -28,7 +35,12 @@ MAX_BED_VISITS = 1_000_000
 #: The state of a growing avascular colony, resolved to a size class when observed.
 COLONY = "colony"
 
+#: Kinds of place of a travelling cell: a blood bed or a lymph station (indexed by organ), or the
+#: fluid of a body cavity (indexed by cavity).
+BLOOD, LYMPH, CAVITY = "blood", "lymph", "cavity"
+
 Size = Callable[[float], float]
+Place = tuple[str, int]
 
 
 @dataclass(frozen=True)
@@ -122,22 +134,99 @@ def _pick(rng: np.random.Generator, cumulative: np.ndarray) -> int:
     return int(np.searchsorted(cumulative, rng.random() * cumulative[-1], side="right"))
 
 
-def _transit(
-    rng: np.random.Generator, routing: Routing, entry: np.ndarray, drain: np.ndarray, clone: int
-) -> Optional[int]:
-    """Route one cell bed by bed (§1): the organ where it arrests, or None if it dies in transit.
+@dataclass(frozen=True)
+class _Paths:
+    """Cumulative distributions of where a travelling cell goes next (MODEL.md §1)."""
 
-    ``entry`` is the cumulative first-bed distribution of its vessel, ``drain`` the cumulative
-    drainage [O, O]. Before each bed the cell survives the segment with ``segment_survival``.
+    entry: np.ndarray  # [V, O] first bed reached from each entry vessel
+    drain: np.ndarray  # [O, O] next bed after passing a bed (Batson route included)
+    lymph: np.ndarray  # [O, O] next station of each organ's (or node's) lymph; zero row: thoracic duct
+    lung: int
+
+    @classmethod
+    def of(cls, routing: Routing) -> _Paths:
+        return cls(
+            entry=np.cumsum(routing.entry_bed, axis=1),
+            drain=np.cumsum(routing.drain, axis=1),
+            lymph=np.cumsum(routing.lymph_drain, axis=1),
+            lung=routing.organ_names.index("lung"),
+        )
+
+    def after_bed(self, rng: np.random.Generator, organ: int) -> Place:
+        """The bed that the venous blood leaving ``organ``'s bed reaches."""
+        return BLOOD, _pick(rng, self.drain[organ])
+
+    def after_lymph(self, rng: np.random.Generator, organ: int) -> Place:
+        """The next station of the lymph leaving ``organ`` (or a node); without one, the thoracic
+        duct takes it into caval blood: the lung bed."""
+        if self.lymph[organ, -1] > 0:
+            return LYMPH, _pick(rng, self.lymph[organ])
+        return BLOOD, self.lung
+
+
+def _transit(rng: np.random.Generator, routing: Routing, paths: _Paths, clone: int, place: Place) -> Optional[int]:
+    """Route one cell place by place (§1) from ``place``: the organ where it arrests, or None if it
+    dies in transit.
+
+    Before each bed or lymph station the cell survives the segment with ``segment_survival``; it
+    arrests there with ``arrest`` (bed) or ``lymph_arrest`` (station), or moves on. In a cavity's
+    fluid it implants on a surface with the probabilities ``implant``, or dies there.
     """
-    bed = _pick(rng, entry)
+    kind, index = place
+    if kind == CAVITY:
+        organ = int(np.searchsorted(np.cumsum(routing.implant[index]), rng.random(), side="right"))
+        return organ if organ < len(routing.organ_names) else None
     for _ in range(MAX_BED_VISITS):
         if rng.random() >= routing.segment_survival[clone]:
             return None
-        if rng.random() < routing.arrest[clone, bed]:
-            return bed
-        bed = _pick(rng, drain[bed])
-    raise RuntimeError(f"a cell of clone {clone} visited {MAX_BED_VISITS} beds without arresting or dying")
+        if kind == BLOOD:
+            if rng.random() < routing.arrest[clone, index]:
+                return index
+            kind, index = paths.after_bed(rng, index)
+        else:
+            if rng.random() < routing.lymph_arrest[index]:
+                return index
+            kind, index = paths.after_lymph(rng, index)
+    raise RuntimeError(f"a cell of clone {clone} visited {MAX_BED_VISITS} places without arresting or dying")
+
+
+def _shed_cells(
+    rng: np.random.Generator, primary: Primary, paths: _Paths, horizon: float
+) -> list[tuple[float, int, Place]]:
+    """(time, clone, first place) of every cell the primary sheds in [0, ``horizon``] days.
+
+    Thinning: candidates come at the constant rate λ_max = per-cell shedding rate x the largest
+    size over [t_v, horizon] (every growth law is monotone, so it is at an end), uniformly in time,
+    and each is kept with probability N(t) / N_max; the kept times are a Poisson process with
+    intensity λ(t) = shedding_rate_per_g_day / cells_per_g x N(t) on [t_v, horizon] (§2).
+    """
+    law, n0, rate, capacity, exponent = primary.growth
+
+    def reached(cells: float) -> float:
+        return float(time_to_reach(law, n0, cells, rate, capacity, exponent))
+
+    def size(time: float) -> float:
+        return float(size_at(law, n0, time, rate, capacity, exponent))
+
+    start, invasion = reached(primary.vascularisation_cells), reached(primary.serosal_invasion_cells)
+    if start >= horizon:
+        return []
+    top = max(size(start), size(horizon))
+    per_cell = primary.shedding_rate_per_g_day / primary.cells_per_g  # per tumour cell per day
+    clones = np.cumsum(primary.clone_share)
+    cells = []
+    for time in start + (horizon - start) * rng.random(rng.poisson(per_cell * top * (horizon - start))):
+        if rng.random() * top >= size(time):
+            continue
+        clone = _pick(rng, clones)
+        if time >= invasion and rng.random() < primary.coelomic_fraction:
+            place = (CAVITY, primary.cavity)
+        elif rng.random() < primary.lymphatic_fraction:
+            place = paths.after_lymph(rng, primary.site)
+        else:
+            place = paths.after_bed(rng, primary.site)
+        cells.append((float(time), clone, place))
+    return cells
 
 
 def _grow_colony(
@@ -190,14 +279,17 @@ def _grow_colony(
 
 
 def _life_after_arrest(
-    rng: np.random.Generator, rates: dict[str, float], capacity: float, threshold: float, horizon: float
+    rng: np.random.Generator, rates: dict[str, float], capacity: float, threshold: float, horizon: float,
+    arrival: float,
 ) -> _Life:
-    """Walk one cell arrested at time 0 through the post-arrest cascade (§3) up to ``horizon``."""
+    """Walk one cell arrested at ``arrival`` through the post-arrest cascade (§3) up to ``horizon``."""
     life = _Life()
     one = _constant(1.0)
     # 1. In the vessel: die or extravasate.
-    time, fate = _race(rng, 0.0, {"dead_in_vessel": rates["vessel_death_rate"], "out": rates["extravasation_rate"]})
-    life.stay("in_vessel", 0.0, time, one)
+    time, fate = _race(
+        rng, arrival, {"dead_in_vessel": rates["vessel_death_rate"], "out": rates["extravasation_rate"]}
+    )
+    life.stay("in_vessel", arrival, time, one)
     if time > horizon:
         return life
     if fate == "dead_in_vessel":
@@ -256,12 +348,67 @@ def _life_after_arrest(
     return life
 
 
-def simulate_reference(lowered: Lowered, rng: np.random.Generator) -> AssayOutcome:
-    """Simulate an assay one injected cell at a time (slow; for tests).
+@dataclass
+class _Founders:
+    """Founders counted at every observation time, one founder at a time."""
 
-    Every injected cell enters its vessel at time 0; transit is instantaneous. Snapshots are taken
-    at ``lowered.observation_times`` (days) and lesions are the colonies that reach the avascular
-    bound by the last observation. ``rng`` is the only source of randomness.
+    times: list[float]
+    entered: np.ndarray  # [T, C] cumulative
+    arrested: np.ndarray  # [T, C, O] cumulative
+    died_in_transit: np.ndarray  # [T, C] cumulative
+    counts: list[dict[str, np.ndarray]]  # per time: SNAPSHOT_FIELDS -> [C, O]
+    cells: np.ndarray  # [T, C, O]
+    lesions: list[tuple[int, int, _Life]] = field(default_factory=list)  # colonies that reached the bound
+
+    @classmethod
+    def empty(cls, times: list[float], num_clones: int, num_organs: int) -> _Founders:
+        shape = (len(times), num_clones, num_organs)
+        return cls(
+            times=times,
+            entered=np.zeros(shape[:2], np.int64),
+            arrested=np.zeros(shape, np.int64),
+            died_in_transit=np.zeros(shape[:2], np.int64),
+            counts=[{name: np.zeros(shape[1:], np.int64) for name in SNAPSHOT_FIELDS} for _ in times],
+            cells=np.zeros(shape),
+        )
+
+    def died(self, clone: int, arrival: float) -> None:
+        """A founder of ``clone`` that entered at ``arrival`` and died in transit."""
+        first = bisect_left(self.times, arrival)
+        self.entered[first:, clone] += 1
+        self.died_in_transit[first:, clone] += 1
+
+    def arrived(self, clone: int, organ: int, arrival: float, life: _Life) -> None:
+        """A founder of ``clone`` that entered and arrested in ``organ`` at ``arrival``, then lived ``life``."""
+        first = bisect_left(self.times, arrival)
+        self.entered[first:, clone] += 1
+        self.arrested[first:, clone, organ] += 1
+        for k in range(first, len(self.times)):
+            state, size = life.at(self.times[k])
+            self.counts[k][state][clone, organ] += 1
+            self.cells[k, clone, organ] += size
+            for tally, when in life.events:
+                if when <= self.times[k]:
+                    self.counts[k][tally][clone, organ] += 1
+        if not math.isnan(life.bound_time):
+            self.lesions.append((clone, organ, life))
+
+    def snapshots(self) -> list[Snapshot]:
+        in_transit = np.zeros(self.entered.shape[1], np.int64)  # transit is instantaneous
+        return [
+            Snapshot(time=t, counts=self.counts[k], cells=self.cells[k], in_transit=in_transit.copy(),
+                     entered=self.entered[k], arrested=self.arrested[k], died_in_transit=self.died_in_transit[k])
+            for k, t in enumerate(self.times)
+        ]
+
+
+def simulate_reference(lowered: Lowered, rng: np.random.Generator) -> AssayOutcome:
+    """Simulate an assay or patient one cell at a time (slow; for tests).
+
+    Injected cells enter their vessel at time 0, shed cells when they are shed; transit is
+    instantaneous. Snapshots are taken at ``lowered.observation_times`` (days) and count the cells
+    that entered by then; lesions are the colonies that reach the avascular bound by the last
+    observation. ``rng`` is the only source of randomness.
     """
     routing = lowered.routing
     times = [float(t) for t in lowered.observation_times]
@@ -271,44 +418,30 @@ def simulate_reference(lowered: Lowered, rng: np.random.Generator) -> AssayOutco
         [{name: float(values[c, o]) for name, values in lowered.rates.items()} for o in range(num_organs)]
         for c in range(num_clones)
     ]
-    entry = np.cumsum(routing.entry_bed, axis=1)
-    drain = np.cumsum(routing.drain, axis=1)
+    paths = _Paths.of(routing)
+    founders = _Founders.empty(times, num_clones, num_organs)
 
-    arrested = np.zeros((num_clones, num_organs), np.int64)
-    died_in_transit = np.zeros(num_clones, np.int64)
-    counts = [{name: np.zeros((num_clones, num_organs), np.int64) for name in SNAPSHOT_FIELDS} for _ in times]
-    cells = [np.zeros((num_clones, num_organs)) for _ in times]
-    lesions: list[tuple[int, int, _Life]] = []  # (clone, organ, path) of colonies that reached the bound
+    def follow(clone: int, arrival: float, place: Place) -> None:
+        organ = _transit(rng, routing, paths, clone, place)
+        if organ is None:
+            founders.died(clone, arrival)
+            return
+        capacity = float(lowered.capacity[clone, organ])
+        life = _life_after_arrest(
+            rng, rates[clone][organ], capacity, lowered.deterministic_threshold, horizon, arrival
+        )
+        founders.arrived(clone, organ, arrival, life)
 
     for clone, vessel, num_cells in zip(lowered.injection_clone, lowered.injection_vessel, lowered.injection_cells):
-        clone, vessel = int(clone), int(vessel)
         for _ in range(int(num_cells)):
-            organ = _transit(rng, routing, entry[vessel], drain, clone)
-            if organ is None:
-                died_in_transit[clone] += 1
-                continue
-            arrested[clone, organ] += 1
-            capacity = float(lowered.capacity[clone, organ])
-            life = _life_after_arrest(rng, rates[clone][organ], capacity, lowered.deterministic_threshold, horizon)
-            for k, time in enumerate(times):
-                state, size = life.at(time)
-                counts[k][state][clone, organ] += 1
-                cells[k][clone, organ] += size
-                for tally, when in life.events:
-                    if when <= time:
-                        counts[k][tally][clone, organ] += 1
-            if not math.isnan(life.bound_time):
-                lesions.append((clone, organ, life))
-
-    snapshots = [
-        Snapshot(time=t, counts=counts[k], cells=cells[k], in_transit=np.zeros(num_clones, np.int64),
-                 entered=lowered.num_cells_by_clone, arrested=arrested, died_in_transit=died_in_transit)
-        for k, t in enumerate(times)
-    ]
+            follow(int(clone), 0.0, (BLOOD, _pick(rng, paths.entry[vessel])))
+    if lowered.primary is not None:
+        for arrival, clone, place in _shed_cells(rng, lowered.primary, paths, horizon):
+            follow(clone, arrival, place)
     return AssayOutcome(
         injected=lowered.num_cells_by_clone,
-        snapshots=snapshots,
-        lesions=_lesion_table(lesions, times),
+        snapshots=founders.snapshots(),
+        lesions=_lesion_table(founders.lesions, times),
     )
 
 

@@ -6,9 +6,13 @@ reached through lymph). A cell travels one segment (surviving with probability s
   drains to (caval -> lung, portal -> liver, lung -> arteries by cardiac output; with the
   paravertebral route on, a share of pelvic outflow goes to bone);
 - at lymph station n it arrests with probability q_n, or passes on to the next station, and
-  from the last one through the thoracic duct into caval blood (-> lung).
-With transfer matrix T and first arrivals a, the expected visits are h = a (I - T)^-1 (one linear
-solve); P(arrest in organ o) = h_blood[o] r_o + h_lymph[o] q_o, and the rest die in transit.
+  from the last one through the thoracic duct into caval blood (-> lung);
+- in the fluid of a body cavity k (entered directly, no segment: the transcoelomic route) it
+  implants on surface o with probability m_ko, or dies there; it goes nowhere else.
+States are ordered blood beds [O], lymph stations [O], cavity fluids [K]. With transfer matrix T
+and first arrivals a, the expected visits are h = a (I - T)^-1 (one linear solve);
+P(arrest in organ o) = h_blood[o] r_o + h_lymph[o] q_o + sum_k h_cavity[k] m_ko, and the rest die
+in transit (or in a cavity's fluid).
 """
 
 from __future__ import annotations
@@ -35,55 +39,73 @@ def _thoracic_duct(routing: Routing) -> np.ndarray:
 
 
 def _transfer(routing: Routing, clone: int) -> np.ndarray:
-    """[2O, 2O] transfer between blood beds (first O) and lymph stations (last O)."""
+    """[2O + K, 2O + K] transfer between blood beds, lymph stations and cavity fluids (which
+    transfer nowhere)."""
     s = routing.segment_survival[clone]
     passing_blood = (1.0 - routing.arrest[clone])[:, None]
     passing_lymph = (1.0 - routing.lymph_arrest)[:, None]
     zeros = np.zeros_like(routing.drain)
-    return s * np.block([
+    vessels = s * np.block([
         [passing_blood * routing.drain, zeros],
         [passing_lymph * _thoracic_duct(routing), passing_lymph * routing.lymph_drain],
     ])
+    return np.pad(vessels, (0, len(routing.cavity_names)))
 
 
 def entries(routing: Routing) -> tuple[tuple[str, ...], np.ndarray]:
-    """Named entry points and [E, 2O] first-state distributions: the entry vessels, then
-    ``venous:<organ>`` (into an organ's venous outflow) and ``lymph:<organ>`` (into its lymph)."""
-    organs = routing.organ_names
-    zeros = np.zeros((len(organs), len(organs)))
-    vessels = np.hstack([routing.entry_bed, np.zeros_like(routing.entry_bed)])
-    venous = np.hstack([routing.drain, zeros])
-    lymph = np.hstack([_thoracic_duct(routing), routing.lymph_drain])
-    names = (*routing.vessel_names, *(f"venous:{o}" for o in organs), *(f"lymph:{o}" for o in organs))
-    return names, np.vstack([vessels, venous, lymph])
+    """Named entry points and [E, 2O + K] first-state distributions: the entry vessels, then
+    ``venous:<organ>`` (into an organ's venous outflow), ``lymph:<organ>`` (into its lymph) and
+    ``cavity:<name>`` (into a body cavity's fluid)."""
+    organs, cavities = routing.organ_names, routing.cavity_names
+    num_vessels, num_organs = len(routing.vessel_names), len(organs)
+    first = np.zeros((num_vessels + 2 * num_organs + len(cavities), 2 * num_organs + len(cavities)))
+    venous, lymph, cavity = num_vessels, num_vessels + num_organs, num_vessels + 2 * num_organs
+    first[:venous, :num_organs] = routing.entry_bed
+    first[venous:lymph, :num_organs] = routing.drain
+    first[lymph:cavity, :num_organs] = _thoracic_duct(routing)
+    first[lymph:cavity, num_organs:2 * num_organs] = routing.lymph_drain
+    first[cavity:, 2 * num_organs:] = np.eye(len(cavities))
+    names = (
+        *routing.vessel_names, *(f"venous:{o}" for o in organs), *(f"lymph:{o}" for o in organs),
+        *(f"cavity:{c}" for c in cavities),
+    )
+    return names, first
 
 
 def expected_visits(routing: Routing, clone: int, first: np.ndarray) -> np.ndarray:
-    """[E, 2O] expected arrivals at each blood bed and lymph station from first-state rows ``first``."""
+    """[E, 2O + K] expected arrivals at each blood bed, lymph station and cavity fluid from
+    first-state rows ``first`` (reaching a bed or station takes a segment; a cavity's fluid not)."""
     transfer = _transfer(routing, clone)
-    arrivals = routing.segment_survival[clone] * first
-    return np.linalg.solve((np.eye(transfer.shape[0]) - transfer).T, arrivals.T).T
+    survival = np.ones(transfer.shape[0])
+    survival[: 2 * len(routing.organ_names)] = routing.segment_survival[clone]
+    return np.linalg.solve((np.eye(transfer.shape[0]) - transfer).T, (first * survival).T).T
 
 
 def delivery_from(routing: Routing, clone: int, first: np.ndarray) -> np.ndarray:
     """[E, O + 1] P(arrest in each organ) and, last, P(death in transit), from first-state rows."""
     organs = len(routing.organ_names)
     visits = expected_visits(routing, clone, first)
-    arrested = visits[:, :organs] * routing.arrest[clone] + visits[:, organs:] * routing.lymph_arrest
+    arrested = (
+        visits[:, :organs] * routing.arrest[clone]
+        + visits[:, organs:2 * organs] * routing.lymph_arrest
+        + visits[:, 2 * organs:] @ routing.implant
+    )
     died = np.clip(1.0 - arrested.sum(axis=1, keepdims=True), 0.0, 1.0)
     return np.hstack([arrested, died])
 
 
 def delivery_matrix(routing: Routing, clone: int) -> np.ndarray:
     """[V, O + 1] delivery from each entry vessel; rows sum to 1."""
-    return delivery_from(routing, clone, np.hstack([routing.entry_bed, np.zeros_like(routing.entry_bed)]))
+    return delivery_from(routing, clone, entries(routing)[1][: len(routing.vessel_names)])
 
 
 def mean_residence_time(routing: Routing, clone: int, first: np.ndarray) -> np.ndarray:
-    """[E] expected time in transit before arrest or death, days (counting whole segments)."""
-    visits = expected_visits(routing, clone, first)
+    """[E] expected time in blood and lymph before arrest or death, days (counting whole segments;
+    time in a cavity's fluid is not counted)."""
+    organs = len(routing.organ_names)
+    visits = expected_visits(routing, clone, first)[:, : 2 * organs]
     passing = np.r_[1.0 - routing.arrest[clone], 1.0 - routing.lymph_arrest]
-    return (1.0 + (visits * passing).sum(axis=1)) * routing.segment_time
+    return (first[:, : 2 * organs].sum(axis=1) + (visits * passing).sum(axis=1)) * routing.segment_time
 
 
 def delivery_frame(anatomy: Anatomy, clone: Clone, *, paravertebral: bool = False) -> pd.DataFrame:

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Literal, Optional
 
-from pydantic import Field, PositiveFloat, model_validator
+from pydantic import Field, NonNegativeFloat, PositiveFloat, model_validator
 
 from ._base import Frozen
 
@@ -61,10 +61,50 @@ class Organ(Frozen):
 
 
 class Cavity(Frozen):
-    """A body cavity (peritoneal, pleural) and the serosal surfaces that line it."""
+    """A body cavity (peritoneal, pleural): the organs in it, the serosal surfaces that line it,
+    and where cells shed into its fluid implant (the transcoelomic route, MODEL.md §1).
+
+    A cell in the fluid implants on a surface with probability ``implantation_probability``, the
+    surface drawn by ``surface_weights``; otherwise it dies in the fluid.
+    """
 
     surfaces: tuple[str, ...] = Field(min_length=1, description="organs that line the cavity")
+    organs: tuple[str, ...] = Field(
+        default=(),
+        description="organs that lie in the cavity: a primary there sheds into its fluid once it invades the "
+        "serosa (PrimaryTumour.coelomic_fraction); an organ lies in one cavity at most",
+    )
+    surface_weights: dict[str, NonNegativeFloat] = Field(
+        default_factory=dict,
+        description="surface -> relative share of the implanting cells, normalised over the surfaces; "
+        "empty: equal shares",
+    )
+    implantation_probability: float = Field(
+        default=0.1,
+        ge=0.0,
+        le=1.0,
+        description="probability that a cell shed into the fluid implants on a surface; the rest die in the "
+        "fluid (anoikis). ASSUMPTION: not measured",
+    )
     source: str = ""
+
+    @model_validator(mode="after")
+    def _check_weights(self) -> Cavity:
+        if self.surface_weights and set(self.surface_weights) != set(self.surfaces):
+            raise ValueError(
+                f"surface_weights: must name every surface once; allowed: {', '.join(self.surfaces)} "
+                f"(got {', '.join(self.surface_weights)})"
+            )
+        if self.surface_weights and sum(self.surface_weights.values()) <= 0:
+            raise ValueError(f"surface_weights: must not all be zero (got {self.surface_weights})")
+        return self
+
+    @property
+    def surface_shares(self) -> dict[str, float]:
+        """surface -> share of the implanting cells (sums to 1)."""
+        weights = self.surface_weights or dict.fromkeys(self.surfaces, 1.0)
+        total = sum(weights.values())
+        return {surface: weights[surface] / total for surface in self.surfaces}
 
 
 class Anatomy(Frozen):
@@ -127,14 +167,27 @@ class Anatomy(Frozen):
                     f"entry_vessels.{vessel}: unknown target {target!r}; allowed: "
                     f"{', '.join(allowed)}"
                 )
+        inside: dict[str, str] = {}
         for cavity_name, cavity in self.cavities.items():
-            for surface in cavity.surfaces:
-                if surface not in self.organs:
+            for field in ("surfaces", "organs"):
+                for organ in getattr(cavity, field):
+                    if organ not in self.organs:
+                        raise ValueError(
+                            f"cavities.{cavity_name}.{field}: unknown organ {organ!r}; "
+                            f"allowed: {', '.join(sorted(self.organs))}"
+                        )
+            for organ in cavity.organs:
+                if organ in inside:
                     raise ValueError(
-                        f"cavities.{cavity_name}.surfaces: unknown organ {surface!r}; "
-                        f"allowed: {', '.join(sorted(self.organs))}"
+                        f"cavities.{cavity_name}.organs: {organ!r} already lies in the {inside[organ]} cavity; "
+                        "an organ lies in one cavity at most"
                     )
+                inside[organ] = cavity_name
         return self
+
+    def cavity_of(self, organ: str) -> Optional[str]:
+        """The cavity that ``organ`` lies in (``Cavity.organs``), or None."""
+        return next((name for name, cavity in self.cavities.items() if organ in cavity.organs), None)
 
     @property
     def organ_names(self) -> tuple[str, ...]:

@@ -87,6 +87,12 @@ class Scenario(Frozen):
                     raise ValueError(
                         f"primary.clone_mix: unknown clone {clone!r}; allowed: {', '.join(self.clones)}"
                     )
+            if self.primary.coelomic_fraction > 0 and self.anatomy.cavity_of(self.primary.site) is None:
+                inside = sorted(organ for cavity in self.anatomy.cavities.values() for organ in cavity.organs)
+                raise ValueError(
+                    f"primary.coelomic_fraction: the site {self.primary.site!r} lies in no cavity, so it must be 0 "
+                    f"(got {self.primary.coelomic_fraction}); sites in a cavity: {', '.join(inside) or 'none'}"
+                )
         for i, injection in enumerate(self.injections):
             if injection.clone not in self.clones:
                 raise ValueError(

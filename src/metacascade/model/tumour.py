@@ -39,6 +39,9 @@ class PrimaryTumour(Frozen):
     Shed cells (a Poisson process with intensity shedding rate x mass) enter the venous outflow of
     the site's organ or, with probability ``lymphatic_fraction``, its lymph (MODEL.md §1-2). In a
     cohort, each patient draws its own growth rate, shedding rate and clone mix from ``variation``.
+
+    Once the primary has grown to ``serosal_invasion_cells``, a share ``coelomic_fraction`` of the
+    shed cells enters the fluid of the cavity its site lies in instead (``Anatomy.cavities``).
     """
 
     site: str = Field(description="organ of the anatomy where the primary grows")
@@ -56,6 +59,20 @@ class PrimaryTumour(Frozen):
     )
     lymphatic_fraction: float = Field(
         default=0.0, ge=0.0, le=1.0, description="share of shed cells that enter lymph instead of venous blood"
+    )
+    coelomic_fraction: float = Field(
+        default=0.0,
+        ge=0.0,
+        le=1.0,
+        description="share of shed cells that enter the fluid of the cavity the site lies in (Anatomy.cavities) "
+        "once the primary has invaded its serosa; the rest go to lymph and venous blood as before "
+        "(transcoelomic route, MODEL.md §1)",
+    )
+    serosal_invasion_cells: PositiveFloat = Field(
+        default=1e9,
+        description="size at which the primary breaches the serosa and starts shedding into its cavity, cells. "
+        "ASSUMPTION: ~1 g (1.2 cm across at 1e9 cells per g) spans the 3-5 mm wall of a stomach or colon "
+        "(T4a); an ovarian tumour lies at the surface and needs a smaller value",
     )
     clone_mix: dict[str, float] = Field(min_length=1, description="clone name -> share of shed cells")
     variation: PatientVariation = Field(
