@@ -85,7 +85,7 @@ def test_every_catalogue_scenario_loads_lowers_and_cites_its_source(name: str):
     assert scenario.name == name
     assert scenario.citation and scenario.reproduces
     lowered = lower(scenario)
-    assert lowered.injection_cells.sum() > 0
+    assert lowered.injection_cells.sum() > 0 or lowered.primary is not None  # an assay or a patient
 
 
 @pytest.mark.parametrize("name", scenario_names())
