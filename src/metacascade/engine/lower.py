@@ -225,7 +225,7 @@ def lower_observation(plan: ObservationPlan, organs: tuple[str, ...]) -> Observa
         detection_cells=plan.detection_threshold_cells,
         draw_times=np.array(plan.draw_times, dtype=float),
         draw_fraction=plan.draw_volume_ml / plan.blood_volume_ml,
-        residence_time=plan.ctc_half_life_min / MINUTES_PER_DAY / np.log(2.0),
+        residence_time=float(plan.ctc_half_life_min / MINUTES_PER_DAY / np.log(2.0)),
         lethal_cells=plan.lethal_burden_cells,
         organ_lethal_cells=np.array([plan.organ_lethal_cells.get(organ, np.inf) for organ in organs]),
     )

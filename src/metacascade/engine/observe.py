@@ -14,15 +14,16 @@ from __future__ import annotations
 from dataclasses import fields
 
 import numpy as np
-from scipy.optimize import brentq
 
 from .growth import size_at, time_to_reach
 from .lower import Lowered
 from .observed import LETHAL_BURDEN, ORGAN_LIMIT, PatientObservations
 from .outcome import AssayOutcome, Lesions
 
-#: Points of the grid on which death is bracketed before root finding on the exact curves.
+#: Points of the grid on which death is bracketed before it is located on the exact curves.
 DEATH_GRID = 129
+#: Death is located to this many days.
+DEATH_TOLERANCE = 1e-9
 
 
 # ------------------------------------------------------------------------------------------ sizes
@@ -212,28 +213,27 @@ def death(burden: Burden, end: float) -> tuple[float, str, int]:
     """(time, cause, organ) of death in [0, ``end``]: the first time the total burden reaches the
     lethal burden or an organ reaches its limit; (NaN, "", -1) if alive at ``end``.
 
-    Bracketed on a grid of ``DEATH_GRID`` points, then located by Brent's method on the exact curves
-    (a lesion that appears at its bound time puts the root at that time). The burden only falls
-    through a regression (M cells) or a primary above its capacity, so a crossing undone before the
-    next grid point is missed only there.
+    Bracketed on a grid of ``DEATH_GRID`` points, then located to ``DEATH_TOLERANCE`` by bisection on
+    the exact curves (the burden jumps where a lesion reaches its bound; bisection finds such a
+    crossing too). The burden only falls through a regression (M cells) or a primary above its
+    capacity, so only there can a crossing undone before the next grid point be missed.
     """
     grid = np.linspace(0.0, end, DEATH_GRID)
-    dead = _lethal_fractions(burden, grid) >= 1.0
+    dead = (_lethal_fractions(burden, grid) >= 1.0).any(axis=1)
     if not dead.any():
         return np.nan, "", -1
-    step = int(np.argmax(dead.any(axis=1)))
-    if step == 0:
-        times = {criterion: 0.0 for criterion in np.flatnonzero(dead[0])}
-    else:
-        times = {
-            criterion: brentq(lambda t, j=criterion: _lethal_fractions(burden, [t])[0, j] - 1.0,
-                              grid[step - 1], grid[step], xtol=1e-9, rtol=1e-14)
-            for criterion in np.flatnonzero(dead[step])
-        }
-    criterion = min(times, key=times.get)
+    step = int(np.argmax(dead))
+    low, high = (grid[step - 1], grid[step]) if step else (0.0, 0.0)
+    while high - low > DEATH_TOLERANCE:
+        middle = 0.5 * (low + high)
+        if (_lethal_fractions(burden, [middle]) >= 1.0).any():
+            high = middle
+        else:
+            low = middle
+    criterion = int(np.argmax(_lethal_fractions(burden, [high])[0] >= 1.0))  # the total burden first
     if criterion == 0:
-        return times[criterion], LETHAL_BURDEN, -1
-    return times[criterion], ORGAN_LIMIT, int(criterion - 1)
+        return float(high), LETHAL_BURDEN, -1
+    return float(high), ORGAN_LIMIT, criterion - 1
 
 
 # ------------------------------------------------------------------------------------------ observe

@@ -1,0 +1,214 @@
+"""The observation plan on hand-built lesions: sizes, detection, CTC draws, N stage, death, autopsy.
+
+The primary grows exponentially (N = e^{r t} from one cell), so every expectation has an
+independent closed form; lesions are written by hand (``Lesions``) and never simulated.
+"""
+
+import math
+
+import numpy as np
+import pytest
+
+from metacascade.catalog import scenario_from_data
+from metacascade.engine.growth import size_at
+from metacascade.engine.lower import lower
+from metacascade.engine.observe import (
+    Burden,
+    blood_shedding_rate,
+    death,
+    expected_ctc,
+    lesion_sizes,
+    n_stage,
+    observe,
+)
+from metacascade.engine.outcome import AssayOutcome, Lesions
+
+RATE = 0.03  # per day: the primary holds e^{0.03 t} cells
+BOUND, GOMPERTZ = 1e6, 0.01  # avascular bound (cells) and Gompertz rate of lesions (per day)
+SHEDDING, LYMPHATIC = 3.2e6, 0.25
+IMAGING = [300.0, 500.0, 650.0, 700.0, 750.0, 800.0, 850.0, 900.0]
+
+
+def patient(site="breast", horizon=900.0, **plan):
+    """A lowered patient whose primary at ``site`` reaches 1e9 cells at ln(1e9)/0.03 = 690.8 days."""
+    return lower(scenario_from_data({
+        "name": "observed_patient", "anatomy": "human_adult",
+        "clones": {"A": {"fates": {"avascular_bound_cells": BOUND, "gompertz_rate": GOMPERTZ}},
+                   "B": {"fates": {"avascular_bound_cells": BOUND, "gompertz_rate": GOMPERTZ}}},
+        "primary": {"site": site, "growth": {"law": "exponential", "rate_per_day": RATE},
+                    "shedding_rate_per_g_day": SHEDDING, "lymphatic_fraction": LYMPHATIC,
+                    "clone_mix": {"A": 0.75, "B": 0.25}},
+        "observation_times": [horizon],
+        "observation": {"imaging_times": IMAGING, **plan},
+    }))
+
+
+def lesions(lowered, *rows):
+    """Lesions from rows (organ, bound_time, switch_time, regression_time[, clone]); NaN: never."""
+    organ = [lowered.organ_names.index(row[0]) for row in rows]
+    clone = [row[4] if len(row) > 4 else 0 for row in rows]
+    times = np.array([row[1:4] for row in rows], dtype=float).reshape(-1, 3)
+    return Lesions(
+        clone=np.array(clone, dtype=np.int64), organ=np.array(organ, dtype=np.int64),
+        tracked_time=times[:, 0] - 10.0, bound_time=times[:, 0], switch_time=times[:, 1],
+        regression_time=times[:, 2], size=np.zeros((len(rows), lowered.observation_times.size)),
+    )
+
+
+def outcome_of(records):
+    return AssayOutcome(injected=np.zeros(2, dtype=np.int64), lesions=records)
+
+
+def on_curve(lowered, organ, elapsed):
+    """Gompertz size from the bound after ``elapsed`` days in ``organ`` (clone A)."""
+    capacity = lowered.capacity[0, lowered.organ_names.index(organ)]
+    return BOUND * np.exp(math.log(BOUND / capacity) * np.expm1(-GOMPERTZ * np.asarray(elapsed)))
+
+
+def test_a_lesion_is_empty_before_its_bound_holds_m_while_dormant_then_grows_or_regresses():
+    lowered = patient()
+    records = lesions(lowered, ("liver", 100.0, 200.0, np.nan), ("lung", 150.0, np.nan, 300.0))
+    sizes = lesion_sizes(lowered, records, [50.0, 120.0, 250.0, 310.0])
+    np.testing.assert_allclose(sizes[:, 0], [0.0, BOUND, on_curve(lowered, "liver", 50.0), on_curve(lowered, "liver", 110.0)],
+                               rtol=1e-12)
+    np.testing.assert_array_equal(sizes[:, 1], [0.0, 0.0, BOUND, 0.0])
+
+
+def test_the_burden_is_the_primary_plus_every_lesion_in_its_organ():
+    lowered = patient()
+    rng = np.random.default_rng(5)
+    bound = rng.uniform(0, 800, 200)
+    switch = np.where(rng.random(200) < 0.5, bound + rng.exponential(50, 200), np.nan)
+    regress = np.where(np.isnan(switch) & (rng.random(200) < 0.5), bound + rng.exponential(80, 200), np.nan)
+    organs = rng.choice(["lung", "liver", "bone", "breast"], 200)
+    records = lesions(lowered, *[(o, b, s, r, c) for o, b, s, r, c in zip(organs, bound, switch, regress, rng.integers(0, 2, 200))])
+    times = np.sort(rng.uniform(0, 900, 50))
+    expected = lesion_sizes(lowered, records, times) @ np.eye(len(lowered.organ_names))[records.organ]
+    expected[:, lowered.organ_names.index("breast")] += np.exp(RATE * times)
+    burden = Burden(lowered, records)
+    np.testing.assert_allclose(burden.organs(times), expected, rtol=1e-12, atol=1e-6)
+    np.testing.assert_allclose(burden.total(times), expected.sum(axis=1), rtol=1e-12)
+
+
+def test_detection_happens_at_the_first_imaging_after_the_closed_form_hitting_time():
+    lowered = patient(lethal_burden_cells=1e13)
+    records = lesions(lowered, ("liver", 100.0, 200.0, np.nan), ("lung", 120.0, np.nan, np.nan),
+                      ("bone", 600.0, 895.0, np.nan))
+    seen = observe(lowered, outcome_of(records), np.random.default_rng(0))
+    assert seen.primary_reach_time == pytest.approx(math.log(1e9) / RATE, rel=1e-12)  # 690.8 days
+    assert seen.diagnosis_time == 700.0
+    capacity = lowered.capacity[0, lowered.organ_names.index("liver")]
+    liver = 200.0 + math.log(math.log(BOUND / capacity) / math.log(1e9 / capacity)) / GOMPERTZ
+    assert seen.lesion_reach_time[0] == pytest.approx(liver, rel=1e-12)
+    assert on_curve(lowered, "liver", liver - 200.0) == pytest.approx(1e9, rel=1e-9)
+    assert seen.lesion_detection_time[0] == min(t for t in IMAGING if t >= liver)
+    assert np.isnan(seen.lesion_reach_time[1]) and np.isnan(seen.lesion_detection_time[1])  # dormant: never 1e9
+    assert np.isnan(seen.lesion_reach_time[2])  # reaches 1e9 after the end of follow-up
+    assert seen.first_metastasis_time == seen.lesion_detection_time[0]
+
+
+def test_a_threshold_below_the_bound_sees_a_lesion_from_its_bound_until_it_regresses():
+    lowered = patient(detection_threshold_cells=1e5)
+    records = lesions(lowered, ("lung", 400.0, np.nan, 450.0), ("lung", 600.0, np.nan, 720.0))
+    seen = observe(lowered, outcome_of(records), np.random.default_rng(0))
+    np.testing.assert_array_equal(seen.lesion_reach_time, [400.0, 600.0])
+    assert np.isnan(seen.lesion_detection_time[0])  # regressed before the imaging at 500 days
+    assert seen.lesion_detection_time[1] == 650.0
+
+
+def test_death_is_where_the_total_burden_reaches_the_lethal_burden():
+    lowered = patient(lethal_burden_cells=1e11)
+    time, cause, organ = death(Burden(lowered, lesions(lowered)), 900.0)
+    assert (time, cause, organ) == (pytest.approx(math.log(1e11) / RATE, rel=1e-10), "lethal_burden", -1)
+    records = lesions(lowered, ("liver", 100.0, 150.0, np.nan), ("lung", 300.0, 310.0, np.nan))
+    burden = Burden(lowered, records)
+    time, cause, _ = death(burden, 900.0)
+    assert time < math.log(1e11) / RATE and cause == "lethal_burden"
+    assert burden.total([time])[0] == pytest.approx(1e11, rel=1e-9)
+    assert burden.total([time - 1e-6])[0] < 1e11 <= burden.total([time + 1e-6])[0]
+
+
+def test_an_organ_limit_can_kill_first_and_a_lesion_can_cross_it_on_reaching_its_bound():
+    lowered = patient(lethal_burden_cells=1e11, organ_lethal_cells={"liver": 1e10, "brain": BOUND})
+    burden = Burden(lowered, lesions(lowered, ("liver", 100.0, 150.0, np.nan)))
+    time, cause, organ = death(burden, 900.0)
+    assert (cause, lowered.organ_names[organ]) == ("organ_limit", "liver")
+    assert burden.organs([time])[0, organ] == pytest.approx(1e10, rel=1e-9)
+    jump = Burden(lowered, lesions(lowered, ("brain", 400.0, np.nan, np.nan)))  # 0 -> M cells at 400 days
+    time, cause, organ = death(jump, 900.0)
+    assert time == pytest.approx(400.0, abs=1e-8) and lowered.organ_names[organ] == "brain"
+
+
+def test_a_patient_alive_at_the_end_of_follow_up_has_a_censored_autopsy():
+    lowered = patient(lethal_burden_cells=1e13)
+    records = lesions(lowered, ("liver", 100.0, 150.0, np.nan), ("lung", 300.0, np.nan, np.nan))
+    seen = observe(lowered, outcome_of(records), np.random.default_rng(0))
+    assert np.isnan(seen.death_time) and seen.death_cause == "" and seen.follow_up_time == 900.0
+    liver, lung = lowered.organ_names.index("liver"), lowered.organ_names.index("lung")
+    assert seen.macrometastases[liver] == 1 and seen.macrometastases.sum() == 1  # the dormant lung lesion is not one
+    assert seen.metastatic_cells[lung] == BOUND
+    assert seen.metastatic_cells[liver] == pytest.approx(on_curve(lowered, "liver", 750.0), rel=1e-12)
+
+
+def test_the_autopsy_counts_the_lesions_switched_by_death():
+    lowered = patient(lethal_burden_cells=1e11)
+    records = lesions(lowered, ("liver", 100.0, np.nan, np.nan), ("bone", 700.0, 800.0, np.nan),
+                      ("lung", 700.0, 780.0, np.nan), ("bone", 820.0, 860.0, np.nan))  # death at ~844 days
+    seen = observe(lowered, outcome_of(records), np.random.default_rng(0))
+    assert seen.death_time < 860.0
+    involved = {lowered.organ_names[o]: n for o, n in enumerate(seen.macrometastases) if n}
+    assert involved == {"lung": 1, "bone": 1}  # dormant in the liver; switched after death in bone
+
+
+def test_n_stage_counts_regional_nodes_only():
+    lowered = patient()
+    diagnosis = 700.0
+    cases = {
+        "N+": [("lymph_nodes_regional", 500.0, np.nan, np.nan)],
+        "N0": [("lymph_nodes_distant", 500.0, np.nan, np.nan),  # distant nodes are M1, not N
+               ("lymph_nodes_regional", 500.0, np.nan, 600.0),  # regressed before diagnosis
+               ("lymph_nodes_regional", 750.0, np.nan, np.nan)],  # reached the bound after it
+    }
+    for stage, rows in cases.items():
+        assert n_stage(lowered, lesions(lowered, *rows), diagnosis) == stage
+    assert n_stage(patient(site="brain"), lesions(lowered, *cases["N+"]), diagnosis) == "NX"  # no lymph from the brain
+    seen = observe(lowered, outcome_of(lesions(lowered, *cases["N+"])), np.random.default_rng(0))
+    assert seen.n_stage == "N+"
+
+
+def test_the_mean_ctc_count_in_a_draw_is_the_closed_form():
+    draws = [605.0, 615.0, 625.0, 635.0]
+    lowered = patient(draw_times=draws, blood_volume_ml=5000.0, draw_volume_ml=7.5, ctc_half_life_min=90.0)
+    records = lesions(lowered, ("liver", 500.0, 600.0, np.nan, 1), ("lung", 300.0, np.nan, np.nan, 0))
+    t = np.array(draws)
+    per_cell = SHEDDING / 1e9
+    primary = (1 - LYMPHATIC) * np.exp(RATE * t)  # vascularised (1e6 cells) at 460 days
+    shed = per_cell * np.c_[0.75 * primary, 0.25 * primary + on_curve(lowered, "liver", t - 600.0)]
+    np.testing.assert_allclose(blood_shedding_rate(lowered, records, t), shed, rtol=1e-12)
+    mean = shed * (90.0 / 1440.0 / math.log(2.0)) * 7.5 / 5000.0
+    np.testing.assert_allclose(expected_ctc(lowered, records, t), mean, rtol=1e-12)
+    assert 1.0 < mean.min() and mean.max() < 100.0
+    num_patients = 250
+    counts = np.array([observe(lowered, outcome_of(records), np.random.default_rng(seed)).ctc_count
+                       for seed in range(num_patients)])
+    z = (counts.mean(axis=0) - mean) / np.sqrt(mean / num_patients)
+    assert np.all(np.abs(z) < 4.5), z
+    dispersion = counts.var(axis=0, ddof=1) / mean  # Poisson: variance = mean
+    assert np.all(np.abs(dispersion - 1.0) < 0.35), dispersion
+
+
+def test_ctcs_are_drawn_only_before_shedding_starts_as_zero_and_only_during_follow_up():
+    lowered = patient(draw_times=[300.0, 850.0], lethal_burden_cells=1e11)  # vascularised at 460 d, dead at 844 d
+    seen = observe(lowered, outcome_of(lesions(lowered)), np.random.default_rng(0))
+    np.testing.assert_array_equal(seen.draw_times, [300.0])
+    np.testing.assert_array_equal(seen.ctc_count, [[0, 0]])
+
+
+def test_only_the_ctc_counts_use_the_random_stream():
+    lowered = patient(draw_times=[700.0, 800.0], lethal_burden_cells=1e13)
+    records = lesions(lowered, ("liver", 100.0, 150.0, np.nan), ("lymph_nodes_regional", 300.0, np.nan, np.nan))
+    first, again, other = (observe(lowered, outcome_of(records), np.random.default_rng(seed)) for seed in (1, 1, 2))
+    np.testing.assert_array_equal(first.ctc_count, again.ctc_count)
+    assert not np.array_equal(first.ctc_count, other.ctc_count)
+    for name in ("death_time", "diagnosis_time", "n_stage", "follow_up_time"):
+        assert getattr(first, name) == getattr(other, name) or np.isnan(getattr(first, name))
