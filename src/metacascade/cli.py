@@ -11,7 +11,7 @@ progress bar; interrupted (Ctrl-C, exit 130), the same command resumes it.
 
 A scenario that does not validate exits with code 2, prints the field path, the bad value and
 what is allowed to stderr, and writes nothing; so does one whose rates make more colonies than the
-engine can follow one by one (``engine.assay.TooManyColonies``).
+engine can follow one by one (``engine.pool.TooManyColonies``).
 """
 
 from __future__ import annotations
@@ -208,7 +208,7 @@ COMMANDS = {"run": _run, "query": _query, "scenarios": _scenarios, "resolve": _r
 
 def main(argv: Optional[Sequence[str]] = None) -> int:
     """Entry point of the ``metacascade`` console script; returns the exit code."""
-    from .engine.assay import TooManyColonies
+    from .engine.pool import TooManyColonies
     from .model import ScenarioError
 
     args = _parser().parse_args(argv)

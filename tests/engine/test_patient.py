@@ -9,6 +9,7 @@ from metacascade.engine.assay import simulate_assay
 from metacascade.engine.lower import lower
 from metacascade.engine.outcome import ALIVE_STATES, TERMINAL_FATES
 from metacascade.engine.reference import simulate_reference
+from metacascade.engine.growth import cell_days
 from metacascade.engine.shedding import expected_shed
 
 RATE, TIMES = 0.02, [700.0, 730.0, 800.0]
@@ -66,7 +67,7 @@ def test_every_shed_cell_is_in_one_state_where_it_arrested_whichever_route_it_to
 
 
 def test_shed_counts_follow_the_poisson_closed_form():
-    lowered = lower(patient())
+    lowered = lower(patient(fates={"division_rate": 0.2, "clearance_rate": 0.2, "switch_rate": 0.0}))  # no spread
     totals = np.array([
         [s.entered[0] for s in simulate_assay(lowered, np.random.default_rng(seed)).snapshots]
         for seed in range(40)
@@ -97,15 +98,69 @@ def test_lymph_and_blood_routes_both_appear_in_the_ledger():
 
 @pytest.mark.parametrize("site, first", [("breast", "lung"), ("large_intestine", "liver")])
 def test_blood_borne_cells_arrest_first_where_the_venous_outflow_leads(site, first):
+    """Cells shed by the primary arrest first where its venous outflow leads (metastases that seed
+    elsewhere later, by secondary spread, come after: here the first observation precedes them)."""
     out = simulate_assay(lower(patient(site, lymphatic_fraction=0.0)), np.random.default_rng(4))
-    arrested = out.snapshots[-1].arrested[0]
+    arrested = out.snapshots[0].arrested[0]
     organs = lower(patient(site)).organ_names
     assert organs[int(np.argmax(arrested))] == first
 
 
 def test_the_paravertebral_route_takes_prostate_cells_to_bone():
-    closed = simulate_assay(lower(patient("prostate", lymphatic_fraction=0.0)), np.random.default_rng(5))
-    opened = simulate_assay(lower(patient("prostate", lymphatic_fraction=0.0, paravertebral_route=True)),
+    """Cells shed by the primary itself (no metastasis switches, so none sheds in its turn)."""
+    primary_only = {"division_rate": 0.2, "clearance_rate": 0.2, "switch_rate": 0.0}
+    closed = simulate_assay(lower(patient("prostate", lymphatic_fraction=0.0, fates=primary_only)),
                             np.random.default_rng(5))
+    opened = simulate_assay(lower(patient("prostate", lymphatic_fraction=0.0, fates=primary_only,
+                                          paravertebral_route=True)), np.random.default_rng(5))
     bone = lower(patient("prostate")).organ_names.index("bone")
     assert opened.snapshots[-1].arrested[0, bone] > 10 * max(closed.snapshots[-1].arrested[0, bone], 1)
+
+
+def test_macrometastases_shed_like_a_primary_from_their_switch_on():
+    """Secondary spread: given the lesions a run produced, the cells that entered the circulation in
+    each window beyond the primary's are Poisson with mean rate/cells_per_g x the exact cell-days of
+    every macrometastasis from its switch on (MODEL.md §2)."""
+    fates = {"division_rate": 0.05, "clearance_rate": 0.1, "avascular_bound_cells": 1e4, "switch_rate": 0.5,
+             "gompertz_rate": 0.01}
+    lowered = lower(patient(fates=fates))
+    times = np.r_[0.0, TIMES]
+    observed, expected_extra = 0.0, 0.0
+    for seed in range(5):
+        out = simulate_assay(lowered, np.random.default_rng(seed))
+        entered = np.r_[0.0, [s.entered[0] for s in out.snapshots]]
+        switched, bound = out.lesions.switch_time, 1e4
+        capacity = lowered.capacity[0, out.lesions.organ]
+        for k in range(1, len(times)):
+            shedding = switched <= times[k]
+            age = times[k] - switched[shedding]
+            lesion_days = cell_days("gompertz", bound, np.maximum(age - (times[k] - times[k - 1]), 0.0), age, 0.01,
+                                    capacity[shedding]).sum()
+            observed += entered[k] - entered[k - 1] - expected(times[k - 1], times[k])
+            expected_extra += 3.2e4 / 1e9 * lesion_days
+    primary_variance = 5 * expected(0.0, TIMES[-1])
+    assert expected_extra > 50 * np.sqrt(primary_variance)  # the metastases shed far more than the noise
+    z = (observed - expected_extra) / np.sqrt(expected_extra + primary_variance)
+    assert abs(z) < 4.5, (observed, expected_extra)
+
+
+def test_nothing_changes_after_death():
+    """The patient dies when the primary reaches 2e6 cells (day ~725): the observation at day 800
+    repeats the one at day 730, the first at which the engine finds the patient dead."""
+    lowered = lower(patient(observation={"lethal_burden_cells": 2e6}))
+    out = simulate_assay(lowered, np.random.default_rng(3))
+    at_death, after = out.snapshots[1], out.snapshots[2]
+    assert after.time == 800.0
+    np.testing.assert_array_equal(after.entered, at_death.entered)
+    for name in ALIVE_STATES + TERMINAL_FATES:
+        np.testing.assert_array_equal(after.counts[name], at_death.counts[name])
+    alive = simulate_assay(lower(patient()), np.random.default_rng(3))
+    assert alive.snapshots[2].entered[0] > alive.snapshots[1].entered[0]
+
+
+def test_too_many_colonies_to_follow_is_refused_before_they_are_drawn(monkeypatch):
+    from metacascade.engine import pool
+
+    monkeypatch.setattr(pool, "MAX_TRACKED_COLONIES", 5)
+    with pytest.raises(pool.TooManyColonies, match="lower division_rate"):
+        simulate_assay(lower(patient(fates={"division_rate": 0.5, "clearance_rate": 0.0})), np.random.default_rng(0))

@@ -118,7 +118,7 @@ def test_arrivals_spread_over_a_window_match_founders_followed_one_by_one(seed, 
     start, end, n = 1.0, 4.0, 3000
     grid = np.linspace(start, end, pool.GRID)
     intensity = np.exp(0.8 * grid)  # a growing source
-    (counts,), (escapes,) = pool.arrivals(rng, pool.kernel(q, chain, end - start), start, np.array([n]), intensity)
+    (counts,), (escapes,) = pool.arrivals(rng, pool.kernel(q, chain, end - start), start, np.array([n]), intensity[None])
     # per-founder reference: arrival time from the intensity, then the chain one event at a time
     cdf = np.cumsum(intensity)
     arrival = np.interp(rng.random(n) * cdf[-1], cdf, grid)

@@ -2,29 +2,33 @@
 looping over cells.
 
 1. Transit (instantaneous on the day scale): one multinomial split of each injection by its
-   delivery-matrix row (``routing``). A primary sheds a Poisson number of cells in each window
-   (intensity shedding rate x mass, exact), split by clone and by the delivery row of its organ's
-   venous outflow and lymph; their arrival times spread over the window with density ~ mass(t).
+   delivery-matrix row (``routing``). The primary and the macrometastases shed a Poisson number
+   of cells per clone and destination in each window (``spread``: exact means, arrival times
+   spread over the window with the density of the shedding intensity). Metastases that switch
+   inside a window shed from their switch on, generation after generation.
 2. Between consecutive observation times, the pooled founders of every clone x organ split by one
    multinomial draw per state with the exact transition matrix of their Markov chain (``pool``),
    colonies included up to their handoff size (at most ``pool.POOLED_MAX_CELLS + 1`` cells);
    founders whose colony reaches it leave the pool at exactly drawn times and are tracked.
 3. Tracked colonies jump exactly to the next observation (``colonies``).
+4. A patient with an observation plan stops at the first observation at which the tumour burden
+   is lethal; later observations repeat it.
 Cost grows with clones x organs x observations and with the number of colonies that outgrow the
 pool, not with the number of cells injected or shed.
 """
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 import numpy as np
 
-from . import pool
+from . import pool, spread
 from .colonies import BOUND, CLEARED, EXTINCT, GROWING, MACRO, REGRESSED, Colonies, advance, sizes_at
 from .lower import Lowered
 from .outcome import SNAPSHOT_FIELDS, AssayOutcome, Lesions, Snapshot
-from .growth import size_at, time_to_reach
-from .routing import delivery_from, delivery_matrix, entries
-from .shedding import expected_shed
+from .growth import size_at
+from .routing import delivery_matrix
 
 def simulate_assay(lowered: Lowered, rng: np.random.Generator) -> AssayOutcome:
     """Run one assay or patient exactly; returns founder counts at every observation and lesion records."""
@@ -40,32 +44,41 @@ def simulate_assay(lowered: Lowered, rng: np.random.Generator) -> AssayOutcome:
     chains = pool.Chains(lowered.rates, lowered.deterministic_threshold)
     counts = np.zeros((num_clones, num_organs, chains.chain.num_states), dtype=np.int64)
     counts[..., pool.V] = arrested
-    shed_rows = None if lowered.primary is None else _shed_rows(lowered)
+    paths = None if lowered.primary is None else spread.routes(lowered)
     num_times = lowered.observation_times.size
     colonies = Colonies.empty(num_times)
     dropped = np.zeros((2, num_clones, num_organs), dtype=np.int64)  # tracked colonies extinct, cleared
     snapshots: list[Snapshot] = []
+
+    def admit(sources: list[spread.Source], grid: np.ndarray) -> Colonies:
+        """Shed cells over the window ``grid`` into the pools; returns the colonies that outgrew them."""
+        shed, new, born = spread.shed(rng, sources, chains, grid, num_times, len(colonies))
+        entered[:] += shed.sum(axis=1)
+        arrested[:] += shed[:, :-1]
+        died_in_transit[:] += shed[:, -1]
+        counts[:] += new
+        return born
+
     now = 0.0
     for k, time in enumerate(lowered.observation_times):
-        counts, escaped = _advance_pool(counts, chains, now, time, num_times, rng)
-        if shed_rows is not None:
-            shed, new, shed_escaped = _shed(rng, lowered, shed_rows, chains, now, time, num_times)
-            entered += shed.sum(axis=1)
-            arrested += shed[:, :-1]
-            died_in_transit += shed[:, -1]
-            counts += new
-        else:
-            shed_escaped = Colonies.empty(num_times)
-        colonies = colonies.extend(escaped, shed_escaped)
-        if len(colonies) > MAX_TRACKED_COLONIES:
-            raise TooManyColonies(
-                f"{len(colonies):,} colonies outgrew the pool (above {pool.POOLED_MAX_CELLS} cells or at their "
-                f"ceiling) by day {time:g}: more than the engine follows one by one ({MAX_TRACKED_COLONIES:,}). "
-                "The fate rates make colonisation far more efficient than it is in patients (a patient has tens "
-                "of metastases from ~1e11 shed cells); lower division_rate or reactivation_rate, or raise "
-                "clearance_rate."
-            )
+        counts, escaped = _advance_pool(counts, chains, now, time, num_times, len(colonies), rng)
+        colonies = colonies.extend(escaped)
+        if paths is not None:
+            grid = np.linspace(now, time, pool.GRID)
+            shedding = np.nonzero((colonies.phase == MACRO) & (colonies.switch_time <= now))[0]
+            sources = [spread.primary_source(lowered, paths, grid)]
+            if shedding.size:
+                sources.append(spread.metastasis_source(lowered, paths, colonies, shedding, grid))
+            colonies = colonies.extend(admit(sources, grid))
         advance(colonies, time, lowered.rates, lowered.deterministic_threshold, rng)
+        if paths is not None:  # metastases that switched inside the window shed from their switch on
+            done = np.zeros(len(colonies), dtype=bool)
+            while (fresh := np.nonzero(~done & (colonies.phase == MACRO) & (colonies.switch_time > now))[0]).size:
+                done[fresh] = True
+                born = admit([spread.metastasis_source(lowered, paths, colonies, fresh, grid)], grid)
+                advance(born, time, lowered.rates, lowered.deterministic_threshold, rng)
+                colonies = colonies.extend(born)
+                done = np.r_[done, np.zeros(len(born), dtype=bool)]
         for slot, phase in enumerate((EXTINCT, CLEARED)):
             gone = colonies.phase == phase
             np.add.at(dropped[slot], (colonies.clone[gone], colonies.organ[gone]), 1)
@@ -73,6 +86,10 @@ def simulate_assay(lowered: Lowered, rng: np.random.Generator) -> AssayOutcome:
         colonies.history[:, k] = sizes_at(colonies, time, lowered.rates, lowered.capacity)
         snapshots.append(_snapshot(time, counts, chains.chain, colonies, dropped, k, entered, arrested, died_in_transit))
         now = time
+        if _dead(lowered, snapshots[-1]):  # nothing changes after death: later observations repeat it
+            snapshots += [replace(snapshots[-1], time=float(t)) for t in lowered.observation_times[k + 1 :]]
+            colonies.history[:, k + 1 :] = colonies.history[:, k : k + 1]
+            break
     return AssayOutcome(
         injected=lowered.num_cells_by_clone,
         snapshots=snapshots,
@@ -80,84 +97,24 @@ def simulate_assay(lowered: Lowered, rng: np.random.Generator) -> AssayOutcome:
     )
 
 
-#: Colonies tracked one by one at once, at most (each costs ~100 bytes per observation time).
-MAX_TRACKED_COLONIES = 2_000_000
-
-
-class TooManyColonies(RuntimeError):
-    """The scenario makes more colonies outgrow the pool than the engine follows one by one."""
-
-
-def _shed_rows(lowered: Lowered) -> np.ndarray:
-    """[C, O + 1] where a cell shed by the primary arrests (or dies in transit or in a cavity's
-    fluid), per clone: once the primary has invaded its serosa a share ``coelomic_fraction`` enters
-    its cavity's fluid, the rest its lymph (``lymphatic_fraction``) or its venous outflow.
-
-    One mix serves the whole run: exact when the serosa is invaded no later than vascularisation
-    (when shedding starts) or after the last observation. In between, raises NotImplementedError:
-    routing that changes at serosal invasion needs ``_shed`` to split its windows there.
-    """
-    primary = lowered.primary
-    names, first = entries(lowered.routing)
-    site = lowered.organ_names[primary.site]
-    mix = (1.0 - primary.lymphatic_fraction) * first[names.index(f"venous:{site}")] + (
-        primary.lymphatic_fraction * first[names.index(f"lymph:{site}")]
-    )
-    if primary.coelomic_fraction > 0:
-        law, n0, rate, capacity, exponent = primary.growth
-        invasion, vascular = time_to_reach(
-            law, n0, [primary.serosal_invasion_cells, primary.vascularisation_cells], rate, capacity, exponent
-        )
-        if invasion <= vascular:
-            cavity = first[names.index(f"cavity:{lowered.routing.cavity_names[primary.cavity]}")]
-            mix = (1.0 - primary.coelomic_fraction) * mix + primary.coelomic_fraction * cavity
-        elif invasion < lowered.observation_times[-1]:
-            raise NotImplementedError(
-                f"primary.serosal_invasion_cells: the exact engine needs the serosa invaded by vascularisation "
-                f"(at most vascularisation_cells = {primary.vascularisation_cells:g}) or after the last observation "
-                f"(got {primary.serosal_invasion_cells:g} cells, reached at {invasion:.4g} days)"
-            )
-    return np.array([delivery_from(lowered.routing, c, mix[None])[0] for c in range(len(lowered.clone_names))])
-
-
-def _shed(
-    rng: np.random.Generator, lowered: Lowered, rows: np.ndarray, chains: pool.Chains,
-    start: float, end: float, num_times: int,
-) -> tuple[np.ndarray, np.ndarray, Colonies]:
-    """Cells shed in [start, end]: ([C, O + 1] arrests and deaths, [C, O, S] founder states at
-    ``end``, colonies that outgrew the pool)."""
-    primary = lowered.primary
+def _dead(lowered: Lowered, snapshot: Snapshot) -> bool:
+    """Whether a patient with an observation plan is dead at the snapshot's time: the tumour burden
+    (primary and metastases) has reached the lethal burden, or an organ its limit."""
+    plan, primary = lowered.observation, lowered.primary
+    if plan is None or primary is None:
+        return False
     law, n0, rate, capacity, exponent = primary.growth
-    mean = expected_shed(
-        law, n0, start, end, rate, capacity, exponent, shedding_rate_per_g_day=primary.shedding_rate_per_g_day,
-        cells_per_g=primary.cells_per_g, vascularisation_cells=primary.vascularisation_cells,
-    )
-    by_clone = rng.multinomial(rng.poisson(mean), primary.clone_share)
-    shed = np.array([rng.multinomial(n, row) for n, row in zip(by_clone, rows)])
-    new = np.zeros(chains.group.shape + (chains.chain.num_states,), dtype=np.int64)
-    escaped = []
-    if not shed[:, :-1].any():
-        return shed, new, Colonies.empty(num_times)
-    grid = np.linspace(start, end, pool.GRID)
-    vascular = grid >= time_to_reach(law, n0, primary.vascularisation_cells, rate, capacity, exponent)
-    intensity = np.where(vascular, size_at(law, n0, grid, rate, capacity, exponent), 0.0)
-    if not intensity.any():  # vascularised inside the last grid step
-        intensity[-1] = 1.0
-    receiving = shed[:, :-1] > 0
-    for group in np.unique(chains.group[receiving]):
-        members = np.nonzero(receiving & (chains.group == group))
-        kern = chains.kernel(group, end - start)
-        new[members], times = pool.arrivals(rng, kern, start, shed[:, :-1][members], intensity)
-        for clone, organ, when in zip(*members, times):
-            if when.size:
-                escaped.append(Colonies.founded(clone, organ, chains.handoff[clone, organ], when, num_times))
-    return shed, new, Colonies.empty(num_times).extend(*escaped)
+    by_organ = snapshot.cells.sum(axis=0)
+    by_organ[primary.site] += size_at(law, n0, snapshot.time, rate, capacity, exponent)
+    return bool(by_organ.sum() >= plan.lethal_cells or np.any(by_organ >= plan.organ_lethal_cells))
 
 
 def _advance_pool(
-    counts: np.ndarray, chains: pool.Chains, start: float, end: float, num_times: int, rng: np.random.Generator
+    counts: np.ndarray, chains: pool.Chains, start: float, end: float, num_times: int, tracked: int,
+    rng: np.random.Generator,
 ) -> tuple[np.ndarray, Colonies]:
-    """Split every occupied chain from ``start`` to ``end``; return new counts and escaped colonies."""
+    """Split every occupied chain from ``start`` to ``end``; return new counts and escaped colonies
+    (``tracked``: colonies already followed one by one)."""
     transient, escapes = chains.chain.num_transient, list(chains.chain.escaped)
     occupied = counts[..., :transient].any(axis=-1)
     new = counts.copy()
@@ -167,6 +124,7 @@ def _advance_pool(
         members = np.nonzero(occupied & (chains.group == group))
         flows = pool.split(rng, counts[members], kern)
         new[members] = flows.sum(axis=-2)
+        pool.check_tracked(tracked + int(flows[:, :transient][..., escapes].sum()), end)
         for k, (clone, organ) in enumerate(zip(*members)):
             num_escaped = flows[k, :transient][:, escapes]
             if num_escaped.any():

@@ -35,6 +35,25 @@ V, E, D = 0, 1, 2
 COLONY_DIRECT = 3
 
 
+#: Colonies tracked one by one at once, at most (each costs ~100 bytes per observation time).
+MAX_TRACKED_COLONIES = 2_000_000
+
+
+class TooManyColonies(RuntimeError):
+    """The scenario makes more colonies outgrow the pool than the engine follows one by one."""
+
+
+def check_tracked(num: int, time: float) -> None:
+    """Refuse, before drawing their times, more than ``MAX_TRACKED_COLONIES`` colonies to follow one by one."""
+    if num > MAX_TRACKED_COLONIES:
+        raise TooManyColonies(
+            f"{num:,} colonies outgrew the pool (above {POOLED_MAX_CELLS} cells or at their ceiling) by "
+            f"day {time:g}: more than the engine follows one by one ({MAX_TRACKED_COLONIES:,}). The fate rates "
+            "make colonisation far more efficient than it is in patients (a patient has tens of metastases from "
+            "~1e11 shed cells); lower division_rate or reactivation_rate, or raise clearance_rate."
+        )
+
+
 class Layout:
     """State indices of a chain whose colonies are pooled up to ``pooled_max`` cells."""
 
@@ -199,31 +218,35 @@ def arrivals(
     start: float,
     num_arrived: np.ndarray,
     intensity: np.ndarray,
+    *,
+    tracked: int = 0,
+    time: float = np.nan,
 ) -> tuple[np.ndarray, list[np.ndarray]]:
     """Founders that arrested (state V) at times spread over the window from ``start``, split by
     state at its end, for several cohorts [n] that share the kernel (e.g. organs with the same rates).
 
-    ``intensity`` [G] is the (unnormalised) arrival intensity on the kernel's grid shifted to
-    ``start``. Each founder's arrival time is independent with that density, so its state at the
+    ``intensity`` [n, G] is each cohort's (unnormalised) arrival intensity on the kernel's grid
+    shifted to ``start``. Each founder's arrival time is independent with that density, so its state at the
     end has the probabilities sum_s w(s) P(end - s)[V, :] (trapezoid quadrature over the grid).
     Returns (counts by state [n, S], for each cohort the escape times of its founders that left
-    the pool), the escape times drawn exactly given each founder's drawn arrival time.
+    the pool), the escape times drawn exactly given each founder's drawn arrival time
+    (``check_tracked`` with ``tracked`` colonies already followed, at ``time``, comes first).
     """
     grid = kern.grid
-    weights = intensity[::-1] * np.r_[0.5, np.ones(grid.size - 2), 0.5]  # arrival at end - u_g
-    weights = weights / weights.sum()
+    weights = intensity[:, ::-1] * np.r_[0.5, np.ones(grid.size - 2), 0.5]  # arrival at end - u_g
+    weights = weights / weights.sum(axis=1, keepdims=True)
     probabilities = np.clip(weights @ kern.from_vessel, 0.0, None)
-    counts = rng.multinomial(num_arrived, probabilities / probabilities.sum())
+    counts = rng.multinomial(num_arrived, probabilities / probabilities.sum(axis=1, keepdims=True))
+    check_tracked(tracked + int(counts[:, list(kern.chain.escaped)].sum()), time)
     end = start + grid[-1]
     escape_cdf = [kern.escape_cdf[:, V, tag] for tag in (0, 1)]  # P(escaped within u of arriving)
-    lag_cdf = [np.cumsum(weights * by_lag) for by_lag in escape_cdf]
     times = []
-    for escaped in counts[:, list(kern.chain.escaped)]:
+    for escaped, weight in zip(counts[:, list(kern.chain.escaped)], weights):
         drawn = []
-        for num, by_lag, cdf in zip(escaped, escape_cdf, lag_cdf):
+        for num, by_lag in zip(escaped, escape_cdf):
             if not num:
                 continue
-            lag = sample_from_cdf(rng, grid, cdf, num)  # arrival = end - lag
+            lag = sample_from_cdf(rng, grid, np.cumsum(weight * by_lag), num)  # arrival = end - lag
             # given arrival and escape by the end, the escape comes v <= lag after arrival, CDF by_lag(v) / by_lag(lag)
             delay = np.interp(rng.random(num) * np.interp(lag, grid, by_lag), by_lag, grid)
             drawn.append(end - lag + np.minimum(delay, lag))

@@ -209,15 +209,9 @@ def _shed_cells(
         return float(size_at(law, n0, time, rate, capacity, exponent))
 
     start, invasion = reached(primary.vascularisation_cells), reached(primary.serosal_invasion_cells)
-    if start >= horizon:
-        return []
-    top = max(size(start), size(horizon))
-    per_cell = primary.shedding_rate_per_g_day / primary.cells_per_g  # per tumour cell per day
     clones = np.cumsum(primary.clone_share)
     cells = []
-    for time in start + (horizon - start) * rng.random(rng.poisson(per_cell * top * (horizon - start))):
-        if rng.random() * top >= size(time):
-            continue
+    for time in _shedding_times(rng, primary, size, start, horizon):
         clone = _pick(rng, clones)
         if time >= invasion and rng.random() < primary.coelomic_fraction:
             place = (CAVITY, primary.cavity)
@@ -226,6 +220,34 @@ def _shed_cells(
         else:
             place = paths.after_bed(rng, primary.site)
         cells.append((float(time), clone, place))
+    return cells
+
+
+def _shedding_times(
+    rng: np.random.Generator, primary: Primary, size: Callable[[float], float], start: float, horizon: float
+) -> np.ndarray:
+    """Times in [``start``, ``horizon``] at which a tumour of ``size(t)`` cells (monotone) sheds a
+    cell, at the primary's rate per cell, by thinning: candidates come at the constant rate of the
+    largest size, uniformly in time, and each is kept with probability size(t) / largest."""
+    if start >= horizon:
+        return np.empty(0)
+    top = max(size(start), size(horizon))
+    per_cell = primary.shedding_rate_per_g_day / primary.cells_per_g  # per tumour cell per day
+    candidates = np.sort(start + (horizon - start) * rng.random(rng.poisson(per_cell * top * (horizon - start))))
+    return np.array([t for t in candidates if rng.random() * top < size(t)])
+
+
+def _metastasis_shed_cells(
+    rng: np.random.Generator, primary: Primary, paths: _Paths, clone: int, organ: int, grows: Size,
+    switch: float, horizon: float,
+) -> list[tuple[float, int, Place]]:
+    """(time, clone, first place) of every cell that a macrometastasis of ``clone`` in ``organ``
+    sheds from its switch to ``horizon``: into its organ's lymph with ``lymphatic_fraction``, else
+    its venous outflow (secondary spread, §2)."""
+    cells = []
+    for time in _shedding_times(rng, primary, grows, switch, horizon):
+        lymph = rng.random() < primary.lymphatic_fraction
+        cells.append((float(time), clone, paths.after_lymph(rng, organ) if lymph else paths.after_bed(rng, organ)))
     return cells
 
 
@@ -431,13 +453,22 @@ def simulate_reference(lowered: Lowered, rng: np.random.Generator) -> AssayOutco
             rng, rates[clone][organ], capacity, lowered.deterministic_threshold, horizon, arrival
         )
         founders.arrived(clone, organ, arrival, life)
+        if lowered.primary is not None and not math.isnan(life.switch_time):  # it sheds from its switch on
+            own = rates[clone][organ]
+            grows = _gompertz(own["avascular_bound_cells"], capacity, own["gompertz_rate"], life.switch_time)
+            pending.extend(_metastasis_shed_cells(
+                rng, lowered.primary, paths, clone, organ, grows, life.switch_time, horizon
+            ))
 
+    pending: list[tuple[float, int, Place]] = []
     for clone, vessel, num_cells in zip(lowered.injection_clone, lowered.injection_vessel, lowered.injection_cells):
         for _ in range(int(num_cells)):
             follow(int(clone), 0.0, (BLOOD, _pick(rng, paths.entry[vessel])))
     if lowered.primary is not None:
-        for arrival, clone, place in _shed_cells(rng, lowered.primary, paths, horizon):
-            follow(clone, arrival, place)
+        pending.extend(_shed_cells(rng, lowered.primary, paths, horizon))
+    while pending:  # generation after generation: the primary's cells, then what their metastases shed
+        arrival, clone, place = pending.pop()
+        follow(clone, arrival, place)
     return AssayOutcome(
         injected=lowered.num_cells_by_clone,
         snapshots=founders.snapshots(),
