@@ -74,13 +74,16 @@ def test_colony_states_follow_the_birth_death_law():
     assert p[c1, c1 + 1] == pytest.approx((1 - alpha) * (1 - beta) * beta, rel=1e-6)
 
 
-def test_split_conserves_every_cohort():
+@pytest.mark.parametrize("shape", [(), (2, 3)])
+def test_split_conserves_every_cohort_and_keeps_the_dead_dead(shape):
     rng = np.random.default_rng(0)
-    counts = np.zeros(CHAIN.num_states, dtype=np.int64)
-    counts[[pool.V, pool.E, pool.COLONY_DIRECT + 3, CHAIN.dead_vessel]] = [1000, 50, 7, 3]
-    flows = pool.split(rng, counts, pool.kernel(generator(rates()), CHAIN, 2.0))
-    np.testing.assert_array_equal(flows.sum(axis=1), counts)
-    assert flows.min() >= 0
+    counts = np.zeros(shape + (CHAIN.num_states,), dtype=np.int64)
+    counts[..., [pool.V, pool.E, pool.COLONY_DIRECT + 3, CHAIN.dead_vessel]] = [1000, 50, 7, 3]
+    after, escapes = pool.split(rng, counts, pool.kernel(generator(rates(birth_rate=3.0)), CHAIN, 2.0))
+    np.testing.assert_array_equal(after.sum(axis=-1), counts.sum(axis=-1))
+    assert after.min() >= 0 and np.all(after[..., CHAIN.dead_vessel] >= 3)
+    np.testing.assert_array_equal(escapes.sum(axis=-2), after[..., list(CHAIN.escaped)])
+    assert escapes[..., pool.COLONY_DIRECT + 3, 0].sum() > 0 and escapes[..., CHAIN.dead_vessel, :].sum() == 0
 
 
 def test_escape_times_lie_inside_the_window():
@@ -118,7 +121,8 @@ def test_arrivals_spread_over_a_window_match_founders_followed_one_by_one(seed, 
     start, end, n = 1.0, 4.0, 3000
     grid = np.linspace(start, end, pool.GRID)
     intensity = np.exp(0.8 * grid)  # a growing source
-    (counts,), (escapes,) = pool.arrivals(rng, pool.kernel(q, chain, end - start), start, np.array([n]), intensity[None])
+    (counts,), (escapes,) = pool.arrivals(rng, pool.kernel(q, chain, end - start), start, np.array([n]),
+                                              intensity[None], np.ones((1, 1)))
     # per-founder reference: arrival time from the intensity, then the chain one event at a time
     cdf = np.cumsum(intensity)
     arrival = np.interp(rng.random(n) * cdf[-1], cdf, grid)

@@ -115,18 +115,17 @@ def _advance_pool(
 ) -> tuple[np.ndarray, Colonies]:
     """Split every occupied chain from ``start`` to ``end``; return new counts and escaped colonies
     (``tracked``: colonies already followed one by one)."""
-    transient, escapes = chains.chain.num_transient, list(chains.chain.escaped)
+    transient = chains.chain.num_transient
     occupied = counts[..., :transient].any(axis=-1)
     new = counts.copy()
     escaped = []
     for group in np.unique(chains.group[occupied]):
         kern = chains.kernel(group, end - start)
         members = np.nonzero(occupied & (chains.group == group))
-        flows = pool.split(rng, counts[members], kern)
-        new[members] = flows.sum(axis=-2)
-        pool.check_tracked(tracked + int(flows[:, :transient][..., escapes].sum()), end)
+        new[members], num_escapes = pool.split(rng, counts[members], kern)
+        pool.check_tracked(tracked + int(num_escapes.sum()), end)
         for k, (clone, organ) in enumerate(zip(*members)):
-            num_escaped = flows[k, :transient][:, escapes]
+            num_escaped = num_escapes[k]
             if num_escaped.any():
                 times = start + pool.escape_times(rng, kern, num_escaped)
                 escaped.append(Colonies.founded(clone, organ, chains.handoff[clone, organ], times, num_times))

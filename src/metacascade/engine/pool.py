@@ -182,17 +182,21 @@ class Chains:
         return _shared_kernel(values, handoff, self.chain.pooled_max, float(elapsed))
 
 
-def split(rng: np.random.Generator, counts: np.ndarray, kern: Kernel) -> np.ndarray:
-    """[..., S_from, S_to] flows over the kernel's window: each transient cohort split by one
-    multinomial draw. ``counts`` is [..., S]; absorbing cohorts stay where they are."""
-    num_states, transient = kern.chain.num_states, kern.chain.num_transient
-    flows = np.zeros(counts.shape + (num_states,), dtype=np.int64)
-    absorbing = np.arange(transient, num_states)
-    flows[..., absorbing, absorbing] = counts[..., absorbing]
+def split(rng: np.random.Generator, counts: np.ndarray, kern: Kernel) -> tuple[np.ndarray, np.ndarray]:
+    """Every transient cohort of ``counts`` [..., S] split by one multinomial draw over the kernel's
+    window. Returns (counts at the end [..., S], escapes by source state and tag [..., S, 2]);
+    absorbing cohorts stay where they are."""
+    transient = kern.chain.num_transient
+    after = counts.copy()
+    after[..., :transient] = 0
+    escapes = np.zeros(counts.shape + (2,), dtype=np.int64)
     occupied = np.nonzero(counts[..., :transient])
     if occupied[0].size:
-        flows[occupied] = rng.multinomial(counts[occupied], kern.window[occupied[-1]])
-    return flows
+        drawn = rng.multinomial(counts[occupied], kern.window[occupied[-1]])
+        cohort = np.ravel_multi_index(occupied[:-1], counts.shape[:-1]) if counts.ndim > 1 else np.zeros(len(drawn), int)
+        np.add.at(after.reshape(-1, after.shape[-1]), cohort, drawn)
+        escapes[occupied] = drawn[:, list(kern.chain.escaped)]
+    return after, escapes
 
 
 def escape_times(rng: np.random.Generator, kern: Kernel, num_escaped: np.ndarray) -> np.ndarray:
@@ -217,7 +221,8 @@ def arrivals(
     kern: Kernel,
     start: float,
     num_arrived: np.ndarray,
-    intensity: np.ndarray,
+    basis: np.ndarray,
+    mixing: np.ndarray,
     *,
     tracked: int = 0,
     time: float = np.nan,
@@ -225,27 +230,33 @@ def arrivals(
     """Founders that arrested (state V) at times spread over the window from ``start``, split by
     state at its end, for several cohorts [n] that share the kernel (e.g. organs with the same rates).
 
-    ``intensity`` [n, G] is each cohort's (unnormalised) arrival intensity on the kernel's grid
-    shifted to ``start``. Each founder's arrival time is independent with that density, so its state at the
-    end has the probabilities sum_s w(s) P(end - s)[V, :] (trapezoid quadrature over the grid).
-    Returns (counts by state [n, S], for each cohort the escape times of its founders that left
-    the pool), the escape times drawn exactly given each founder's drawn arrival time
-    (``check_tracked`` with ``tracked`` colonies already followed, at ``time``, comes first).
+    Cohort m's arrival intensity on the kernel's grid (shifted to ``start``) is
+    sum_b mixing[m, b] basis[b]: a few source curves ``basis`` [B, G] (unnormalised, e.g. cells/day)
+    mixed by ``mixing`` [n, B]. Each founder's arrival time is independent with that density, so
+    its state at the end has the probabilities sum_s w(s) P(end - s)[V, :] (trapezoid quadrature
+    over the grid), computed once per source curve. Returns (counts by state [n, S], for each cohort
+    the escape times of its founders that left the pool), the escape times drawn exactly given each
+    founder's drawn arrival time (``check_tracked`` with ``tracked`` colonies already followed, at
+    ``time``, comes first).
     """
     grid = kern.grid
-    weights = intensity[:, ::-1] * np.r_[0.5, np.ones(grid.size - 2), 0.5]  # arrival at end - u_g
-    weights = weights / weights.sum(axis=1, keepdims=True)
-    probabilities = np.clip(weights @ kern.from_vessel, 0.0, None)
+    lagged = basis[:, ::-1] * np.r_[0.5, np.ones(grid.size - 2), 0.5]  # arrival at end - u_g
+    mass = lagged.sum(axis=1)
+    unit = lagged / np.where(mass > 0, mass, 1.0)[:, None]
+    share = mixing * mass
+    share = share / share.sum(axis=1, keepdims=True)
+    probabilities = np.clip(share @ (unit @ kern.from_vessel), 0.0, None)
     counts = rng.multinomial(num_arrived, probabilities / probabilities.sum(axis=1, keepdims=True))
     check_tracked(tracked + int(counts[:, list(kern.chain.escaped)].sum()), time)
     end = start + grid[-1]
     escape_cdf = [kern.escape_cdf[:, V, tag] for tag in (0, 1)]  # P(escaped within u of arriving)
     times = []
-    for escaped, weight in zip(counts[:, list(kern.chain.escaped)], weights):
+    for escaped, member_share in zip(counts[:, list(kern.chain.escaped)], share):
         drawn = []
         for num, by_lag in zip(escaped, escape_cdf):
             if not num:
                 continue
+            weight = member_share @ unit
             lag = sample_from_cdf(rng, grid, np.cumsum(weight * by_lag), num)  # arrival = end - lag
             # given arrival and escape by the end, the escape comes v <= lag after arrival, CDF by_lag(v) / by_lag(lag)
             delay = np.interp(rng.random(num) * np.interp(lag, grid, by_lag), by_lag, grid)

@@ -138,18 +138,24 @@ def shed(
     curves = np.concatenate([s.curves for s in sources], axis=1)
     paths = np.concatenate([s.routes for s in sources], axis=1)
     counts = rng.poisson(np.einsum("ck,cko->co", means, paths))
-    intensity = np.einsum("ckg,cko->cog", curves, paths[..., :-1])
+    num_clones, num_sources = means.shape
+    # arrival intensity of clone c in organ j: sum_k paths[c, k, j] curves[c, k]; as arrivals' basis
+    # [C K + 1, G] (the last: a source that started inside the last grid step) and mixing [C, O, C K + 1]
+    basis = np.vstack([curves.reshape(num_clones * num_sources, -1), np.eye(grid.size)[-1]])
+    mixing = np.zeros((num_clones, paths.shape[2] - 1, basis.shape[0]))
+    for c in range(num_clones):
+        mixing[c, :, c * num_sources : (c + 1) * num_sources] = paths[c, :, :-1].T
+    silent = ~(mixing[..., :-1] * basis[:-1].any(axis=1)).any(axis=-1)
+    mixing[silent, -1] = 1.0
     start, end = grid[0], grid[-1]
     new = np.zeros(chains.group.shape + (chains.chain.num_states,), dtype=np.int64)
     escaped = []
     receiving = counts[:, :-1] > 0
-    silent = receiving & ~intensity.any(axis=-1)  # a source that started inside the last grid step
-    intensity[silent, -1] = 1.0
     for group in np.unique(chains.group[receiving]):
         members = np.nonzero(receiving & (chains.group == group))
         kern = chains.kernel(group, end - start)
         new[members], times = pool.arrivals(
-            rng, kern, start, counts[:, :-1][members], intensity[members], tracked=tracked, time=end
+            rng, kern, start, counts[:, :-1][members], basis, mixing[members], tracked=tracked, time=end
         )
         for clone, organ, when in zip(*members, times):
             if when.size:

@@ -15,7 +15,7 @@ from typing import Any
 
 import pandas as pd
 
-from . import catalogue
+from . import catalogue, readouts
 from .chunks import (
     CATALOGUE_FILE,
     chunk_files,
@@ -172,11 +172,27 @@ class Cohort(ProvenanceLabels):
         wide.index.name, wide.columns.name = "time", None
         return wide
 
+    def organ_pattern(self) -> pd.DataFrame:
+        """Share of patients with a macrometastasis in each organ, at the end of follow-up and at
+        autopsy (``readouts.organ_pattern``; empty without an observation plan)."""
+        return readouts.organ_pattern(self.query, self.num_patients)
+
+    def detection_by_time(self) -> pd.DataFrame:
+        """Share of patients whose primary and metastases imaging has seen, and who died, by each
+        imaging time (``readouts.detection_by_time``; empty without an observation plan)."""
+        return readouts.detection_by_time(self.query, self.num_patients)
+
+    def step_efficiencies(self) -> pd.DataFrame:
+        """``Results.step_efficiencies`` of the whole cohort (every patient's ledger summed)."""
+        return readouts.cohort_step_efficiencies(self.query)
+
     def print_summary(self, *, console: Any = None) -> None:
-        """Print ``summary()`` as a rich table: one row per quantity, one column per observation."""
+        """Print ``summary()`` as a rich table (one row per quantity, one column per observation),
+        then the organ pattern, detection by imaging time and the cohort's step efficiencies."""
         from rich.console import Console
         from rich.table import Table
 
+        console = console or Console()
         summary = self.summary()
         title = f"{self.scenario_name}: {self.num_patients} patients, seed {self.random_seed}, {self.engine} engine"
         table = Table(title=title, title_justify="left")
@@ -188,7 +204,23 @@ class Cohort(ProvenanceLabels):
                 label = "entered circulation" if column == "entered" else column.replace("_", " ")
                 table.add_row(label, *(f"{value:.4g}" for value in summary[column]))
         table.add_row("share of patients with a macromet", *(f"{100 * value:.3g}%" for value in summary["with_macromet"]))
-        (console or Console()).print(table)
+        console.print(table)
+        pattern = self.organ_pattern()
+        if not pattern.empty:
+            console.print(_frame_table(
+                pattern[pattern["involved"] > 0].head(15), "organs with a macrometastasis (share of patients)",
+                percent=("involved", "involved_at_autopsy"),
+            ))
+            console.print(_frame_table(
+                self.detection_by_time(), "seen on imaging, and dead, by day (share of patients)",
+                percent=("primary_seen", "metastasis_seen", "dead"),
+            ))
+        efficiencies = self.step_efficiencies()
+        console.print(_frame_table(
+            efficiencies[["step", "fate", "count", "entered", "share", "of_entered"]].set_index("step"),
+            "step efficiencies, all patients (share: of the cells that entered the step; of entered: of those "
+            "that entered the circulation)", percent=("share", "of_entered"),
+        ))
 
     # -- checks -------------------------------------------------------------------------------
 
@@ -228,3 +260,20 @@ def load_cohort(directory: PathLike) -> Cohort:
             "run the same simulation again to complete it"
         )
     return Cohort(provenance=provenance, directory=source)
+
+
+def _frame_table(frame: pd.DataFrame, title: str, *, percent: tuple[str, ...] = ()) -> Any:
+    """A rich table of ``frame`` (index first), the ``percent`` columns as percentages."""
+    from rich.table import Table
+
+    table = Table(title=title, title_justify="left")
+    for column in (frame.index.name or "", *frame.columns):
+        table.add_column(str(column).replace("_", " "), justify="left" if column == frame.index.name else "right")
+    for label, row in frame.iterrows():
+        cells = [
+            "" if pd.isna(value) else f"{100 * value:.3g}%" if column in percent
+            else f"{value:g}" if isinstance(value, float) else str(value)
+            for column, value in row.items()
+        ]
+        table.add_row(f"{label:g}" if isinstance(label, float) else str(label), *cells)
+    return table

@@ -1,0 +1,55 @@
+"""Cohort readouts: organ pattern, detection by imaging time and step efficiencies agree with the
+tables they summarise."""
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from metacascade import simulate
+from metacascade.catalog import scenario_from_data
+from metacascade.results.ledger import step_efficiencies
+
+TIMES = [200.0, 260.0, 320.0]
+
+
+@pytest.fixture(scope="module")
+def cohort():
+    scenario = scenario_from_data({
+        "name": "readout_patients", "anatomy": "human_adult",
+        "clones": {"A": {"diameter_um": 12.0, "fates": {
+            "division_rate": 0.001, "clearance_rate": 0.1, "avascular_bound_cells": 1e4, "switch_rate": 0.2,
+            "gompertz_rate": 0.005}}},
+        "primary": {"site": "breast", "initial_cells": 1e6, "growth": {"law": "exponential", "rate_per_day": 0.04},
+                    "shedding_rate_per_g_day": 2e3, "lymphatic_fraction": 0.3, "clone_mix": {"A": 1.0}},
+        "observation": {"imaging_times": TIMES, "detection_threshold_cells": 1e8, "lethal_burden_cells": 1e12},
+        "observation_times": TIMES,
+    })
+    return simulate(scenario, num_patients=12, random_seed=5)
+
+
+def test_the_organ_pattern_is_the_share_of_patients_with_an_involved_organ(cohort):
+    pattern = cohort.organ_pattern()
+    autopsy = cohort.autopsy
+    expected = autopsy.groupby("organ")["involved"].sum() / cohort.num_patients
+    pd.testing.assert_series_equal(pattern["involved"].sort_index(), expected.sort_index().astype(float),
+                                   check_names=False)
+    assert pattern["involved"].is_monotonic_decreasing and pattern["involved"].max() > 0
+
+
+def test_detection_by_time_counts_patients_seen_by_each_imaging_time(cohort):
+    seen = cohort.detection_by_time()
+    patients = cohort.patients
+    for time, row in seen.iterrows():
+        assert row["primary_seen"] == pytest.approx((patients["diagnosis_time"] <= time).mean())
+        assert row["metastasis_seen"] == pytest.approx((patients["first_metastasis_time"] <= time).mean())
+        assert row["dead"] == pytest.approx((patients["death_time"] <= time).mean())
+    assert seen["primary_seen"].is_monotonic_increasing and seen["primary_seen"].iloc[-1] > 0
+
+
+def test_cohort_step_efficiencies_sum_every_patients_ledger(cohort):
+    together = cohort.step_efficiencies().set_index(["step", "fate"])
+    by_patient = pd.concat([cohort.patient(i).step_efficiencies() for i in range(cohort.num_patients)])
+    counts = by_patient.groupby(["step", "fate"])["count"].sum()
+    np.testing.assert_array_equal(together["count"].to_numpy(), counts.reindex(together.index).to_numpy())
+    shares = together.groupby("step")["share"].sum()
+    np.testing.assert_allclose(shares[shares.notna() & (shares > 0)], 1.0)
