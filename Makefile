@@ -6,9 +6,14 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.metacascade-installed
 PYTEST_PARALLEL ?= -n auto
 
-.PHONY: run test validate-stats bench install clean-runs
+.PHONY: run run-assay test validate-stats bench install clean-runs
 
+# 1,000 virtual breast-cancer patients over 10 years: organ pattern, detection by year, step efficiencies
 run: $(STAMP)
+	$(BIN)/metacascade run breast_patient --patients 1000 --seed 2026 --out runs/breast_patient --overwrite --workers 2
+
+# the Luzzi 1998 liver assay (one run)
+run-assay: $(STAMP)
 	$(BIN)/metacascade run luzzi1998_liver --seed 1998 --out runs/luzzi1998_liver --overwrite
 
 test: $(STAMP)
@@ -19,6 +24,7 @@ validate-stats: $(STAMP)
 
 bench: $(STAMP)
 	$(BIN)/python benchmarks/bench_assay.py
+	$(BIN)/python benchmarks/bench_patient.py
 
 install: $(STAMP)
 

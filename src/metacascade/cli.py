@@ -116,6 +116,7 @@ def _run_cohort(args: argparse.Namespace, scenario: Any) -> int:
     import numpy as np
     from rich.console import Console
 
+    from .results.results import TABLES
     from .simulate import DEFAULT_CHUNK_SIZE, simulate
 
     seed, out, again = args.seed, args.out, "the same command"
@@ -143,8 +144,8 @@ def _run_cohort(args: argparse.Namespace, scenario: Any) -> int:
     else:
         cohort.patient(0).print_summary(console=console)
     console.print(f"cohort of {cohort.num_patients} patients written to [bold]{out}[/bold]", soft_wrap=True)
-    console.print(f"DuckDB catalogue: [bold]{cohort.catalogue}[/bold] (views observations, burden, ledger, "
-                  "lesions; table provenance); for example", soft_wrap=True)
+    console.print(f"DuckDB catalogue: [bold]{cohort.catalogue}[/bold] (views {', '.join(TABLES)}; table "
+                  "provenance); for example", soft_wrap=True)
     example = "select organ, count(*) as lesions from lesions group by organ"
     console.print(f'  metacascade query {out} "{example}"', soft_wrap=True, markup=False, highlight=False)
     console.print(f'  duckdb {cohort.catalogue} "{example}"', soft_wrap=True, markup=False, highlight=False)

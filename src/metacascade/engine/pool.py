@@ -22,12 +22,9 @@ from functools import lru_cache
 import numpy as np
 from scipy.linalg import expm
 
-from .lower import RATE_NAMES
+from .lower import POOLED_MAX_CELLS, RATE_NAMES, handoff_sizes
 from .samplers import sample_from_cdf
 
-#: Colonies are pooled up to this size (cells); larger ones are tracked one by one. A colony
-#: that clearance or extinction removes below it never costs more than a count.
-POOLED_MAX_CELLS = 128
 #: Points of the lag grid of a kernel (quadrature of arrivals, inversion of escape times).
 GRID = 1025
 #: The transient states V, E, D come first, then the colony blocks.
@@ -75,17 +72,6 @@ class Layout:
 @lru_cache(maxsize=None)
 def layout(pooled_max: int) -> Layout:
     return Layout(pooled_max)
-
-
-def handoff_sizes(rates: dict[str, np.ndarray], threshold: float) -> np.ndarray:
-    """[...] size (cells) at which a colony leaves the pool: its stochastic ceiling (the bound,
-    or the deterministic threshold when it grows on average), at most ``POOLED_MAX_CELLS + 1``."""
-    ceiling = np.where(
-        rates["birth_rate"] > rates["death_rate"],
-        np.minimum(rates["avascular_bound_cells"], threshold),
-        rates["avascular_bound_cells"],
-    )
-    return np.minimum(np.ceil(ceiling), POOLED_MAX_CELLS + 1).astype(np.int64)
 
 
 def generators(rates: dict[str, np.ndarray], chain: Layout, handoff: np.ndarray) -> np.ndarray:

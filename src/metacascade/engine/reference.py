@@ -25,11 +25,9 @@ from typing import Callable, Optional
 import numpy as np
 
 from .growth import size_at, time_to_reach
-from .lower import POOLED_MAX, Lowered, Primary, Routing
+from .lower import SMALL_COLONY_MAX, Lowered, Primary, Routing, handoff_sizes
 from .outcome import SNAPSHOT_FIELDS, AssayOutcome, Lesions, Snapshot
 
-#: A colony is tracked as a lesion from the time it first outgrows the pooled sizes (cells).
-TRACKED_SIZE = POOLED_MAX + 1
 #: A cell that has visited this many beds without arresting or dying means a broken anatomy.
 MAX_BED_VISITS = 1_000_000
 #: The state of a growing avascular colony, resolved to a size class when observed.
@@ -90,7 +88,7 @@ def size_class(cells: float) -> str:
         return "dividing_single"
     if cells < 4:
         return "micromet_2_3"
-    if cells < TRACKED_SIZE:
+    if cells <= SMALL_COLONY_MAX:
         return "micromet_4_16"
     return "micromet_17plus"
 
@@ -279,7 +277,7 @@ def _grow_colony(
         cells += 1 if rng.random() * (birth + death) < birth else -1
         times.append(time)
         sizes.append(cells)
-        if cells == TRACKED_SIZE and math.isnan(life.tracked_time):
+        if cells == rates["handoff_cells"] and math.isnan(life.tracked_time):
             life.tracked_time = time
         if cells == 0:
             life.stay(COLONY, start, time, _steps(times, sizes))
@@ -436,8 +434,10 @@ def simulate_reference(lowered: Lowered, rng: np.random.Generator) -> AssayOutco
     times = [float(t) for t in lowered.observation_times]
     horizon = times[-1]
     num_clones, num_organs = len(lowered.clone_names), len(routing.organ_names)
-    rates = [
-        [{name: float(values[c, o]) for name, values in lowered.rates.items()} for o in range(num_organs)]
+    handoff = handoff_sizes(lowered.rates, lowered.deterministic_threshold)
+    rates = [  # and the size at which a lesion's record starts, as in the exact engine
+        [{**{name: float(values[c, o]) for name, values in lowered.rates.items()}, "handoff_cells": handoff[c, o]}
+         for o in range(num_organs)]
         for c in range(num_clones)
     ]
     paths = _Paths.of(routing)

@@ -16,8 +16,9 @@ from pydantic import Field, create_model
 
 from ._base import Frozen
 
-#: Colonies up to this size are pooled as counts; larger ones are followed one by one.
-POOLED_COLONY_MAX_CELLS = 16
+#: Colonies up to this size are reported by exact size class (1, 2-3, 4-16); larger ones are 17+,
+#: and the avascular bound lies above.
+SMALL_COLONY_MAX_CELLS = 16
 
 
 class FateRates(Frozen):
@@ -37,7 +38,7 @@ class FateRates(Frozen):
     )
     avascular_bound_cells: float = Field(
         default=1e6,
-        gt=POOLED_COLONY_MAX_CELLS,
+        gt=SMALL_COLONY_MAX_CELLS,
         description="size at which an avascular colony stops growing (~1-2 mm), cells",
     )
     switch_rate: float = Field(default=0.01, ge=0.0, description="angiogenic switch at the bound, /day")
