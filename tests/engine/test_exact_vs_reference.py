@@ -151,9 +151,10 @@ CASES: dict[str, Case] = {
         ("micromet_17plus", "dormant_micromet"),
         lesion_times=True,
     ),
-    # a breast primary sheds ~600 cells per run over 8 days, two clones, into venous blood (and the
-    # Batson route to bone) and lymph (regional -> distant nodes -> thoracic duct -> lung); shed
-    # cells found colonies that reach the bound
+    # a breast primary sheds ~600 cells per run over 8 days, two clones, alone or in clusters (their
+    # own founders, arresting by their effective diameter), into venous blood (and the Batson route
+    # to bone) and lymph (regional -> distant nodes -> thoracic duct -> lung); shed cells and
+    # clusters found colonies that reach the bound
     "shedding": Case(
         dict(
             anatomy="human_adult",
@@ -163,7 +164,9 @@ CASES: dict[str, Case] = {
                                   reactivation_rate=0.2, birth_rate=1.6, death_rate=0.5, clearance_rate=0.05,
                                   avascular_bound_cells=40, switch_rate=0.3, regression_rate=0.2,
                                   gompertz_rate=0.001),
-                          "organ_fates": {"lymph_nodes_regional": {"division_rate": 3.0}}},
+                          "organ_fates": {"lymph_nodes_regional": {"division_rate": 3.0}},
+                          "cluster": {"mean_cells": 3.0, "effective_diameter_um": 20.0, "transit_death_rate": 5.0,
+                                      "colonisation_multiplier": 3.0}},
                 "large": clone(16.0, vessel_death_rate=0.5, extravasation_rate=1.0, apoptosis_rate=0.5,
                                dormancy_rate=0.3, division_rate=0.8, birth_rate=1.2, death_rate=0.6,
                                clearance_rate=0.1, avascular_bound_cells=30, switch_rate=0.2,
@@ -172,7 +175,7 @@ CASES: dict[str, Case] = {
             injections=[],
             primary={"site": "breast", "initial_cells": 1e5, "vascularisation_cells": 2e5,
                      "growth": {"law": "exponential", "rate_per_day": 0.1}, "shedding_rate_per_g_day": 2.5e5,
-                     "lymphatic_fraction": 0.4, "clone_mix": {"small": 0.6, "large": 0.4}},
+                     "lymphatic_fraction": 0.4, "cluster_fraction": 0.3, "clone_mix": {"small": 0.6, "large": 0.4}},
             paravertebral_route=True,
             observation_times=[8.0, 11.0, 15.0],
         ),

@@ -93,6 +93,35 @@ class Primary:
     coelomic_fraction: float = 0.0  # share of shed cells that enter the cavity's fluid once the serosa is invaded
     serosal_invasion_cells: float = np.inf
     cavity: int | None = None  # index in Routing.cavity_names of the cavity the site lies in
+    cluster_fraction: float = 0.0  # share of shed cells that leave in clusters
+    cluster_clone: np.ndarray | None = None  # [C] index of each clone's cluster clone (-1: none)
+    cluster_cells: np.ndarray | None = None  # [C] mean cells per cluster of each clone
+
+    @property
+    def founders_per_cell(self) -> np.ndarray:
+        """[C, C] founders of each clone (columns) per cell a tumour of each clone sheds (rows):
+        single cells, and clusters (one founder of ``cluster_cells`` cells) under the cluster clone.
+        A cluster clone's own row is empty: a metastasis it founded sheds as its parent clone."""
+        num_clones = self.clone_share.size
+        if self.cluster_fraction == 0:
+            return np.eye(num_clones)
+        founders = np.zeros((num_clones, num_clones))
+        for clone, cluster in enumerate(self.cluster_clone):
+            if clone in self.cluster_clone:
+                continue  # a cluster clone
+            founders[clone, clone] = 1.0 if cluster < 0 else 1.0 - self.cluster_fraction
+            if cluster >= 0:
+                founders[clone, cluster] = self.cluster_fraction / self.cluster_cells[clone]
+        return founders
+
+    @property
+    def parent_clone(self) -> np.ndarray:
+        """[C] the clone whose cells each clone's founders carry: itself, or a cluster clone's parent."""
+        parent = np.arange(self.clone_share.size)
+        if self.cluster_clone is not None:
+            has = self.cluster_clone >= 0
+            parent[self.cluster_clone[has]] = np.nonzero(has)[0]
+        return parent
 
     @property
     def growth(self) -> tuple:
@@ -201,9 +230,16 @@ def lower_routing(anatomy: Anatomy, clones: tuple[Clone, ...], *, paravertebral:
     )
 
 
-def lower_primary(primary: PrimaryTumour, anatomy: Anatomy, clone_names: tuple[str, ...]) -> Primary:
-    """The primary tumour as numbers."""
+def lower_primary(
+    primary: PrimaryTumour, anatomy: Anatomy, clone_names: tuple[str, ...], clones: tuple[Clone, ...]
+) -> Primary:
+    """The primary tumour as numbers (``clone_names`` and ``clones`` include the cluster clones of
+    ``with_clusters``)."""
     cavity = anatomy.cavity_of(primary.site)
+    cluster_clone = np.array([
+        clone_names.index(name + CLUSTER_SUFFIX) if name + CLUSTER_SUFFIX in clone_names else -1
+        for name in clone_names
+    ])
     return Primary(
         site=anatomy.organ_names.index(primary.site),
         law=primary.growth.law,
@@ -220,7 +256,26 @@ def lower_primary(primary: PrimaryTumour, anatomy: Anatomy, clone_names: tuple[s
         cavity=None if cavity is None else tuple(anatomy.cavities).index(cavity),
         clone_share=np.array([primary.clone_mix.get(name, 0.0) for name in clone_names]),
         variation=lower_variation(primary.variation),
+        cluster_fraction=primary.cluster_fraction,
+        cluster_clone=cluster_clone,
+        cluster_cells=np.array([clone.cluster.mean_cells for clone in clones]),
     )
+
+
+#: Suffix of the name of a clone's cluster clone (its cells shed as clusters).
+CLUSTER_SUFFIX = ":cluster"
+
+
+def with_clusters(scenario: Scenario) -> dict[str, Clone]:
+    """The scenario's clones, then the cluster clone of each clone its primary sheds in clusters."""
+    clones = dict(scenario.clones)
+    primary = scenario.primary
+    if primary is not None and primary.cluster_fraction > 0:
+        clones.update({
+            name + CLUSTER_SUFFIX: clone.as_cluster()
+            for name, clone in scenario.clones.items() if primary.clone_mix.get(name, 0.0) > 0
+        })
+    return clones
 
 
 def lower_variation(variation: PatientVariation) -> Variation:
@@ -248,8 +303,8 @@ def lower_observation(plan: ObservationPlan, organs: tuple[str, ...]) -> Observa
 
 def lower(scenario: Scenario) -> Lowered:
     """Flatten a validated scenario into engine arrays."""
-    clone_names = tuple(scenario.clones)
-    clones = tuple(scenario.clones.values())
+    named = with_clusters(scenario)
+    clone_names, clones = tuple(named), tuple(named.values())
     organs = scenario.anatomy.organ_names
     fates = [[clone.fates_in(organ) for organ in organs] for clone in clones]
     rates = {name: np.array([[getattr(f, name) for f in row] for row in fates]) for name in RATE_NAMES}
@@ -266,6 +321,7 @@ def lower(scenario: Scenario) -> Lowered:
         injection_clone=np.array([clone_names.index(i.clone) for i in scenario.injections], dtype=np.int64),
         injection_vessel=np.array([routing.vessel_names.index(i.vessel) for i in scenario.injections], dtype=np.int64),
         injection_cells=np.array([i.num_cells for i in scenario.injections], dtype=np.int64),
-        primary=None if scenario.primary is None else lower_primary(scenario.primary, scenario.anatomy, clone_names),
+        primary=None if scenario.primary is None else lower_primary(scenario.primary, scenario.anatomy, clone_names,
+                                                                    clones),
         observation=None if scenario.observation is None else lower_observation(scenario.observation, organs),
     )

@@ -191,7 +191,8 @@ def _transit(rng: np.random.Generator, routing: Routing, paths: _Paths, clone: i
 def _shed_cells(
     rng: np.random.Generator, primary: Primary, paths: _Paths, horizon: float
 ) -> list[tuple[float, int, Place]]:
-    """(time, clone, first place) of every cell the primary sheds in [0, ``horizon``] days.
+    """(time, clone, first place) of every founder (a cell, or a cluster under its cluster clone)
+    the primary sheds in [0, ``horizon``] days.
 
     Thinning: candidates come at the constant rate λ_max = per-cell shedding rate x the largest
     size over [t_v, horizon] (every growth law is monotone, so it is at an end), uniformly in time,
@@ -207,9 +208,10 @@ def _shed_cells(
         return float(size_at(law, n0, time, rate, capacity, exponent))
 
     start, invasion = reached(primary.vascularisation_cells), reached(primary.serosal_invasion_cells)
-    clones = np.cumsum(primary.clone_share)
+    founders = primary.clone_share @ primary.founders_per_cell  # single cells and clusters per cell shed
+    clones = np.cumsum(founders / founders.sum())
     cells = []
-    for time in _shedding_times(rng, primary, size, start, horizon):
+    for time in _shedding_times(rng, primary, size, start, horizon, founders.sum()):
         clone = _pick(rng, clones)
         if time >= invasion and rng.random() < primary.coelomic_fraction:
             place = (CAVITY, primary.cavity)
@@ -222,15 +224,17 @@ def _shed_cells(
 
 
 def _shedding_times(
-    rng: np.random.Generator, primary: Primary, size: Callable[[float], float], start: float, horizon: float
+    rng: np.random.Generator, primary: Primary, size: Callable[[float], float], start: float, horizon: float,
+    founders_per_cell: float,
 ) -> np.ndarray:
     """Times in [``start``, ``horizon``] at which a tumour of ``size(t)`` cells (monotone) sheds a
-    cell, at the primary's rate per cell, by thinning: candidates come at the constant rate of the
-    largest size, uniformly in time, and each is kept with probability size(t) / largest."""
+    founder, at the primary's rate per cell x ``founders_per_cell``, by thinning: candidates come
+    at the constant rate of the largest size, uniformly in time, and each is kept with probability
+    size(t) / largest."""
     if start >= horizon:
         return np.empty(0)
     top = max(size(start), size(horizon))
-    per_cell = primary.shedding_rate_per_g_day / primary.cells_per_g  # per tumour cell per day
+    per_cell = founders_per_cell * primary.shedding_rate_per_g_day / primary.cells_per_g  # per tumour cell per day
     candidates = np.sort(start + (horizon - start) * rng.random(rng.poisson(per_cell * top * (horizon - start))))
     return np.array([t for t in candidates if rng.random() * top < size(t)])
 
@@ -239,13 +243,17 @@ def _metastasis_shed_cells(
     rng: np.random.Generator, primary: Primary, paths: _Paths, clone: int, organ: int, grows: Size,
     switch: float, horizon: float,
 ) -> list[tuple[float, int, Place]]:
-    """(time, clone, first place) of every cell that a macrometastasis of ``clone`` in ``organ``
-    sheds from its switch to ``horizon``: into its organ's lymph with ``lymphatic_fraction``, else
-    its venous outflow (secondary spread, §2)."""
+    """(time, clone, first place) of every founder that a macrometastasis of ``clone`` in ``organ``
+    sheds from its switch to ``horizon``: cells and clusters of its parent clone, as the primary
+    sheds them, into its organ's lymph with ``lymphatic_fraction``, else its venous outflow
+    (secondary spread, §2)."""
+    founders = primary.founders_per_cell[primary.parent_clone[clone]]
+    clones = np.cumsum(founders / founders.sum())
     cells = []
-    for time in _shedding_times(rng, primary, grows, switch, horizon):
+    for time in _shedding_times(rng, primary, grows, switch, horizon, founders.sum()):
         lymph = rng.random() < primary.lymphatic_fraction
-        cells.append((float(time), clone, paths.after_lymph(rng, organ) if lymph else paths.after_bed(rng, organ)))
+        place = paths.after_lymph(rng, organ) if lymph else paths.after_bed(rng, organ)
+        cells.append((float(time), _pick(rng, clones), place))
     return cells
 
 

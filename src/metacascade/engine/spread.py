@@ -95,9 +95,10 @@ def primary_source(lowered: Lowered, paths: Routes, grid: np.ndarray) -> Source:
         vascular, size_at(law, n0, grid, rate, capacity, exponent), 0.0
     )
     invaded = grid >= paths.invasion_time
-    share = primary.clone_share[:, None, None]
+    founders = primary.clone_share @ primary.founders_per_cell  # single cells and clusters, per cell shed
+    share = founders[:, None, None]
     return Source(
-        means=primary.clone_share[:, None] * np.array(means)[None],
+        means=founders[:, None] * np.array(means)[None],
         curves=share * np.array([np.where(invaded, 0.0, curve), np.where(invaded, curve, 0.0)])[None],
         routes=np.stack([paths.before_invasion, paths.after_invasion], axis=1),
     )
@@ -109,9 +110,10 @@ def metastasis_source(lowered: Lowered, paths: Routes, colonies: Colonies, lesio
     the later of its switch and the window start; summed by clone x organ."""
     primary = lowered.primary
     per_cell = primary.shedding_rate_per_g_day / primary.cells_per_g
-    clone, organ, switch = colonies.clone[lesions], colonies.organ[lesions], colonies.switch_time[lesions]
+    own, organ, switch = colonies.clone[lesions], colonies.organ[lesions], colonies.switch_time[lesions]
+    clone = primary.parent_clone[own]  # whose cells the lesion is made of
     bound, gompertz, cap = (
-        table[clone, organ]
+        table[own, organ]
         for table in (lowered.rates["avascular_bound_cells"], lowered.rates["gompertz_rate"], lowered.capacity)
     )
     start, end = grid[0], grid[-1]
@@ -124,7 +126,12 @@ def metastasis_source(lowered: Lowered, paths: Routes, colonies: Colonies, lesio
         curve = size_at("gompertz", bound[chunk, None], np.maximum(age, 0.0), gompertz[chunk, None], cap[chunk, None])
         np.add.at(by_organ_curve, (clone[chunk], organ[chunk]), per_cell * np.where(age >= 0, curve, 0.0))
     sites = np.unique(organ)
-    return Source(means=by_organ[:, sites], curves=by_organ_curve[:, sites], routes=paths.metastasis[:, sites])
+    founders = primary.founders_per_cell  # a metastasis sheds single cells and clusters of its parent clone
+    return Source(
+        means=founders.T @ by_organ[:, sites],
+        curves=np.einsum("bc,bkg->ckg", founders, by_organ_curve[:, sites]),
+        routes=paths.metastasis[:, sites],
+    )
 
 
 def shed(

@@ -6,13 +6,14 @@ from .fates import FateOverrides, FateRates
 from .growth import GrowthLaw
 from .observation import ObservationPlan
 from .scenario import Injection, Scenario
-from .tumour import Clone, PrimaryTumour
+from .tumour import Clone, ClusterTraits, PrimaryTumour
 from .variation import PatientVariation
 
 __all__ = [
     "Anatomy",
     "Cavity",
     "Clone",
+    "ClusterTraits",
     "FateOverrides",
     "FateRates",
     "GrowthLaw",

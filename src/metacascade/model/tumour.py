@@ -10,6 +10,41 @@ from .growth import GrowthLaw
 from .variation import PatientVariation
 
 
+class ClusterTraits(Frozen):
+    """How a clone's cells travel and colonise when shed together as a cluster (MODEL.md §2).
+
+    A cluster is one founder: it arrests, survives and colonises as a whole. Only the mean size
+    enters the model (how many cells a cluster carries); arrest, survival and colonisation do not
+    depend on the size.
+    """
+
+    mean_cells: float = Field(
+        default=4.0, ge=2.0, le=50.0,
+        description="mean cells per cluster; clusters hold 2-50 cells (aceto2014_cluster_metastatic_potential), "
+        "most of them few (ASSUMPTION)",
+    )
+    effective_diameter_um: PositiveFloat = Field(
+        default=12.0,
+        description="diameter a cluster presents to a capillary, µm: clusters unfold into single-file chains, "
+        ">90% of clusters of up to 20 cells traverse 5-10 µm constrictions (au2016_cluster_capillary_transit), "
+        "so they arrest about as a single cell does, not by their 30-50 µm size (ASSUMPTION: a single cell's size)",
+    )
+    transit_death_rate: float = Field(
+        default=2.0, ge=0.0,
+        description="death hazard of a cluster in the circulation, /day (ASSUMPTION: cell-cell contacts protect "
+        "clustered cells from anoikis, aceto2014)",
+    )
+    colonisation_multiplier: float = Field(
+        default=30.0, ge=0.0,
+        description="factor on division_rate and reactivation_rate of a cluster founder: clusters are 23-50x "
+        "more metastatic than single CTCs (aceto2014_cluster_metastatic_potential)",
+    )
+
+
+#: The fate rates a cluster's colonisation multiplier scales.
+COLONISATION_RATES: tuple[str, ...] = ("division_rate", "reactivation_rate")
+
+
 class Clone(Frozen):
     """A population of identical cells: size, survival in transit, and post-arrest fate rates."""
 
@@ -26,11 +61,31 @@ class Clone(Frozen):
     organ_fates: dict[str, FateOverrides] = Field(  # type: ignore[valid-type]
         default_factory=dict, description="organ name -> rates that differ there (seed–soil)"
     )
+    cluster: ClusterTraits = Field(
+        default_factory=ClusterTraits, description="traits of this clone's cells shed as clusters"
+    )
     source: str = ""
 
     def fates_in(self, organ: str) -> FateRates:
         """The fate rates of this clone in ``organ``."""
         return merge_fates(self.fates, self.organ_fates.get(organ))
+
+    def as_cluster(self) -> Clone:
+        """This clone shed as clusters: a clone whose founders are clusters, with the cluster's
+        diameter and transit death, and colonisation rates multiplied in every organ."""
+        factor = self.cluster.colonisation_multiplier
+
+        def scaled(rates: Frozen) -> Frozen:
+            values = {name: getattr(rates, name) for name in COLONISATION_RATES}
+            return rates.model_copy(update={k: v * factor for k, v in values.items() if v is not None})
+
+        return self.model_copy(update={
+            "diameter_um": self.cluster.effective_diameter_um,
+            "transit_death_rate": self.cluster.transit_death_rate,
+            "fates": scaled(self.fates),
+            "organ_fates": {organ: scaled(rates) for organ, rates in self.organ_fates.items()},
+            "source": f"clusters of: {self.source}" if self.source else "clusters",
+        })
 
 
 class PrimaryTumour(Frozen):
@@ -59,6 +114,11 @@ class PrimaryTumour(Frozen):
     )
     lymphatic_fraction: float = Field(
         default=0.0, ge=0.0, le=1.0, description="share of shed cells that enter lymph instead of venous blood"
+    )
+    cluster_fraction: float = Field(
+        default=0.0, ge=0.0, le=1.0,
+        description="share of shed cells that leave in clusters (each clone's ClusterTraits); clusters are rare "
+        "in the circulation (aceto2014; their share in patients is not known: a free parameter)",
     )
     coelomic_fraction: float = Field(
         default=0.0,
