@@ -50,3 +50,14 @@ def test_cluster_founders_start_colonies_multiplier_times_more_often_than_single
     z = (founded - arrested * p) / np.sqrt(arrested * p * (1 - p))
     assert np.all(np.abs(z) < 4.5), (founded / arrested, p)
     assert founded[1] / arrested[1] > 10 * founded[0] / arrested[0]
+
+
+def test_ctc_events_count_a_cluster_once():
+    from metacascade.engine.observe import blood_shedding_rate
+
+    lowered = lower(clustered_patient(30.0))
+    out = simulate_assay(lowered, np.random.default_rng(0))  # switch_rate 0: only the primary sheds
+    t = np.array([720.0])
+    events = blood_shedding_rate(lowered, out.lesions, t)[0]
+    cells = 3.2e4 / 1e9 * np.exp(RATE * t[0])
+    np.testing.assert_allclose(events, [(1 - FRACTION) * cells, FRACTION * cells / CELLS], rtol=1e-12)

@@ -183,7 +183,8 @@ def test_the_mean_ctc_count_in_a_draw_is_the_closed_form():
     t = np.array(draws)
     per_cell = SHEDDING / 1e9
     primary = (1 - LYMPHATIC) * np.exp(RATE * t)  # vascularised (1e6 cells) at 460 days
-    shed = per_cell * np.c_[0.75 * primary, 0.25 * primary + on_curve(lowered, "liver", t - 600.0)]
+    # a switched lesion sheds like the primary: the share 1 - LYMPHATIC into the blood
+    shed = per_cell * np.c_[0.75 * primary, 0.25 * primary + (1 - LYMPHATIC) * on_curve(lowered, "liver", t - 600.0)]
     np.testing.assert_allclose(blood_shedding_rate(lowered, records, t), shed, rtol=1e-12)
     mean = shed * (90.0 / 1440.0 / math.log(2.0)) * 7.5 / 5000.0
     np.testing.assert_allclose(expected_ctc(lowered, records, t), mean, rtol=1e-12)

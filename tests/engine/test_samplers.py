@@ -8,7 +8,7 @@ from metacascade.engine.samplers import (
     birth_death_alpha_beta,
     extinction_probability,
     sample_birth_death,
-    sample_from_cdf,
+    sample_from_cdfs,
 )
 
 SEEDS = [11, 12, 13]
@@ -76,11 +76,13 @@ def test_long_supercritical_jumps_do_not_overflow():
 
 
 @pytest.mark.parametrize("seed", SEEDS)
-def test_inverse_cdf_sampling_reproduces_the_distribution(seed):
+def test_inverse_cdf_sampling_reproduces_each_distribution(seed):
     rng = np.random.default_rng(seed)
     grid = np.linspace(0.0, 2.0, 2049)
-    cdf = 0.3 * (1 - np.exp(-1.7 * grid))  # unnormalised truncated exponential
-    draws = sample_from_cdf(rng, grid, cdf, 20_000)
-    truncated = stats.truncexpon(b=2.0 * 1.7, scale=1 / 1.7)
-    assert stats.kstest(draws, truncated.cdf).pvalue > 1e-4
+    rates = np.array([1.7, 0.4])
+    cdfs = 0.3 * (1 - np.exp(-rates[:, None] * grid))  # unnormalised truncated exponentials
+    draws = sample_from_cdfs(rng, grid, cdfs, np.array([20_000, 10_000]))
+    for rate, sample in zip(rates, np.split(draws, [20_000])):
+        truncated = stats.truncexpon(b=2.0 * rate, scale=1 / rate)
+        assert stats.kstest(sample, truncated.cdf).pvalue > 1e-4
 

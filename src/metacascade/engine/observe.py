@@ -151,21 +151,27 @@ def _within(times, end: float) -> np.ndarray:
 
 
 def blood_shedding_rate(lowered: Lowered, lesions: Lesions, times) -> np.ndarray:
-    """[T, C] cells shed into the venous blood per day at ``times``, by clone.
+    """[T, C] CTC events (single cells, and clusters under their cluster clones) shed into the
+    venous blood per day at ``times``, by clone, as ``engine.spread`` sheds them.
 
-    The vascularised primary sheds shedding_rate_per_g_day / cells_per_g per cell, of which the
-    share 1 - lymphatic_fraction enters the blood directly; switched lesions shed at the same rate
-    per cell, all into their organ's venous outflow.
+    The vascularised primary and every switched lesion shed shedding_rate_per_g_day / cells_per_g
+    per cell, of which the share 1 - lymphatic_fraction enters the blood directly (and, once the
+    primary has invaded its serosa, 1 - coelomic_fraction of the primary's); a lesion sheds cells
+    and clusters of its parent clone.
     """
     primary = lowered.primary
     t = np.asarray(times, dtype=float).ravel()
     law, n0, rate, capacity, exponent = primary.growth
-    shedding_from = time_to_reach(law, n0, primary.vascularisation_cells, rate, capacity, exponent)
-    from_primary = np.where(t >= shedding_from, primary_size(lowered, t), 0.0) * (1.0 - primary.lymphatic_fraction)
+    shedding_from, invasion = time_to_reach(
+        law, n0, [primary.vascularisation_cells, primary.serosal_invasion_cells], rate, capacity, exponent
+    )
+    into_blood = (1.0 - primary.lymphatic_fraction) * np.where(t >= invasion, 1.0 - primary.coelomic_fraction, 1.0)
+    from_primary = np.where(t >= shedding_from, primary_size(lowered, t), 0.0) * into_blood
     switched = _switched(lesions)
-    on_curve = _sum_by(_on_curve(lowered, switched, t), switched.clone, len(lowered.clone_names))
-    cells = from_primary[:, None] * primary.clone_share + on_curve
-    return primary.shedding_rate_per_g_day / primary.cells_per_g * cells
+    parents = primary.parent_clone[switched.clone]
+    on_curve = _sum_by(_on_curve(lowered, switched, t), parents, len(lowered.clone_names))
+    cells = from_primary[:, None] * primary.clone_share + (1.0 - primary.lymphatic_fraction) * on_curve
+    return primary.shedding_rate_per_g_day / primary.cells_per_g * cells @ primary.founders_per_cell
 
 
 def expected_ctc(lowered: Lowered, lesions: Lesions, times) -> np.ndarray:

@@ -23,7 +23,7 @@ import numpy as np
 from scipy.linalg import expm
 
 from .lower import POOLED_MAX_CELLS, RATE_NAMES, handoff_sizes
-from .samplers import sample_from_cdf
+from .samplers import sample_from_cdfs
 
 #: Points of the lag grid of a kernel (quadrature of arrivals, inversion of escape times).
 GRID = 1025
@@ -194,12 +194,7 @@ def escape_times(rng: np.random.Generator, kern: Kernel, num_escaped: np.ndarray
     sources, tags = np.nonzero(num_escaped)
     if sources.size == 0:
         return np.empty(0)
-    # invert every source's CDF in one call: CDF k, normalised, is shifted to [2k, 2k + 1]
-    cdfs = kern.escape_cdf[:, sources, tags].T
-    offsets = 2.0 * np.arange(sources.size)
-    stacked = (cdfs / cdfs[:, -1:] + offsets[:, None]).ravel()
-    which = np.repeat(np.arange(sources.size), num_escaped[sources, tags])
-    return np.interp(rng.random(which.size) + offsets[which], stacked, np.tile(kern.grid, sources.size))
+    return sample_from_cdfs(rng, kern.grid, kern.escape_cdf[:, sources, tags].T, num_escaped[sources, tags])
 
 
 def arrivals(
@@ -226,6 +221,8 @@ def arrivals(
     ``time``, comes first).
     """
     grid = kern.grid
+    used = np.flatnonzero(mixing.any(axis=0))  # the source curves these cohorts mix
+    basis, mixing = basis[used], mixing[:, used]
     lagged = basis[:, ::-1] * np.r_[0.5, np.ones(grid.size - 2), 0.5]  # arrival at end - u_g
     mass = lagged.sum(axis=1)
     unit = lagged / np.where(mass > 0, mass, 1.0)[:, None]
@@ -235,17 +232,20 @@ def arrivals(
     counts = rng.multinomial(num_arrived, probabilities / probabilities.sum(axis=1, keepdims=True))
     check_tracked(tracked + int(counts[:, list(kern.chain.escaped)].sum()), time)
     end = start + grid[-1]
-    escape_cdf = [kern.escape_cdf[:, V, tag] for tag in (0, 1)]  # P(escaped within u of arriving)
-    times = []
-    for escaped, member_share in zip(counts[:, list(kern.chain.escaped)], share):
-        drawn = []
-        for num, by_lag in zip(escaped, escape_cdf):
-            if not num:
-                continue
-            weight = member_share @ unit
-            lag = sample_from_cdf(rng, grid, np.cumsum(weight * by_lag), num)  # arrival = end - lag
-            # given arrival and escape by the end, the escape comes v <= lag after arrival, CDF by_lag(v) / by_lag(lag)
-            delay = np.interp(rng.random(num) * np.interp(lag, grid, by_lag), by_lag, grid)
-            drawn.append(end - lag + np.minimum(delay, lag))
-        times.append(np.concatenate(drawn) if drawn else np.empty(0))
-    return counts, times
+    escaped = counts[:, list(kern.chain.escaped)]
+    members, tags = np.nonzero(escaped)
+    nums = escaped[members, tags]
+    if members.size == 0:
+        return counts, [np.empty(0)] * len(counts)
+    by_lag = kern.escape_cdf[:, V, :]  # [G, tag]: P(escaped within u of arriving)
+    # the lag from arrival to the end has density ~ w(end - u) x P(escaped within u), per member and tag
+    lag = sample_from_cdfs(rng, grid, np.cumsum((share[members] @ unit) * by_lag[:, tags].T, axis=1), nums)
+    tag = np.repeat(tags, nums)
+    delay = np.empty_like(lag)
+    for t in (0, 1):  # given arrival and escape by the end, the escape comes v <= lag after arrival
+        drawn = tag == t
+        reached = np.interp(lag[drawn], grid, by_lag[:, t])
+        delay[drawn] = np.interp(rng.random(drawn.sum()) * reached, by_lag[:, t], grid)
+    times = end - lag + np.minimum(delay, lag)
+    per_member = np.bincount(members, weights=nums, minlength=len(counts)).astype(np.int64)
+    return counts, np.split(times, np.cumsum(per_member)[:-1])

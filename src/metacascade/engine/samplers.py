@@ -64,15 +64,15 @@ def sample_birth_death(
     return result
 
 
-def sample_from_cdf(
-    rng: np.random.Generator, grid: np.ndarray, cdf: np.ndarray, num: int
-) -> np.ndarray:
-    """``num`` draws from a distribution on ``grid`` given its (unnormalised, increasing) CDF.
+def sample_from_cdfs(rng: np.random.Generator, grid: np.ndarray, cdfs: np.ndarray, nums: np.ndarray) -> np.ndarray:
+    """``nums[k]`` draws from each distribution k on ``grid`` given its (unnormalised, increasing)
+    CDF ``cdfs[k]``, in one call, grouped by k in order.
 
-    Linear interpolation of the exact CDF between grid points; with the grids used here the
-    error in a drawn time is below 1e-3 of the grid step.
+    Linear interpolation of the exact CDF between grid points; with the grids used here the error
+    in a drawn time is below 1e-3 of the grid step. CDF k, normalised, is shifted to [2k, 2k + 1]
+    and the stacked CDFs are inverted together.
     """
-    total = cdf[-1]
-    u = rng.random(num) * total
-    return np.interp(u, cdf, grid)
-
+    offsets = 2.0 * np.arange(len(cdfs))
+    stacked = (cdfs / cdfs[:, -1:] + offsets[:, None]).ravel()
+    which = np.repeat(np.arange(len(cdfs)), nums)
+    return np.interp(rng.random(which.size) + offsets[which], stacked, np.tile(grid, len(cdfs)))

@@ -148,7 +148,9 @@ def shed(
     num_clones, num_sources = means.shape
     # arrival intensity of clone c in organ j: sum_k paths[c, k, j] curves[c, k]; as arrivals' basis
     # [C K + 1, G] (the last: a source that started inside the last grid step) and mixing [C, O, C K + 1]
-    basis = np.vstack([curves.reshape(num_clones * num_sources, -1), np.eye(grid.size)[-1]])
+    at_end = np.zeros(grid.size)
+    at_end[-1] = 1.0
+    basis = np.vstack([curves.reshape(num_clones * num_sources, -1), at_end])
     mixing = np.zeros((num_clones, paths.shape[2] - 1, basis.shape[0]))
     for c in range(num_clones):
         mixing[c, :, c * num_sources : (c + 1) * num_sources] = paths[c, :, :-1].T
