@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import re
 import typing
-from typing import Any, Optional
+from typing import Annotated, Any, Optional
 
-from pydantic import BaseModel, ConfigDict, ValidationError
+from pydantic import AfterValidator, BaseModel, ConfigDict, PositiveFloat, ValidationError
 
 
 class Frozen(BaseModel):
@@ -73,3 +73,13 @@ def format_validation_error(
 
 class ScenarioError(ValueError):
     """A scenario (file or object) that cannot be used; the message names field, value and rule."""
+
+
+def _strictly_increasing(times: tuple[float, ...]) -> tuple[float, ...]:
+    if any(b <= a for a, b in zip(times, times[1:])):
+        raise ValueError(f"must be strictly increasing (got {list(times)})")
+    return times
+
+
+#: Positive times in days, strictly increasing (observation, imaging and blood-draw schedules).
+IncreasingDays = Annotated[tuple[PositiveFloat, ...], AfterValidator(_strictly_increasing)]

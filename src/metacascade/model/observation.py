@@ -8,15 +8,15 @@ tumour burden reaches ``lethal_burden_cells`` or an organ reaches its limit. The
 
 from __future__ import annotations
 
-from pydantic import Field, PositiveFloat, field_validator, model_validator
+from pydantic import Field, PositiveFloat, model_validator
 
-from ._base import Frozen
+from ._base import Frozen, IncreasingDays
 
 
 class ObservationPlan(Frozen):
     """When a patient is imaged and bled, what imaging can see, and what burden kills."""
 
-    imaging_times: tuple[PositiveFloat, ...] = Field(
+    imaging_times: IncreasingDays = Field(
         default=(), description="days at which the patient is imaged (strictly increasing)"
     )
     detection_threshold_cells: PositiveFloat = Field(
@@ -24,7 +24,7 @@ class ObservationPlan(Frozen):
         description="cells a tumour must hold to be seen on imaging: ~1 cm³ at 1e9 cells per cm³, the clinical "
         "convention quoted with delmonte2009_cells_per_cm3",
     )
-    draw_times: tuple[PositiveFloat, ...] = Field(
+    draw_times: IncreasingDays = Field(
         default=(), description="days at which blood is drawn for a CTC count (strictly increasing)"
     )
     draw_volume_ml: PositiveFloat = Field(default=7.5, description="blood per draw, mL (the CellSearch standard)")
@@ -45,12 +45,6 @@ class ObservationPlan(Frozen):
     )
     source: str = Field(default="", description="where the plan's numbers come from, or the assumptions made")
 
-    @field_validator("imaging_times", "draw_times")
-    @classmethod
-    def _increasing(cls, times: tuple[float, ...]) -> tuple[float, ...]:
-        if any(b <= a for a, b in zip(times, times[1:])):
-            raise ValueError(f"must be strictly increasing (got {list(times)})")
-        return times
 
     @model_validator(mode="after")
     def _draw_fits_in_blood(self) -> ObservationPlan:

@@ -6,7 +6,7 @@ from typing import Optional
 
 from pydantic import Field, PositiveFloat, field_validator, model_validator
 
-from ._base import Frozen
+from ._base import Frozen, IncreasingDays
 from .anatomy import Anatomy
 from .observation import ObservationPlan
 from .tumour import Clone, PrimaryTumour
@@ -47,7 +47,7 @@ class Scenario(Frozen):
     observation: Optional[ObservationPlan] = Field(
         default=None, description="imaging, blood draws and death of a patient (needs a primary)"
     )
-    observation_times: tuple[PositiveFloat, ...] = Field(min_length=1, description="days after injection")
+    observation_times: IncreasingDays = Field(min_length=1, description="days after injection")
     end_time: Optional[PositiveFloat] = Field(default=None, description="days; defaults to the last observation")
     paravertebral_route: bool = Field(
         default=False, description="open the vertebral (Batson) venous route to bone (MODEL.md §1)"
@@ -58,12 +58,6 @@ class Scenario(Frozen):
         description="colonies above this size grow deterministically (MODEL.md §6), cells",
     )
 
-    @field_validator("observation_times")
-    @classmethod
-    def _increasing(cls, times: tuple[float, ...]) -> tuple[float, ...]:
-        if any(b <= a for a, b in zip(times, times[1:])):
-            raise ValueError(f"must be strictly increasing (got {list(times)})")
-        return times
 
     @model_validator(mode="after")
     def _check_references(self) -> Scenario:
