@@ -32,8 +32,8 @@ V, E, D = 0, 1, 2
 COLONY_DIRECT = 3
 
 
-#: Colonies tracked one by one at once, at most (each costs ~100 bytes per observation time).
-MAX_TRACKED_COLONIES = 2_000_000
+#: Colonies tracked one by one at once, at most (~100 bytes each, plus 8 per observation time: ~1-2 GiB).
+MAX_TRACKED_COLONIES = 10_000_000
 
 
 class TooManyColonies(RuntimeError):
