@@ -140,3 +140,42 @@ def test_a_cohort_run_without_seed_resumes_with_the_recorded_one(tmp_path, capsy
     assert main(["run", str(SMALL), "--patients", "2", "--out", str(out)]) == 0
     assert "resumed: 2 of 2 patients" in capsys.readouterr().err
     assert load_cohort(out).random_seed == seed
+
+
+PATIENT = """
+name: cli_patient
+anatomy: human_adult
+clones:
+  A: {diameter_um: 12.0, fates: {division_rate: 0.001, clearance_rate: 0.1, avascular_bound_cells: 1.0e4,
+                                 switch_rate: 0.2, gompertz_rate: 0.005}}
+primary:
+  site: breast
+  initial_cells: 1.0e6
+  growth: {law: exponential, rate_per_day: 0.04}
+  shedding_rate_per_g_day: 2000
+  lymphatic_fraction: 0.3
+  clone_mix: {A: 1.0}
+observation: {imaging_times: [200, 260, 320], detection_threshold_cells: 1.0e8}
+observation_times: [200, 260, 320]
+"""
+
+
+def test_run_patients_prints_the_organ_pattern_detection_and_step_efficiencies(tmp_path, capsys):
+    scenario = tmp_path / "cli_patient.yaml"
+    scenario.write_text(PATIENT)
+    assert main(["run", str(scenario), "--patients", "3", "--seed", "1", "--out", str(tmp_path / "c")]) == 0
+    printed = capsys.readouterr().out
+    for heading in ("organs with a macrometastasis", "seen on imaging, and dead", "step efficiencies"):
+        assert heading in printed
+
+
+def test_rates_that_make_too_many_colonies_exit_2_and_write_nothing(tmp_path, capsys, monkeypatch):
+    from metacascade.engine import pool
+
+    monkeypatch.setattr(pool, "MAX_TRACKED_COLONIES", 0)
+    scenario = tmp_path / "cli_patient.yaml"
+    scenario.write_text(PATIENT.replace("division_rate: 0.001", "division_rate: 0.5"))
+    out = tmp_path / "one"
+    assert main(["run", str(scenario), "--seed", "1", "--out", str(out)]) == 2
+    assert "lower division_rate" in capsys.readouterr().err
+    assert not out.exists()
