@@ -2,7 +2,6 @@
 more readily than single cells (aceto2014) and arrest by their effective diameter (au2016)."""
 
 import numpy as np
-import pytest
 
 from metacascade.catalog import scenario_from_data
 from metacascade.engine.assay import simulate_assay

@@ -10,7 +10,6 @@ import numpy as np
 import pytest
 
 from metacascade.catalog import scenario_from_data
-from metacascade.engine.growth import size_at
 from metacascade.engine.lower import lower
 from metacascade.engine.observe import (
     Burden,

@@ -7,7 +7,6 @@ import pytest
 
 from metacascade import simulate
 from metacascade.catalog import scenario_from_data
-from metacascade.results.ledger import step_efficiencies
 
 TIMES = [200.0, 260.0, 320.0]
 

@@ -25,10 +25,11 @@ import numpy as np
 
 from . import pool, spread
 from .colonies import BOUND, CLEARED, EXTINCT, GROWING, MACRO, REGRESSED, Colonies, advance, sizes_at
+from .growth import size_at
 from .lower import Lowered
 from .outcome import SNAPSHOT_FIELDS, AssayOutcome, Lesions, Snapshot
-from .growth import size_at
 from .routing import delivery_matrix
+
 
 def simulate_assay(lowered: Lowered, rng: np.random.Generator) -> AssayOutcome:
     """Run one assay or patient exactly; returns founder counts at every observation and lesion records."""
