@@ -86,3 +86,13 @@ def test_inverse_cdf_sampling_reproduces_each_distribution(seed):
         truncated = stats.truncexpon(b=2.0 * rate, scale=1 / rate)
         assert stats.kstest(sample, truncated.cdf).pvalue > 1e-4
 
+
+
+def test_long_supercritical_jumps_keep_their_exact_mean():
+    """After 100 days at net rate 0.7/day beta rounds to 1 in floating point; the lineage mean
+    e^{70} b / r must not: 2,724 cells become 2,724 x e^{70} on average (relative sd ~ 2%)."""
+    from metacascade.engine.samplers import sample_birth_death
+
+    rng = np.random.default_rng(3)
+    sizes = sample_birth_death(rng, np.full(200, 2724.0), 1.0, 0.3, 100.0)
+    assert np.mean(sizes) / (2724.0 * np.exp(70.0)) == pytest.approx(1.0, rel=0.02)

@@ -18,7 +18,7 @@ RATE_NAMES: tuple[str, ...] = tuple(FateRates.model_fields)
 SMALL_COLONY_MAX: int = SMALL_COLONY_MAX_CELLS
 #: Colonies are pooled as counts up to this size (cells); larger ones are tracked one by one. A
 #: colony that clearance or extinction removes below it never costs more than a count.
-POOLED_MAX_CELLS = 128
+POOLED_MAX_CELLS = 64
 SECONDS_PER_DAY = 86_400.0
 MINUTES_PER_DAY = 1_440.0
 

@@ -49,19 +49,30 @@ def sample_birth_death(
     time: np.ndarray,
 ) -> np.ndarray:
     """Exact sizes after ``time`` days of colonies of ``size`` cells (vectorised; float64 cells)."""
-    alpha, beta = birth_death_alpha_beta(birth_rate, death_rate, time)
+    alpha, _ = birth_death_alpha_beta(birth_rate, death_rate, time)
     size = np.asarray(size, dtype=float)
     survivors = rng.binomial(np.round(size).astype(np.int64), 1.0 - alpha)
     result = survivors.astype(float)
     alive = survivors > 0
-    mean_lineage = 1.0 / np.maximum(1.0 - beta, 1e-300)
+    mean_lineage = surviving_lineage_mean(birth_rate, death_rate, time) * np.ones_like(result)
     small = alive & (mean_lineage <= _GAMMA_LIMIT)
     large = alive & ~small
     if small.any():
-        result[small] += rng.negative_binomial(survivors[small], (1.0 - beta)[small])
+        result[small] += rng.negative_binomial(survivors[small], 1.0 / mean_lineage[small])
     if large.any():
         result[large] = rng.gamma(survivors[large], mean_lineage[large])
     return result
+
+
+def surviving_lineage_mean(birth_rate: np.ndarray, death_rate: np.ndarray, time: np.ndarray) -> np.ndarray:
+    """Mean size of a surviving lineage after ``time`` days, 1 / (1 - beta) = 1 + b E / r
+    (1 + b t if b = d), computed without the cancellation of 1 - beta once beta rounds to 1
+    (E = expm1(r t) capped at e^700: sizes beyond ~1e300 cells are meaningless)."""
+    b, d, t = np.broadcast_arrays(*(np.asarray(x, dtype=float) for x in (birth_rate, death_rate, time)))
+    r = b - d
+    critical = np.abs(r * t) < 1e-9
+    with np.errstate(divide="ignore", invalid="ignore"):
+        return np.where(critical, 1.0 + b * t, 1.0 + b * np.expm1(np.minimum(r * t, 700.0)) / r)
 
 
 def sample_from_cdfs(rng: np.random.Generator, grid: np.ndarray, cdfs: np.ndarray, nums: np.ndarray) -> np.ndarray:
