@@ -90,7 +90,7 @@ def test_run_patients_writes_a_cohort_with_its_catalogue_and_resumes(tmp_path, c
     arguments = ["run", str(SMALL), "--patients", "4", "--seed", "3", "--out", str(out), "--chunk-size", "3"]
     assert main(arguments) == 0
     captured = capsys.readouterr()
-    assert "4 patients" in captured.out and "share of patients with a macromet" in captured.out
+    assert "4 patients" in captured.out and "macromets" in captured.out and "step efficiencies" in captured.out
     assert str(out / "catalogue.duckdb") in captured.out and "metacascade query" in captured.out
     assert "4/4" in captured.err  # the progress bar
     cohort = load_cohort(out)

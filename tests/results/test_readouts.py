@@ -52,3 +52,13 @@ def test_cohort_step_efficiencies_sum_every_patients_ledger(cohort):
     np.testing.assert_array_equal(together["count"].to_numpy(), counts.reindex(together.index).to_numpy())
     shares = together.groupby("step")["share"].sum()
     np.testing.assert_allclose(shares[shares.notna() & (shares > 0)], 1.0)
+
+
+def test_the_printed_headline_groups_every_settled_state_once():
+    """Cells in transit, in a vessel or solitary (hours to days after arrival) are left out of
+    the headline; every other state falls in exactly one of its groups."""
+    from metacascade.results.cohort import HEADLINE_GROUPS
+    from metacascade.results.tables import STATES
+
+    grouped = [state for name, states in HEADLINE_GROUPS.items() if name != "entered" for state in states]
+    assert sorted(grouped + ["in_transit", "in_vessel", "solitary"]) == sorted(STATES)

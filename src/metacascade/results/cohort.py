@@ -13,6 +13,7 @@ from collections.abc import Iterator, Mapping
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 import pandas as pd
 
 from . import catalogue, readouts
@@ -33,6 +34,16 @@ from .results import TABLES, Results
 from .tables import STATES
 
 PATIENT = "patient"
+#: The columns of ``Cohort.print_summary``: groups of ``summary()`` columns.
+HEADLINE_GROUPS: dict[str, tuple[str, ...]] = {
+    "entered": ("entered",),
+    "dormant": ("solitary_dormant",),
+    "micromets": ("dividing_single", "micromet_2_3", "micromet_4_16", "micromet_17plus"),
+    "at_bound": ("dormant_micromet",),
+    "macromets": ("macromet",),
+    "dead": ("dead_in_transit", "dead_in_vessel", "dead_apoptosis", "dead_dormant", "extinct", "cleared",
+             "regressed"),
+}
 
 
 class Cohort(ProvenanceLabels):
@@ -187,24 +198,25 @@ class Cohort(ProvenanceLabels):
         return readouts.cohort_step_efficiencies(self.query)
 
     def print_summary(self, *, console: Any = None) -> None:
-        """Print ``summary()`` as a rich table (one row per quantity, one column per observation),
-        then the organ pattern, detection by imaging time and the cohort's step efficiencies."""
+        """Print the headline of ``summary()`` by observation day (founders per patient in a few
+        groups of states, and the share of patients with a macrometastasis), then the organ
+        pattern, detection by imaging time and the cohort's step efficiencies."""
         from rich.console import Console
-        from rich.table import Table
 
         console = console or Console()
         summary = self.summary()
-        title = f"{self.scenario_name}: {self.num_patients} patients, seed {self.random_seed}, {self.engine} engine"
-        table = Table(title=title, title_justify="left")
-        table.add_column("founders per patient (mean, all organs)")
-        for time in summary.index:
-            table.add_column(f"day {time:g}", justify="right")
-        for column in summary.columns.drop("with_macromet"):
-            if column == "entered" or summary[column].any():
-                label = "entered circulation" if column == "entered" else column.replace("_", " ")
-                table.add_row(label, *(f"{value:.4g}" for value in summary[column]))
-        table.add_row("share of patients with a macromet", *(f"{100 * value:.3g}%" for value in summary["with_macromet"]))
-        console.print(table)
+        headline = pd.DataFrame({
+            label: summary[list(states)].sum(axis=1) for label, states in HEADLINE_GROUPS.items()
+        }, index=summary.index)
+        headline["patients"] = summary["with_macromet"]
+        headline.index = pd.Index(np.round(summary.index.to_numpy(), 1), name="day")
+        console.print(_frame_table(
+            headline,
+            f"{self.scenario_name}: {self.num_patients} patients, seed {self.random_seed}, {self.engine} engine. "
+            "Founders per patient (mean, all organs; at bound: dormant micrometastases); patients: the "
+            "share of patients with a macromet",
+            percent=("patients",),
+        ))
         pattern = self.organ_pattern()
         if not pattern.empty:
             console.print(_frame_table(
@@ -264,15 +276,17 @@ def load_cohort(directory: PathLike) -> Cohort:
 
 def _frame_table(frame: pd.DataFrame, title: str, *, percent: tuple[str, ...] = ()) -> Any:
     """A rich table of ``frame`` (index first), the ``percent`` columns as percentages."""
+    from rich import box
     from rich.table import Table
 
-    table = Table(title=title, title_justify="left")
+    table = Table(title=title, title_justify="left", box=box.SIMPLE_HEAD, pad_edge=False, collapse_padding=True)
     for column in (frame.index.name or "", *frame.columns):
-        table.add_column(str(column).replace("_", " "), justify="left" if column == frame.index.name else "right")
+        name = str(column).replace("_", " ")
+        table.add_column(name, justify="left" if column == frame.index.name else "right", min_width=len(name))
     for label, row in frame.iterrows():
         cells = [
             "" if pd.isna(value) else f"{100 * value:.3g}%" if column in percent
-            else f"{value:g}" if isinstance(value, float) else str(value)
+            else f"{value:.3g}" if isinstance(value, (int, float, np.number)) else str(value)
             for column, value in row.items()
         ]
         table.add_row(f"{label:g}" if isinstance(label, float) else str(label), *cells)
