@@ -31,6 +31,7 @@ from .invariants import check_tables
 from .io import PathLike
 from .provenance import ProvenanceLabels, patient_provenance, replayable
 from .results import TABLES, Results
+from .summary import compact_table
 from .tables import STATES
 
 PATIENT = "patient"
@@ -276,10 +277,7 @@ def load_cohort(directory: PathLike) -> Cohort:
 
 def _frame_table(frame: pd.DataFrame, title: str, *, percent: tuple[str, ...] = ()) -> Any:
     """A rich table of ``frame`` (index first), the ``percent`` columns as percentages."""
-    from rich import box
-    from rich.table import Table
-
-    table = Table(title=title, title_justify="left", box=box.SIMPLE_HEAD, pad_edge=False, collapse_padding=True)
+    table = compact_table(title)
     for column in (frame.index.name or "", *frame.columns):
         name = str(column).replace("_", " ")
         table.add_column(name, justify="left" if column == frame.index.name else "right", min_width=len(name))

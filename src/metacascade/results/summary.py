@@ -57,23 +57,33 @@ def fate_summary(
     return summary.div(denominator.to_numpy(), axis=0).astype(float)
 
 
-def print_summary(summary: pd.DataFrame, *, title: str = "", console: Any = None) -> None:
-    """Print a fate summary (from ``fate_summary``) as a rich table: one row per quantity, one
-    column per observation time (and clone), values in % of injected cells."""
-    from rich.console import Console
+def compact_table(title: str) -> Any:
+    """An empty rich table in the package's compact style (no vertical rules, one space between
+    columns), so that a run's tables fit a terminal."""
+    from rich import box
     from rich.table import Table
 
-    table = Table(title=title or None, title_justify="left")
-    table.add_column("% of injected cells")
-    for index in summary.index:
+    return Table(title=title or None, title_justify="left", box=box.SIMPLE_HEAD, pad_edge=False,
+                 collapse_padding=True)
+
+
+def print_summary(summary: pd.DataFrame, *, title: str = "", console: Any = None) -> None:
+    """Print a fate summary (from ``fate_summary``) as a rich table: one row per quantity, one
+    column per observation time (and clone), values in % of the cells that entered the circulation."""
+    from rich.console import Console
+
+    table = compact_table(title)
+    table.add_column("% of cells entered", min_width=18, max_width=20, no_wrap=True, overflow="ellipsis")
+    cells = summary.map(_percent)
+    for position, index in enumerate(summary.index):
         labels = index if isinstance(index, tuple) else (index,)
         names = summary.index.names
         table.add_column(
             " ".join(f"day {label:g}" if name == "time" else str(label) for name, label in zip(names, labels)),
-            justify="right",
+            justify="right", min_width=int(cells.iloc[position].str.len().max()),
         )
     for column in summary.columns:
-        table.add_row(column.replace("_", " "), *(_percent(value) for value in summary[column]))
+        table.add_row(column.replace("_", " "), *cells[column])
     (console or Console()).print(table)
 
 
@@ -83,4 +93,4 @@ def _percent(fraction: float) -> str:
     if fraction == 0:
         return "0"
     percent = 100.0 * fraction
-    return f"{percent:.3g}%" if percent >= 0.01 else f"{percent:.1e}%"
+    return f"{percent:.3g}%" if percent >= 0.01 else f"{percent:.1e}%".replace("e-0", "e-")
