@@ -153,9 +153,12 @@ def _pooled(y: np.ndarray, p: np.ndarray, weights: np.ndarray) -> float:
     return float(1.0 - residual / total)
 
 
-def analyse(anatomy: Anatomy, matrix: AutopsyMatrix) -> tuple[pd.DataFrame, pd.Series]:
+def analyse(
+    anatomy: Anatomy, matrix: AutopsyMatrix, *, replicates: int = 0, seed: int = 0
+) -> tuple[pd.DataFrame, pd.DataFrame]:
     """Explained shares of the three levels per primary (rows; last row ``all``, weighted by
-    autopsies) and the fitted organ soil factors of level (b) (geometric mean 1)."""
+    autopsies), and the organ soil factors of level (b) (geometric mean 1) with a 90% interval
+    from ``replicates`` parametric bootstrap refits (autopsies redrawn from the fitted model)."""
     k, n, y = matrix.involved, matrix.autopsies, matrix.frequency
     venous, lymph = delivery(anatomy, matrix)
     p_delivery, _, lymph_share = _fit_parameters(k, n, venous, lymph, with_soil=False)
@@ -175,4 +178,13 @@ def analyse(anatomy: Anatomy, matrix: AutopsyMatrix) -> tuple[pd.DataFrame, pd.S
     table.insert(1, "organ", [PRIMARY_ORGANS[p] for p in matrix.primaries])
     table.insert(2, "lymph_share", lymph_share)
     table.loc["all"] = [int(n.sum()), "", np.nan, *(_pooled(y, p, n) for p in shares.values())]
-    return table, pd.Series(np.exp(log_soil), index=pd.Index(matrix.sites, name="site"), name="soil")
+    rng = np.random.default_rng(seed)
+    redrawn = [
+        _fit_parameters(rng.binomial(n.astype(np.int64)[:, None], p_soil).astype(float), n, venous, lymph,
+                        with_soil=True)[1]
+        for _ in range(replicates)
+    ]
+    soil = pd.DataFrame({"soil": np.exp(log_soil)}, index=pd.Index(matrix.sites, name="site"))
+    if redrawn:
+        soil["low"], soil["high"] = np.exp(np.quantile(redrawn, [0.05, 0.95], axis=0))
+    return table, soil
