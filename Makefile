@@ -6,7 +6,7 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.metacascade-installed
 PYTEST_PARALLEL ?= -n auto
 
-.PHONY: run run-assay test validate-stats bench install clean-runs
+.PHONY: run run-assay test validate validate-stats bench install clean-runs
 
 # 1,000 virtual breast-cancer patients over 10 years: organ pattern, detection by year, step efficiencies
 run: $(STAMP)
@@ -18,6 +18,10 @@ run-assay: $(STAMP)
 
 test: $(STAMP)
 	$(BIN)/python -m pytest -m "not slow" $(PYTEST_PARALLEL)
+
+# every published target: verdict table, runs/validation/report.md and verdicts.json (full run)
+validate: $(STAMP)
+	$(BIN)/metacascade validate --out runs/validation
 
 validate-stats: $(STAMP)
 	$(BIN)/python -m pytest -m slow $(PYTEST_PARALLEL)

@@ -5,6 +5,7 @@
     metacascade query DIR SQL
     metacascade scenarios
     metacascade resolve SCENARIO
+    metacascade validate [--quick] [--out DIR] [--strict] [--seed S]
 
 With ``--patients`` a cohort runs into DIR in Parquet chunks with a DuckDB catalogue, showing a
 progress bar; interrupted (Ctrl-C, exit 130), the same command resumes it.
@@ -58,6 +59,13 @@ def _parser() -> argparse.ArgumentParser:
 
     resolve = commands.add_parser("resolve", help="print the fully resolved scenario as YAML")
     resolve.add_argument("scenario", metavar="SCENARIO", help="a catalogue name or a YAML file")
+
+    validate = commands.add_parser("validate", help="compare the simulator with the published targets")
+    validate.add_argument("--quick", action="store_true", help="few replicates and small cohorts (CI)")
+    validate.add_argument("--out", type=Path, default=DEFAULT_RUNS_DIR / "validation",
+                          help="where report.md and verdicts.json go (default: runs/validation)")
+    validate.add_argument("--strict", action="store_true", help="exit 1 if any target mismatches")
+    validate.add_argument("--seed", type=_seed, default=2026, help="random seed (default: 2026)")
     return parser
 
 
@@ -204,7 +212,27 @@ def _resolve(args: argparse.Namespace) -> int:
     return OK
 
 
-COMMANDS = {"run": _run, "query": _query, "scenarios": _scenarios, "resolve": _resolve}
+def _validate(args: argparse.Namespace) -> int:
+    """Every published target's verdict: a table, report.md and verdicts.json; a mismatch fails
+    the command only with --strict."""
+    import time
+
+    from rich.console import Console
+
+    from .validation.checks import run_checks
+    from .validation.report import TABLE_WIDTH, counts, print_table, write_report
+
+    start = time.perf_counter()
+    outcomes = run_checks(args.quick, args.seed)
+    run = {"quick": args.quick, "seed": args.seed, "seconds": round(time.perf_counter() - start, 1)}
+    console = Console(width=max(Console().width, TABLE_WIDTH))
+    print_table(outcomes, console=console, title=f"metacascade validate ({'quick' if args.quick else 'full'})")
+    report, verdicts = write_report(outcomes, args.out, run=run)
+    console.print(f"{report} and {verdicts.name} written in {run['seconds']} s", soft_wrap=True, highlight=False)
+    return FAILED if args.strict and counts(outcomes)["mismatch"] else OK
+
+
+COMMANDS = {"run": _run, "query": _query, "scenarios": _scenarios, "resolve": _resolve, "validate": _validate}
 
 
 def main(argv: Optional[Sequence[str]] = None) -> int:

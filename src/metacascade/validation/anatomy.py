@@ -1,0 +1,150 @@
+"""Checks of the anatomy and the routing closed forms (exact: no Monte Carlo error).
+
+Flows are compared on the reference table's own scale: ``human_adult`` normalises the NRC 1999
+table (which sums to 102.55% of cardiac output) to 1, so an organ's simulated share is its
+cardiac-output fraction × 102.55.
+"""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+
+from ..catalog import load_anatomy, load_scenario
+from ..engine.lower import arrest_probability, lower_routing
+from ..engine.routing import entries, mean_residence_time
+from .rules import Outcome, check, compare, compare_table, fmt
+from .targets import Target
+
+#: human_adult organ -> entries of organ_blood_flow_fractions (% of cardiac output) it sums.
+FLOW_ENTRIES: dict[str, tuple[str, ...]] = {
+    "brain": ("brain",), "heart": ("heart_wall",), "kidney": ("kidneys",),
+    "liver": ("liver_hepatic_artery_only",), "stomach": ("stomach_wall",),
+    "small_intestine": ("small_intestine_wall",),
+    "large_intestine": ("upper_large_intestine_wall", "lower_large_intestine_wall"),
+    "pancreas": ("pancreas",), "spleen": ("spleen",), "adrenal": ("adrenals",),
+    "skeletal_muscle": ("muscle",), "bone": ("red_marrow", "yellow_marrow", "trabecular_bone", "cortical_bone"),
+    "adipose": ("adipose",), "skin": ("skin",), "thyroid": ("thyroid",),
+    "lung": ("lung_tissue_bronchial",), "testes": ("testes",),
+}
+#: human_adult organ -> entries of organ_masses_reference (kg) it sums.
+MASS_ENTRIES: dict[str, tuple[str, ...]] = {
+    "liver": ("liver",), "brain": ("brain",), "kidney": ("kidneys",), "lung": ("lung_tissue",),
+    "heart": ("heart_wall",), "spleen": ("spleen",), "pancreas": ("pancreas",), "adrenal": ("adrenals",),
+    "thyroid": ("thyroid",), "skeletal_muscle": ("muscle",), "skin": ("skin",), "adipose": ("adipose",),
+    "bone": ("red_marrow", "yellow_marrow", "cortical_bone", "trabecular_bone"),
+    "stomach": ("stomach_wall",), "small_intestine": ("small_intestine_wall",), "testes": ("testes",),
+}
+#: The reference flow table's total, % of cardiac output (see the module docstring).
+FLOW_TABLE_TOTAL = 102.55
+
+
+def _flow(organs: tuple[str, ...]) -> float:
+    """Summed cardiac-output fraction of ``organs`` in human_adult."""
+    human = load_anatomy("human_adult")
+    return sum(human.organs[o].cardiac_output_fraction for o in organs)
+
+
+def _liver_inflow() -> float:
+    human = load_anatomy("human_adult")
+    return _flow(("liver", *(n for n, o in human.organs.items() if o.drains_to == "portal")))
+
+
+@check("organ_blood_flow_fractions")
+def organ_flows(target: Target, quick: bool, seed: int) -> Outcome:
+    published = {organ: sum(target.value[e] for e in names) for organ, names in FLOW_ENTRIES.items()}
+    simulated = {organ: FLOW_TABLE_TOTAL * _flow((organ,)) for organ in FLOW_ENTRIES}
+    return compare_table(target, published, simulated, reason="human_adult flows on the table's 102.55% scale")
+
+
+@check("liver_total_inflow_fraction")
+def liver_inflow(target: Target, quick: bool, seed: int) -> Outcome:
+    return compare(target, target.value, FLOW_TABLE_TOTAL * _liver_inflow(),
+                   reason="hepatic artery + organs draining to the portal vein, human_adult")
+
+
+@check("bone_marrow_flow_fraction")
+def bone_flow(target: Target, quick: bool, seed: int) -> Outcome:
+    return compare(target, target.value, FLOW_TABLE_TOTAL * _flow(("bone",)), reason="human_adult bone")
+
+
+@check("organ_masses_reference")
+def organ_masses(target: Target, quick: bool, seed: int) -> Outcome:
+    human = load_anatomy("human_adult")
+    published = {organ: sum(target.value[e] for e in names) for organ, names in MASS_ENTRIES.items()}
+    simulated = {organ: human.organs[organ].mass_g / 1000.0 for organ in MASS_ENTRIES}
+    return compare_table(target, published, simulated, reason="human_adult organ masses, kg")
+
+
+@check("coheadquarters_co_distribution")
+def coarse_flows(target: Target, quick: bool, seed: int) -> Outcome:
+    simulated = {
+        "skeletal_muscle": _flow(("skeletal_muscle",)), "abdominal_viscera": _liver_inflow(),
+        "kidneys": _flow(("kidney",)), "heart": _flow(("heart",)), "brain": _flow(("brain",)),
+    }
+    return compare_table(
+        target, target.value, simulated,
+        reason="human_adult follows the NRC 1999 table (organ_blood_flow_fractions); this coarse textbook "
+               "split is approximate and differs from it for muscle and kidneys by construction",
+    )
+
+
+def _delivery(scenario: str, entry: str, organ: str) -> float:
+    loaded = load_scenario(scenario)
+    clone = loaded.clones[loaded.injections[0].clone]
+    return float(loaded.anatomy.delivery_matrix(clone).loc[entry, organ])
+
+
+@check("ishii_liver_first_pass_escape")
+def liver_escape(target: Target, quick: bool, seed: int) -> Outcome:
+    spleen = _delivery("luzzi1998_liver", "intrasplenic", "spleen")
+    portal = _delivery("luzzi1998_liver", "portal_vein", "lung")
+    return compare(target, target.value, _delivery("luzzi1998_liver", "intrasplenic", "lung"), reason=(
+        f"delivery matrix, intrasplenic entry -> lung (mouse, the Luzzi B16F1 clone); {spleen:.0%} of the cells "
+        f"arrest in the spleen bed first; from the portal vein the escape to lung is {fmt(portal)}"))
+
+
+@check("chambers2002_first_capillary_bed")
+def first_bed(target: Target, quick: bool, seed: int) -> Outcome:
+    lung = _delivery("fidler1970_lung", "tail_vein", "lung")
+    return compare(target, [0.5, 1.0], lung,
+                   reason="'most cells' read as > 50%: delivery matrix, tail vein -> lung (first bed), Fidler B16 clone")
+
+
+@check("capillary_vs_cell_diameter")
+def capillary_diameters(target: Target, quick: bool, seed: int) -> Outcome:
+    human = load_anatomy("human_adult")
+    beds = [o.bed_diameter_um for o in human.organs.values() if o.kind == "parenchyma"]
+    cells = [load_scenario(s).clones[load_scenario(s).injections[0].clone].diameter_um
+             for s in ("luzzi1998_liver", "fidler1970_lung")]
+    published = {"capillary_um_min": target.value["capillary_um"], "capillary_um_max": target.value["capillary_um"],
+                 "cancer_cell_um": target.value["cancer_cell_um"]}
+    simulated = {"capillary_um_min": min(beds), "capillary_um_max": max(beds), "cancer_cell_um": float(np.mean(cells))}
+    return compare_table(target, published, simulated,
+                         reason="human_adult parenchymal bed diameters (spleen and bone sinusoids are 12 um); "
+                                "mean diameter of the assay clones")
+
+
+@check("au2016_cluster_capillary_transit")
+def cluster_transit(target: Target, quick: bool, seed: int) -> Outcome:
+    scenario = load_scenario("breast_patient")
+    cluster = scenario.clones["A"].as_cluster()
+    beds = np.linspace(5.0, 10.0, 11)
+    transit = float(np.mean(1.0 - arrest_probability(cluster.diameter_um, beds, scenario.anatomy.arrest_width_um)))
+    return compare(target, target.range, transit, reason=(
+        f"1 - arrest probability of a breast_patient cluster (effective diameter {fmt(cluster.diameter_um)} um) "
+        "averaged over 5-10 um beds; the model arrests clusters by size like single cells"))
+
+
+@check("meng2004_ctc_half_life")
+def ctc_half_life(target: Target, quick: bool, seed: int) -> Outcome:
+    scenario = load_scenario("breast_patient")
+    routing = lower_routing(scenario.anatomy, (scenario.clones["A"],))
+    names, first = entries(routing)
+    residence_days = mean_residence_time(routing, 0, first)[names.index("tail_vein")]
+    half_life_h = math.log(2.0) * residence_days * 24.0
+    plan_h = scenario.observation.ctc_half_life_min / 60.0
+    return compare(target, target.value, half_life_h, reason=(
+        f"ln 2 x routing mean residence time of a venous CTC (breast_patient clone A); the blood draws use "
+        f"the observation plan's half-life ({fmt(plan_h)} h), not this"))

@@ -1,0 +1,72 @@
+"""The published targets shipped with the package (a byte copy of ``shared/data/targets.yaml``).
+
+Each target is a frozen :class:`Target`: id, category, quantity, published value (a number, a
+``[low, high]`` range, a table of numbers, or text for qualitative targets), units, and the optional
+``range`` the source states for a lower-bound value. The diSibio 2008 autopsy matrix (per primary:
+autopsies and metastasis counts over 30 sites) is :func:`disibio_matrix`.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from functools import cache
+from importlib import resources
+from typing import Any, Optional
+
+import yaml
+
+#: The shipped copy, relative to this package.
+TARGETS_FILE = "data/targets.yaml"
+
+
+@dataclass(frozen=True)
+class Target:
+    """One published measurement (fields as in targets.yaml)."""
+
+    id: str
+    category: str
+    quantity: str
+    value: Any
+    units: str
+    range: Optional[Any] = None
+
+    @property
+    def numeric(self) -> bool:
+        """True when the published value holds a number (scalar, range or table of numbers)."""
+        return _has_number(self.value)
+
+
+def _has_number(value: Any) -> bool:
+    if isinstance(value, bool):
+        return False
+    if isinstance(value, (int, float)):
+        return True
+    if isinstance(value, (list, tuple)):
+        return any(_has_number(v) for v in value)
+    if isinstance(value, dict):
+        return any(_has_number(v) for v in value.values())
+    return False
+
+
+def targets_text() -> str:
+    """The shipped targets.yaml, verbatim."""
+    return resources.files(__package__).joinpath(TARGETS_FILE).read_text(encoding="utf-8")
+
+
+@cache
+def _document() -> dict:
+    return yaml.safe_load(targets_text())
+
+
+def load_targets() -> dict[str, Target]:
+    """Every published target by id, in the file's order."""
+    return {
+        t["id"]: Target(t["id"], t["category"], t["quantity"], t["value"], t["units"], t.get("range"))
+        for t in _document()["targets"]
+    }
+
+
+def disibio_matrix() -> dict:
+    """The diSibio 2008 autopsy matrix: ``sites`` (30 names) and ``primaries`` (name ->
+    n_autopsies, metastases_total, counts per site in the order of ``sites``)."""
+    return _document()["disibio2008_matrix"]

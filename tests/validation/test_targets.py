@@ -1,0 +1,38 @@
+"""The package ships the published targets: a byte copy of shared/data/targets.yaml."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from metacascade.validation.targets import disibio_matrix, load_targets, targets_text
+
+SHARED_TARGETS = Path(__file__).resolve().parents[2].parent / "shared" / "data" / "targets.yaml"
+
+
+def test_shipped_targets_are_the_shared_file():
+    if not SHARED_TARGETS.is_file():
+        pytest.skip(f"{SHARED_TARGETS} not present")
+    assert targets_text() == SHARED_TARGETS.read_text(encoding="utf-8")
+
+
+def test_targets_load_as_records_with_unique_ids():
+    targets = load_targets()
+    assert len(targets) == 38
+    assert targets["luzzi1998_solitary_dormant_d13"].value == pytest.approx(0.36)
+    assert targets["au2016_cluster_capillary_transit"].range == [0.9, 1.0]
+
+
+def test_numeric_targets_hold_a_number_and_qualitative_ones_do_not():
+    targets = load_targets()
+    assert targets["meng2004_ctc_half_life"].numeric  # a range
+    assert targets["butler1975_shedding_rate"].numeric  # a table
+    assert not targets["mook2003_liver_size_restriction"].numeric
+    assert not targets["disibio2008_full_matrix"].numeric  # its numbers are in the matrix block
+
+
+def test_disibio_matrix_rows_have_a_count_per_site():
+    matrix = disibio_matrix()
+    assert len(matrix["sites"]) == 30
+    assert all(len(row["counts"]) == 30 for row in matrix["primaries"].values())

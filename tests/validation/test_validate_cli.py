@@ -1,0 +1,34 @@
+"""`metacascade validate`: exit code non-zero only with --strict on a mismatch; the quick run end to end."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+import metacascade.validation.checks as checks
+from metacascade.cli import FAILED, OK, main
+from metacascade.validation.rules import compare
+from metacascade.validation.targets import load_targets
+
+
+@pytest.fixture
+def one_mismatch(monkeypatch):
+    target = load_targets()["fidler1970_alive_24h"]
+    outcomes = [compare(target, target.value, 0.5, reason="fake")]
+    monkeypatch.setattr(checks, "run_checks", lambda quick, seed: outcomes)
+
+
+def test_a_mismatch_fails_only_with_strict(one_mismatch, tmp_path, capsys):
+    assert main(["validate", "--out", str(tmp_path)]) == OK
+    assert main(["validate", "--strict", "--out", str(tmp_path)]) == FAILED
+    assert "mismatch" in capsys.readouterr().out
+
+
+def test_quick_validation_end_to_end(tmp_path, capsys):
+    assert main(["validate", "--quick", "--seed", "7", "--out", str(tmp_path)]) == OK
+    printed = capsys.readouterr().out
+    assert "luzzi1998_solitary_dormant_d13" in printed and "verdicts.json" in printed
+    document = json.loads((tmp_path / "verdicts.json").read_text())
+    assert {o["target_id"] for o in document["targets"]} == set(load_targets())
+    assert document["run"]["quick"] is True
