@@ -220,6 +220,7 @@ def _validate(args: argparse.Namespace) -> int:
     from rich.console import Console
 
     from .validation.checks import run_checks
+    from .validation.organ_pattern import organ_pattern, print_organ_pattern, write_organ_pattern
     from .validation.report import TABLE_WIDTH, counts, print_table, write_report
 
     start = time.perf_counter()
@@ -228,7 +229,11 @@ def _validate(args: argparse.Namespace) -> int:
     console = Console(width=max(Console().width, TABLE_WIDTH))
     print_table(outcomes, console=console, title=f"metacascade validate ({'quick' if args.quick else 'full'})")
     report, verdicts = write_report(outcomes, args.out, run=run)
-    console.print(f"{report} and {verdicts.name} written in {run['seconds']} s", soft_wrap=True, highlight=False)
+    table, soil = organ_pattern(args.quick, args.seed)
+    print_organ_pattern(table, soil, console=console)
+    pattern = write_organ_pattern(table, soil, args.out)
+    console.print(f"{report}, {verdicts.name} and {pattern.name} written in "
+                  f"{round(time.perf_counter() - start, 1)} s", soft_wrap=True, highlight=False)
     return FAILED if args.strict and counts(outcomes)["mismatch"] else OK
 
 

@@ -1,22 +1,12 @@
 """The three-level organ-pattern analysis: nested fits of the diSibio matrix, and recovery of a
 known organ soil from synthetic autopsies."""
 
-from pathlib import Path
-
 import numpy as np
 import pytest
 
-from metacascade.calibration.organotropism import (
-    PRIMARY_ORGANS,
-    AutopsyMatrix,
-    analyse,
-    delivery,
-    load_autopsy_matrix,
-)
+from metacascade.calibration.organotropism import PRIMARY_ORGANS, AutopsyMatrix, analyse, autopsy_matrix, delivery
 from metacascade.catalog import load_anatomy
-
-TARGETS = Path(__file__).resolve().parents[3] / "shared" / "data" / "targets.yaml"
-needs_targets = pytest.mark.skipif(not TARGETS.exists(), reason="../shared/data/targets.yaml is not beside the repo")
+from metacascade.validation.targets import disibio_matrix
 
 
 @pytest.fixture(scope="module")
@@ -24,18 +14,16 @@ def anatomy():
     return load_anatomy("human_adult")
 
 
-@needs_targets
 def test_the_matrix_holds_every_primary_with_a_site_and_its_autopsies():
-    matrix = load_autopsy_matrix(TARGETS)
+    matrix = autopsy_matrix(disibio_matrix())
     assert len(matrix.primaries) == 40 and "unknown_primary" not in matrix.primaries
     assert set(matrix.primaries) == set(PRIMARY_ORGANS) and len(matrix.sites) == 30
     assert matrix.autopsies[matrix.primaries.index("breast")] == 432
     assert np.all(matrix.involved <= matrix.autopsies[:, None])
 
 
-@needs_targets
 def test_each_level_explains_more_and_the_held_out_soil_a_little_less(anatomy):
-    table, soil = analyse(anatomy, load_autopsy_matrix(TARGETS))
+    table, soil = analyse(anatomy, autopsy_matrix(disibio_matrix()))
     overall = table.loc["all"]
     assert overall["delivery"] < overall["delivery_x_soil_loo"] <= overall["delivery_x_soil"] < overall["seed_soil"]
     assert overall["seed_soil"] == pytest.approx(1.0)

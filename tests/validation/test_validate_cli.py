@@ -32,3 +32,5 @@ def test_quick_validation_end_to_end(tmp_path, capsys):
     document = json.loads((tmp_path / "verdicts.json").read_text())
     assert {o["target_id"] for o in document["targets"]} == set(load_targets())
     assert document["run"]["quick"] is True
+    assert "share explained over all primaries" in printed
+    assert "| breast | 432 | breast |" in (tmp_path / "organ_pattern.md").read_text()

@@ -23,11 +23,9 @@ delivery share leaves unexplained includes spread from metastases as well as soi
 from __future__ import annotations
 
 from dataclasses import dataclass
-from pathlib import Path
 
 import numpy as np
 import pandas as pd
-import yaml
 from scipy.optimize import minimize
 
 from ..engine.lower import lower_routing
@@ -67,9 +65,9 @@ class AutopsyMatrix:
         return self.involved / self.autopsies[:, None]
 
 
-def load_autopsy_matrix(targets_path: str | Path) -> AutopsyMatrix:
-    """The diSibio 2008 matrix of ``targets.yaml``, primaries with an organ (``PRIMARY_ORGANS``)."""
-    block = yaml.safe_load(Path(targets_path).read_text(encoding="utf-8"))["disibio2008_matrix"]
+def autopsy_matrix(block: dict) -> AutopsyMatrix:
+    """The diSibio 2008 matrix from the ``disibio2008_matrix`` block of ``targets.yaml``
+    (``validation.targets.disibio_matrix()``), primaries with an organ (``PRIMARY_ORGANS``)."""
     rows = {name: row for name, row in block["primaries"].items() if name in PRIMARY_ORGANS}
     return AutopsyMatrix(
         primaries=tuple(rows),

@@ -68,7 +68,7 @@ def markdown(outcomes: list[Outcome], header: str = "") -> str:
     return "\n".join(lines) + "\n"
 
 
-def _write_atomic(path: Path, text: str) -> None:
+def write_atomic(path: Path, text: str) -> None:
     handle, temporary = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.")
     try:
         with os.fdopen(handle, "w", encoding="utf-8") as stream:
@@ -87,7 +87,7 @@ def write_report(outcomes: list[Outcome], out: Path, *, run: Optional[dict] = No
     run = run or {}
     header = ", ".join(f"{key}: {value}" for key, value in run.items())
     report, verdicts = out / "report.md", out / "verdicts.json"
-    _write_atomic(report, markdown(outcomes, header))
+    write_atomic(report, markdown(outcomes, header))
     document = {"run": run, "counts": counts(outcomes), "targets": [asdict(o) for o in outcomes]}
-    _write_atomic(verdicts, json.dumps(document, indent=2, default=float) + "\n")
+    write_atomic(verdicts, json.dumps(document, indent=2, default=float) + "\n")
     return report, verdicts
