@@ -1,9 +1,9 @@
 """Checks of the injected-cell assays (Luzzi 1998 liver, Fidler 1970 lung): replicate runs of the
 catalogue scenario; each replicate gives the quantity, their spread its Monte Carlo error.
 
-Fractions are of injected cells (founders), read from ``Results.summary()``: ``extravasated``
-(cumulative), ``micrometastases`` (avascular colonies of every size, growing or dormant),
-``macrometastases``, ``dormant`` (solitary dormant cells), ``dead``.
+Fractions are of injected cells (founders), read from ``Results.summary()`` (or the fate ledger):
+``extravasated`` (cumulative), ``micrometastases`` (avascular colonies of every size, growing or
+dormant), ``macrometastases``, ``dormant`` (solitary dormant cells), ``dead``.
 """
 
 from __future__ import annotations
@@ -26,13 +26,23 @@ def replicate_seeds(seed: int, count: int) -> list[int]:
 
 
 @cache
-def summaries(scenario: str, quick: bool, seed: int) -> tuple[pd.DataFrame, ...]:
-    """``summary()`` of each replicate run of ``scenario`` (indexed by observation day)."""
+def runs(scenario: str, quick: bool, seed: int) -> tuple:
+    """The ``Results`` of each replicate run of ``scenario``."""
     from ..simulate import simulate
 
-    return tuple(
-        simulate(scenario, random_seed=s).summary() for s in replicate_seeds(seed, REPLICATES[quick])
-    )
+    return tuple(simulate(scenario, random_seed=s) for s in replicate_seeds(seed, REPLICATES[quick]))
+
+
+def summaries(scenario: str, quick: bool, seed: int) -> tuple[pd.DataFrame, ...]:
+    """``summary()`` of each replicate run of ``scenario`` (indexed by observation day)."""
+    return tuple(results.summary() for results in runs(scenario, quick, seed))
+
+
+def _flow(results, step: str, flow: str, by_day: float) -> float:
+    """Founders that left ``step`` by ``flow`` in the ledger's windows ending by ``by_day``."""
+    ledger = results.ledger
+    rows = (ledger.step == step) & (ledger.flow == flow) & (ledger.direction == "out") & (ledger.window_end <= by_day)
+    return float(ledger.loc[rows, "count"].sum())
 
 
 #: Why an assay quantity may not match yet (appended to each reason).
@@ -51,8 +61,13 @@ def survive_extravasate(target: Target, quick: bool, seed: int) -> Outcome:
 
 @check("luzzi1998_micromet_initiation_d3")
 def micromet_initiation(target: Target, quick: bool, seed: int) -> Outcome:
-    value, se = _luzzi(quick, seed, lambda s: s.loc[3.0, "micrometastases"] / s.loc[3.0, "extravasated"])
-    return compare(target, target.value, value, se, reason="micrometastases / extravasated at day 3; " + PLACEHOLDERS)
+    def began_to_grow(results) -> float:  # colonies founded (directly or by reactivation) / extravasated
+        founded = _flow(results, "solitary", "started_dividing", 3.0) + _flow(results, "dormant", "reactivated", 3.0)
+        return founded / _flow(results, "vessel", "extravasated", 3.0)
+
+    value, se = mean_se([began_to_grow(r) for r in runs("luzzi1998_liver", quick, seed)])
+    return compare(target, target.value, value, se,
+                   reason="colonies founded by day 3 / cells extravasated by day 3 (fate ledger); " + PLACEHOLDERS)
 
 
 @check("luzzi1998_macromet_persistence_d13")
