@@ -13,49 +13,9 @@ import yaml
 from metacascade import Scenario, load_scenario, scenario_names
 from metacascade.catalog import anatomy_names, load_anatomy
 from metacascade.engine.lower import lower
+from metacascade.validation.anatomy import FLOW_ENTRIES, MASS_ENTRIES  # human_adult organ -> table entries
 
 TARGETS_PATH = Path(__file__).resolve().parents[2].parent / "shared" / "data" / "targets.yaml"
-
-#: human_adult organ -> entries of organ_blood_flow_fractions (% of cardiac output) it sums.
-FLOW_ENTRIES: dict[str, tuple[str, ...]] = {
-    "brain": ("brain",),
-    "heart": ("heart_wall",),
-    "kidney": ("kidneys",),
-    "liver": ("liver_hepatic_artery_only",),
-    "stomach": ("stomach_wall",),
-    "small_intestine": ("small_intestine_wall",),
-    "large_intestine": ("upper_large_intestine_wall", "lower_large_intestine_wall"),
-    "pancreas": ("pancreas",),
-    "spleen": ("spleen",),
-    "adrenal": ("adrenals",),
-    "skeletal_muscle": ("muscle",),
-    "bone": ("red_marrow", "yellow_marrow", "trabecular_bone", "cortical_bone"),
-    "adipose": ("adipose",),
-    "skin": ("skin",),
-    "thyroid": ("thyroid",),
-    "lung": ("lung_tissue_bronchial",),
-    "testes": ("testes",),
-}
-#: human_adult organ -> entries of organ_masses_reference (kg) it sums.
-MASS_ENTRIES: dict[str, tuple[str, ...]] = {
-    "liver": ("liver",),
-    "brain": ("brain",),
-    "kidney": ("kidneys",),
-    "lung": ("lung_tissue",),
-    "heart": ("heart_wall",),
-    "spleen": ("spleen",),
-    "pancreas": ("pancreas",),
-    "adrenal": ("adrenals",),
-    "thyroid": ("thyroid",),
-    "skeletal_muscle": ("muscle",),
-    "skin": ("skin",),
-    "adipose": ("adipose",),
-    "bone": ("red_marrow", "yellow_marrow", "cortical_bone", "trabecular_bone"),
-    "stomach": ("stomach_wall",),
-    "small_intestine": ("small_intestine_wall",),
-    "testes": ("testes",),
-}
-
 
 @pytest.fixture(scope="module")
 def targets() -> dict:
