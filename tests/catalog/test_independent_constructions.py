@@ -13,17 +13,23 @@ What comes from where:
 - the anatomy is the catalogue's own anatomy file (load_anatomy): the scenario only names it, and
   tests/catalog/test_catalog.py checks the anatomy against targets.yaml;
 - prose (description, citation, source) is documentation, not a quantity, and is not compared.
+
+The ten patient scenarios share one convention (breast_patient.yaml documents it): the nine besides
+breast are built by one function, ``patient_scenario``, from a small per-site record
+(``PatientSite``) holding what each YAML states for its own site.
 """
 
 from __future__ import annotations
 
 import math
+from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, Optional
 
 import pytest
 import yaml
 
+import metacascade.catalog
 from metacascade import load_scenario
 from metacascade.catalog import load_anatomy
 from metacascade.model import (
@@ -296,8 +302,9 @@ def regional_node_share(document: dict, primary: str) -> float:
     return row["counts"][matrix["sites"].index("lymph_nodes_regional")] / row["n_autopsies"]
 
 
-def breast_fates(targets: dict) -> FateRates:
-    """The documented placeholder losses ("Where the placeholder losses sit")."""
+def carcinoma_fates(targets: dict) -> FateRates:
+    """The catalogue's generic carcinoma placeholders, as breast_patient.yaml documents them ("Where
+    the placeholder losses sit"); every patient scenario uses them."""
     vessel_death = 1.0
     dormant_death = 1e-3  # mean dormancy 1000 days, "~3 years"
     single = dict(apoptosis_rate=1.0, dormancy_rate=1e-3, division_rate=1e-8)  # P(divide) ~1e-8, P(dormant) ~1e-3
@@ -317,7 +324,7 @@ def breast_fates(targets: dict) -> FateRates:
     )
 
 
-def breast_soil(document: dict, fates: FateRates) -> dict[str, FateOverrides]:
+def placeholder_soil(document: dict, fates: FateRates) -> dict[str, FateOverrides]:
     """PLACEHOLDER soil: division and reactivation x10 in frequent sites, x0.1 in rare ones."""
     def scaled(factor: float) -> FateOverrides:
         return FateOverrides(
@@ -330,23 +337,64 @@ def breast_soil(document: dict, fates: FateRates) -> dict[str, FateOverrides]:
     }
 
 
-def breast_primary(document: dict, targets: dict) -> PrimaryTumour:
-    tvdt = targets["breast_tvdt_clinical"]["value"]
+def gompertz_from_detection(targets: dict, doubling_days: float) -> tuple[GrowthLaw, float]:
+    """The primary's Gompertz law with ``doubling_days`` at 1e9 cells (capacity 1e12), to the YAML's
+    4 digits, and its cells 3 years before it reaches 1e9 cells, to the YAML's 3 digits."""
     detection = targets["delmonte2009_cells_per_cm3"]["value"]["conventional"]  # ~1 cm³
     capacity = targets["lethal_burden_nmax"]["value"]
-    exact = GrowthLaw.from_doubling_time(tvdt["zhang2017_median_days"], at_cells=detection, capacity_cells=capacity)
-    # Gompertz backwards: ln(N0/K) = ln(N_detect/K) e^(a t)
+    exact = GrowthLaw.from_doubling_time(doubling_days, at_cells=detection, capacity_cells=capacity)
+    growth = GrowthLaw(law="gompertz", rate_per_day=significant(exact.rate_per_day, 4), capacity_cells=capacity)
+    # Gompertz backwards with the rate as written (the law simulated): ln(N0/K) = ln(N_detect/K) e^(a t)
     t = YEARS_BEFORE_DETECTION * DAYS_PER_YEAR
-    initial = capacity * math.exp(math.log(detection / capacity) * math.exp(exact.rate_per_day * t))
+    initial = capacity * math.exp(math.log(detection / capacity) * math.exp(growth.rate_per_day * t))
+    return growth, significant(initial, 3)
+
+
+def natural_history_primary(
+    document: dict, targets: dict, site: str, disibio_row: str, doubling_days: float, **specific: Any
+) -> PrimaryTumour:
+    """An untreated primary at ``site`` by the catalogue's patient convention; ``specific`` carries the
+    scenario's own fields (clone mix, variation, cluster and coelomic shares)."""
+    growth, initial = gompertz_from_detection(targets, doubling_days)
     return PrimaryTumour(
-        site="breast",
-        growth=GrowthLaw(law="gompertz", rate_per_day=significant(exact.rate_per_day, 4), capacity_cells=capacity),
-        initial_cells=significant(initial, 3),
-        cells_per_g=detection,  # 1 cm³ ~ 1 g
+        site=site,
+        growth=growth,
+        initial_cells=initial,
+        cells_per_g=targets["delmonte2009_cells_per_cm3"]["value"]["conventional"],  # 1 cm³ ~ 1 g
         shedding_rate_per_g_day=targets["butler1975_shedding_rate"]["value"]["growing"],
         vascularisation_cells=1e6,  # ASSUMPTION: ~1 mm³
-        # ASSUMPTION: half the share of breast autopsies with regional nodes involved
-        lymphatic_fraction=significant(regional_node_share(document, "breast") / 2, 2),
+        # ASSUMPTION: half the share of the primary's diSibio autopsies with regional nodes involved
+        lymphatic_fraction=significant(regional_node_share(document, disibio_row) / 2, 2),
+        **specific,
+    )
+
+
+def carcinoma_clone(targets: dict, diameter_um: float, fates: FateRates, soil: dict[str, FateOverrides]) -> Clone:
+    return Clone(
+        diameter_um=diameter_um, transit_death_rate=transit_death_rate(targets), fates=fates, organ_fates=soil
+    )
+
+
+#: Imaging, draws and observation yearly over the horizon, days (365.25 k).
+YEARLY = tuple(DAYS_PER_YEAR * year for year in range(1, HORIZON_YEARS + 1))
+
+
+def yearly_follow_up() -> dict[str, Any]:
+    """Yearly imaging and draws (ASSUMPTION); thresholds, draw volume and lethal burden are the plan's
+    defaults."""
+    return dict(observation=ObservationPlan(imaging_times=YEARLY, draw_times=YEARLY), observation_times=YEARLY)
+
+
+def breast_scenario(document: dict, targets: dict) -> Scenario:
+    fates = carcinoma_fates(targets)
+    soil = placeholder_soil(document, fates)
+    bone_tropic_soil = {**soil, "bone": FateOverrides(
+        division_rate=soil["bone"].division_rate * SOIL_FACTOR,
+        reactivation_rate=soil["bone"].reactivation_rate * SOIL_FACTOR,
+    )}
+    diameter = targets["mendelaar2021_ctc_diameters"]["value"]["breast_CTC"]
+    primary = natural_history_primary(
+        document, targets, "breast", "breast", targets["breast_tvdt_clinical"]["value"]["zhang2017_median_days"],
         clone_mix={"A": 0.9, "bone_tropic": 0.1},  # PLACEHOLDER
         cluster_fraction=0.02,  # PLACEHOLDER: clusters are rare (aceto2014)
         variation=PatientVariation(
@@ -355,38 +403,103 @@ def breast_primary(document: dict, targets: dict) -> PrimaryTumour:
             clone_mix_concentration=10.0,  # bone-tropic share 0.1 ± 0.09 (rationale test below)
         ),
     )
-
-
-def breast_scenario(document: dict, targets: dict) -> Scenario:
-    fates = breast_fates(targets)
-    soil = breast_soil(document, fates)
-    bone_tropic_soil = {**soil, "bone": FateOverrides(
-        division_rate=soil["bone"].division_rate * SOIL_FACTOR,
-        reactivation_rate=soil["bone"].reactivation_rate * SOIL_FACTOR,
-    )}
-    diameter = targets["mendelaar2021_ctc_diameters"]["value"]["breast_CTC"]
-    transit = transit_death_rate(targets)
-    yearly = tuple(DAYS_PER_YEAR * year for year in range(1, HORIZON_YEARS + 1))
     return Scenario(
         name="breast_patient",
         reproduces=("breast_tvdt_clinical", "butler1975_shedding_rate"),
         anatomy=load_anatomy("human_adult"),
         clones={
-            "A": Clone(diameter_um=diameter, transit_death_rate=transit, fates=fates, organ_fates=soil),
-            "bone_tropic": Clone(
-                diameter_um=diameter, transit_death_rate=transit, fates=fates, organ_fates=bone_tropic_soil
-            ),
+            "A": carcinoma_clone(targets, diameter, fates, soil),
+            "bone_tropic": carcinoma_clone(targets, diameter, fates, bone_tropic_soil),
         },
-        primary=breast_primary(document, targets),
+        primary=primary,
         paravertebral_route=True,  # Batson 1940: breast veins reach the vertebral plexus
-        # yearly imaging and draws; thresholds, draw volume and lethal burden are the plan's defaults
-        observation=ObservationPlan(imaging_times=yearly, draw_times=yearly),
-        observation_times=yearly,
+        **yearly_follow_up(),
     )
 
 
 def test_breast_patient_matches_its_independent_construction(document, targets):
     assert_same(breast_scenario(document, targets), "breast_patient")
+
+
+# --- the nine other patient scenarios ------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class PatientSite:
+    """What a patient scenario states for its own site; the rest is the catalogue's convention."""
+
+    name: str
+    site: str  # organ of the anatomy
+    disibio_row: str  # the diSibio 2008 primary whose autopsies give the lymphatic fraction
+    doubling_days: float  # ASSUMPTION (recalled in each YAML; no doubling time in targets.yaml)
+    ctc_size: Optional[str] = None  # key of mendelaar2021_ctc_diameters; None: the breast CTC (ASSUMPTION)
+    batson_share: Optional[float] = None  # the anatomy's paravertebral share the YAML cites; None: route off
+    coelomic: Optional[tuple[str, float]] = None  # (cavity, PLACEHOLDER share of shed cells)
+
+
+PATIENT_SITES = (
+    # pleural spread (malignant effusion) in a minority of lung cancers
+    PatientSite("lung_patient", "lung", "lung", 150.0, coelomic=("pleural", 0.05)),
+    # peritoneal metastases in a minority of colon cancers
+    PatientSite("colon_patient", "large_intestine", "colon", 200.0, "colorectal_CTC", coelomic=("peritoneal", 0.1)),
+    # the rectum's non-portal (pelvic) outflow as the paravertebral route, 2% of it
+    PatientSite("rectum_patient", "large_intestine", "rectum", 200.0, "colorectal_CTC", batson_share=0.02),
+    # peritoneum once through the serosa (T4a)
+    PatientSite("stomach_patient", "stomach", "stomach", 200.0, coelomic=("peritoneal", 0.2)),
+    # Batson 1940: the prostatic plexus reaches the vertebral plexus, 20% of the outflow
+    PatientSite("prostate_patient", "prostate", "prostate", 1000.0, "prostate_CTC", batson_share=0.2),
+    # peritoneal carcinomatosis is common
+    PatientSite("pancreas_patient", "pancreas", "pancreas", 100.0, coelomic=("peritoneal", 0.2)),
+    PatientSite("kidney_patient", "kidney", "kidney", 600.0),
+    # most of the spread is peritoneal; the route is off although the anatomy has a 5% share
+    PatientSite("ovary_patient", "ovaries", "ovary", 100.0, coelomic=("peritoneal", 0.5)),
+    # diSibio 2008 has no melanoma row: its skin_body primaries stand in
+    PatientSite("melanoma_patient", "skin", "skin_body", 100.0),
+)
+
+
+def patient_scenario(document: dict, targets: dict, record: PatientSite) -> Scenario:
+    """A one-clone untreated patient by the catalogue's convention, from its site's record."""
+    anatomy = load_anatomy("human_adult")
+    sizes = targets["mendelaar2021_ctc_diameters"]["value"]
+    fates = carcinoma_fates(targets)
+    clone = carcinoma_clone(
+        targets, sizes[record.ctc_size or "breast_CTC"], fates, placeholder_soil(document, fates)
+    )
+    coelomic = {}
+    if record.coelomic is not None:
+        cavity, share = record.coelomic
+        assert anatomy.cavity_of(record.site) == cavity, f"{record.name}: {record.site} is not in the {cavity} cavity"
+        coelomic = dict(coelomic_fraction=share)
+    if record.batson_share is not None:
+        assert anatomy.organs[record.site].paravertebral_fraction == record.batson_share
+    primary = natural_history_primary(
+        document, targets, record.site, record.disibio_row, record.doubling_days,
+        clone_mix={"A": 1.0},
+        # ASSUMPTIONS: the breast spread of doubling times; no published spread of shedding
+        variation=PatientVariation(growth_rate_cv=0.6, shedding_rate_cv=1.0),
+        **coelomic,
+    )
+    return Scenario(
+        name=record.name,
+        reproduces=("butler1975_shedding_rate", *(("mendelaar2021_ctc_diameters",) if record.ctc_size else ())),
+        anatomy=anatomy,
+        clones={"A": clone},
+        primary=primary,
+        paravertebral_route=record.batson_share is not None,
+        **yearly_follow_up(),
+    )
+
+
+def test_every_patient_scenario_has_an_independent_construction():
+    scenarios = Path(metacascade.catalog.__file__).parent / "scenarios"
+    patients = {path.stem for path in scenarios.glob("*_patient.yaml")}
+    assert patients == {"breast_patient", *(record.name for record in PATIENT_SITES)}
+
+
+@pytest.mark.parametrize("record", PATIENT_SITES, ids=lambda record: record.name)
+def test_patient_scenario_matches_its_independent_construction(document, targets, record):
+    assert_same(patient_scenario(document, targets, record), record.name)
 
 
 def test_placeholder_rationale_breast(targets):
