@@ -306,51 +306,47 @@ def _grow_colony(
     return bound_time
 
 
+def _stage(
+    rng: np.random.Generator, life: _Life, state: str, start: float, horizon: float, clocks: dict[str, float]
+) -> tuple[float, Optional[str]]:
+    """A single cell in ``state`` from ``start`` until the first of the competing ``clocks`` rings:
+    (time, fate), with fate None when the path is over (past ``horizon``, or a ``dead_*`` fate)."""
+    time, fate = _race(rng, start, clocks)
+    life.stay(state, start, time, _constant(1.0))
+    if time > horizon:
+        return time, None
+    if fate.startswith("dead_"):
+        life.end(fate, time)
+        return time, None
+    return time, fate
+
+
 def _life_after_arrest(
     rng: np.random.Generator, rates: dict[str, float], capacity: float, threshold: float, horizon: float,
     arrival: float,
 ) -> _Life:
     """Walk one cell arrested at ``arrival`` through the post-arrest cascade (§3) up to ``horizon``."""
     life = _Life()
-    one = _constant(1.0)
     # 1. In the vessel: die or extravasate.
-    time, fate = _race(
-        rng, arrival, {"dead_in_vessel": rates["vessel_death_rate"], "out": rates["extravasation_rate"]}
-    )
-    life.stay("in_vessel", arrival, time, one)
-    if time > horizon:
-        return life
-    if fate == "dead_in_vessel":
-        life.end(fate, time)
+    time, fate = _stage(rng, life, "in_vessel", arrival, horizon, {
+        "dead_in_vessel": rates["vessel_death_rate"], "out": rates["extravasation_rate"],
+    })
+    if fate is None:
         return life
     # 2. A single extravasated cell: apoptosis, solitary dormancy or division.
-    start = time
-    time, fate = _race(
-        rng,
-        start,
-        {
-            "dead_apoptosis": rates["apoptosis_rate"],
-            "solitary_dormant": rates["dormancy_rate"],
-            "founded_direct": rates["division_rate"],
-        },
-    )
-    life.stay("solitary", start, time, one)
-    if time > horizon:
-        return life
-    if fate == "dead_apoptosis":
-        life.end(fate, time)
+    time, fate = _stage(rng, life, "solitary", time, horizon, {
+        "dead_apoptosis": rates["apoptosis_rate"],
+        "solitary_dormant": rates["dormancy_rate"],
+        "founded_direct": rates["division_rate"],
+    })
+    if fate is None:
         return life
     if fate == "solitary_dormant":
         # 3. A solitary dormant cell: dies or reactivates (and starts dividing).
-        start = time
-        time, fate = _race(
-            rng, start, {"dead_dormant": rates["dormant_death_rate"], "founded_reactivated": rates["reactivation_rate"]}
-        )
-        life.stay("solitary_dormant", start, time, one)
-        if time > horizon:
-            return life
-        if fate == "dead_dormant":
-            life.end(fate, time)
+        time, fate = _stage(rng, life, "solitary_dormant", time, horizon, {
+            "dead_dormant": rates["dormant_death_rate"], "founded_reactivated": rates["reactivation_rate"],
+        })
+        if fate is None:
             return life
     life.events.append((fate, time))  # founded_direct or founded_reactivated
     # 4. A growing avascular colony, up to the bound.
