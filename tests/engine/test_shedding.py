@@ -8,7 +8,7 @@ from scipy import stats
 from scipy.integrate import quad
 
 from metacascade.engine.growth import LAWS, cell_days, size_at, time_to_reach
-from metacascade.engine.shedding import arrival_times, expected_shed, sample_shed
+from metacascade.engine.shedding import arrival_times, expected_shed, sample_shed, shedding_intensity
 
 SEEDS = [0, 1, 2, 3, 4]
 K = 1e12
@@ -132,3 +132,12 @@ def test_arrival_times_for_many_windows_are_grouped_by_window(seed):
     start = time_to_reach("gompertz", N0, VASCULAR, 0.01, K)
     assert stats.kstest(first, lambda t: _exact_cdf("gompertz", start, 300.0)(t)).pvalue > 1e-3
     assert stats.kstest(last, lambda t: _exact_cdf("gompertz", 500.0, 900.0)(t)).pvalue > 1e-3
+
+
+def test_the_shedding_intensity_integrates_to_the_expected_count_and_is_zero_before_vascularisation():
+    options = dict(shedding_rate_per_g_day=3.2e6, cells_per_g=1e9, vascularisation_cells=1e6)
+    t = np.linspace(0.0, 900.0, 200_001)
+    rate = shedding_intensity("gompertz", 10.0, t, 0.02, 1e12, **options)
+    assert rate[0] == 0.0 and rate[-1] > 0.0
+    np.testing.assert_allclose(np.trapezoid(rate, t), expected_shed("gompertz", 10.0, 0.0, 900.0, 0.02, 1e12, **options),
+                               rtol=1e-4)

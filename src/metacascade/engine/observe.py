@@ -19,6 +19,7 @@ from .growth import size_at, time_to_reach
 from .lower import Lowered
 from .observed import LETHAL_BURDEN, ORGAN_LIMIT, PatientObservations
 from .outcome import AssayOutcome, Lesions
+from .shedding import shedding_intensity
 
 #: Points of the grid on which death is bracketed before it is located on the exact curves.
 DEATH_GRID = 129
@@ -162,16 +163,18 @@ def blood_shedding_rate(lowered: Lowered, lesions: Lesions, times) -> np.ndarray
     primary = lowered.primary
     t = np.asarray(times, dtype=float).ravel()
     law, n0, rate, capacity, exponent = primary.growth
-    shedding_from, invasion = time_to_reach(
-        law, n0, [primary.vascularisation_cells, primary.serosal_invasion_cells], rate, capacity, exponent
-    )
+    invasion = time_to_reach(law, n0, primary.serosal_invasion_cells, rate, capacity, exponent)
     into_blood = (1.0 - primary.lymphatic_fraction) * np.where(t >= invasion, 1.0 - primary.coelomic_fraction, 1.0)
-    from_primary = np.where(t >= shedding_from, primary_size(lowered, t), 0.0) * into_blood
+    per_cell = primary.shedding_rate_per_g_day / primary.cells_per_g
+    from_primary = into_blood * shedding_intensity(
+        law, n0, t, rate, capacity, exponent, shedding_rate_per_g_day=primary.shedding_rate_per_g_day,
+        cells_per_g=primary.cells_per_g, vascularisation_cells=primary.vascularisation_cells,
+    )
     switched = _switched(lesions)
     parents = primary.parent_clone[switched.clone]
     on_curve = _sum_by(_on_curve(lowered, switched, t), parents, len(lowered.clone_names))
-    cells = from_primary[:, None] * primary.clone_share + (1.0 - primary.lymphatic_fraction) * on_curve
-    return primary.shedding_rate_per_g_day / primary.cells_per_g * cells @ primary.founders_per_cell
+    shed = from_primary[:, None] * primary.clone_share + per_cell * (1.0 - primary.lymphatic_fraction) * on_curve
+    return shed @ primary.founders_per_cell
 
 
 def expected_ctc(lowered: Lowered, lesions: Lesions, times) -> np.ndarray:

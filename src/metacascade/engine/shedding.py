@@ -45,6 +45,17 @@ def expected_shed(
     return mean[()] if np.ndim(mean) == 0 else mean
 
 
+def shedding_intensity(
+    law: str, n0, times, rate, capacity=None, exponent=None, *,
+    shedding_rate_per_g_day, cells_per_g, vascularisation_cells,
+):
+    """λ(t) at ``times``: cells shed per day, rate / cells_per_g × N(t) from vascularisation on, 0 before."""
+    t = np.asarray(times, dtype=float)
+    vascular = t >= time_to_reach(law, n0, vascularisation_cells, rate, capacity, exponent)
+    size = size_at(law, n0, t, rate, capacity, exponent)
+    return shedding_rate_per_g_day / cells_per_g * np.where(vascular, size, 0.0)
+
+
 def sample_shed(
     rng: np.random.Generator, law: str, n0, t0, t1, rate, capacity=None, exponent=None, *,
     shedding_rate_per_g_day, cells_per_g, vascularisation_cells,

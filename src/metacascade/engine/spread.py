@@ -25,7 +25,7 @@ from .colonies import Colonies
 from .growth import cell_days, size_at, time_to_reach
 from .lower import Lowered
 from .routing import delivery_from, entries
-from .shedding import expected_shed
+from .shedding import expected_shed, shedding_intensity
 
 #: Lesions whose size curves over a window are evaluated at once (memory: LESION_CHUNK x pool.GRID floats).
 LESION_CHUNK = 4096
@@ -90,9 +90,9 @@ def primary_source(lowered: Lowered, paths: Routes, grid: np.ndarray) -> Source:
         )
         for t0, t1 in ((start, invasion), (invasion, end))
     ]
-    vascular = grid >= time_to_reach(law, n0, primary.vascularisation_cells, rate, capacity, exponent)
-    curve = primary.shedding_rate_per_g_day / primary.cells_per_g * np.where(
-        vascular, size_at(law, n0, grid, rate, capacity, exponent), 0.0
+    curve = shedding_intensity(
+        law, n0, grid, rate, capacity, exponent, shedding_rate_per_g_day=primary.shedding_rate_per_g_day,
+        cells_per_g=primary.cells_per_g, vascularisation_cells=primary.vascularisation_cells,
     )
     invaded = grid >= paths.invasion_time
     founders = primary.clone_share @ primary.founders_per_cell  # single cells and clusters, per cell shed
