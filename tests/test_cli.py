@@ -179,3 +179,27 @@ def test_rates_that_make_too_many_colonies_exit_2_and_write_nothing(tmp_path, ca
     assert main(["run", str(scenario), "--seed", "1", "--out", str(out)]) == 2
     assert "lower division_rate" in capsys.readouterr().err
     assert not out.exists()
+
+
+def test_calibrate_writes_the_calibrated_set_and_prints_the_fit(tmp_path, capsys):
+    spec = tmp_path / "spec.yaml"
+    spec.write_text(yaml.safe_dump({
+        "method": "abc-smc", "targets": ["fidler1970_alive_24h"], "population_size": 10, "generations": 1,
+        "priors": {"clones.B16.organ_fates.lung.vessel_death_rate": {"low": 1.0, "high": 10.0}},
+    }))
+    assert main(["calibrate", "fidler1970_lung", "--spec", str(spec), "--out", str(tmp_path / "fit"), "--seed", "3"]) == 0
+    assert "fidler1970_alive_24h" in capsys.readouterr().out
+    record = yaml.safe_load((tmp_path / "fit" / "calibration.yaml").read_text())
+    assert record["command"].startswith("metacascade calibrate fidler1970_lung --seed 3") and "--spec" in record["command"]
+    assert load_scenario(tmp_path / "fit" / "scenario.yaml").calibration.random_seed == 3
+
+
+def test_calibrate_with_a_bad_spec_or_target_exits_2_naming_it(tmp_path, capsys):
+    spec = tmp_path / "spec.yaml"
+    spec.write_text(yaml.safe_dump({"method": "abc-smc", "targets": ["fidler1970_alive_24h"], "priors": {}}))
+    assert main(["calibrate", "fidler1970_lung", "--spec", str(spec), "--out", str(tmp_path / "a")]) == 2
+    assert "priors" in capsys.readouterr().err
+    assert main(["calibrate", "fidler1970_lung", "--targets", "seer_breast_stage_survival",
+                 "--out", str(tmp_path / "b")]) == 2
+    assert "cannot be read from an assay run" in capsys.readouterr().err
+    assert not (tmp_path / "a").exists() and not (tmp_path / "b").exists()

@@ -66,6 +66,17 @@ def _parser() -> argparse.ArgumentParser:
                           help="where report.md and verdicts.json go (default: runs/validation)")
     validate.add_argument("--strict", action="store_true", help="exit 1 if any target mismatches")
     validate.add_argument("--seed", type=_seed, default=2026, help="random seed (default: 2026)")
+
+    calibrate = commands.add_parser("calibrate", help="fit a scenario to published targets; write the calibrated set")
+    calibrate.add_argument("scenario", metavar="SCENARIO", help="a catalogue name or a YAML file")
+    calibrate.add_argument("--targets", default=None, metavar="ID,...",
+                           help="target ids to fit (default: the spec's)")
+    calibrate.add_argument("--spec", type=Path, default=None, metavar="FILE",
+                           help="calibration spec YAML (default: the catalogue's for SCENARIO)")
+    calibrate.add_argument("--out", type=Path, default=None, help="output folder (default: runs/calibration/NAME)")
+    calibrate.add_argument("--seed", type=_seed, default=2026, help="random seed (default: 2026)")
+    calibrate.add_argument("--workers", type=_positive, default=1, metavar="W", help="local worker processes")
+    calibrate.add_argument("--overwrite", action="store_true", help="replace an existing output folder")
     return parser
 
 
@@ -237,7 +248,48 @@ def _validate(args: argparse.Namespace) -> int:
     return FAILED if args.strict and counts(outcomes)["mismatch"] else OK
 
 
-COMMANDS = {"run": _run, "query": _query, "scenarios": _scenarios, "resolve": _resolve, "validate": _validate}
+def _calibrate(args: argparse.Namespace) -> int:
+    """Fit SCENARIO to its targets (ABC-SMC or the organ-soil fixed point) and write the calibrated
+    scenario with its provenance."""
+    import shlex
+
+    from rich.console import Console
+
+    from .calibration.run import calibrate, write
+    from .calibration.spec import load_spec
+    from .catalog import load_scenario
+
+    name = load_scenario(args.scenario).name
+    spec = load_spec(name, args.spec)
+    if args.targets is not None:
+        spec = spec.model_copy(update={"targets": tuple(t for t in args.targets.split(",") if t)})
+    out = args.out if args.out is not None else DEFAULT_RUNS_DIR / "calibration" / name
+    if out.exists() and any(out.iterdir()) and not args.overwrite:
+        _error(f"{out} exists and is not empty (pass --overwrite to replace it)")
+        return FAILED
+    console = Console()
+    command = shlex.join(["metacascade", "calibrate", args.scenario, "--seed", str(args.seed),
+                          *(["--targets", args.targets] if args.targets else []),
+                          *(["--spec", str(args.spec)] if args.spec else [])])
+    with console.status(f"calibrating {name} ({spec.method})") as status:
+        def progress(step: int, value: float) -> None:
+            label = "epsilon" if spec.method == "abc-smc" else "explained share"
+            status.update(f"calibrating {name} ({spec.method}): step {step}, {label} {value:.3g}")
+            console.print(f"step {step}: {label} {value:.3g}", highlight=False)
+
+        run = calibrate(args.scenario, spec, random_seed=args.seed, workers=args.workers, command=command,
+                        progress=progress)
+    written = write(run, args.scenario, out, overwrite=args.overwrite)
+    console.print(run.fit.to_string(float_format=lambda v: f"{v:.4g}"), highlight=False)
+    console.print(f"calibrated set written to [bold]{written}[/bold] (scenario.yaml, calibration.yaml, fit.csv, "
+                  "diagnostics.csv)")
+    return OK
+
+
+COMMANDS = {
+    "run": _run, "query": _query, "scenarios": _scenarios, "resolve": _resolve, "validate": _validate,
+    "calibrate": _calibrate,
+}
 
 
 def main(argv: Optional[Sequence[str]] = None) -> int:

@@ -10,6 +10,9 @@ What comes from where:
 - a PLACEHOLDER rate, which no paper gives, is written from the rationale the YAML comments document
   (e.g. "1 in 21 extravasates"); ``test_placeholder_rationale_*`` check that the written values
   do what their rationale says;
+- the file's calibration block (``metacascade calibrate``), written by a fit and not from a paper,
+  is left out: these are the values the fit started from; tests/catalog/test_calibrated_catalogue.py
+  checks the block itself;
 - the anatomy is the catalogue's own anatomy file (load_anatomy): the scenario only names it, and
   tests/catalog/test_catalog.py checks the anatomy against targets.yaml;
 - prose (description, citation, source) is documentation, not a quantity, and is not compared.
@@ -96,7 +99,7 @@ def significant(value: float, digits: int) -> float:
 
 
 def assert_same(independent: Scenario, name: str) -> None:
-    found = differences(independent.resolved(), load_scenario(name).resolved())
+    found = differences(independent.resolved(), load_scenario(name, calibrated=False).resolved())
     header = f"{name}.yaml differs from its independent construction (expected=independent, actual=YAML):"
     assert not found, "\n".join([header, *found])
 
@@ -202,7 +205,7 @@ def test_luzzi1998_liver_matches_its_independent_construction(targets):
 
 def test_placeholder_rationale_luzzi(targets):
     """The liver placeholders give the published fractions to within their stated precision."""
-    liver = load_scenario("luzzi1998_liver").clones["B16F1"].fates_in("liver")
+    liver = load_scenario("luzzi1998_liver", calibrated=False).clones["B16F1"].fates_in("liver")
     arrest = 1.0 - targets["ishii_liver_first_pass_escape"]["value"]
     extravasated = arrest * liver.extravasation_rate / (liver.extravasation_rate + liver.vessel_death_rate)
     assert extravasated == pytest.approx(targets["luzzi1998_survive_extravasate_d3"]["value"], abs=0.05)
@@ -268,7 +271,7 @@ def test_fidler1970_lung_matches_its_independent_construction(targets):
 
 def test_placeholder_rationale_fidler(targets):
     """~1% of the arrested cells are still in the lung's vessels at 24 h, ~2% extravasate."""
-    lung = load_scenario("fidler1970_lung").clones["B16"].fates_in("lung")
+    lung = load_scenario("fidler1970_lung", calibrated=False).clones["B16"].fates_in("lung")
     total = lung.vessel_death_rate + lung.extravasation_rate
     assert math.exp(-total * 1.0) == pytest.approx(targets["fidler1970_alive_24h"]["value"], rel=0.05)
     assert lung.extravasation_rate / total == pytest.approx(0.02, abs=0.005)
@@ -504,7 +507,7 @@ def test_patient_scenario_matches_its_independent_construction(document, targets
 
 def test_placeholder_rationale_breast(targets):
     """The documented numbers of the breast comments follow from the values written."""
-    scenario = load_scenario("breast_patient")
+    scenario = load_scenario("breast_patient", calibrated=False)
     fates = scenario.clones["A"].fates
     assert fates.extravasation_rate / (fates.extravasation_rate + fates.vessel_death_rate) == pytest.approx(1 / 21)
     reactivated = fates.reactivation_rate / (fates.reactivation_rate + fates.dormant_death_rate)

@@ -1,6 +1,6 @@
 """The catalogue's ten patient scenarios (issue 3, item 8): each grows at the right organ with its
 stated doubling time, drains where its anatomy leads, varies between patients, says that its
-fates are placeholders, and keeps a patient at the scale of tens of macrometastases (expected
+soil is calibrated and its seed a placeholder, and keeps a patient at the scale of tens of macrometastases (expected
 counts from the engine's own chain: ``patient_expectations.py``, no simulation)."""
 
 from __future__ import annotations
@@ -61,9 +61,9 @@ def test_a_patient_grows_at_its_site_for_ten_years(name):
 
 
 @pytest.mark.parametrize("name", PATIENTS)
-def test_every_file_says_at_the_top_that_its_fates_are_placeholders(name):
+def test_every_file_says_at_the_top_that_its_soil_is_calibrated_and_its_seed_a_placeholder(name):
     top = "".join((SCENARIO_DIR / f"{name}.yaml").read_text(encoding="utf-8").splitlines(keepends=True)[:12])
-    assert "PLACEHOLDER" in top and "issue 4" in top
+    assert "CALIBRATED SOIL, PLACEHOLDER SEED" in top and "calibration block" in top
     assert all("PLACEHOLDER" in clone.source for clone in load_scenario(name).clones.values())
 
 

@@ -50,7 +50,7 @@ def load_anatomy(name: str) -> Anatomy:
     return Anatomy.model_validate(_read_yaml(ANATOMY_DIR / f"{name}.yaml"))
 
 
-def _scenario_path(name_or_path: Union[str, Path]) -> Path:
+def scenario_path(name_or_path: Union[str, Path]) -> Path:
     text = str(name_or_path)
     if text in scenario_names():
         return SCENARIO_DIR / f"{text}.yaml"
@@ -77,12 +77,19 @@ def scenario_from_data(data: Any, *, source: str = "scenario") -> Scenario:
         raise ScenarioError(format_validation_error(exc, source=source, model=Scenario)) from None
 
 
-def load_scenario(name_or_path: Union[str, Path, Scenario]) -> Scenario:
-    """A validated ``Scenario`` from a catalogue name, a YAML path, or a ``Scenario`` (returned as is)."""
+def load_scenario(name_or_path: Union[str, Path, Scenario], *, calibrated: bool = True) -> Scenario:
+    """A validated ``Scenario`` from a catalogue name, a YAML path, or a ``Scenario`` (returned as is).
+
+    ``calibrated=False`` leaves out the file's calibration block: the values written in the file
+    itself, which the calibration started from.
+    """
     if isinstance(name_or_path, Scenario):
         return name_or_path
-    path = _scenario_path(name_or_path)
-    return scenario_from_data(_read_yaml(path), source=str(path))
+    path = scenario_path(name_or_path)
+    data = _read_yaml(path)
+    if not calibrated and isinstance(data, dict):
+        data = {key: value for key, value in data.items() if key != "calibration"}
+    return scenario_from_data(data, source=str(path))
 
 
 __all__ = [

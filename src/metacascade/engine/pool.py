@@ -141,7 +141,11 @@ def kernel(generator: np.ndarray, chain: Layout, elapsed: float) -> Kernel:
     )
 
 
-@lru_cache(maxsize=32)
+#: Kernels kept (about 4 MB each): enough for the distinct soils of a calibrated patient scenario.
+KERNEL_CACHE_SIZE = 96
+
+
+@lru_cache(maxsize=KERNEL_CACHE_SIZE)
 def _shared_kernel(rate_values: tuple[float, ...], handoff: int, pooled_max: int, elapsed: float) -> Kernel:
     chain = layout(pooled_max)
     rates = {name: np.array(value) for name, value in zip(RATE_NAMES, rate_values)}

@@ -2,6 +2,7 @@
 
 from ._base import ScenarioError, format_validation_error
 from .anatomy import Anatomy, Cavity, Organ
+from .calibration import CalibratedValue, Calibration
 from .fates import FateOverrides, FateRates
 from .growth import GrowthLaw
 from .observation import ObservationPlan
@@ -11,6 +12,8 @@ from .variation import PatientVariation
 
 __all__ = [
     "Anatomy",
+    "CalibratedValue",
+    "Calibration",
     "Cavity",
     "Clone",
     "ClusterTraits",

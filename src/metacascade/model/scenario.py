@@ -8,6 +8,7 @@ from pydantic import Field, PositiveFloat, field_validator, model_validator
 
 from ._base import Frozen, IncreasingDays
 from .anatomy import Anatomy
+from .calibration import Calibration, apply_calibration
 from .observation import ObservationPlan
 from .tumour import Clone, PrimaryTumour
 
@@ -57,6 +58,14 @@ class Scenario(Frozen):
         gt=16,
         description="colonies above this size grow deterministically (MODEL.md §6), cells",
     )
+    calibration: Optional[Calibration] = Field(
+        default=None, description="calibrated values, applied over the rest, and where they came from"
+    )
+
+    @model_validator(mode="before")
+    @classmethod
+    def _apply_calibration(cls, data: object) -> object:
+        return apply_calibration(data) if isinstance(data, dict) else data
 
 
     @model_validator(mode="after")

@@ -8,10 +8,11 @@ dormant), ``macrometastases``, ``dormant`` (solitary dormant cells), ``dead``.
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from dataclasses import dataclass
 from functools import cache
 
 import numpy as np
-import pandas as pd
 
 from .rules import Outcome, check, compare, mean_se
 from .targets import Target
@@ -33,11 +34,6 @@ def runs(scenario: str, quick: bool, seed: int) -> tuple:
     return tuple(simulate(scenario, random_seed=s) for s in replicate_seeds(seed, REPLICATES[quick]))
 
 
-def summaries(scenario: str, quick: bool, seed: int) -> tuple[pd.DataFrame, ...]:
-    """``summary()`` of each replicate run of ``scenario`` (indexed by observation day)."""
-    return tuple(results.summary() for results in runs(scenario, quick, seed))
-
-
 def _flow(results, step: str, flow: str, by_day: float) -> float:
     """Founders that left ``step`` by ``flow`` in the ledger's windows ending by ``by_day``."""
     ledger = results.ledger
@@ -45,51 +41,51 @@ def _flow(results, step: str, flow: str, by_day: float) -> float:
     return float(ledger.loc[rows, "count"].sum())
 
 
-#: Why an assay quantity may not match yet (appended to each reason).
-PLACEHOLDERS = "the catalogue's fate rates are placeholders awaiting calibration"
+def _began_to_grow(results) -> float:
+    """Colonies founded by day 3 (directly or by reactivation) / cells extravasated by day 3."""
+    founded = _flow(results, "solitary", "started_dividing", 3.0) + _flow(results, "dormant", "reactivated", 3.0)
+    return founded / _flow(results, "vessel", "extravasated", 3.0)
 
 
-def _luzzi(quick: bool, seed: int, quantity) -> tuple[float, float]:
-    return mean_se([quantity(s) for s in summaries("luzzi1998_liver", quick, seed)])
+def _at(day: float, column: str, per: tuple[float, str] | None = None):
+    """The ``summary()`` fraction ``column`` at ``day`` (divided by ``per``'s, if given)."""
+    def quantity(results) -> float:
+        summary = results.summary()
+        value = summary.loc[day, column]
+        return value / summary.loc[per] if per else value
+
+    return quantity
 
 
-@check("luzzi1998_survive_extravasate_d3")
-def survive_extravasate(target: Target, quick: bool, seed: int) -> Outcome:
-    value, se = _luzzi(quick, seed, lambda s: s.loc[3.0, "extravasated"])
-    return compare(target, target.value, value, se, reason="extravasated (alive, left the vessel) by day 3; " + PLACEHOLDERS)
+@dataclass(frozen=True)
+class AssayQuantity:
+    """How one assay target is read from a run of its catalogue scenario."""
+
+    scenario: str
+    read: Callable  # Results -> float
+    meaning: str
 
 
-@check("luzzi1998_micromet_initiation_d3")
-def micromet_initiation(target: Target, quick: bool, seed: int) -> Outcome:
-    def began_to_grow(results) -> float:  # colonies founded (directly or by reactivation) / extravasated
-        founded = _flow(results, "solitary", "started_dividing", 3.0) + _flow(results, "dormant", "reactivated", 3.0)
-        return founded / _flow(results, "vessel", "extravasated", 3.0)
-
-    value, se = mean_se([began_to_grow(r) for r in runs("luzzi1998_liver", quick, seed)])
-    return compare(target, target.value, value, se,
-                   reason="colonies founded by day 3 / cells extravasated by day 3 (fate ledger); " + PLACEHOLDERS)
-
-
-@check("luzzi1998_macromet_persistence_d13")
-def macromet_persistence(target: Target, quick: bool, seed: int) -> Outcome:
-    value, se = _luzzi(quick, seed, lambda s: s.loc[13.0, "macrometastases"] / s.loc[3.0, "micrometastases"])
-    return compare(target, target.value, value, se, reason="macrometastases at day 13 / micrometastases at day 3; " + PLACEHOLDERS)
-
-
-@check("luzzi1998_overall_macromet_efficiency")
-def overall_efficiency(target: Target, quick: bool, seed: int) -> Outcome:
-    value, se = _luzzi(quick, seed, lambda s: s.loc[13.0, "macrometastases"])
-    return compare(target, target.value, value, se, reason="macrometastases at day 13 per injected cell; " + PLACEHOLDERS)
+#: target id -> the scenario that reproduces it and how to read the quantity from one of its runs.
+QUANTITIES: dict[str, AssayQuantity] = {
+    "luzzi1998_survive_extravasate_d3": AssayQuantity(
+        "luzzi1998_liver", _at(3.0, "extravasated"), "extravasated (alive, left the vessel) by day 3"),
+    "luzzi1998_micromet_initiation_d3": AssayQuantity(
+        "luzzi1998_liver", _began_to_grow, "colonies founded by day 3 / cells extravasated by day 3 (fate ledger)"),
+    "luzzi1998_macromet_persistence_d13": AssayQuantity(
+        "luzzi1998_liver", _at(13.0, "macrometastases", per=(3.0, "micrometastases")),
+        "macrometastases at day 13 / micrometastases at day 3"),
+    "luzzi1998_overall_macromet_efficiency": AssayQuantity(
+        "luzzi1998_liver", _at(13.0, "macrometastases"), "macrometastases at day 13 per injected cell"),
+    "luzzi1998_solitary_dormant_d13": AssayQuantity(
+        "luzzi1998_liver", _at(13.0, "dormant"), "solitary dormant cells at day 13 per injected cell"),
+    "fidler1970_alive_24h": AssayQuantity(
+        "fidler1970_lung", lambda results: 1.0 - results.summary().loc[1.0, "dead"], "1 - dead at 24 h, per injected cell"),
+}
 
 
-@check("luzzi1998_solitary_dormant_d13")
-def solitary_dormant(target: Target, quick: bool, seed: int) -> Outcome:
-    value, se = _luzzi(quick, seed, lambda s: s.loc[13.0, "dormant"])
-    return compare(target, target.value, value, se, reason="solitary dormant cells at day 13 per injected cell; " + PLACEHOLDERS)
-
-
-@check("fidler1970_alive_24h")
-def fidler_alive(target: Target, quick: bool, seed: int) -> Outcome:
-    runs = summaries("fidler1970_lung", quick, seed)
-    value, se = mean_se([1.0 - s.loc[1.0, "dead"] for s in runs])
-    return compare(target, target.value, value, se, reason="1 - dead at 24 h, per injected cell; " + PLACEHOLDERS)
+@check(*QUANTITIES)
+def assay_quantity(target: Target, quick: bool, seed: int) -> Outcome:
+    quantity = QUANTITIES[target.id]
+    value, se = mean_se([quantity.read(results) for results in runs(quantity.scenario, quick, seed)])
+    return compare(target, target.value, value, se, reason=f"{quantity.meaning} ({quantity.scenario})")

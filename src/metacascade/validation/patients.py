@@ -33,7 +33,12 @@ def cohort(scenario: str, quick: bool, seed: int):
 
 def autopsies(scenario: str, quick: bool, seed: int) -> pd.DataFrame:
     """[patient x diSibio site] involved (bool) at the autopsies at death."""
-    table = cohort(scenario, quick, seed).autopsy
+    return involvement(cohort(scenario, quick, seed))
+
+
+def involvement(cohort) -> pd.DataFrame:
+    """[patient x diSibio site] involved (bool) at the autopsies at death of ``cohort``."""
+    table = cohort.autopsy
     table = table[~table["censored"]]
     involved = table.pivot_table(index="patient", columns="organ", values="involved", aggfunc="any")
     return involved.reindex(columns=disibio_matrix()["sites"], fill_value=False).fillna(False).astype(bool)
@@ -48,19 +53,31 @@ def _no_autopsy(target: Target) -> Outcome:
                    "no patient of the cohort died within follow-up")
 
 
+#: Calibrated patient scenarios whose diSibio row the quick run checks (the full run checks all).
+QUICK_ROWS = ("breast_patient", "prostate_patient")
+
+
 @check("disibio2008_full_matrix")
-def breast_row(target: Target, quick: bool, seed: int) -> Outcome:
+def disibio_rows(target: Target, quick: bool, seed: int) -> Outcome:
+    from ..calibration.spec import SoilSpec, catalogue_specs
+
     matrix = disibio_matrix()
-    row = matrix["primaries"]["breast"]
-    published = dict(zip(matrix["sites"], np.asarray(row["counts"]) / row["n_autopsies"]))
-    involved = autopsies("breast_patient", quick, seed)
-    if involved.empty:
-        return _no_autopsy(target)
-    share = involved.mean()
-    se = _share_se(share.to_numpy(), len(involved))
-    return compare_table(target, published, share.to_dict(), dict(zip(share.index, se)), reason=(
-        f"breast row: share of {len(involved)} breast_patient autopsies with each site involved "
-        "(other primaries have no or untuned scenarios)"))
+    rows = {name: spec.primary for name, spec in catalogue_specs().items()
+            if isinstance(spec, SoilSpec) and (not quick or name in QUICK_ROWS)}
+    published, simulated, se, deaths = {}, {}, {}, []
+    for name, primary in rows.items():
+        involved = autopsies(name, quick, seed)
+        if involved.empty:
+            return _no_autopsy(target)
+        row = matrix["primaries"][primary]
+        share = involved.mean()
+        deaths.append(f"{primary} {len(involved)}")
+        for site, count, value, error in zip(matrix["sites"], row["counts"], share, _share_se(share.to_numpy(), len(involved))):
+            key = f"{primary}/{site}"
+            published[key], simulated[key], se[key] = count / row["n_autopsies"], float(value), float(error)
+    return compare_table(target, published, simulated, se, reason=(
+        f"share of the autopsies (deaths: {', '.join(deaths)}) of each calibrated patient scenario with each site "
+        "involved, against its diSibio row; the calibration fits these rows on its own cohorts (organ-soil)"))
 
 
 @check("disibio2008_metastases_per_primary")

@@ -1,0 +1,118 @@
+"""``metacascade calibrate``: fit a scenario to its targets and write the calibrated set with its
+provenance (targets, method, seed, version, diagnostics).
+
+The output folder holds ``scenario.yaml`` (the scenario file with its ``calibration`` block
+replaced: comments kept, loadable by ``metacascade run``), ``calibration.yaml`` (the block alone),
+``fit.csv`` (published vs simulated), ``diagnostics.csv`` (per ABC generation or soil iteration)
+and, for ABC, ``particles.parquet`` (the final population). It is written beside and renamed into
+place, so an interrupted fit leaves nothing half-written. The catalogue's calibrated scenarios are
+such ``scenario.yaml`` files (``make calibrate``).
+"""
+
+from __future__ import annotations
+
+import datetime
+import re
+import shutil
+import tempfile
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Callable, Optional, Union
+
+import pandas as pd
+import yaml
+
+from .._version import __version__
+from ..catalog import load_scenario, scenario_path
+from ..model import Calibration, ScenarioError
+from . import assays, soil
+from .spec import AbcSpec, SoilSpec
+
+#: Significant digits of the calibrated values written to the record.
+DIGITS = 4
+#: The comment line that opens a calibration block in a scenario file.
+BLOCK_COMMENT = "# Written by `metacascade calibrate` (the values are applied over the fields above; do not edit by hand)"
+
+
+@dataclass(frozen=True)
+class CalibrationRun:
+    """A finished fit: the record, the per-target (or per-site) fit and the per-step diagnostics."""
+
+    record: Calibration
+    fit: pd.DataFrame
+    diagnostics: pd.DataFrame
+    particles: Optional[pd.DataFrame] = None
+
+
+def _rounded(value: float) -> float:
+    return float(f"{value:.{DIGITS}g}")
+
+
+def calibrate(
+    scenario: Union[str, Path], spec: Union[AbcSpec, SoilSpec], *, random_seed: int, workers: int = 1,
+    command: str = "", progress: Optional[Callable[[int, float], None]] = None,
+) -> CalibrationRun:
+    """Fit ``scenario`` (a catalogue name or a YAML path) as ``spec`` says."""
+    loaded = load_scenario(scenario)
+    if isinstance(spec, AbcSpec):
+        result = assays.fit(loaded.model_dump(mode="json", exclude={"calibration"}), spec,
+                            random_seed=random_seed, workers=workers, progress=progress)
+        parameters, diagnostics = assays.record_fields(result, spec, 0.9)
+        fit, steps, particles = assays.fit_table(result, spec), result.diagnostics(), result.particles()
+    else:
+        if tuple(spec.targets) != ("disibio2008_full_matrix",):
+            raise ScenarioError(f"targets: organ-soil calibrates against disibio2008_full_matrix only (got {', '.join(spec.targets)})")
+        result = soil.fit(loaded, spec, random_seed=random_seed, workers=workers, progress=progress)
+        parameters, diagnostics = soil.record_fields(result, spec)
+        fit, steps, particles = result.table, result.iterations, None
+    for parameter in parameters:
+        for key in ("value", "low", "high"):
+            parameter[key] = _rounded(parameter[key])
+    record = Calibration(
+        method=spec.method, targets=spec.targets, random_seed=random_seed, package_version=__version__,
+        created=datetime.date.today().isoformat(), command=command, parameters=parameters,
+        diagnostics={k: (_rounded(v) if isinstance(v, float) else v) for k, v in diagnostics.items()},
+    )
+    return CalibrationRun(record, fit, steps, particles)
+
+
+def with_block(text: str, record: Calibration) -> str:
+    """The scenario file ``text`` with its calibration block (if any) replaced by ``record``'s, last."""
+    kept, skipping = [], False
+    for line in text.splitlines():
+        if line == BLOCK_COMMENT or re.match(r"^calibration\s*:", line):
+            skipping = True
+            continue
+        if skipping and line and not line[0].isspace() and not line.startswith("#"):
+            skipping = False
+        if not skipping:
+            kept.append(line)
+    body = yaml.safe_dump({"calibration": record.model_dump(mode="json", exclude_none=True)}, sort_keys=False,
+                          width=110)
+    return "\n".join([*kept, BLOCK_COMMENT, body.rstrip("\n")]) + "\n"
+
+
+def write(run: CalibrationRun, scenario: Union[str, Path], out: Union[str, Path], *, overwrite: bool = False) -> Path:
+    """Write ``run`` into the folder ``out`` (created; an existing one only with ``overwrite``)."""
+    out = Path(out)
+    if out.exists() and any(out.iterdir()) and not overwrite:
+        raise FileExistsError(f"{out} exists and is not empty (pass --overwrite to replace it)")
+    out.parent.mkdir(parents=True, exist_ok=True)
+    staging = Path(tempfile.mkdtemp(prefix=f".{out.name}.", dir=out.parent))
+    try:
+        source = scenario_path(scenario)
+        (staging / "scenario.yaml").write_text(with_block(source.read_text(encoding="utf-8"), run.record), encoding="utf-8")
+        (staging / "calibration.yaml").write_text(
+            yaml.safe_dump(run.record.model_dump(mode="json", exclude_none=True), sort_keys=False, width=110),
+            encoding="utf-8")
+        run.fit.to_csv(staging / "fit.csv")
+        run.diagnostics.to_csv(staging / "diagnostics.csv")
+        if run.particles is not None:
+            run.particles.to_parquet(staging / "particles.parquet")
+        load_scenario(staging / "scenario.yaml")  # the written file must load
+        if out.exists():
+            shutil.rmtree(out)
+        staging.rename(out)
+    finally:
+        shutil.rmtree(staging, ignore_errors=True)
+    return out

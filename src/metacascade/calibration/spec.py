@@ -1,0 +1,95 @@
+"""What to calibrate in a scenario, and how: the calibration specs (data, like scenarios).
+
+The catalogue ships one spec per calibrated scenario (``catalog/calibrations.yaml``); a user passes
+their own with ``metacascade calibrate SCENARIO --spec FILE``. Two methods:
+
+- ``abc-smc``: likelihood-free, for targets read from simulated runs (``calibration.assays``):
+  log-uniform priors on the fields named by their dotted paths;
+- ``organ-soil``: seed–soil compatibility from an autopsy row of diSibio 2008
+  (``calibration.soil``): per-organ multipliers of every clone's colonisation rates.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated, Literal, Optional, Union
+
+import yaml
+from pydantic import Field, TypeAdapter, ValidationError, model_validator
+
+from ..catalog import CATALOG_DIR
+from ..model import ScenarioError, format_validation_error
+from ..model._base import Frozen
+
+SPEC_FILE = CATALOG_DIR / "calibrations.yaml"
+
+
+class Prior(Frozen):
+    """Log-uniform prior bounds of one positive parameter."""
+
+    low: float = Field(gt=0.0)
+    high: float = Field(gt=0.0)
+
+    @model_validator(mode="after")
+    def _ordered(self) -> Prior:
+        if not self.low < self.high:
+            raise ValueError(f"high: must exceed low (got low {self.low}, high {self.high})")
+        return self
+
+
+class AbcSpec(Frozen):
+    """ABC-SMC over the fields at ``priors``' paths against assay targets."""
+
+    method: Literal["abc-smc"]
+    targets: tuple[str, ...] = Field(min_length=1)
+    priors: dict[str, Prior] = Field(min_length=1, description="dotted path -> log-uniform bounds")
+    population_size: int = Field(default=150, ge=10)
+    generations: int = Field(default=5, ge=1)
+    replicates: int = Field(default=1, ge=1, description="runs averaged per particle")
+
+
+class SoilSpec(Frozen):
+    """Per-organ seed–soil multipliers of ``rates`` against one diSibio 2008 row."""
+
+    method: Literal["organ-soil"]
+    targets: tuple[str, ...] = ("disibio2008_full_matrix",)
+    primary: str = Field(description="the diSibio 2008 primary (row) the scenario stands for")
+    rates: tuple[str, ...] = ("division_rate", "reactivation_rate")
+    num_patients: int = Field(default=200, ge=10)
+    iterations: int = Field(default=5, ge=1)
+    max_step: float = Field(default=30.0, gt=1.0, description="largest change of a multiplier per iteration")
+
+
+CalibrationSpec = Annotated[Union[AbcSpec, SoilSpec], Field(discriminator="method")]
+_SPEC = TypeAdapter(CalibrationSpec)
+
+
+def parse_spec(data: object, *, source: str) -> Union[AbcSpec, SoilSpec]:
+    """A validated spec, or a ``ScenarioError`` naming the field, the value and what is allowed."""
+    try:
+        return _SPEC.validate_python(data)
+    except ValidationError as exc:
+        raise ScenarioError(format_validation_error(exc, source=source)) from None
+
+
+def catalogue_specs() -> dict[str, Union[AbcSpec, SoilSpec]]:
+    """The catalogue's spec of each calibrated scenario, by scenario name."""
+    document = yaml.safe_load(SPEC_FILE.read_text(encoding="utf-8"))
+    return {name: parse_spec(data, source=f"{SPEC_FILE.name}: {name}") for name, data in document.items()}
+
+
+def load_spec(scenario: str, path: Optional[Path] = None) -> Union[AbcSpec, SoilSpec]:
+    """The spec in ``path``, or the catalogue's for ``scenario``."""
+    if path is not None:
+        try:
+            data = yaml.safe_load(Path(path).read_text(encoding="utf-8"))
+        except (OSError, yaml.YAMLError) as exc:
+            raise ScenarioError(f"cannot read the calibration spec {path}: {exc}") from None
+        return parse_spec(data, source=f"calibration spec {path}")
+    specs = catalogue_specs()
+    if scenario not in specs:
+        raise ScenarioError(
+            f"no calibration spec for {scenario!r} in the catalogue (calibrated: {', '.join(specs)}); "
+            "pass one with --spec FILE"
+        )
+    return specs[scenario]

@@ -1,0 +1,50 @@
+"""Calibration specs: data, validated like scenarios, one per calibrated catalogue scenario."""
+
+import pytest
+
+from metacascade.calibration.spec import AbcSpec, SoilSpec, catalogue_specs, load_spec, parse_spec
+from metacascade.catalog import load_scenario, scenario_names
+from metacascade.model import ScenarioError
+from metacascade.validation.targets import disibio_matrix, load_targets
+
+
+def test_every_catalogue_spec_names_a_scenario_and_known_targets():
+    targets = load_targets()
+    for name, spec in catalogue_specs().items():
+        assert name in scenario_names()
+        assert set(spec.targets) <= set(targets)
+
+
+def test_abc_priors_name_fields_of_their_scenario():
+    for name, spec in catalogue_specs().items():
+        if isinstance(spec, AbcSpec):
+            resolved = load_scenario(name).resolved()
+            for path in spec.priors:
+                node = resolved
+                for key in path.split("."):
+                    node = node[key]
+                assert isinstance(node, float), path
+
+
+def test_every_patient_scenario_is_calibrated_against_a_disibio_row():
+    specs = catalogue_specs()
+    patients = [name for name in scenario_names() if name.endswith("_patient")]
+    assert set(patients) <= set(specs)
+    assert all(isinstance(specs[n], SoilSpec) and specs[n].primary in disibio_matrix()["primaries"] for n in patients)
+
+
+@pytest.mark.parametrize("data, message", [
+    ({"method": "abc-smc", "targets": ["x"], "priors": {"a.b": {"low": 2.0, "high": 1.0}}}, "high: must exceed low"),
+    ({"method": "abc-smc", "targets": [], "priors": {"a.b": {"low": 1.0, "high": 2.0}}}, "targets"),
+    ({"method": "grid", "targets": ["x"]}, "abc-smc"),
+    ({"method": "organ-soil", "primary": "breast", "num_patients": 2}, "num_patients"),
+])
+def test_a_bad_spec_names_the_field(data, message):
+    with pytest.raises(ScenarioError) as error:
+        parse_spec(data, source="spec")
+    assert message in str(error.value)
+
+
+def test_a_scenario_without_spec_asks_for_one():
+    with pytest.raises(ScenarioError, match="--spec FILE"):
+        load_spec("no_such_scenario")
