@@ -1,6 +1,8 @@
 """The organ-soil fixed point: hazard-ratio updates of every clone's colonisation rates per site,
 held on a quarter-decade grid, with intervals from the autopsy counts."""
 
+import math
+
 import numpy as np
 import pandas as pd
 import pytest
@@ -43,7 +45,8 @@ def test_the_published_row_is_diSibios_counts_over_autopsies():
 
 @pytest.fixture(scope="module")
 def small_fit():
-    spec = SoilSpec(method="organ-soil", primary="breast", num_patients=24, iterations=1)
+    spec = SoilSpec(method="organ-soil", primary="breast", num_patients=24, min_deaths=40, max_patients=48,
+                    iterations=1)
     return soil.fit(load_scenario("breast_patient"), spec, random_seed=3), spec
 
 
@@ -51,6 +54,10 @@ def test_a_fit_moves_each_site_towards_its_published_share(small_fit):
     result, spec = small_fit
     table = result.table
     assert list(result.iterations.index) == [0, 1]
+    # a cohort with fewer autopsies than asked for grows for the next iteration, up to the largest
+    first, second = result.iterations["patients"]
+    deaths = result.iterations["deaths"].iloc[0]
+    assert first == 24 and second == min(48, max(24, math.ceil(24 * 40 / deaths)))
     assert set(table.columns) >= {"published", "low", "high", "simulated", "multiplier"}
     # sites over-involved before the fit lose soil, under-involved ones gain it
     lung, pleura = table.loc["lung"], table.loc["pleura"]

@@ -1,7 +1,8 @@
 """The catalogue's ten patient scenarios (issue 3, item 8): each grows at the right organ with its
 stated doubling time, drains where its anatomy leads, varies between patients, says that its
-soil is calibrated and its seed a placeholder, and keeps a patient at the scale of tens of macrometastases (expected
-counts from the engine's own chain: ``patient_expectations.py``, no simulation)."""
+soil is calibrated and its seed a placeholder, and keeps a patient's metastases rare but possible and
+the engine's work bounded (expected counts from the engine's own chain: ``patient_expectations.py``,
+no simulation)."""
 
 from __future__ import annotations
 
@@ -89,17 +90,20 @@ def test_prostate_cells_reach_bone_through_the_paravertebral_route():
 
 
 @pytest.mark.parametrize("name", PATIENTS)
-def test_a_shed_cell_founds_a_macrometastasis_with_probability_1e_10_to_1e_9(name):
-    assert 1e-10 <= macro_per_shed_cell(lower(load_scenario(name))) <= 1e-9
+def test_with_the_calibrated_soil_a_shed_cell_rarely_founds_a_macrometastasis(name):
+    # the uncalibrated files put this at 1e-10..1e-9; fitting the diSibio rows among the patients who
+    # die lowers it (the lung and the nodes receive most cells and are involved far less than that)
+    assert 1e-13 <= macro_per_shed_cell(lower(load_scenario(name))) <= 1e-10
+    assert 1e-10 <= macro_per_shed_cell(lower(load_scenario(name, calibrated=False))) <= 1e-9
 
 
 @pytest.mark.parametrize("name", PATIENTS)
-def test_a_median_patient_has_tens_of_macrometastases_and_few_grown_colonies(name):
+def test_a_median_patient_keeps_the_engine_work_bounded(name):
     expected = scenario_expectations(load_scenario(name), steps=120)
     assert expected.grown.sum() <= 1e4  # colonies beyond 16 cells: what the engine must follow
-    # by year 10: tens (a few hundred for the fast primaries, which pass 100 g by year 5 and are
-    # not stopped by death until the observation plan adds it)
-    assert 1 <= expected.macro.sum() <= 500
+    # by year 10 the median patient has at most a few macrometastases (0.02 for the slow kidney
+    # primary, ~2.5 for lung); the patients who die have many
+    assert expected.macro.sum() <= 500
 
 
 def test_the_expectations_agree_with_closed_forms():

@@ -18,11 +18,10 @@ processes), then its proposals are accepted in order, so the result does not dep
 
 Stopping: after ``generations`` generations; after the first generation whose acceptance rate
 (accepted / simulated proposals: one outside the prior box costs nothing and does not count) is
-below ``min_acceptance_rate``,
-that generation kept; or when a generation reaches ``ABANDON_FACTOR`` x population_size /
-min_acceptance_rate simulations (or ``OUTSIDE_FACTOR`` times as many proposals) without filling
-its population, which is abandoned and the
-previous population returned.
+below ``min_acceptance_rate``, that generation kept; or when a generation reaches
+``ABANDON_FACTOR`` x population_size / min_acceptance_rate simulations (or ``OUTSIDE_FACTOR``
+times as many proposals) without filling its population, which is abandoned and the previous
+population returned.
 """
 
 from __future__ import annotations
@@ -43,7 +42,8 @@ Model = Callable[[dict[str, float], int], np.ndarray]
 #: A generation is abandoned once its acceptance rate is certain to end this many times below
 #: ``min_acceptance_rate`` (its simulations reach this many times population_size / min rate).
 ABANDON_FACTOR = 10
-#: Proposals (mostly outside the prior box) allowed per allowed simulation before a generation is abandoned.
+#: Proposals (mostly outside the prior box) allowed per allowed simulation before a generation is
+#: abandoned.
 OUTSIDE_FACTOR = 100
 
 
@@ -81,8 +81,8 @@ class LogUniformPrior:
 
 @dataclass(frozen=True)
 class Generation:
-    """One generation: its tolerance ε, accepted / simulated proposals (up to the last one accepted), model
-    calls (whole batches, the cost), and the effective sample size 1 / Σ w²."""
+    """One generation: its tolerance ε, accepted / simulated proposals (up to the last one
+    accepted), model calls (whole batches, the cost), and the effective sample size 1 / Σ w²."""
 
     epsilon: float
     acceptance_rate: float

@@ -52,10 +52,11 @@ def calibrate(
     scenario: Union[str, Path], spec: Union[AbcSpec, SoilSpec], *, random_seed: int, workers: int = 1,
     command: str = "", progress: Optional[Callable[[int, float], None]] = None,
 ) -> CalibrationRun:
-    """Fit ``scenario`` (a catalogue name or a YAML path) as ``spec`` says."""
-    loaded = load_scenario(scenario)
+    """Fit ``scenario`` (a catalogue name or a YAML path) as ``spec`` says, from the values its file
+    writes (its calibration block left out), so that the record's command replays the fit."""
+    loaded = load_scenario(scenario, calibrated=False)
     if isinstance(spec, AbcSpec):
-        result = assays.fit(loaded.model_dump(mode="json", exclude={"calibration"}), spec,
+        result = assays.fit(loaded.model_dump(mode="json"), spec,
                             random_seed=random_seed, workers=workers, progress=progress)
         parameters, diagnostics = assays.record_fields(result, spec, 0.9)
         fit, steps, particles = assays.fit_table(result, spec), result.diagnostics(), result.particles()

@@ -9,8 +9,15 @@ patients and multiplies every clone's ``rates`` in each site by
 
     m = log(1 - y_published) / log(1 - y_simulated),
 
-the ratio of the hazards, bounded by ``max_step``; shares are held inside [0.5/n, 1 - 0.5/n] of
-their counts. The accumulated multiplier is applied rounded to a quarter decade (±33% in hazard),
+the ratio of the hazards, raised to the power ``damping`` (< 1: sites interact through death and
+secondary spread, so full steps overshoot) and bounded by ``max_step``; shares are held inside
+[0.5/n, 1 - 0.5/n] of their counts. Only the patients who die within follow-up have an autopsy, and
+less seeding means fewer deaths, so a cohort grows (up to ``max_patients``) until it gives about
+``min_deaths`` autopsies. Within the scenario's horizon only the patients who die early (the most
+metastatic) have an autopsy, while an autopsy series sees patients whenever they die;
+``follow_up_years`` follows the cohorts longer, at a cost (a 30-year breast cohort runs several
+times slower than a 10-year one, its metastases shedding for decades), so the catalogue keeps its
+own 10-year horizon and says where few deaths leave a fit poorly determined. The accumulated multiplier is applied rounded to a quarter decade (±33% in hazard),
 so that sites with the same soil share the engine's cached kernels. Delivery, timing, death and secondary spread are the simulator's own, so what the
 multipliers absorb is the soil. Sites with no case (y = 0) are driven down until the simulator shows
 none either. The interval of a calibrated rate maps the 90% Jeffreys interval of the published
@@ -29,7 +36,7 @@ from scipy.stats import beta
 
 from ..model import Scenario, ScenarioError
 from ..model.calibration import with_values
-from ..validation.patients import involvement
+from ..validation.patients import followed_up, involvement
 from ..validation.targets import disibio_matrix
 from .spec import SoilSpec
 
@@ -95,18 +102,22 @@ def fit(scenario: Scenario, spec: SoilSpec, *, random_seed: int, workers: int = 
         raise ScenarioError(f"anatomy: the diSibio sites {', '.join(missing)} are not organs of {scenario.anatomy.name!r}")
     start = scenario.model_dump(mode="json", exclude={"calibration"})
     seeds = np.random.SeedSequence(random_seed).generate_state(spec.iterations + 1)
-    rows, total, data = [], np.ones(len(published)), start
+    rows, total, data, patients = [], np.ones(len(published)), start, spec.num_patients
     for iteration, seed in enumerate(seeds):
         current = scenario_from_data(data, source="calibration iterate")
-        cohort = simulate(current, num_patients=spec.num_patients, random_seed=int(seed), num_workers=workers)
+        if spec.follow_up_years is not None:
+            current = followed_up(current, spec.follow_up_years)
+        cohort = simulate(current, num_patients=patients, random_seed=int(seed), num_workers=workers)
         involved = involvement(cohort).reindex(columns=published.index, fill_value=False)
         if involved.empty:
             raise ScenarioError(f"no patient of {scenario.name!r} died within follow-up: no autopsy to calibrate against")
         simulated = involved.mean()
         share = explained_share(published, simulated)
-        step = np.clip(_hazard(published, n) / _hazard(simulated, len(involved)), 1.0 / spec.max_step, spec.max_step)
-        rows.append({"iteration": iteration, "deaths": len(involved), "explained_share": share,
+        ratio = _hazard(published, n) / _hazard(simulated, len(involved))
+        step = np.clip(ratio**spec.damping, 1.0 / spec.max_step, spec.max_step)
+        rows.append({"iteration": iteration, "patients": patients, "deaths": len(involved), "explained_share": share,
                      "largest_step": float(np.abs(np.log10(step)).max())})
+        patients = min(spec.max_patients, max(patients, int(np.ceil(patients * spec.min_deaths / len(involved)))))
         if progress:
             progress(iteration, share)
         if iteration == spec.iterations:
@@ -136,7 +147,7 @@ def record_fields(result: SoilFit, spec: SoilSpec) -> tuple[list[dict[str, Any]]
                            "high": value * float(bounds["high"][site])})
     last = result.iterations.iloc[-1]
     diagnostics = {
-        "primary": spec.primary, "num_patients": spec.num_patients, "iterations": spec.iterations,
+        "primary": spec.primary, "num_patients": int(last["patients"]), "iterations": spec.iterations,
         "deaths": int(last["deaths"]), "explained_share": float(last["explained_share"]),
         "explained_share_before": float(result.iterations["explained_share"].iloc[0]),
         "largest_remaining_step_decades": float(last["largest_step"]),

@@ -55,9 +55,14 @@ class SoilSpec(Frozen):
     targets: tuple[str, ...] = ("disibio2008_full_matrix",)
     primary: str = Field(description="the diSibio 2008 primary (row) the scenario stands for")
     rates: tuple[str, ...] = ("division_rate", "reactivation_rate")
-    num_patients: int = Field(default=200, ge=10)
+    num_patients: int = Field(default=200, ge=10, description="patients of the first cohort")
+    min_deaths: int = Field(default=80, ge=1, description="autopsies a cohort should give (it grows until then)")
+    max_patients: int = Field(default=800, ge=10, description="the largest cohort")
     iterations: int = Field(default=5, ge=1)
     max_step: float = Field(default=30.0, gt=1.0, description="largest change of a multiplier per iteration")
+    damping: float = Field(default=0.75, gt=0.0, le=1.0, description="power of the hazard ratio applied")
+    follow_up_years: Optional[int] = Field(
+        default=None, ge=1, description="years the cohorts are followed for their autopsies (default: the scenario's)")
 
 
 CalibrationSpec = Annotated[Union[AbcSpec, SoilSpec], Field(discriminator="method")]

@@ -20,6 +20,7 @@ from .targets import Target, disibio_matrix
 
 #: Patients per cohort: quick, full.
 PATIENTS = {True: 12, False: 400}
+DAYS_PER_YEAR = 365.25
 
 
 @cache
@@ -29,6 +30,19 @@ def cohort(scenario: str, quick: bool, seed: int):
 
     own_seed = replicate_seeds(seed + sum(map(ord, scenario)), 1)[0]
     return simulate(scenario, num_patients=PATIENTS[quick], random_seed=own_seed)
+
+
+def followed_up(scenario, years: int):
+    """``scenario`` observed yearly to ``years`` years (days 365.25 k), or as it is if it goes further."""
+    horizon = years * DAYS_PER_YEAR
+    if scenario.observation_times[-1] >= horizon:
+        return scenario
+    from ..catalog import scenario_from_data
+
+    times = sorted({*scenario.observation_times, *(DAYS_PER_YEAR * k for k in range(1, years + 1))})
+    data = scenario.model_dump(mode="json")
+    data.update(observation_times=times, end_time=None)
+    return scenario_from_data(data, source=f"{scenario.name} followed for {years} years")
 
 
 def autopsies(scenario: str, quick: bool, seed: int) -> pd.DataFrame:
