@@ -10,6 +10,7 @@ autopsies at death count (patients alive at the end of follow-up are censored).
 from __future__ import annotations
 
 from functools import cache
+from typing import Optional
 
 import numpy as np
 import pandas as pd
@@ -24,12 +25,17 @@ DAYS_PER_YEAR = 365.25
 
 
 @cache
-def cohort(scenario: str, quick: bool, seed: int):
-    """A cohort of ``scenario`` (its own seed derived from ``seed`` and the name)."""
+def cohort(scenario: str, quick: bool, seed: int, follow_up_years: Optional[int] = None):
+    """A cohort of ``scenario`` (its own seed derived from ``seed`` and the name), followed for
+    ``follow_up_years`` if given (else the scenario's own horizon)."""
+    from ..catalog import load_scenario
     from ..simulate import simulate
 
     own_seed = replicate_seeds(seed + sum(map(ord, scenario)), 1)[0]
-    return simulate(scenario, num_patients=PATIENTS[quick], random_seed=own_seed)
+    loaded = load_scenario(scenario)
+    if follow_up_years is not None:
+        loaded = followed_up(loaded, follow_up_years)
+    return simulate(loaded, num_patients=PATIENTS[quick], random_seed=own_seed)
 
 
 def followed_up(scenario, years: int):
@@ -45,9 +51,9 @@ def followed_up(scenario, years: int):
     return scenario_from_data(data, source=f"{scenario.name} followed for {years} years")
 
 
-def autopsies(scenario: str, quick: bool, seed: int) -> pd.DataFrame:
+def autopsies(scenario: str, quick: bool, seed: int, follow_up_years: Optional[int] = None) -> pd.DataFrame:
     """[patient x diSibio site] involved (bool) at the autopsies at death."""
-    return involvement(cohort(scenario, quick, seed))
+    return involvement(cohort(scenario, quick, seed, follow_up_years))
 
 
 def involvement(cohort) -> pd.DataFrame:
@@ -76,11 +82,12 @@ def disibio_rows(target: Target, quick: bool, seed: int) -> Outcome:
     from ..calibration.spec import SoilSpec, catalogue_specs
 
     matrix = disibio_matrix()
-    rows = {name: spec.primary for name, spec in catalogue_specs().items()
+    rows = {name: spec for name, spec in catalogue_specs().items()
             if isinstance(spec, SoilSpec) and (not quick or name in QUICK_ROWS)}
     published, simulated, se, deaths = {}, {}, {}, []
-    for name, primary in rows.items():
-        involved = autopsies(name, quick, seed)
+    for name, spec in rows.items():
+        primary = spec.primary
+        involved = autopsies(name, quick, seed, spec.follow_up_years)  # followed as its calibration was
         if involved.empty:
             return _no_autopsy(target)
         row = matrix["primaries"][primary]
@@ -91,7 +98,9 @@ def disibio_rows(target: Target, quick: bool, seed: int) -> Outcome:
             published[key], simulated[key], se[key] = count / row["n_autopsies"], float(value), float(error)
     return compare_table(target, published, simulated, se, reason=(
         f"share of the autopsies (deaths: {', '.join(deaths)}) of each calibrated patient scenario with each site "
-        "involved, against its diSibio row; the calibration fits these rows on its own cohorts (organ-soil)"))
+        "involved, against its diSibio row; the calibration fits these rows on its own cohorts (organ-soil)"
+        + "".join(f"; {name} followed {spec.follow_up_years} years, as in its calibration"
+                  for name, spec in rows.items() if spec.follow_up_years)))
 
 
 @check("disibio2008_metastases_per_primary")
