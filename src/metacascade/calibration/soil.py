@@ -11,18 +11,21 @@ patients and multiplies every clone's ``rates`` in each site by
 
 the ratio of the hazards, raised to the power ``damping`` (< 1: sites interact through death and
 secondary spread, so full steps overshoot) and bounded by ``max_step``; shares are held inside
-[0.5/n, 1 - 0.5/n] of their counts. Only the patients who die within follow-up have an autopsy, and
-less seeding means fewer deaths, so a cohort grows (up to ``max_patients``) until it gives about
-``min_deaths`` autopsies. Within the scenario's horizon only the patients who die early (the most
-metastatic) have an autopsy, while an autopsy series sees patients whenever they die;
-``follow_up_years`` follows the cohorts longer, at a cost (a 30-year breast cohort runs several
-times slower than a 10-year one, its metastases shedding for decades), so the catalogue keeps its
-own 10-year horizon and says where few deaths leave a fit poorly determined. The accumulated multiplier is applied rounded to a quarter decade (±33% in hazard),
-so that sites with the same soil share the engine's cached kernels. Delivery, timing, death and secondary spread are the simulator's own, so what the
-multipliers absorb is the soil. Sites with no case (y = 0) are driven down until the simulator shows
-none either. The interval of a calibrated rate maps the 90% Jeffreys interval of the published
-share through the same hazard ratio: it is the autopsy series' counting uncertainty, not the
-simulator's Monte Carlo error (which the last iteration's table shows).
+[0.5/n, 1 - 0.5/n] of their counts. The accumulated multiplier is applied rounded to a quarter
+decade (±33% in hazard), so that sites with the same soil share the engine's cached kernels.
+Delivery, timing, death and secondary spread are the simulator's own, so what the multipliers
+absorb is the soil. Sites with no case (y = 0) are driven down until the simulator shows none.
+
+Only the patients who die within follow-up have an autopsy, and less seeding means fewer deaths,
+so a cohort grows (up to ``max_patients``) until it gives about ``min_deaths`` autopsies. Within
+the scenario's horizon only the patients who die early (the most metastatic) are seen, while an
+autopsy series sees patients whenever they die; ``follow_up_years`` follows the cohorts longer, at
+a cost (a 30-year breast cohort runs several times slower than a 10-year one, its metastases
+shedding for decades), so the catalogue uses it only where the horizon leaves almost no deaths.
+
+The interval of a calibrated rate maps the 90% Jeffreys interval of the published share through
+the same hazard ratio: it is the autopsy series' counting uncertainty, not the simulator's Monte
+Carlo error (which the last iteration's table shows).
 """
 
 from __future__ import annotations
