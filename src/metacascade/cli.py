@@ -106,7 +106,7 @@ def _run(args: argparse.Namespace) -> int:
     from rich.console import Console
 
     from .catalog import load_scenario
-    from .results.io import _check_target
+    from .results.io import check_target
     from .simulate import simulate
 
     scenario = load_scenario(args.scenario)
@@ -118,9 +118,9 @@ def _run(args: argparse.Namespace) -> int:
     seed = args.seed if args.seed is not None else int(np.random.SeedSequence().entropy)
     out = args.out if args.out is not None else DEFAULT_RUNS_DIR / f"{scenario.name}-seed{seed}"
     try:
-        _check_target(out, args.overwrite)  # fail before simulating, not after
+        check_target(out, args.overwrite, how="--overwrite")  # fail before simulating, not after
     except FileExistsError as exc:
-        _error(str(exc).replace("overwrite=True", "--overwrite"))
+        _error(str(exc))
         return FAILED
     results = simulate(scenario, random_seed=seed, engine=args.engine)
     written = results.write(out, overwrite=args.overwrite)
@@ -256,16 +256,20 @@ def _calibrate(args: argparse.Namespace) -> int:
     from rich.console import Console
 
     from .calibration.run import calibrate, write
-    from .calibration.spec import load_spec
+    from .calibration.spec import load_spec, parse_spec
     from .catalog import load_scenario
+    from .results.io import check_target
 
     name = load_scenario(args.scenario).name
     spec = load_spec(name, args.spec)
     if args.targets is not None:
-        spec = spec.model_copy(update={"targets": tuple(t for t in args.targets.split(",") if t)})
+        spec = parse_spec({**spec.model_dump(), "targets": [t for t in args.targets.split(",") if t]},
+                          source="calibration spec with --targets")
     out = args.out if args.out is not None else DEFAULT_RUNS_DIR / "calibration" / name
-    if out.exists() and any(out.iterdir()) and not args.overwrite:
-        _error(f"{out} exists and is not empty (pass --overwrite to replace it)")
+    try:
+        check_target(out, args.overwrite, how="--overwrite")  # fail before fitting, not after
+    except FileExistsError as exc:
+        _error(str(exc))
         return FAILED
     console = Console()
     command = shlex.join(["metacascade", "calibrate", args.scenario, "--seed", str(args.seed),

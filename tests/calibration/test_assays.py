@@ -8,7 +8,7 @@ from metacascade import simulate
 from metacascade.calibration import assays
 from metacascade.catalog import load_scenario
 from metacascade.model import ScenarioError
-from metacascade.validation.assays import QUANTITIES
+from metacascade.validation.assays import read
 
 
 def test_the_distance_is_zero_at_the_published_values_and_counts_tolerances():
@@ -36,4 +36,4 @@ def test_a_particles_statistics_are_the_validation_quantities_of_its_run():
     from metacascade.model.calibration import with_values
 
     run = simulate(scenario_from_data(with_values(changed.model_dump(mode="json"), {path: 3.0})), random_seed=seed)
-    assert value == pytest.approx([QUANTITIES["fidler1970_alive_24h"].read(run)])
+    assert value == pytest.approx(read(run, ("fidler1970_alive_24h",)))

@@ -148,6 +148,18 @@ B16_DIAMETER_UM = 15.0
 LIVER_SINGLE_CELL_HAZARD = 2.0
 
 
+def b16_clone(targets: dict, organ: str, override: FateOverrides, **fates: float) -> Clone:
+    """The B16 clone of both assays: ``override`` in the organ the cells are injected towards,
+    PLACEHOLDER fates (the shared ones and ``fates``) in every other organ."""
+    return Clone(
+        diameter_um=B16_DIAMETER_UM,
+        transit_death_rate=transit_death_rate(targets),
+        fates=FateRates(vessel_death_rate=2.0, extravasation_rate=0.5, birth_rate=1.2, death_rate=0.2,
+                        avascular_bound_cells=20000, switch_rate=1.0, gompertz_rate=0.1, **fates),
+        organ_fates={organ: override},
+    )
+
+
 def luzzi_scenario(targets: dict) -> Scenario:
     ids = [t for t in targets if t.startswith("luzzi1998_")]
     setups = [targets[t]["setup"] for t in ids]
@@ -178,16 +190,8 @@ def luzzi_scenario(targets: dict) -> Scenario:
         regression_rate=0.01,
         gompertz_rate=0.1,
     )
-    clone = Clone(
-        diameter_um=B16_DIAMETER_UM,
-        transit_death_rate=transit_death_rate(targets),
-        fates=FateRates(  # PLACEHOLDERS in every other organ
-            vessel_death_rate=2.0, extravasation_rate=0.5, apoptosis_rate=1.0, dormancy_rate=0.5,
-            division_rate=0.05, birth_rate=1.2, death_rate=0.2, clearance_rate=0.45,
-            avascular_bound_cells=20000, switch_rate=1.0, gompertz_rate=0.1,
-        ),
-        organ_fates={"liver": liver},
-    )
+    clone = b16_clone(targets, "liver", liver, apoptosis_rate=1.0, dormancy_rate=0.5, division_rate=0.05,
+                      clearance_rate=0.45)
     return Scenario(
         name="luzzi1998_liver",
         reproduces=(*ids, "ishii_liver_first_pass_escape"),
@@ -244,15 +248,7 @@ def fidler_scenario(targets: dict) -> Scenario:
         dormancy_rate=0.5,
         division_rate=0.5,
     )
-    clone = Clone(
-        diameter_um=B16_DIAMETER_UM,
-        transit_death_rate=transit_death_rate(targets),
-        fates=FateRates(  # PLACEHOLDERS in every other organ
-            vessel_death_rate=2.0, extravasation_rate=0.5, birth_rate=1.2, death_rate=0.2,
-            clearance_rate=0.2, avascular_bound_cells=20000, switch_rate=1.0, gompertz_rate=0.1,
-        ),
-        organ_fates={"lung": lung},
-    )
+    clone = b16_clone(targets, "lung", lung, clearance_rate=0.2)
     return Scenario(
         name="fidler1970_lung",
         reproduces=("fidler1970_alive_24h", "chambers2002_first_capillary_bed"),

@@ -17,7 +17,7 @@ import pandas as pd
 
 from ..model import ScenarioError
 from ..model.calibration import with_values
-from ..validation.assays import QUANTITIES
+from ..validation.assays import QUANTITIES, read
 from ..validation.rules import tolerance_of
 from ..validation.targets import load_targets
 from .abc import AbcResult, LogUniformPrior, abc_smc
@@ -51,7 +51,7 @@ def statistics(parameters: dict[str, float], seed: int, *, scenario: dict, targe
     candidate = scenario_from_data(with_values(scenario, parameters), source="calibration particle")
     seeds = np.random.SeedSequence(seed).generate_state(replicates)
     runs = [simulate(candidate, random_seed=int(s)) for s in seeds]
-    return np.array([np.mean([QUANTITIES[t].read(r) for r in runs]) for t in targets])
+    return np.mean([read(r, targets) for r in runs], axis=0)
 
 
 def log_distance(simulated: np.ndarray, *, published: np.ndarray, scale: np.ndarray) -> float:

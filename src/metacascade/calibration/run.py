@@ -24,7 +24,8 @@ import yaml
 
 from .._version import __version__
 from ..catalog import load_scenario, scenario_path
-from ..model import Calibration, ScenarioError
+from ..model import Calibration
+from ..results.io import check_target
 from . import assays, soil
 from .spec import AbcSpec, SoilSpec
 
@@ -61,8 +62,6 @@ def calibrate(
         parameters, diagnostics = assays.record_fields(result, spec, 0.9)
         fit, steps, particles = assays.fit_table(result, spec), result.diagnostics(), result.particles()
     else:
-        if tuple(spec.targets) != ("disibio2008_full_matrix",):
-            raise ScenarioError(f"targets: organ-soil calibrates against disibio2008_full_matrix only (got {', '.join(spec.targets)})")
         result = soil.fit(loaded, spec, random_seed=random_seed, workers=workers, progress=progress)
         parameters, diagnostics = soil.record_fields(result, spec)
         fit, steps, particles = result.table, result.iterations, None
@@ -96,8 +95,7 @@ def with_block(text: str, record: Calibration) -> str:
 def write(run: CalibrationRun, scenario: Union[str, Path], out: Union[str, Path], *, overwrite: bool = False) -> Path:
     """Write ``run`` into the folder ``out`` (created; an existing one only with ``overwrite``)."""
     out = Path(out)
-    if out.exists() and any(out.iterdir()) and not overwrite:
-        raise FileExistsError(f"{out} exists and is not empty (pass --overwrite to replace it)")
+    check_target(out, overwrite, how="--overwrite")
     out.parent.mkdir(parents=True, exist_ok=True)
     staging = Path(tempfile.mkdtemp(prefix=f".{out.name}.", dir=out.parent))
     try:

@@ -52,7 +52,7 @@ class SoilSpec(Frozen):
     """Per-organ seed–soil multipliers of ``rates`` against one diSibio 2008 row."""
 
     method: Literal["organ-soil"]
-    targets: tuple[str, ...] = ("disibio2008_full_matrix",)
+    targets: tuple[Literal["disibio2008_full_matrix"]] = ("disibio2008_full_matrix",)
     primary: str = Field(description="the diSibio 2008 primary (row) the scenario stands for")
     rates: tuple[str, ...] = ("division_rate", "reactivation_rate")
     num_patients: int = Field(default=200, ge=10, description="patients of the first cohort")

@@ -54,12 +54,14 @@ def _fsync(path: Path) -> None:
         os.close(descriptor)
 
 
-def _check_target(target: Path, overwrite: bool) -> None:
+def check_target(target: Path, overwrite: bool, *, how: str = "overwrite=True") -> None:
+    """Raise ``FileExistsError`` unless ``target`` is absent, an empty folder, or may be replaced
+    (``overwrite``; the message says to pass ``how``)."""
     if target.exists() or target.is_symlink():
         if not target.is_dir():
             raise FileExistsError(f"{target} exists and is not a directory")
         if any(target.iterdir()) and not overwrite:
-            raise FileExistsError(f"{target} exists and is not empty (pass overwrite=True to replace it)")
+            raise FileExistsError(f"{target} exists and is not empty (pass {how} to replace it)")
 
 
 def _default_mode() -> int:
@@ -80,7 +82,7 @@ def write_tables(
     Refuses an existing non-empty directory unless ``overwrite``. Returns the directory.
     """
     target = Path(directory)
-    _check_target(target, overwrite)
+    check_target(target, overwrite)
     target.parent.mkdir(parents=True, exist_ok=True)
     staging = Path(tempfile.mkdtemp(prefix=f".{target.name}.", suffix=".partial", dir=target.parent))
     try:
@@ -100,7 +102,7 @@ def write_tables(
 
 def _swap_in(staging: Path, target: Path, overwrite: bool) -> None:
     """Rename ``staging`` to ``target``, retiring an existing ``target`` only once that succeeded."""
-    _check_target(target, overwrite)  # again: something may have appeared meanwhile
+    check_target(target, overwrite)  # again: something may have appeared meanwhile
     if not target.exists():
         os.rename(staging, target)
         return

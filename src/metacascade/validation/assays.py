@@ -41,7 +41,7 @@ def _flow(results, step: str, flow: str, by_day: float) -> float:
     return float(ledger.loc[rows, "count"].sum())
 
 
-def _began_to_grow(results) -> float:
+def _began_to_grow(results, summary) -> float:
     """Colonies founded by day 3 (directly or by reactivation) / cells extravasated by day 3."""
     founded = _flow(results, "solitary", "started_dividing", 3.0) + _flow(results, "dormant", "reactivated", 3.0)
     return founded / _flow(results, "vessel", "extravasated", 3.0)
@@ -49,8 +49,7 @@ def _began_to_grow(results) -> float:
 
 def _at(day: float, column: str, per: tuple[float, str] | None = None):
     """The ``summary()`` fraction ``column`` at ``day`` (divided by ``per``'s, if given)."""
-    def quantity(results) -> float:
-        summary = results.summary()
+    def quantity(results, summary) -> float:
         value = summary.loc[day, column]
         return value / summary.loc[per] if per else value
 
@@ -62,7 +61,7 @@ class AssayQuantity:
     """How one assay target is read from a run of its catalogue scenario."""
 
     scenario: str
-    read: Callable  # Results -> float
+    read: Callable  # (Results, its summary()) -> float
     meaning: str
 
 
@@ -80,12 +79,25 @@ QUANTITIES: dict[str, AssayQuantity] = {
     "luzzi1998_solitary_dormant_d13": AssayQuantity(
         "luzzi1998_liver", _at(13.0, "dormant"), "solitary dormant cells at day 13 per injected cell"),
     "fidler1970_alive_24h": AssayQuantity(
-        "fidler1970_lung", lambda results: 1.0 - results.summary().loc[1.0, "dead"], "1 - dead at 24 h, per injected cell"),
+        "fidler1970_lung", lambda results, summary: 1.0 - summary.loc[1.0, "dead"], "1 - dead at 24 h, per injected cell"),
 }
+
+
+def read(results, target_ids) -> list[float]:
+    """The quantities of ``target_ids`` in one run, its ``summary()`` computed once."""
+    summary = results.summary()
+    return [QUANTITIES[target_id].read(results, summary) for target_id in target_ids]
+
+
+@cache
+def _quantities(scenario: str, quick: bool, seed: int) -> tuple[dict[str, float], ...]:
+    """Every quantity of ``scenario``'s targets, per replicate run."""
+    ids = [target_id for target_id, quantity in QUANTITIES.items() if quantity.scenario == scenario]
+    return tuple(dict(zip(ids, read(results, ids))) for results in runs(scenario, quick, seed))
 
 
 @check(*QUANTITIES)
 def assay_quantity(target: Target, quick: bool, seed: int) -> Outcome:
     quantity = QUANTITIES[target.id]
-    value, se = mean_se([quantity.read(results) for results in runs(quantity.scenario, quick, seed)])
+    value, se = mean_se([run[target.id] for run in _quantities(quantity.scenario, quick, seed)])
     return compare(target, target.value, value, se, reason=f"{quantity.meaning} ({quantity.scenario})")
