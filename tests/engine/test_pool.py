@@ -4,6 +4,7 @@ import numpy as np
 import pytest
 
 from metacascade.engine import pool
+from metacascade.engine.handoff import POOLED_MAX_CELLS, handoff_sizes
 from metacascade.engine.lower import RATE_NAMES
 
 
@@ -33,7 +34,15 @@ def test_generator_rows_sum_to_zero_and_absorbing_rows_are_empty():
 def test_handoff_is_the_stochastic_ceiling_capped_by_the_pool():
     r = rates(avascular_bound_cells=np.array([60.0, 60.0, 1e6, 1e6]), birth_rate=np.array([1.0, 0.2, 1.0, 0.2]),
               death_rate=np.array(0.3))
-    np.testing.assert_array_equal(pool.handoff_sizes(r, threshold=40.5), [41, 60, 41, pool.POOLED_MAX_CELLS + 1])
+    np.testing.assert_array_equal(handoff_sizes(r, threshold=40.5), [41, 60, 41, POOLED_MAX_CELLS + 1])
+    np.testing.assert_array_equal(handoff_sizes(r, threshold=40.5, pooled_max=0), [1, 1, 1, 1])
+
+
+def test_without_pooled_colonies_a_cell_leaves_the_pool_as_it_starts_dividing():
+    chain = pool.layout(0)
+    q = pool.generators(rates(), chain, np.array(1))
+    assert chain.num_transient == 3
+    assert q[pool.E, chain.escaped[0]] == pytest.approx(0.3) and q[pool.D, chain.escaped[1]] == pytest.approx(0.05)
 
 
 def test_colonies_leave_the_pool_at_their_handoff_size():
@@ -45,10 +54,22 @@ def test_colonies_leave_the_pool_at_their_handoff_size():
 def test_organs_with_the_same_rates_share_one_cached_kernel():
     r = rates(division_rate=np.array([[0.3, 0.3, 0.9]]))  # one clone, three organs
     r = {name: np.broadcast_to(value, (1, 3)) for name, value in r.items()}
-    chains = pool.Chains(r, threshold=1e4)
+    chains = pool.Chains(r, threshold=1e4, pooled_max=POOLED_MAX_CELLS)
     assert chains.group[0, 0] == chains.group[0, 1] != chains.group[0, 2]
-    assert chains.kernel(chains.group[0, 0], 5.0) is chains.kernel(chains.group[0, 1], 5.0)
-    assert chains.chain.pooled_max == pool.POOLED_MAX_CELLS
+    assert chains.kernels(5.0) is pool.Chains(r, threshold=1e4, pooled_max=POOLED_MAX_CELLS).kernels(5.0)
+    assert chains.kernels(5.0).window.shape[0] == 2
+    assert chains.chain.pooled_max == POOLED_MAX_CELLS
+
+
+def test_kernel_moments_are_the_legendre_integrals_of_the_lag_rows():
+    r = rates()
+    kern = pool.kernel(generator(r), CHAIN, 30.0)
+    a = 0.4 + 2.0  # leaving the vessel
+    assert kern.moments[0, pool.V] == pytest.approx((1 - np.exp(-a * 30.0)) / a, rel=1e-10)
+    # L_1(1 - 2u/T) = 1 - 2u/T
+    first = (1 - np.exp(-a * 30)) / a - 2 / 30 * (1 - np.exp(-a * 30) * (1 + a * 30)) / a**2
+    assert kern.moments[1, pool.V] == pytest.approx(first, rel=1e-10)
+    np.testing.assert_allclose(kern.moments[0].sum(), 30.0, rtol=1e-10)
 
 
 def test_transition_matrix_is_stochastic():
@@ -74,27 +95,33 @@ def test_colony_states_follow_the_birth_death_law():
     assert p[c1, c1 + 1] == pytest.approx((1 - alpha) * (1 - beta) * beta, rel=1e-6)
 
 
-@pytest.mark.parametrize("shape", [(), (2, 3)])
-def test_split_conserves_every_cohort_and_keeps_the_dead_dead(shape):
+def _chains(shape=(1, 1), pooled_max=16, **overrides):
+    r = {name: np.broadcast_to(value, shape) for name, value in rates(**overrides).items()}
+    return pool.Chains(r, threshold=1e4, pooled_max=pooled_max)
+
+
+def test_advance_conserves_every_cohort_and_keeps_the_dead_dead():
     rng = np.random.default_rng(0)
-    counts = np.zeros(shape + (CHAIN.num_states,), dtype=np.int64)
-    counts[..., [pool.V, pool.E, pool.COLONY_DIRECT + 3, CHAIN.dead_vessel]] = [1000, 50, 7, 3]
-    after, escapes = pool.split(rng, counts, pool.kernel(generator(rates(birth_rate=3.0)), CHAIN, 2.0))
+    chains = _chains((2, 3), birth_rate=3.0)
+    counts = np.zeros((2, 3, chains.chain.num_states), dtype=np.int64)
+    counts[..., [pool.V, pool.E, pool.COLONY_DIRECT + 3, chains.chain.dead_vessel]] = [1000, 50, 7, 3]
+    after, escaped = pool.advance(rng, counts, chains, 0.0, 2.0, num_times=1)
     np.testing.assert_array_equal(after.sum(axis=-1), counts.sum(axis=-1))
-    assert after.min() >= 0 and np.all(after[..., CHAIN.dead_vessel] >= 3)
-    np.testing.assert_array_equal(escapes.sum(axis=-2), after[..., list(CHAIN.escaped)])
-    assert escapes[..., pool.COLONY_DIRECT + 3, 0].sum() > 0 and escapes[..., CHAIN.dead_vessel, :].sum() == 0
+    assert after.min() >= 0 and np.all(after[..., chains.chain.dead_vessel] >= 3)
+    assert len(escaped) == after[..., list(chains.chain.escaped)].sum() > 0
+    np.testing.assert_array_equal(escaped.size, 17.0)  # the handoff of a pool of 16
 
 
 def test_escape_times_lie_inside_the_window():
     rng = np.random.default_rng(1)
-    kern = pool.kernel(generator(rates(birth_rate=3.0, death_rate=0.0)), CHAIN, 4.0)
-    escaped = np.zeros((CHAIN.num_states, 2), dtype=np.int64)
-    escaped[pool.COLONY_DIRECT, 0] = 500
-    times = pool.escape_times(rng, kern, escaped)
-    assert times.shape == (500,) and times.min() > 0 and times.max() <= 4.0
+    chains = _chains(birth_rate=3.0, death_rate=0.0, clearance_rate=0.0)
+    counts = np.zeros((1, 1, chains.chain.num_states), dtype=np.int64)
+    counts[0, 0, pool.COLONY_DIRECT] = 500
+    _, escaped = pool.advance(rng, counts, chains, 1.0, 5.0, num_times=1)
+    times = escaped.tracked_time
+    assert times.shape == (500,) and times.min() > 1.0 and times.max() <= 5.0
     # pure birth at rate 3/cell from 1 to 17 cells takes sum_{k=1..16} 1/(3k) ~ 1.13 days on average
-    assert times.mean() == pytest.approx(sum(1 / (3 * k) for k in range(1, 17)), rel=0.1)
+    assert times.mean() - 1.0 == pytest.approx(sum(1 / (3 * k) for k in range(1, 17)), rel=0.1)
 
 
 def _founder_path(rng, q, chain, start, end):
@@ -110,19 +137,24 @@ def _founder_path(rng, q, chain, start, end):
     return state, (time if state in chain.escaped else np.nan)
 
 
-@pytest.mark.parametrize("seed, pooled_max", [(41, 16), (42, 40), (43, 16)])
-def test_arrivals_spread_over_a_window_match_founders_followed_one_by_one(seed, pooled_max):
+@pytest.mark.parametrize("seed, pooled_max, stepped", [(41, 16, False), (42, 40, False), (43, 0, False),
+                                                     (44, 0, True), (45, 16, True)])
+def test_arrivals_spread_over_a_window_match_founders_followed_one_by_one(seed, pooled_max, stepped):
+    """Smooth sources go through the kernel's Legendre moments, a source that starts inside the
+    window through the grid; both match founders followed one at a time."""
     from scipy import stats
 
     rng = np.random.default_rng(seed)
-    chain = pool.layout(pooled_max)
-    q = pool.generators(rates(birth_rate=2.5, death_rate=0.3, clearance_rate=0.1, division_rate=1.0), chain,
-                        np.array(pooled_max + 1))
+    overrides = dict(birth_rate=2.5, death_rate=0.3, clearance_rate=0.1, division_rate=1.0)
+    chains = _chains(pooled_max=pooled_max, **overrides)
+    chain = chains.chain
+    q = pool.generators(rates(**overrides), chain, np.array(pooled_max + 1))
     start, end, n = 1.0, 4.0, 3000
     grid = np.linspace(start, end, pool.GRID)
-    intensity = np.exp(0.8 * grid)  # a growing source
-    (counts,), (escapes,) = pool.arrivals(rng, pool.kernel(q, chain, end - start), start, np.array([n]),
-                                              intensity[None], np.ones((1, 1)))
+    intensity = np.exp(0.8 * grid) * ((grid >= 2.2) if stepped else 1.0)  # a growing source
+    counts, escaped = pool.arrivals(rng, chains, grid, np.array([[n]]), intensity[None], np.ones((1, 1, 1)),
+                                    num_times=1)
+    counts, escapes = counts[0, 0], escaped.tracked_time
     # per-founder reference: arrival time from the intensity, then the chain one event at a time
     cdf = np.cumsum(intensity)
     arrival = np.interp(rng.random(n) * cdf[-1], cdf, grid)

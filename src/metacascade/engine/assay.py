@@ -24,6 +24,8 @@ from dataclasses import replace
 import numpy as np
 
 from . import pool, spread
+from .routes import routes
+from .handoff import pooled_max_cells
 from .colonies import BOUND, CLEARED, EXTINCT, GROWING, MACRO, REGRESSED, Colonies, advance, sizes_at
 from .growth import size_at
 from .lower import Lowered
@@ -42,10 +44,10 @@ def simulate_assay(lowered: Lowered, rng: np.random.Generator) -> AssayOutcome:
         died_in_transit[clone] += split[-1]
     entered = lowered.num_cells_by_clone.copy()
 
-    chains = pool.Chains(lowered.rates, lowered.deterministic_threshold)
+    chains = pool.Chains(lowered.rates, lowered.deterministic_threshold, pooled_max_cells(lowered))
     counts = np.zeros((num_clones, num_organs, chains.chain.num_states), dtype=np.int64)
     counts[..., pool.V] = arrested
-    paths = None if lowered.primary is None else spread.routes(lowered)
+    paths = None if lowered.primary is None else routes(lowered)
     num_times = lowered.observation_times.size
     colonies = Colonies.empty(num_times)
     dropped = np.zeros((2, num_clones, num_organs), dtype=np.int64)  # tracked colonies extinct, cleared
@@ -62,7 +64,7 @@ def simulate_assay(lowered: Lowered, rng: np.random.Generator) -> AssayOutcome:
 
     now = 0.0
     for k, time in enumerate(lowered.observation_times):
-        counts, escaped = _advance_pool(counts, chains, now, time, num_times, len(colonies), rng)
+        counts, escaped = pool.advance(rng, counts, chains, now, time, num_times, len(colonies))
         colonies = colonies.extend(escaped)
         if paths is not None:
             grid = np.linspace(now, time, pool.GRID)
@@ -108,29 +110,6 @@ def _dead(lowered: Lowered, snapshot: Snapshot) -> bool:
     by_organ = snapshot.cells.sum(axis=0)
     by_organ[primary.site] += size_at(law, n0, snapshot.time, rate, capacity, exponent)
     return bool(by_organ.sum() >= plan.lethal_cells or np.any(by_organ >= plan.organ_lethal_cells))
-
-
-def _advance_pool(
-    counts: np.ndarray, chains: pool.Chains, start: float, end: float, num_times: int, tracked: int,
-    rng: np.random.Generator,
-) -> tuple[np.ndarray, Colonies]:
-    """Split every occupied chain from ``start`` to ``end``; return new counts and escaped colonies
-    (``tracked``: colonies already followed one by one)."""
-    transient = chains.chain.num_transient
-    occupied = counts[..., :transient].any(axis=-1)
-    new = counts.copy()
-    escaped = []
-    for group in np.unique(chains.group[occupied]):
-        kern = chains.kernel(group, end - start)
-        members = np.nonzero(occupied & (chains.group == group))
-        new[members], num_escapes = pool.split(rng, counts[members], kern)
-        pool.check_tracked(tracked + int(num_escapes.sum()), end)
-        for k, (clone, organ) in enumerate(zip(*members)):
-            num_escaped = num_escapes[k]
-            if num_escaped.any():
-                times = start + pool.escape_times(rng, kern, num_escaped)
-                escaped.append(Colonies.founded(clone, organ, chains.handoff[clone, organ], times, num_times))
-    return new, Colonies.empty(num_times).extend(*escaped)
 
 
 def _count(colonies: Colonies, mask: np.ndarray, shape: tuple[int, int]) -> np.ndarray:

@@ -48,12 +48,14 @@ class Colonies:
         return cls.founded(0, 0, 0.0, np.empty(0), num_times)
 
     @classmethod
-    def founded(cls, clone: int, organ: int, size: float, times: np.ndarray, num_times: int) -> Colonies:
-        """New growing colonies of ``size`` cells that started being tracked at ``times``."""
+    def founded(cls, clone, organ, size, times: np.ndarray, num_times: int) -> Colonies:
+        """New growing colonies of ``size`` cells (each, or one for all, as ``clone`` and
+        ``organ``) that started being tracked at ``times``."""
         n = times.size
-        return cls(np.full(n, clone), np.full(n, organ), np.full(n, GROWING), np.full(n, float(size)),
-                   times.astype(float), times.astype(float), np.full(n, np.nan), np.full(n, np.nan),
-                   np.full(n, np.nan), np.zeros((n, num_times)))
+        every = [np.broadcast_to(np.asarray(x), (n,)) for x in (clone, organ, size)]
+        return cls(every[0].astype(np.int64), every[1].astype(np.int64), np.full(n, GROWING),
+                   every[2].astype(float), times.astype(float), times.astype(float), np.full(n, np.nan),
+                   np.full(n, np.nan), np.full(n, np.nan), np.zeros((n, num_times)))
 
     def __len__(self) -> int:
         return self.clone.size

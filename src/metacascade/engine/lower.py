@@ -16,23 +16,8 @@ from ..model.fates import SMALL_COLONY_MAX_CELLS
 RATE_NAMES: tuple[str, ...] = tuple(FateRates.model_fields)
 #: Colonies up to this size are reported by exact size class; larger ones are "17+".
 SMALL_COLONY_MAX: int = SMALL_COLONY_MAX_CELLS
-#: Colonies are pooled as counts up to this size (cells); larger ones are tracked one by one. A
-#: colony that clearance or extinction removes below it never costs more than a count.
-POOLED_MAX_CELLS = 64
 SECONDS_PER_DAY = 86_400.0
 MINUTES_PER_DAY = 1_440.0
-
-
-def handoff_sizes(rates: dict[str, np.ndarray], threshold: float) -> np.ndarray:
-    """[...] size (cells) at which a colony leaves the pool and is tracked as a lesion: its
-    stochastic ceiling (the bound, or the deterministic threshold when it grows on average), at most
-    ``POOLED_MAX_CELLS + 1``. Both engines start a lesion's record there."""
-    ceiling = np.where(
-        rates["birth_rate"] > rates["death_rate"],
-        np.minimum(rates["avascular_bound_cells"], threshold),
-        rates["avascular_bound_cells"],
-    )
-    return np.minimum(np.ceil(ceiling), POOLED_MAX_CELLS + 1).astype(np.int64)
 
 
 @dataclass(frozen=True)

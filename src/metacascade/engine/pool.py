@@ -17,16 +17,22 @@ by every organ, window and patient with the same rates.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from functools import lru_cache
+from functools import cached_property, lru_cache
 
 import numpy as np
 from scipy.linalg import expm
 
-from .lower import POOLED_MAX_CELLS, RATE_NAMES, handoff_sizes
+from .colonies import Colonies
+from .handoff import handoff_sizes
+from .lower import RATE_NAMES
 from .samplers import sample_from_cdfs
 
-#: Points of the lag grid of a kernel (quadrature of arrivals, inversion of escape times).
+#: Points of the lag grid of a kernel (inversion of escape times, arrivals from sources with a step).
 GRID = 1025
+#: Legendre terms of a smooth source curve over a window (the arrivals' quadrature).
+LEGENDRE_TERMS = 16
+#: Gauss–Legendre points per panel, and panels halving towards lag 0, of a kernel's moments.
+_GAUSS_POINTS, _PANELS = 8, 48
 #: The transient states V, E, D come first, then the colony blocks.
 V, E, D = 0, 1, 2
 COLONY_DIRECT = 3
@@ -44,7 +50,7 @@ def check_tracked(num: int, time: float) -> None:
     """Refuse, before drawing their times, more than ``MAX_TRACKED_COLONIES`` colonies to follow one by one."""
     if num > MAX_TRACKED_COLONIES:
         raise TooManyColonies(
-            f"{num:,} colonies outgrew the pool (above {POOLED_MAX_CELLS} cells or at their ceiling) by "
+            f"{num:,} colonies outgrew the pool (at their handoff size) by "
             f"day {time:g}: more than the engine follows one by one ({MAX_TRACKED_COLONIES:,}). The fate rates "
             "make colonisation far more efficient than it is in patients (a patient has tens of metastases from "
             "~1e11 shed cells); lower division_rate or reactivation_rate, or raise clearance_rate."
@@ -52,7 +58,8 @@ def check_tracked(num: int, time: float) -> None:
 
 
 class Layout:
-    """State indices of a chain whose colonies are pooled up to ``pooled_max`` cells."""
+    """State indices of a chain whose colonies are pooled up to ``pooled_max`` cells (0: none, a
+    founder escapes as it starts dividing)."""
 
     def __init__(self, pooled_max: int) -> None:
         p = self.pooled_max = pooled_max
@@ -67,6 +74,10 @@ class Layout:
         self.num_states = self.dead_vessel + 9
         self.num_transient = self.dead_vessel
         self.sizes = np.arange(1, p + 1)
+        #: where a cell that starts dividing goes, per tag: a colony of one cell, or out of the pool
+        self.founding = self.colony_bases if p else self.escaped
+        deaths = [self.dead_vessel, self.dead_apoptosis, self.dead_dormant]
+        self.draw_order = np.r_[deaths, np.setdiff1d(np.arange(self.num_states), deaths)]
 
 
 @lru_cache(maxsize=None)
@@ -83,9 +94,9 @@ def generators(rates: dict[str, np.ndarray], chain: Layout, handoff: np.ndarray)
     q[..., V, chain.dead_vessel] = rates["vessel_death_rate"]
     q[..., E, chain.dead_apoptosis] = rates["apoptosis_rate"]
     q[..., E, D] = rates["dormancy_rate"]
-    q[..., E, COLONY_DIRECT] = rates["division_rate"]
+    q[..., E, chain.founding[0]] = rates["division_rate"]
     q[..., D, chain.dead_dormant] = rates["dormant_death_rate"]
-    q[..., D, chain.colony_bases[1]] = rates["reactivation_rate"]
+    q[..., D, chain.founding[1]] = rates["reactivation_rate"]
     b, d, clear = rates["birth_rate"], rates["death_rate"], rates["clearance_rate"]
     for tag, base in enumerate(chain.colony_bases):
         for size in chain.sizes:
@@ -106,19 +117,53 @@ def transition_matrices(generator: np.ndarray, time: float) -> np.ndarray:
     return p / p.sum(axis=-1, keepdims=True)
 
 
+def _graded_gauss(elapsed: float) -> tuple[np.ndarray, np.ndarray]:
+    """Nodes and weights on [0, ``elapsed``] days: Gauss–Legendre on panels that halve towards 0,
+    where the chain's fast clocks (hours to days) make P(u) vary."""
+    x, w = np.polynomial.legendre.leggauss(_GAUSS_POINTS)
+    edges = elapsed * np.r_[0.0, 0.5 ** np.arange(_PANELS - 1, -1, -1)]
+    low, width = edges[:-1, None], np.diff(edges)[:, None]
+    return (low + width * (x + 1) / 2).ravel(), (width * w / 2).ravel()
+
+
+def _legendre(x: np.ndarray) -> np.ndarray:
+    """[N, len(x)] Legendre polynomials L_0..L_{N-1} at ``x`` in [-1, 1]."""
+    return np.polynomial.legendre.legvander(x, LEGENDRE_TERMS - 1).T
+
+
+#: [G, N]: the Legendre coefficients of a curve sampled on a window's grid (trapezoid projection),
+#: c_n = (2n + 1) / 2 ∫ w L_n dx with x = -1..1 over the window.
+_PROJECTION = (
+    _legendre(np.linspace(-1.0, 1.0, GRID)).T
+    * (np.r_[0.5, np.ones(GRID - 2), 0.5] / (GRID - 1))[:, None]
+    * (2 * np.arange(LEGENDRE_TERMS) + 1)
+)
+
+
 @dataclass(frozen=True)
 class Kernel:
     """One chain over a window of ``grid[-1]`` days: what a window's draws need.
 
     ``window`` is P(t) for the whole window; ``from_vessel[g]`` is P(u_g)[V, :] and
-    ``escape_cdf[g, i, tag]`` is P(u_g)[i, escaped[tag]] on the lag grid u_g = g t / (GRID - 1).
+    ``escape_cdf[g, i, tag]`` is P(u_g)[i, escaped[tag]] on the lag grid u_g = g t / (GRID - 1);
+    ``moments[n]`` is ∫_0^t L_n(1 - 2u/t) P(u)[V, :] du (Legendre polynomial L_n of the arrival
+    time's position in the window, arrival at t - u), by Gauss quadrature (error ~1e-13).
     """
 
     chain: Layout
+    generator: np.ndarray  # [S, S] per day
     grid: np.ndarray  # [G] days
     window: np.ndarray  # [S, S]
     from_vessel: np.ndarray  # [G, S]
     escape_cdf: np.ndarray  # [G, S, 2], non-decreasing in g
+
+    @cached_property
+    def moments(self) -> np.ndarray:
+        """[N, S] (computed when first needed: only shedding runs use them)."""
+        elapsed = self.grid[-1]
+        lags, weights = _graded_gauss(elapsed)
+        at_lags = np.clip(expm(self.generator[None] * lags[:, None, None])[:, V, :], 0.0, None)  # [Q, S]
+        return (_legendre(1.0 - 2.0 * lags / elapsed) * weights) @ at_lags
 
 
 def kernel(generator: np.ndarray, chain: Layout, elapsed: float) -> Kernel:
@@ -134,6 +179,7 @@ def kernel(generator: np.ndarray, chain: Layout, elapsed: float) -> Kernel:
         columns[g] = step @ columns[g - 1]
     return Kernel(
         chain=chain,
+        generator=generator,
         grid=grid,
         window=transition_matrices(generator, elapsed),
         from_vessel=np.clip(rows, 0.0, None),
@@ -141,8 +187,8 @@ def kernel(generator: np.ndarray, chain: Layout, elapsed: float) -> Kernel:
     )
 
 
-#: Kernels kept (about 4 MB each): enough for the distinct soils of a calibrated patient scenario.
-KERNEL_CACHE_SIZE = 96
+#: Kernels kept (about 0.1-4 MB each): enough for the distinct soils of a calibrated patient scenario.
+KERNEL_CACHE_SIZE = 128
 
 
 @lru_cache(maxsize=KERNEL_CACHE_SIZE)
@@ -152,6 +198,36 @@ def _shared_kernel(rate_values: tuple[float, ...], handoff: int, pooled_max: int
     return kernel(generators(rates, chain, np.array(handoff)), chain, elapsed)
 
 
+@dataclass(frozen=True)
+class Kernels:
+    """The kernels of several chains over one window, stacked: [K, ...] of each ``Kernel`` field."""
+
+    kernels: tuple[Kernel, ...]
+    window: np.ndarray  # [K, S, S]
+    from_vessel: np.ndarray  # [K, G, S]
+    escape_cdf: np.ndarray  # [K, G, S, 2]
+
+    @property
+    def chain(self) -> Layout:
+        return self.kernels[0].chain
+
+    @property
+    def grid(self) -> np.ndarray:
+        return self.kernels[0].grid
+
+    @cached_property
+    def moments(self) -> np.ndarray:
+        """[K, N, S]"""
+        return np.stack([k.moments for k in self.kernels])
+
+
+@lru_cache(maxsize=16)
+def _stacked(keys: tuple[tuple[tuple[float, ...], int], ...], pooled_max: int, elapsed: float) -> Kernels:
+    kernels = tuple(_shared_kernel(values, handoff, pooled_max, elapsed) for values, handoff in keys)
+    return Kernels(kernels, **{name: np.stack([getattr(k, name) for k in kernels])
+                               for name in ("window", "from_vessel", "escape_cdf")})
+
+
 class Chains:
     """The pooled chains of a scenario: one per distinct (rates, handoff) of a clone x organ.
 
@@ -159,97 +235,128 @@ class Chains:
     length share them (MODEL.md §6: computed once per parameter set).
     """
 
-    def __init__(self, rates: dict[str, np.ndarray], threshold: float) -> None:
-        self.handoff = handoff_sizes(rates, threshold)  # [C, O]
+    def __init__(self, rates: dict[str, np.ndarray], threshold: float, pooled_max: int) -> None:
+        self.handoff = handoff_sizes(rates, threshold, pooled_max)  # [C, O]
         self.chain = layout(int(self.handoff.max()) - 1)
         values = np.stack([rates[name] for name in RATE_NAMES] + [self.handoff], axis=-1)
         unique, group = np.unique(values.reshape(-1, values.shape[-1]), axis=0, return_inverse=True)
         self.group = group.reshape(self.handoff.shape)  # [C, O] index of the distinct chain
-        self._keys = [(tuple(map(float, row[:-1])), int(row[-1])) for row in unique]
+        self._keys = tuple((tuple(map(float, row[:-1])), int(row[-1])) for row in unique)
 
-    def kernel(self, group: int, elapsed: float) -> Kernel:
-        values, handoff = self._keys[group]
-        return _shared_kernel(values, handoff, self.chain.pooled_max, float(elapsed))
+    def kernels(self, elapsed: float) -> Kernels:
+        """Every chain's kernel over ``elapsed`` days, stacked in the order of ``group``."""
+        return _stacked(self._keys, self.chain.pooled_max, float(elapsed))
 
 
-def split(rng: np.random.Generator, counts: np.ndarray, kern: Kernel) -> tuple[np.ndarray, np.ndarray]:
-    """Every transient cohort of ``counts`` [..., S] split by one multinomial draw over the kernel's
-    window. Returns (counts at the end [..., S], escapes by source state and tag [..., S, 2]);
-    absorbing cohorts stay where they are."""
+def multinomial(rng: np.random.Generator, n: np.ndarray, pvals: np.ndarray, chain: Layout) -> np.ndarray:
+    """``rng.multinomial(n, pvals)`` over a chain's states, drawn with the death states first: numpy
+    draws one conditional binomial per category in order and stops when none are left, so the
+    categories that take nearly all of 1e9 cells go first (same distribution, ~8x fewer draws)."""
+    order = chain.draw_order
+    drawn = np.empty(pvals.shape, dtype=np.int64)
+    drawn[:, order] = rng.multinomial(n, pvals[:, order])
+    return drawn
+
+
+def advance(
+    rng: np.random.Generator, counts: np.ndarray, chains: Chains, start: float, end: float, num_times: int,
+    tracked: int = 0,
+) -> tuple[np.ndarray, Colonies]:
+    """Every transient cohort of ``counts`` [C, O, S] split by one multinomial draw over the window
+    ``start``..``end`` (one call for all chains). Returns (counts at ``end``, the colonies that
+    escaped, at exactly drawn times, with room for ``num_times`` sizes; ``check_tracked`` with
+    ``tracked`` already followed first)."""
+    kern = chains.kernels(end - start)
     transient = kern.chain.num_transient
     after = counts.copy()
     after[..., :transient] = 0
-    escapes = np.zeros(counts.shape + (2,), dtype=np.int64)
-    occupied = np.nonzero(counts[..., :transient])
-    if occupied[0].size:
-        drawn = rng.multinomial(counts[occupied], kern.window[occupied[-1]])
-        cohort = np.ravel_multi_index(occupied[:-1], counts.shape[:-1]) if counts.ndim > 1 else np.zeros(len(drawn), int)
-        np.add.at(after.reshape(-1, after.shape[-1]), cohort, drawn)
-        escapes[occupied] = drawn[:, list(kern.chain.escaped)]
-    return after, escapes
+    clone, organ, state = np.nonzero(counts[..., :transient])
+    if clone.size == 0:
+        return after, Colonies.empty(num_times)
+    group = chains.group[clone, organ]
+    drawn = multinomial(rng, counts[clone, organ, state], kern.window[group, state], kern.chain)
+    by_state = np.zeros(counts.shape[:2] + (transient, counts.shape[2]), dtype=np.int64)
+    by_state[clone, organ, state] = drawn
+    after += by_state.sum(axis=2)
+    escapes = drawn[:, list(kern.chain.escaped)]  # [K, tag]
+    check_tracked(tracked + int(escapes.sum()), end)
+    rows, tags = np.nonzero(escapes)
+    if rows.size == 0:
+        return after, Colonies.empty(num_times)
+    nums = escapes[rows, tags]
+    cdfs = kern.escape_cdf[group[rows], :, state[rows], tags]  # [K', G]
+    times = start + sample_from_cdfs(rng, kern.grid, cdfs, nums)
+    return after, Colonies.founded(np.repeat(clone[rows], nums), np.repeat(organ[rows], nums),
+                                   np.repeat(chains.handoff[clone[rows], organ[rows]], nums), times, num_times)
 
 
-def escape_times(rng: np.random.Generator, kern: Kernel, num_escaped: np.ndarray) -> np.ndarray:
-    """Times (from window start) at which escaped founders left the pool, drawn exactly.
-
-    ``num_escaped`` is [S_from, 2]: escapes by source state and tag. The escape time of a founder
-    starting in state i has the CDF P(s)[i, escaped[tag]], inverted on the kernel's grid.
-    """
-    sources, tags = np.nonzero(num_escaped)
-    if sources.size == 0:
-        return np.empty(0)
-    return sample_from_cdfs(rng, kern.grid, kern.escape_cdf[:, sources, tags].T, num_escaped[sources, tags])
+def _smooth(basis: np.ndarray) -> np.ndarray:
+    """[B] whether each curve on a window's grid is smooth enough for its Legendre terms: positive
+    throughout, or zero throughout (not a curve that starts or stops inside the window)."""
+    return (basis > 0).all(axis=1) | (basis == 0).all(axis=1)
 
 
 def arrivals(
     rng: np.random.Generator,
-    kern: Kernel,
-    start: float,
+    chains: Chains,
+    grid: np.ndarray,
     num_arrived: np.ndarray,
     basis: np.ndarray,
     mixing: np.ndarray,
+    num_times: int,
     *,
     tracked: int = 0,
-    time: float = np.nan,
-) -> tuple[np.ndarray, list[np.ndarray]]:
-    """Founders that arrested (state V) at times spread over the window from ``start``, split by
-    state at its end, for several cohorts [n] that share the kernel (e.g. organs with the same rates).
+) -> tuple[np.ndarray, Colonies]:
+    """Founders that arrested (state V) at times spread over the window ``grid``, split by state at
+    its end, for every clone x organ at once.
 
-    Cohort m's arrival intensity on the kernel's grid (shifted to ``start``) is
-    sum_b mixing[m, b] basis[b]: a few source curves ``basis`` [B, G] (unnormalised, e.g. cells/day)
-    mixed by ``mixing`` [n, B]. Each founder's arrival time is independent with that density, so
-    its state at the end has the probabilities sum_s w(s) P(end - s)[V, :] (trapezoid quadrature
-    over the grid), computed once per source curve. Returns (counts by state [n, S], for each cohort
-    the escape times of its founders that left the pool), the escape times drawn exactly given each
-    founder's drawn arrival time (``check_tracked`` with ``tracked`` colonies already followed, at
-    ``time``, comes first).
+    ``num_arrived`` [C, O] founders; the arrival intensity of clone x organ (c, o) on the grid is
+    sum_b mixing[c, o, b] basis[b]: a few source curves ``basis`` [B, G] (unnormalised, e.g.
+    cells/day). Each founder's arrival time is independent with that density, so its state at the
+    end has the probabilities ∫ w(s) P(end - s)[V, :] ds / ∫ w: from the kernel's Legendre moments
+    for smooth curves (exact to ~1e-12 for the growth curves of a window), by trapezoid on the
+    grid for curves that start or stop inside it. Returns (counts by state [C, O, S], the colonies
+    that escaped, their escape times drawn exactly given each founder's drawn arrival time;
+    ``check_tracked`` with ``tracked`` colonies already followed comes first).
     """
-    grid = kern.grid
-    used = np.flatnonzero(mixing.any(axis=0))  # the source curves these cohorts mix
-    basis, mixing = basis[used], mixing[:, used]
-    lagged = basis[:, ::-1] * np.r_[0.5, np.ones(grid.size - 2), 0.5]  # arrival at end - u_g
-    mass = lagged.sum(axis=1)
-    unit = lagged / np.where(mass > 0, mass, 1.0)[:, None]
-    share = mixing * mass
-    share = share / share.sum(axis=1, keepdims=True)
-    probabilities = np.clip(share @ (unit @ kern.from_vessel), 0.0, None)
-    counts = rng.multinomial(num_arrived, probabilities / probabilities.sum(axis=1, keepdims=True))
-    check_tracked(tracked + int(counts[:, list(kern.chain.escaped)].sum()), time)
-    end = start + grid[-1]
-    escaped = counts[:, list(kern.chain.escaped)]
+    start, end = grid[0], grid[-1]
+    kern = chains.kernels(end - start)
+    counts = np.zeros(chains.group.shape + (kern.chain.num_states,), dtype=np.int64)
+    clone, organ = np.nonzero(num_arrived)
+    if clone.size == 0:
+        return counts, Colonies.empty(num_times)
+    mix = mixing[clone, organ]  # [M, B]
+    used_groups, member_group = np.unique(chains.group[clone, organ], return_inverse=True)
+    smooth = _smooth(basis) & mix.any(axis=0)
+    stepped = ~_smooth(basis) & mix.any(axis=0)
+    weighted = np.zeros((len(used_groups), basis.shape[0], kern.chain.num_states))  # [g, b, S] ∫ w_b K_g
+    span = end - start
+    if smooth.any():
+        coefficients = basis[smooth] @ _PROJECTION  # [Bs, N]
+        weighted[:, smooth] = coefficients @ kern.moments[used_groups]
+    lagged = basis[:, ::-1] * (np.r_[0.5, np.ones(grid.size - 2), 0.5] * span / (grid.size - 1))  # arrival at end - u
+    if stepped.any():
+        weighted[:, stepped] = (lagged[stepped] @ kern.from_vessel)[used_groups]
+    numerator = np.clip((mix[:, None, :] @ weighted[member_group])[:, 0], 0.0, None)
+    drawn = multinomial(rng, num_arrived[clone, organ], numerator / numerator.sum(axis=1, keepdims=True), kern.chain)
+    counts[clone, organ] = drawn
+    escaped = drawn[:, list(kern.chain.escaped)]
+    check_tracked(tracked + int(escaped.sum()), end)
     members, tags = np.nonzero(escaped)
-    nums = escaped[members, tags]
     if members.size == 0:
-        return counts, [np.empty(0)] * len(counts)
-    by_lag = kern.escape_cdf[:, V, :]  # [G, tag]: P(escaped within u of arriving)
+        return counts, Colonies.empty(num_times)
+    nums = escaped[members, tags]
+    by_lag = kern.escape_cdf[used_groups[member_group[members]], :, V, tags]  # [K, G] P(escaped within u)
     # the lag from arrival to the end has density ~ w(end - u) x P(escaped within u), per member and tag
-    lag = sample_from_cdfs(rng, grid, np.cumsum((share[members] @ unit) * by_lag[:, tags].T, axis=1), nums)
-    tag = np.repeat(tags, nums)
+    lag = sample_from_cdfs(rng, grid - start, np.cumsum((mix[members] @ lagged) * by_lag, axis=1), nums)
+    curve = np.repeat(np.arange(members.size), nums)
+    # given arrival and escape by the end, the escape comes v <= lag after arrival: inverse of by_lag
     delay = np.empty_like(lag)
-    for t in (0, 1):  # given arrival and escape by the end, the escape comes v <= lag after arrival
-        drawn = tag == t
-        reached = np.interp(lag[drawn], grid, by_lag[:, t])
-        delay[drawn] = np.interp(rng.random(drawn.sum()) * reached, by_lag[:, t], grid)
+    for k in range(members.size):
+        drawn_k = curve == k
+        reached = np.interp(lag[drawn_k], grid - start, by_lag[k])
+        delay[drawn_k] = np.interp(rng.random(drawn_k.sum()) * reached, by_lag[k], grid - start)
     times = end - lag + np.minimum(delay, lag)
-    per_member = np.bincount(members, weights=nums, minlength=len(counts)).astype(np.int64)
-    return counts, np.split(times, np.cumsum(per_member)[:-1])
+    founder_clone, founder_organ = clone[members], organ[members]
+    return counts, Colonies.founded(np.repeat(founder_clone, nums), np.repeat(founder_organ, nums),
+                                    np.repeat(chains.handoff[founder_clone, founder_organ], nums), times, num_times)

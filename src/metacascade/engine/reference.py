@@ -25,7 +25,8 @@ from typing import Callable, Optional
 import numpy as np
 
 from .growth import size_at, time_to_reach
-from .lower import SMALL_COLONY_MAX, Lowered, Primary, Routing, handoff_sizes
+from .handoff import handoff_sizes, pooled_max_cells
+from .lower import SMALL_COLONY_MAX, Lowered, Primary, Routing
 from .outcome import SNAPSHOT_FIELDS, AssayOutcome, Lesions, Snapshot
 
 #: A cell that has visited this many beds without arresting or dying means a broken anatomy.
@@ -272,6 +273,8 @@ def _grow_colony(
     cleared_at = start + _wait(rng, rates["clearance_rate"])
     times, sizes = [start], [1]
     time, cells = start, 1
+    if rates["handoff_cells"] <= 1:  # followed one by one from its first cell
+        life.tracked_time = start
     while cells < bound and not (birth > death and cells >= threshold):
         step = time + _wait(rng, (birth + death) * cells)
         if min(step, cleared_at) > horizon:
@@ -438,7 +441,7 @@ def simulate_reference(lowered: Lowered, rng: np.random.Generator) -> AssayOutco
     times = [float(t) for t in lowered.observation_times]
     horizon = times[-1]
     num_clones, num_organs = len(lowered.clone_names), len(routing.organ_names)
-    handoff = handoff_sizes(lowered.rates, lowered.deterministic_threshold)
+    handoff = handoff_sizes(lowered.rates, lowered.deterministic_threshold, pooled_max_cells(lowered))
     rates = [  # and the size at which a lesion's record starts, as in the exact engine
         [{**{name: float(values[c, o]) for name, values in lowered.rates.items()}, "handoff_cells": handoff[c, o]}
          for o in range(num_organs)]

@@ -22,23 +22,13 @@ import numpy as np
 
 from . import pool
 from .colonies import Colonies
-from .growth import cell_days, size_at, time_to_reach
+from .growth import cell_days, size_at
 from .lower import Lowered
-from .routing import delivery_from, entries
+from .routes import Routes
 from .shedding import expected_shed, shedding_intensity
 
 #: Lesions whose size curves over a window are evaluated at once (memory: LESION_CHUNK x pool.GRID floats).
 LESION_CHUNK = 4096
-
-
-@dataclass(frozen=True)
-class Routes:
-    """Where a shed cell arrests, or dies in transit (last column), per clone: [C, ..., O + 1]."""
-
-    before_invasion: np.ndarray  # [C, O + 1] from the primary before it invades its serosa
-    after_invasion: np.ndarray  # [C, O + 1] from the primary after (the cavity share included)
-    invasion_time: float  # days; inf if the primary never sheds into a cavity
-    metastasis: np.ndarray  # [C, O, O + 1] from a metastasis in each organ
 
 
 @dataclass(frozen=True)
@@ -49,32 +39,6 @@ class Source:
     means: np.ndarray
     curves: np.ndarray
     routes: np.ndarray
-
-
-def routes(lowered: Lowered) -> Routes:
-    """The routes of every shed cell of a run (one linear solve per clone)."""
-    primary, routing = lowered.primary, lowered.routing
-    names, first = entries(routing)
-    share = primary.lymphatic_fraction
-    outflow = np.array([
-        (1.0 - share) * first[names.index(f"venous:{organ}")] + share * first[names.index(f"lymph:{organ}")]
-        for organ in lowered.organ_names
-    ])
-    invasion = np.inf
-    with_cavity = outflow[primary.site]
-    if primary.coelomic_fraction > 0:
-        law, n0, rate, capacity, exponent = primary.growth
-        invasion = float(time_to_reach(law, n0, primary.serosal_invasion_cells, rate, capacity, exponent))
-        cavity = first[names.index(f"cavity:{routing.cavity_names[primary.cavity]}")]
-        with_cavity = (1.0 - primary.coelomic_fraction) * with_cavity + primary.coelomic_fraction * cavity
-    clones = range(len(lowered.clone_names))
-    metastasis = np.array([delivery_from(routing, c, outflow) for c in clones])
-    return Routes(
-        before_invasion=metastasis[:, primary.site],
-        after_invasion=np.array([delivery_from(routing, c, with_cavity[None])[0] for c in clones]),
-        invasion_time=invasion,
-        metastasis=metastasis,
-    )
 
 
 def primary_source(lowered: Lowered, paths: Routes, grid: np.ndarray) -> Source:
@@ -156,18 +120,5 @@ def shed(
         mixing[c, :, c * num_sources : (c + 1) * num_sources] = paths[c, :, :-1].T
     silent = ~(mixing[..., :-1] * basis[:-1].any(axis=1)).any(axis=-1)
     mixing[silent, -1] = 1.0
-    start, end = grid[0], grid[-1]
-    new = np.zeros(chains.group.shape + (chains.chain.num_states,), dtype=np.int64)
-    escaped = []
-    receiving = counts[:, :-1] > 0
-    for group in np.unique(chains.group[receiving]):
-        members = np.nonzero(receiving & (chains.group == group))
-        kern = chains.kernel(group, end - start)
-        new[members], times = pool.arrivals(
-            rng, kern, start, counts[:, :-1][members], basis, mixing[members], tracked=tracked, time=end
-        )
-        for clone, organ, when in zip(*members, times):
-            if when.size:
-                escaped.append(Colonies.founded(clone, organ, chains.handoff[clone, organ], when, num_times))
-                tracked += when.size
-    return counts, new, Colonies.empty(num_times).extend(*escaped)
+    new, born = pool.arrivals(rng, chains, grid, counts[:, :-1], basis, mixing, num_times, tracked=tracked)
+    return counts, new, born

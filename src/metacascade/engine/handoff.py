@@ -1,0 +1,74 @@
+"""Where the pool ends: the colony size at which a founder leaves the pooled chain (``pool``) and
+is followed one by one (``colonies``), in both engines.
+
+A run that founds few colonies (a patient: hundreds, from ~1e11 shed cells) follows every colony
+from its first division: the pooled chain then holds only the single cells (in vessel, solitary,
+dormant) and its kernels are small. A run that founds millions (the 1e9-cell Luzzi assay) pools
+colonies up to ``POOLED_MAX_CELLS`` cells, so that the many that die small never cost more than
+a count. The choice follows the colonies a run founds in expectation (``expected_founders``).
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from .lower import Lowered
+from .routes import routes
+from .routing import delivery_matrix
+from .shedding import expected_shed
+
+#: Colonies are pooled as counts up to this size (cells) in runs that found many colonies.
+POOLED_MAX_CELLS = 64
+#: Runs expected to found at most this many colonies follow each one from its first division.
+MAX_FOUNDERS_TRACKED_FROM_ONE = 100_000
+
+
+def founding_probability(rates: dict[str, np.ndarray]) -> np.ndarray:
+    """[C, O] P(an arrested cell ever starts dividing), directly or after dormancy (closed form)."""
+    r = rates
+    extravasates = r["extravasation_rate"] / (r["extravasation_rate"] + r["vessel_death_rate"])
+    wakes = r["reactivation_rate"] / np.maximum(r["reactivation_rate"] + r["dormant_death_rate"], 1e-300)
+    leaves = r["apoptosis_rate"] + r["dormancy_rate"] + r["division_rate"]
+    divides = (r["division_rate"] + r["dormancy_rate"] * wakes) / np.maximum(leaves, 1e-300)
+    return extravasates * divides
+
+
+def expected_founders(lowered: Lowered) -> float:
+    """About how many colonies a run founds by its last observation: the cells injected, and the
+    founders the primary sheds (closed form, routed with its delivery rows after serosal invasion
+    or before, whichever founds more), each founds one with its clone x organ's probability.
+    Metastases' own shedding is left out (they come from these founders)."""
+    found = founding_probability(lowered.rates)  # [C, O]
+    total = 0.0
+    for clone, vessel, cells in zip(lowered.injection_clone, lowered.injection_vessel, lowered.injection_cells):
+        total += cells * float(delivery_matrix(lowered.routing, clone)[vessel, :-1] @ found[clone])
+    primary = lowered.primary
+    if primary is not None:
+        law, n0, rate, capacity, exponent = primary.growth
+        shed = float(expected_shed(
+            law, n0, 0.0, lowered.end_time, rate, capacity, exponent,
+            shedding_rate_per_g_day=primary.shedding_rate_per_g_day, cells_per_g=primary.cells_per_g,
+            vascularisation_cells=primary.vascularisation_cells,
+        ))
+        paths = routes(lowered)
+        per_route = [(route[:, :-1] * found).sum(axis=1) for route in (paths.before_invasion, paths.after_invasion)]
+        total += shed * float((primary.clone_share @ primary.founders_per_cell) @ np.maximum(*per_route))
+    return total
+
+
+def pooled_max_cells(lowered: Lowered) -> int:
+    """Largest colony (cells) the pool holds: 0 (every colony followed from one cell) when the run
+    founds at most ``MAX_FOUNDERS_TRACKED_FROM_ONE`` colonies, else ``POOLED_MAX_CELLS``."""
+    return 0 if expected_founders(lowered) <= MAX_FOUNDERS_TRACKED_FROM_ONE else POOLED_MAX_CELLS
+
+
+def handoff_sizes(rates: dict[str, np.ndarray], threshold: float, pooled_max: int = POOLED_MAX_CELLS) -> np.ndarray:
+    """[...] size (cells) at which a colony leaves the pool and is tracked as a lesion: its
+    stochastic ceiling (the bound, or the deterministic threshold when it grows on average), at most
+    ``pooled_max + 1``. Both engines start a lesion's record there."""
+    ceiling = np.where(
+        rates["birth_rate"] > rates["death_rate"],
+        np.minimum(rates["avascular_bound_cells"], threshold),
+        rates["avascular_bound_cells"],
+    )
+    return np.minimum(np.ceil(ceiling), pooled_max + 1).astype(np.int64)

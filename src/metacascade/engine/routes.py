@@ -1,0 +1,69 @@
+"""Where the cells a run sheds go: the delivery rows of the primary (before and after it invades
+its serosa) and of a metastasis in each organ (MODEL.md §1-2), one linear solve per clone."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from .growth import time_to_reach
+from .lower import Lowered, Routing
+from .routing import delivery_from, entries
+
+
+@dataclass(frozen=True)
+class Routes:
+    """Where a shed cell arrests, or dies in transit (last column), per clone: [C, ..., O + 1]."""
+
+    before_invasion: np.ndarray  # [C, O + 1] from the primary before it invades its serosa
+    after_invasion: np.ndarray  # [C, O + 1] from the primary after (the cavity share included)
+    invasion_time: float  # days; inf if the primary never sheds into a cavity
+    metastasis: np.ndarray  # [C, O, O + 1] from a metastasis in each organ
+
+
+def routes(lowered: Lowered) -> Routes:
+    """The routes of every shed cell of a run (one linear solve per clone, shared by the patients
+    of a cohort: only the serosal invasion time depends on a patient's growth)."""
+    primary = lowered.primary
+    invasion = np.inf
+    if primary.coelomic_fraction > 0:
+        law, n0, rate, capacity, exponent = primary.growth
+        invasion = float(time_to_reach(law, n0, primary.serosal_invasion_cells, rate, capacity, exponent))
+    metastasis, after_invasion = _deliveries(lowered.routing, primary.site, primary.lymphatic_fraction,
+                                             primary.coelomic_fraction, primary.cavity)
+    return Routes(
+        before_invasion=metastasis[:, primary.site],
+        after_invasion=after_invasion,
+        invasion_time=invasion,
+        metastasis=metastasis,
+    )
+
+
+#: Deliveries of the last few circulations, by identity (a cohort's patients share one ``Routing``).
+_RECENT: dict[tuple, tuple[Routing, np.ndarray, np.ndarray]] = {}
+
+
+def _deliveries(routing: Routing, site: int, lymphatic_fraction: float, coelomic_fraction: float,
+                cavity: int | None) -> tuple[np.ndarray, np.ndarray]:
+    """([C, O, O + 1] from a metastasis in each organ, [C, O + 1] from the primary after invasion)."""
+    key = (id(routing), site, lymphatic_fraction, coelomic_fraction, cavity)
+    if key in _RECENT and _RECENT[key][0] is routing:
+        return _RECENT[key][1:]
+    names, first = entries(routing)
+    outflow = np.array([
+        (1.0 - lymphatic_fraction) * first[names.index(f"venous:{organ}")]
+        + lymphatic_fraction * first[names.index(f"lymph:{organ}")]
+        for organ in routing.organ_names
+    ])
+    with_cavity = outflow[site]
+    if coelomic_fraction > 0:
+        into_cavity = first[names.index(f"cavity:{routing.cavity_names[cavity]}")]
+        with_cavity = (1.0 - coelomic_fraction) * with_cavity + coelomic_fraction * into_cavity
+    clones = range(routing.arrest.shape[0])
+    metastasis = np.array([delivery_from(routing, c, outflow) for c in clones])
+    after_invasion = np.array([delivery_from(routing, c, with_cavity[None])[0] for c in clones])
+    if len(_RECENT) >= 8:
+        _RECENT.clear()
+    _RECENT[key] = (routing, metastasis, after_invasion)
+    return metastasis, after_invasion
