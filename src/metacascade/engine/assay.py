@@ -23,13 +23,13 @@ from dataclasses import replace
 
 import numpy as np
 
-from . import pool, spread
-from .routes import routes
-from .handoff import pooled_max_cells
+from . import course, pool, spread
 from .colonies import BOUND, CLEARED, EXTINCT, GROWING, MACRO, REGRESSED, Colonies, advance, sizes_at
-from .growth import size_at
+from .epochs import epoch_at, rates_in_force, shedding_in_force, step_ends
+from .handoff import handoff_sizes, pooled_max_cells
 from .lower import Lowered
 from .outcome import SNAPSHOT_FIELDS, AssayOutcome, Lesions, Snapshot
+from .routes import routes
 from .routing import delivery_matrix
 
 
@@ -44,8 +44,12 @@ def simulate_assay(lowered: Lowered, rng: np.random.Generator) -> AssayOutcome:
         died_in_transit[clone] += split[-1]
     entered = lowered.num_cells_by_clone.copy()
 
-    chains = pool.Chains(lowered.rates, lowered.deterministic_threshold, pooled_max_cells(lowered))
-    counts = np.zeros((num_clones, num_organs, chains.chain.num_states), dtype=np.int64)
+    pooled_max = pooled_max_cells(lowered)
+    handoff = handoff_sizes(lowered.rates, lowered.deterministic_threshold, pooled_max)  # one layout for every epoch
+    chains_of = {epoch: pool.Chains(rates_in_force(lowered, epoch), lowered.deterministic_threshold, pooled_max,
+                                    handoff)
+                 for epoch in range(-1, 0 if lowered.epochs is None else lowered.epochs.times.size)}
+    counts = np.zeros((num_clones, num_organs, chains_of[-1].chain.num_states), dtype=np.int64)
     counts[..., pool.V] = arrested
     paths = None if lowered.primary is None else routes(lowered)
     num_times = lowered.observation_times.size
@@ -53,17 +57,19 @@ def simulate_assay(lowered: Lowered, rng: np.random.Generator) -> AssayOutcome:
     dropped = np.zeros((2, num_clones, num_organs), dtype=np.int64)  # tracked colonies extinct, cleared
     snapshots: list[Snapshot] = []
 
-    def admit(sources: list[spread.Source], grid: np.ndarray) -> Colonies:
+    def admit(sources: list[spread.Source], grid: np.ndarray, chains: pool.Chains, factor: float) -> Colonies:
         """Shed cells over the window ``grid`` into the pools; returns the colonies that outgrew them."""
-        shed, new, born = spread.shed(rng, sources, chains, grid, num_times, len(colonies))
+        shed, new, born = spread.shed(rng, sources, chains, grid, num_times, len(colonies), factor)
         entered[:] += shed.sum(axis=1)
         arrested[:] += shed[:, :-1]
         died_in_transit[:] += shed[:, -1]
         counts[:] += new
         return born
 
-    now = 0.0
-    for k, time in enumerate(lowered.observation_times):
+    now, k = 0.0, 0
+    for time in step_ends(lowered):
+        epoch = epoch_at(lowered, now)
+        chains, rates, factor = chains_of[epoch], rates_in_force(lowered, epoch), shedding_in_force(lowered, epoch)
         counts, escaped = pool.advance(rng, counts, chains, now, time, num_times, len(colonies))
         colonies = colonies.extend(escaped)
         if paths is not None:
@@ -72,26 +78,29 @@ def simulate_assay(lowered: Lowered, rng: np.random.Generator) -> AssayOutcome:
             sources = [spread.primary_source(lowered, paths, grid)]
             if shedding.size:
                 sources.append(spread.metastasis_source(lowered, paths, colonies, shedding, grid))
-            colonies = colonies.extend(admit(sources, grid))
-        advance(colonies, time, lowered.rates, lowered.deterministic_threshold, rng)
+            colonies = colonies.extend(admit(sources, grid, chains, factor))
+        advance(colonies, time, rates, lowered.deterministic_threshold, rng)
         if paths is not None:  # metastases that switched inside the window shed from their switch on
             done = np.zeros(len(colonies), dtype=bool)
             while (fresh := np.nonzero(~done & (colonies.phase == MACRO) & (colonies.switch_time > now))[0]).size:
                 done[fresh] = True
-                born = admit([spread.metastasis_source(lowered, paths, colonies, fresh, grid)], grid)
-                advance(born, time, lowered.rates, lowered.deterministic_threshold, rng)
+                born = admit([spread.metastasis_source(lowered, paths, colonies, fresh, grid)], grid, chains, factor)
+                advance(born, time, rates, lowered.deterministic_threshold, rng)
                 colonies = colonies.extend(born)
                 done = np.r_[done, np.zeros(len(born), dtype=bool)]
         for slot, phase in enumerate((EXTINCT, CLEARED)):
             gone = colonies.phase == phase
             np.add.at(dropped[slot], (colonies.clone[gone], colonies.organ[gone]), 1)
         colonies = colonies.select((colonies.phase != EXTINCT) & (colonies.phase != CLEARED))
+        now = time
+        if time != lowered.observation_times[k]:
+            continue  # a change of rates, not an observation
         colonies.history[:, k] = sizes_at(colonies, time, lowered.rates, lowered.capacity)
         snapshots.append(_snapshot(time, counts, chains.chain, colonies, dropped, k, entered, arrested, died_in_transit))
-        now = time
+        k += 1
         if _dead(lowered, snapshots[-1]):  # nothing changes after death: later observations repeat it
-            snapshots += [replace(snapshots[-1], time=float(t)) for t in lowered.observation_times[k + 1 :]]
-            colonies.history[:, k + 1 :] = colonies.history[:, k : k + 1]
+            snapshots += [replace(snapshots[-1], time=float(t)) for t in lowered.observation_times[k:]]
+            colonies.history[:, k:] = colonies.history[:, k - 1 : k]
             break
     return AssayOutcome(
         injected=lowered.num_cells_by_clone,
@@ -106,9 +115,8 @@ def _dead(lowered: Lowered, snapshot: Snapshot) -> bool:
     plan, primary = lowered.observation, lowered.primary
     if plan is None or primary is None:
         return False
-    law, n0, rate, capacity, exponent = primary.growth
     by_organ = snapshot.cells.sum(axis=0)
-    by_organ[primary.site] += size_at(law, n0, snapshot.time, rate, capacity, exponent)
+    by_organ[primary.site] += course.size(primary, snapshot.time)
     return bool(by_organ.sum() >= plan.lethal_cells or np.any(by_organ >= plan.organ_lethal_cells))
 
 

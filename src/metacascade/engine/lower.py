@@ -81,6 +81,8 @@ class Primary:
     cluster_fraction: float = 0.0  # share of shed cells that leave in clusters
     cluster_clone: np.ndarray | None = None  # [C] index of each clone's cluster clone (-1: none)
     cluster_cells: np.ndarray | None = None  # [C] mean cells per cluster of each clone
+    removal_time: float = np.inf  # days: resected then (engine/course.py)
+    residual_fraction: float = 0.0  # share of its cells left by the resection, which regrow
 
     @property
     def founders_per_cell(self) -> np.ndarray:
@@ -128,6 +130,21 @@ class Observation:
 
 
 @dataclass(frozen=True)
+class Epochs:
+    """Rates that change at given times (MODEL.md §4): the engine's door for therapy.
+
+    From ``times[e]`` until the next change, every fate rate is its scenario value times
+    ``rate_multipliers[name][e]`` ([C, O]; names not given stay at 1) and every tumour sheds
+    ``shedding[e]`` times its rate (0: off). Before ``times[0]`` nothing is changed. The engine
+    splits its windows at these times and composes the pieces exactly (Markov property).
+    """
+
+    times: np.ndarray  # [E] days, strictly increasing, > 0
+    rate_multipliers: dict[str, np.ndarray]  # fate-rate name -> [E, C, O]
+    shedding: np.ndarray  # [E]
+
+
+@dataclass(frozen=True)
 class Lowered:
     """Everything the engine needs to run one scenario."""
 
@@ -143,6 +160,7 @@ class Lowered:
     injection_cells: np.ndarray  # [I] int64
     primary: Primary | None = None
     observation: Observation | None = None
+    epochs: Epochs | None = None
 
     @property
     def organ_names(self) -> tuple[str, ...]:

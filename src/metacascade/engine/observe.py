@@ -15,11 +15,12 @@ from dataclasses import fields
 
 import numpy as np
 
+from . import course
+from .epochs import shedding_at
 from .growth import size_at, time_to_reach
 from .lower import Lowered
 from .observed import LETHAL_BURDEN, ORGAN_LIMIT, PatientObservations
 from .outcome import AssayOutcome, Lesions
-from .shedding import shedding_intensity
 
 #: Points of the grid on which death is bracketed before it is located on the exact curves.
 DEATH_GRID = 129
@@ -38,9 +39,8 @@ def _per_lesion(lowered: Lowered, lesions: Lesions) -> tuple[np.ndarray, np.ndar
 
 
 def primary_size(lowered: Lowered, times) -> np.ndarray:
-    """Cells in the primary at ``times`` (closed form)."""
-    law, n0, rate, capacity, exponent = lowered.primary.growth
-    return np.asarray(size_at(law, n0, np.asarray(times, dtype=float), rate, capacity, exponent))
+    """Cells in the primary at ``times`` (closed form, its removal included)."""
+    return course.size(lowered.primary, times)
 
 
 def lesion_sizes(lowered: Lowered, lesions: Lesions, times) -> np.ndarray:
@@ -126,8 +126,7 @@ def reach_times(lowered: Lowered, lesions: Lesions) -> tuple[float, np.ndarray]:
 
     A lesion's curve starts at M, so a threshold at or below M is reached at the bound time."""
     threshold = lowered.observation.detection_cells
-    law, n0, rate, capacity, exponent = lowered.primary.growth
-    primary = float(time_to_reach(law, n0, threshold, rate, capacity, exponent))
+    primary = course.reach_time(lowered.primary, threshold)
     bound, lesion_rate, lesion_capacity = _per_lesion(lowered, lesions)
     after_switch = lesions.switch_time + time_to_reach("gompertz", bound, threshold, lesion_rate, lesion_capacity)
     return primary, np.where(threshold <= bound, lesions.bound_time, after_switch)
@@ -166,15 +165,12 @@ def blood_shedding_rate(lowered: Lowered, lesions: Lesions, times) -> np.ndarray
     invasion = time_to_reach(law, n0, primary.serosal_invasion_cells, rate, capacity, exponent)
     into_blood = (1.0 - primary.lymphatic_fraction) * np.where(t >= invasion, 1.0 - primary.coelomic_fraction, 1.0)
     per_cell = primary.shedding_rate_per_g_day / primary.cells_per_g
-    from_primary = into_blood * shedding_intensity(
-        law, n0, t, rate, capacity, exponent, shedding_rate_per_g_day=primary.shedding_rate_per_g_day,
-        cells_per_g=primary.cells_per_g, vascularisation_cells=primary.vascularisation_cells,
-    )
+    from_primary = into_blood * course.shedding(primary, t)
     switched = _switched(lesions)
     parents = primary.parent_clone[switched.clone]
     on_curve = _sum_by(_on_curve(lowered, switched, t), parents, len(lowered.clone_names))
     shed = from_primary[:, None] * primary.clone_share + per_cell * (1.0 - primary.lymphatic_fraction) * on_curve
-    return shed @ primary.founders_per_cell
+    return shedding_at(lowered, t)[:, None] * (shed @ primary.founders_per_cell)
 
 
 def expected_ctc(lowered: Lowered, lesions: Lesions, times) -> np.ndarray:

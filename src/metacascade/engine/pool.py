@@ -235,8 +235,10 @@ class Chains:
     length share them (MODEL.md §6: computed once per parameter set).
     """
 
-    def __init__(self, rates: dict[str, np.ndarray], threshold: float, pooled_max: int) -> None:
-        self.handoff = handoff_sizes(rates, threshold, pooled_max)  # [C, O]
+    def __init__(self, rates: dict[str, np.ndarray], threshold: float, pooled_max: int,
+                 handoff: np.ndarray | None = None) -> None:
+        """``handoff`` [C, O] (cells) overrides the sizes ``rates`` give (one layout across epochs)."""
+        self.handoff = handoff_sizes(rates, threshold, pooled_max) if handoff is None else handoff  # [C, O]
         self.chain = layout(int(self.handoff.max()) - 1)
         values = np.stack([rates[name] for name in RATE_NAMES] + [self.handoff], axis=-1)
         unique, group = np.unique(values.reshape(-1, values.shape[-1]), axis=0, return_inverse=True)

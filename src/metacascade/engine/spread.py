@@ -20,12 +20,11 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from . import pool
+from . import course, pool
 from .colonies import Colonies
 from .growth import cell_days, size_at
 from .lower import Lowered
 from .routes import Routes
-from .shedding import expected_shed, shedding_intensity
 
 #: Lesions whose size curves over a window are evaluated at once (memory: LESION_CHUNK x pool.GRID floats).
 LESION_CHUNK = 4096
@@ -42,22 +41,13 @@ class Source:
 
 
 def primary_source(lowered: Lowered, paths: Routes, grid: np.ndarray) -> Source:
-    """The primary over the window ``grid[0]..grid[-1]``, split at serosal invasion."""
+    """The primary over the window ``grid[0]..grid[-1]`` (on one side of its removal), split at
+    serosal invasion."""
     primary = lowered.primary
-    law, n0, rate, capacity, exponent = primary.growth
     start, end = grid[0], grid[-1]
     invasion = np.clip(paths.invasion_time, start, end)
-    means = [
-        expected_shed(
-            law, n0, t0, t1, rate, capacity, exponent, shedding_rate_per_g_day=primary.shedding_rate_per_g_day,
-            cells_per_g=primary.cells_per_g, vascularisation_cells=primary.vascularisation_cells,
-        )
-        for t0, t1 in ((start, invasion), (invasion, end))
-    ]
-    curve = shedding_intensity(
-        law, n0, grid, rate, capacity, exponent, shedding_rate_per_g_day=primary.shedding_rate_per_g_day,
-        cells_per_g=primary.cells_per_g, vascularisation_cells=primary.vascularisation_cells,
-    )
+    means = [course.shed_mean(primary, t0, t1) for t0, t1 in ((start, invasion), (invasion, end))]
+    curve = course.shedding(primary, grid)
     invaded = grid >= paths.invasion_time
     founders = primary.clone_share @ primary.founders_per_cell  # single cells and clusters, per cell shed
     share = founders[:, None, None]
@@ -100,12 +90,12 @@ def metastasis_source(lowered: Lowered, paths: Routes, colonies: Colonies, lesio
 
 def shed(
     rng: np.random.Generator, sources: list[Source], chains: pool.Chains, grid: np.ndarray,
-    num_times: int, tracked: int,
+    num_times: int, tracked: int, factor: float = 1.0,
 ) -> tuple[np.ndarray, np.ndarray, Colonies]:
-    """Cells shed over the window ``grid`` by ``sources``: ([C, O + 1] arrests and deaths in
-    transit, [C, O, S] founder states at the window's end, colonies that outgrew the pool);
-    ``tracked``: colonies already followed one by one."""
-    means = np.concatenate([s.means for s in sources], axis=1)
+    """Cells shed over the window ``grid`` by ``sources``, at ``factor`` times their rates (an
+    epoch's): ([C, O + 1] arrests and deaths in transit, [C, O, S] founder states at the window's
+    end, colonies that outgrew the pool); ``tracked``: colonies already followed one by one."""
+    means = factor * np.concatenate([s.means for s in sources], axis=1)
     curves = np.concatenate([s.curves for s in sources], axis=1)
     paths = np.concatenate([s.routes for s in sources], axis=1)
     counts = rng.poisson(np.einsum("ck,cko->co", means, paths))

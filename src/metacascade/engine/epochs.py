@@ -1,0 +1,95 @@
+"""Epochs as the engine reads them: the times at which its windows split, and the rates and
+shedding in force in each piece (``lower.Epochs``; the primary's removal, ``lower.Primary``)."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+
+import numpy as np
+
+from .lower import RATE_NAMES, Epochs, Lowered
+
+#: Fate rates that set a lesion's size after its switch in closed form: no epoch may change them.
+FIXED_RATES = ("avascular_bound_cells", "gompertz_rate")
+
+
+def with_epochs(
+    lowered: Lowered, epochs: Epochs | None = None, *, removal_time: float = np.inf, residual_fraction: float = 0.0,
+) -> Lowered:
+    """``lowered`` with ``epochs`` and the primary resected at ``removal_time`` (days), leaving
+    ``residual_fraction`` of its cells; checked (a ``ValueError`` names what is wrong)."""
+    if epochs is not None:
+        times = np.asarray(epochs.times, dtype=float)
+        shape = (times.size, len(lowered.clone_names), len(lowered.organ_names))
+        if times.ndim != 1 or np.any(times <= 0) or np.any(np.diff(times) <= 0) or not np.all(np.isfinite(times)):
+            raise ValueError(f"epochs.times: must be finite, positive and strictly increasing (got {times})")
+        for name, values in epochs.rate_multipliers.items():
+            if name not in RATE_NAMES or name in FIXED_RATES:
+                allowed = ", ".join(n for n in RATE_NAMES if n not in FIXED_RATES)
+                raise ValueError(f"epochs.rate_multipliers: {name!r} cannot change; allowed: {allowed}")
+            if np.shape(values) != shape or np.any(~np.isfinite(values)) or np.any(np.asarray(values) < 0):
+                raise ValueError(f"epochs.rate_multipliers.{name}: must be finite and >= 0 with shape {shape}")
+        shedding = np.asarray(epochs.shedding, dtype=float)
+        if shedding.shape != times.shape or np.any(~np.isfinite(shedding)) or np.any(shedding < 0):
+            raise ValueError(f"epochs.shedding: must be finite and >= 0, one per time (got {shedding})")
+        lowered = replace(lowered, epochs=Epochs(times, dict(epochs.rate_multipliers), shedding))
+    if np.isfinite(removal_time):
+        if lowered.primary is None or not removal_time > 0 or not 0 <= residual_fraction <= 1:
+            raise ValueError("removal_time: needs a primary, a time > 0 (days) and 0 <= residual_fraction <= 1")
+        primary = replace(lowered.primary, removal_time=float(removal_time), residual_fraction=float(residual_fraction))
+        lowered = replace(lowered, primary=primary)
+    return lowered
+
+
+def _changes(epochs: Epochs | None) -> list[float]:
+    """The epoch times at which something changes (an epoch equal to the one before splits nothing,
+    so a run with it is the run without it, draw for draw)."""
+    if epochs is None:
+        return []
+    names = sorted(epochs.rate_multipliers)
+    before = [np.ones_like(epochs.rate_multipliers[name][0]) for name in names], 1.0
+    changes = []
+    for e, time in enumerate(epochs.times):
+        now = [epochs.rate_multipliers[name][e] for name in names], float(epochs.shedding[e])
+        if now[1] != before[1] or any(not np.array_equal(a, b) for a, b in zip(now[0], before[0])):
+            changes.append(float(time))
+        before = now
+    return changes
+
+
+def step_ends(lowered: Lowered) -> np.ndarray:
+    """The ends of the engine's windows: the observation times, and every change before the last."""
+    changes = _changes(lowered.epochs)
+    if lowered.primary is not None:
+        changes.append(lowered.primary.removal_time)
+    end = lowered.observation_times[-1]
+    return np.union1d(lowered.observation_times, [t for t in changes if t < end])
+
+
+def epoch_at(lowered: Lowered, time: float) -> int:
+    """The epoch in force just after ``time`` (days); -1 before the first change."""
+    if lowered.epochs is None:
+        return -1
+    return int(np.searchsorted(lowered.epochs.times, time, side="right")) - 1
+
+
+def rates_in_force(lowered: Lowered, epoch: int) -> dict[str, np.ndarray]:
+    """The fate rates [C, O] (per day) of ``epoch``."""
+    if epoch < 0:
+        return lowered.rates
+    multipliers = lowered.epochs.rate_multipliers
+    return {name: values * multipliers[name][epoch] if name in multipliers else values
+            for name, values in lowered.rates.items()}
+
+
+def shedding_in_force(lowered: Lowered, epoch: int) -> float:
+    """The factor on every tumour's shedding in ``epoch``."""
+    return 1.0 if epoch < 0 else float(lowered.epochs.shedding[epoch])
+
+
+def shedding_at(lowered: Lowered, times) -> np.ndarray:
+    """The factor on every tumour's shedding at ``times`` (days)."""
+    t = np.asarray(times, dtype=float)
+    if lowered.epochs is None:
+        return np.ones(t.shape)
+    return np.r_[1.0, lowered.epochs.shedding][np.searchsorted(lowered.epochs.times, t, side="right")]
