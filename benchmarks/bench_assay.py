@@ -2,8 +2,9 @@
 
 Times the exact engine on ``luzzi1998_liver`` with 1e6 and 1e9 injected cells, the per-cell
 reference engine on 1e4 cells, and the whole ``simulate`` verb (tables included) on 1e6 cells, in
-one process, as ratios to a baseline run (the exact engine on the catalogue's own 3e5 cells): the
-exact engine's cost must not grow with N (MODEL.md §6).
+one process with one BLAS thread (``parallel.single_threaded``, as ``simulate`` runs), as ratios
+to a baseline run (the exact engine on the catalogue's own 3e5 cells): the exact engine's cost
+must not grow with N (MODEL.md §6).
 Peak memory comes from a separate tracemalloc pass (tracemalloc slows Python down, so it is not
 timed). Writes ``benchmarks/results/assay.json``.
 """
@@ -26,6 +27,7 @@ from metacascade.engine.assay import simulate_assay
 from metacascade.engine.lower import lower
 from metacascade.engine.reference import simulate_reference
 from metacascade.model import Scenario
+from metacascade.parallel import single_threaded
 
 RESULTS_PATH = Path(__file__).resolve().parent / "results" / "assay.json"
 SCENARIO = "luzzi1998_liver"
@@ -57,6 +59,7 @@ def peak_memory_mb(run: Callable[[], object]) -> float:
     return peak / 2**20
 
 
+@single_threaded()
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--repeats", type=int, default=5, help="timed repeats per case (best is kept)")

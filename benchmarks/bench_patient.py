@@ -1,7 +1,7 @@
 """Benchmark of a virtual patient (not a unit test): `make bench` or `python benchmarks/bench_patient.py`.
 
 Runs ``breast_patient`` (10 years, yearly observations, patient variation on) for a number of
-patients on one core and reports, per patient: milliseconds for the exact engine and for the whole
+patients on one core (one BLAS thread: ``parallel.single_threaded``) and reports, per patient: milliseconds for the exact engine and for the whole
 patient (engine, observation plan, result tables), cells shed, and the random draws made (calls of
 the engine's ``numpy.random.Generator`` and the variates they returned). The kernels shared by all
 patients (one per rate set and window length) are computed in a warm-up run and timed apart.
@@ -27,6 +27,7 @@ from metacascade.catalog import load_scenario
 from metacascade.engine import pool
 from metacascade.engine.assay import simulate_assay
 from metacascade.engine.lower import lower
+from metacascade.parallel import single_threaded
 from metacascade.simulate import patient_lowered
 
 RESULTS_PATH = Path(__file__).resolve().parent / "results" / "patient.json"
@@ -51,6 +52,7 @@ class CountingGenerator:
         return counted
 
 
+@single_threaded()
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--patients", type=int, default=50)

@@ -1,4 +1,5 @@
-"""Shared helpers for the statistical tests (seeded; each passes for any seed in its range)."""
+"""Shared helpers: for the statistical tests (seeded; each passes for any seed in its range), and a
+small Dask cluster for the tests of the Dask backend."""
 
 import numpy as np
 import pytest
@@ -20,3 +21,12 @@ def pooled_chisquare(observed, expected, min_expected=5.0) -> float:
 @pytest.fixture
 def chisquare_p():
     return pooled_chisquare
+
+
+@pytest.fixture(scope="session")
+def dask_scheduler():
+    """The address of a local Dask cluster of two single-threaded worker processes, started once
+    (skips the test where dask.distributed is not installed)."""
+    distributed = pytest.importorskip("distributed")
+    with distributed.LocalCluster(n_workers=2, threads_per_worker=1, processes=True, dashboard_address=":0") as cluster:
+        yield cluster.scheduler_address

@@ -133,6 +133,27 @@ def test_cohort_options_need_patients(tmp_path, capsys):
     assert caught.value.code == 2
 
 
+def test_a_cohort_runs_on_dask_as_it_runs_locally(tmp_path, dask_scheduler):
+    arguments = ["run", str(SMALL), "--patients", "4", "--seed", "3", "--chunk-size", "2", "--workers", "2"]
+    assert main([*arguments, "--out", str(tmp_path / "local")]) == 0
+    assert main([*arguments, "--out", str(tmp_path / "dask"), "--backend", "dask", "--scheduler", dask_scheduler]) == 0
+    assert load_cohort(tmp_path / "dask").equals(load_cohort(tmp_path / "local"))
+
+
+def test_backend_options_are_checked(tmp_path, capsys):
+    with pytest.raises(SystemExit) as caught:
+        main(["run", str(SMALL), "--patients", "2", "--backend", "spark"])
+    assert caught.value.code == 2 and "invalid choice: 'spark'" in capsys.readouterr().err
+    cohort = ["run", str(SMALL), "--patients", "2", "--out", str(tmp_path / "x"), "--scheduler", "tcp://127.0.0.1:1"]
+    assert main(cohort) == 1
+    assert "--scheduler goes with --backend dask" in capsys.readouterr().err
+    assert main(["run", str(SMALL), "--backend", "dask", "--out", str(tmp_path / "y")]) == 1
+    assert "go with --patients" in capsys.readouterr().err
+    assert main(["calibrate", "fidler1970_lung", "--scheduler", "tcp://127.0.0.1:1", "--out", str(tmp_path / "z")]) == 1
+    assert "--scheduler goes with --backend dask" in capsys.readouterr().err
+    assert not any(tmp_path.iterdir())
+
+
 def test_a_cohort_run_without_seed_resumes_with_the_recorded_one(tmp_path, capsys):
     out = tmp_path / "cohort"
     assert main(["run", str(SMALL), "--patients", "2", "--out", str(out)]) == 0

@@ -2,10 +2,13 @@
 
     metacascade run SCENARIO [--seed S] [--out DIR] [--engine exact|reference] [--overwrite]
     metacascade run SCENARIO --patients N [--seed S] [--out DIR] [--chunk-size K] [--workers W]
+                    [--backend local|dask] [--scheduler ADDRESS]
     metacascade query DIR SQL
     metacascade scenarios
     metacascade resolve SCENARIO
     metacascade validate [--quick] [--out DIR] [--strict] [--seed S]
+    metacascade calibrate SCENARIO [--targets ID,...] [--spec FILE] [--out DIR] [--seed S] [--workers W]
+                          [--backend local|dask] [--scheduler ADDRESS]
 
 With ``--patients`` a cohort runs into DIR in Parquet chunks with a DuckDB catalogue, showing a
 progress bar; interrupted (Ctrl-C, exit 130), the same command resumes it.
@@ -49,7 +52,8 @@ def _parser() -> argparse.ArgumentParser:
     run.add_argument("--chunk-size", type=_positive, default=None, metavar="K",
                      help=f"patients per Parquet chunk of a cohort (default: {DEFAULT_CHUNK_SIZE})")
     run.add_argument("--workers", type=_positive, default=1, metavar="W",
-                     help="local worker processes for a cohort (default: 1)")
+                     help="worker processes for a cohort (default: 1)")
+    _backend_arguments(run)
 
     query = commands.add_parser("query", help="run SQL over a cohort directory's tables (DuckDB)")
     query.add_argument("directory", metavar="DIR", type=Path, help="a cohort run directory")
@@ -75,9 +79,29 @@ def _parser() -> argparse.ArgumentParser:
                            help="calibration spec YAML (default: the catalogue's for SCENARIO)")
     calibrate.add_argument("--out", type=Path, default=None, help="output folder (default: runs/calibration/NAME)")
     calibrate.add_argument("--seed", type=_seed, default=2026, help="random seed (default: 2026)")
-    calibrate.add_argument("--workers", type=_positive, default=1, metavar="W", help="local worker processes")
+    calibrate.add_argument("--workers", type=_positive, default=1, metavar="W", help="worker processes")
+    _backend_arguments(calibrate)
     calibrate.add_argument("--overwrite", action="store_true", help="replace an existing output folder")
     return parser
+
+
+def _backend_arguments(command: argparse.ArgumentParser) -> None:
+    """--backend and --scheduler: where the worker processes run (``simulate``'s arguments)."""
+    from .parallel import BACKENDS
+
+    command.add_argument("--backend", choices=BACKENDS, default="local",
+                         help="local processes, or a Dask cluster (default: local)")
+    command.add_argument("--scheduler", default=None, metavar="ADDRESS",
+                         help="with --backend dask: the scheduler's address, e.g. tcp://host:8786 (default: a "
+                              "local cluster of W workers)")
+
+
+def _backend_error(args: argparse.Namespace) -> bool:
+    """Print what is wrong with --scheduler, if anything."""
+    if args.scheduler is not None and args.backend != "dask":
+        _error("--scheduler goes with --backend dask")
+        return True
+    return False
 
 
 def _seed(text: str) -> int:
@@ -112,8 +136,8 @@ def _run(args: argparse.Namespace) -> int:
     scenario = load_scenario(args.scenario)
     if args.patients is not None:
         return _run_cohort(args, scenario)
-    if args.chunk_size is not None or args.workers != 1:
-        _error("--chunk-size and --workers go with --patients")
+    if args.chunk_size is not None or args.workers != 1 or args.backend != "local" or args.scheduler is not None:
+        _error("--chunk-size, --workers, --backend and --scheduler go with --patients")
         return FAILED
     seed = args.seed if args.seed is not None else int(np.random.SeedSequence().entropy)
     out = args.out if args.out is not None else DEFAULT_RUNS_DIR / f"{scenario.name}-seed{seed}"
@@ -138,6 +162,8 @@ def _run_cohort(args: argparse.Namespace, scenario: Any) -> int:
     from .results.results import TABLES
     from .simulate import DEFAULT_CHUNK_SIZE, simulate
 
+    if _backend_error(args):
+        return FAILED
     seed, out, again = args.seed, args.out, "the same command"
     if out is None:  # the directory names the seed: draw it now
         if seed is None:
@@ -149,7 +175,7 @@ def _run_cohort(args: argparse.Namespace, scenario: Any) -> int:
         cohort = simulate(
             scenario, num_patients=args.patients, random_seed=seed, engine=args.engine,
             chunk_size=args.chunk_size or DEFAULT_CHUNK_SIZE, out=out, overwrite=args.overwrite,
-            progress=True, num_workers=args.workers,
+            progress=True, num_workers=args.workers, backend=args.backend, scheduler=args.scheduler,
         )
     except FileExistsError as exc:
         _error(str(exc).replace("overwrite=True", "--overwrite"))
@@ -260,6 +286,8 @@ def _calibrate(args: argparse.Namespace) -> int:
     from .catalog import load_scenario
     from .results.io import check_target
 
+    if _backend_error(args):
+        return FAILED
     name = load_scenario(args.scenario).name
     spec = load_spec(name, args.spec)
     if args.targets is not None:
@@ -281,8 +309,8 @@ def _calibrate(args: argparse.Namespace) -> int:
             status.update(f"calibrating {name} ({spec.method}): step {step}, {label} {value:.3g}")
             console.print(f"step {step}: {label} {value:.3g}", highlight=False)
 
-        run = calibrate(args.scenario, spec, random_seed=args.seed, workers=args.workers, command=command,
-                        progress=progress)
+        run = calibrate(args.scenario, spec, random_seed=args.seed, workers=args.workers, backend=args.backend,
+                        scheduler=args.scheduler, command=command, progress=progress)
     written = write(run, args.scenario, out, overwrite=args.overwrite)
     console.print(run.fit.to_string(float_format=lambda v: f"{v:.4g}"), highlight=False)
     console.print(f"calibrated set written to [bold]{written}[/bold] (scenario.yaml, calibration.yaml, fit.csv, "

@@ -1,5 +1,6 @@
 """Running a cohort: independent virtual patients in chunks, in memory or into a run directory
-(Parquet chunks + DuckDB catalogue, resumable), with a progress bar and optional local processes.
+(Parquet chunks + DuckDB catalogue, resumable), with a progress bar, in this process or on an
+executor (local processes or Dask, ``parallel.executor``).
 
 ``simulate(scenario, num_patients=N, ...)`` is the public door; this module does the work. The
 layout of a run directory is in ``results/chunks.py``; what a cohort reports, in ``results/cohort.py``.
@@ -9,15 +10,16 @@ from __future__ import annotations
 
 import contextlib
 import json
-import os
 import shutil
 from collections.abc import Callable, Iterator
+from concurrent.futures import Executor, as_completed
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Optional
 
 import pandas as pd
 
 from .model import Scenario
+from .parallel import executor, single_threaded
 from .results import TABLES
 from .results.catalogue import write_catalogue
 from .results.chunks import (
@@ -61,8 +63,9 @@ def chunk_tables(
 def _chunk_job(
     lowered: Lowered, engine: str, random_seed: int, patients: range, directory: Optional[Path], chunk: int
 ) -> Optional[dict[str, pd.DataFrame]]:
-    """One chunk in a worker process: written to ``directory`` (returns nothing) or returned."""
-    tables = chunk_tables(lowered, engine, random_seed, patients)
+    """One chunk in a worker: written to ``directory`` (returns nothing) or returned."""
+    with single_threaded():
+        tables = chunk_tables(lowered, engine, random_seed, patients)
     if directory is None:
         return tables
     write_chunk(directory, chunk, tables)
@@ -146,8 +149,11 @@ def run_cohort(
     overwrite: bool,
     progress: bool,
     num_workers: int,
+    backend: str = "local",
+    scheduler: Optional[str] = None,
 ) -> Cohort:
-    """Simulate ``num_patients`` patients of ``model`` (see ``simulate``); return the ``Cohort``."""
+    """Simulate ``num_patients`` patients of ``model`` (see ``simulate``); return the ``Cohort``.
+    The chunks run in this process when there is one to run, or one worker and no ``scheduler``."""
     from .engine.lower import lower
 
     if random_seed is None and out is not None and not overwrite:
@@ -172,7 +178,7 @@ def run_cohort(
     done = num_patients - sum(len(patients) for patients in jobs.values())
     label = model.name
     results: dict[int, dict[str, pd.DataFrame]] = {}
-    if num_workers == 1 or len(jobs) <= 1:
+    if len(jobs) <= 1 or (num_workers == 1 and scheduler is None):
         with _progress_bar(progress, total=num_patients, done=done, label=label) as advance:
             for chunk, patients in jobs.items():
                 tables = chunk_tables(lowered, engine, seed, patients, advance)
@@ -181,8 +187,9 @@ def run_cohort(
                 else:
                     write_chunk(out, chunk, tables)
     else:
-        results = _run_in_processes(jobs, lowered, engine, seed, out, num_workers,
-                                    progress=progress, total=num_patients, done=done, label=label)
+        with executor(backend, min(num_workers, len(jobs)), scheduler) as pool:
+            results = _run_on(pool, jobs, lowered, engine, seed, out,
+                              progress=progress, total=num_patients, done=done, label=label)
     if out is not None:
         write_catalogue(out, provenance)
         return load_cohort(out)
@@ -190,63 +197,22 @@ def run_cohort(
     return Cohort(provenance=provenance, tables=tables)
 
 
-#: Thread-pool variables set to 1 in worker processes: the workers are the parallelism, and BLAS
-#: threads on the engine's small matrices only compete with them (values the user set are kept).
-WORKER_THREAD_VARIABLES = ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS")
-
-
-@contextlib.contextmanager
-def _single_threaded_children() -> Iterator[None]:
-    """Processes started inside get one BLAS thread each (spawned children read the environment)."""
-    added = [name for name in WORKER_THREAD_VARIABLES if name not in os.environ]
-    for name in added:
-        os.environ[name] = "1"
-    try:
-        yield
-    finally:
-        for name in added:
-            os.environ.pop(name, None)
-
-
-def _run_in_processes(
-    jobs: dict[int, range], lowered: Lowered, engine: str, seed: int, out: Optional[Path], num_workers: int,
+def _run_on(
+    pool: Executor, jobs: dict[int, range], lowered: Lowered, engine: str, seed: int, out: Optional[Path],
     *, progress: bool, total: int, done: int, label: str,
 ) -> dict[int, dict[str, pd.DataFrame]]:
-    """The chunks of ``jobs`` in ``num_workers`` spawned local processes (each chunk on its own
-    streams, so the output does not depend on the number of workers or the order they finish in).
-
-    Spawned, not forked: a fresh interpreter reads the thread settings and inherits no lock held by
-    another thread. As with any ``multiprocessing`` code, a script that calls this must guard its
-    entry point with ``if __name__ == "__main__":``.
-    """
-    import multiprocessing
-    from concurrent.futures import ProcessPoolExecutor, as_completed
-    from concurrent.futures.process import BrokenProcessPool
-
+    """The chunks of ``jobs`` submitted to ``pool`` (each chunk on its own streams, so the output
+    does not depend on the executor, its workers or the order they finish in). The workers write
+    into ``out`` themselves: a remote cluster's workers must see it (a shared file system)."""
     results: dict[int, dict[str, pd.DataFrame]] = {}
-    context = multiprocessing.get_context("spawn")
-    executor = ProcessPoolExecutor(max_workers=min(num_workers, len(jobs)), mp_context=context)
-    try:
-        with _single_threaded_children():  # workers start as the jobs are submitted
-            futures = {
-                executor.submit(_chunk_job, lowered, engine, seed, patients, out, chunk): chunk
-                for chunk, patients in jobs.items()
-            }
-        with _progress_bar(progress, total=total, done=done, label=label) as advance:
-            for future in as_completed(futures):
-                chunk = futures[future]
-                tables = future.result()
-                if tables is not None:
-                    results[chunk] = tables
-                advance(len(jobs[chunk]))
-    except BrokenProcessPool as exc:
-        executor.shutdown(wait=True, cancel_futures=True)
-        raise RuntimeError(
-            "a worker process died; if it did not start, the calling script may lack the "
-            '`if __name__ == "__main__":` guard that spawned processes need (or use num_workers=1)'
-        ) from exc
-    except BaseException:
-        executor.shutdown(wait=True, cancel_futures=True)
-        raise
-    executor.shutdown(wait=True)
+    directory = None if out is None else out.absolute()
+    futures = {pool.submit(_chunk_job, lowered, engine, seed, patients, directory, chunk): chunk
+               for chunk, patients in jobs.items()}
+    with _progress_bar(progress, total=total, done=done, label=label) as advance:
+        for future in as_completed(futures):
+            chunk = futures[future]
+            tables = future.result()
+            if tables is not None:
+                results[chunk] = tables
+            advance(len(jobs[chunk]))
     return results

@@ -13,6 +13,7 @@ import numpy as np
 
 from .catalog import load_scenario, scenario_from_data
 from .model import Scenario
+from .parallel import check_backend, single_threaded
 from .results import Results
 from .results.cohort import Cohort
 from .results.provenance import make_provenance, simulate_call
@@ -112,6 +113,7 @@ def run_patient(
     return outcome, observe_run(own, outcome, random_seed, patient)
 
 
+@single_threaded()
 def simulate(
     scenario: Union[Scenario, str, Path],
     *,
@@ -123,6 +125,8 @@ def simulate(
     overwrite: bool = False,
     progress: bool = False,
     num_workers: int = 1,
+    backend: str = "local",
+    scheduler: Optional[str] = None,
     patient: Optional[int] = None,
 ) -> Union[Results, Cohort]:
     """Run ``scenario`` (a ``Scenario``, a catalogue name or a YAML path).
@@ -140,8 +144,15 @@ def simulate(
     (``out/catalogue.duckdb``) and memory stays bounded by a chunk; an interrupted run resumes when
     called again with the same arguments (``random_seed=None`` then takes the recorded seed), and a
     directory holding a different run is an error unless ``overwrite``. ``progress`` shows a
-    progress bar (on stderr); ``num_workers`` > 1 runs chunks in that many local processes
-    (spawned: a script that asks for them needs the ``if __name__ == "__main__":`` guard).
+    progress bar (on stderr).
+
+    Where the chunks run is not part of the results, which are bit for bit the same everywhere:
+    ``backend="local"`` runs them in ``num_workers`` local processes (in this process when 1);
+    ``backend="dask"`` on the Dask cluster at ``scheduler`` (an address such as
+    ``"tcp://host:8786"``; its workers must see ``out``), or without one on a ``LocalCluster`` of
+    ``num_workers`` processes started for the call (``pip install 'metacascade[dist]'``). Worker
+    processes are spawned: a script that asks for them needs the ``if __name__ == "__main__":``
+    guard. Every process runs the engine with one BLAS thread (``parallel.single_threaded``).
 
     ``patient=i`` runs patient ``i`` of the cohort with this seed on its own and returns its
     ``Results`` (identical to ``cohort.patient(i)``).
@@ -150,6 +161,7 @@ def simulate(
 
     model = load_scenario(scenario)
     run = engine_function(engine)
+    check_backend(backend, scheduler)
     num_patients = _count("num_patients", num_patients, 1)
     if num_patients == 1 and out is None:
         seed = resolve_seed(random_seed)
@@ -181,13 +193,16 @@ def simulate(
         overwrite=overwrite,
         progress=progress,
         num_workers=_count("num_workers", num_workers, 1),
+        backend=backend,
+        scheduler=scheduler,
     )
 
 
 def replay(results: Union[Results, Cohort], **options: Any) -> Union[Results, Cohort]:
     """Run again what ``results`` record (resolved scenario, seed, engine; patients and chunk size
     of a cohort, or the patient of a one-patient ``Results``): the tables come out identical.
-    ``options`` (``out``, ``progress``, ``num_workers``) go to ``simulate`` for a cohort."""
+    ``options`` (``out``, ``progress``, ``num_workers``, ``backend``, ``scheduler``) go to ``simulate``
+    for a cohort."""
     provenance = results.provenance
     scenario = scenario_from_data(provenance["scenario"], source="provenance scenario")
     common = {"random_seed": provenance["random_seed"], "engine": provenance["engine"]}

@@ -1,5 +1,5 @@
-"""ABC-SMC: recovery of a known posterior, the same population for any number of workers,
-shrinking tolerances with their diagnostics, and the stopping rules."""
+"""ABC-SMC: recovery of a known posterior, the same population for any number of workers (local or
+on Dask), shrinking tolerances with their diagnostics, and the stopping rules."""
 
 import math
 from functools import partial
@@ -63,6 +63,20 @@ def test_the_same_seed_gives_the_same_population_for_any_number_of_workers():
         np.testing.assert_array_equal(getattr(serial, field), getattr(parallel, field))
     assert serial.generations == parallel.generations
     assert not np.array_equal(serial.log_particles, other.log_particles)
+
+
+def test_the_same_seed_gives_the_same_population_on_dask(dask_scheduler):
+    run = partial(abc_smc, sample_mean, DISTANCE, PRIOR, population_size=24, generations=3, batch_size=10,
+                  random_seed=5)
+    serial, on_dask = run(), run(workers=2, backend="dask", scheduler=dask_scheduler)
+    for field in ("log_particles", "weights", "distances", "statistics"):
+        np.testing.assert_array_equal(getattr(serial, field), getattr(on_dask, field))
+    assert serial.generations == on_dask.generations
+
+
+def test_a_bad_backend_is_refused():
+    with pytest.raises(ValueError, match="backend: unknown backend 'spark'"):
+        abc_smc(sample_mean, DISTANCE, PRIOR, random_seed=1, backend="spark")
 
 
 def test_tolerances_shrink_and_every_generation_reports_its_diagnostics():

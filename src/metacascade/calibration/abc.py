@@ -14,7 +14,8 @@ simulating, a simulated one is accepted when its distance is at most ε_t. A new
 
 Streams: batch b of generation t draws its proposals, then one model seed per proposal, from
 ``SeedSequence(random_seed, spawn_key=(t, b))``; a whole batch is simulated (in ``workers``
-processes), then its proposals are accepted in order, so the result does not depend on ``workers``.
+processes, or on Dask: ``parallel.executor``), then its proposals are accepted in order, so the
+result does not depend on ``workers`` or the backend.
 
 Stopping: after ``generations`` generations; after the first generation whose acceptance rate
 (accepted / simulated proposals: one outside the prior box costs nothing and does not count) is
@@ -27,15 +28,15 @@ population returned.
 from __future__ import annotations
 
 import math
-import multiprocessing
 from collections.abc import Callable
-from concurrent.futures import ProcessPoolExecutor
 from contextlib import contextmanager
 from dataclasses import asdict, dataclass
 from functools import partial
 
 import numpy as np
 import pandas as pd
+
+from ..parallel import check_backend, executor
 
 #: (parameters, random seed) -> summary statistics [s].
 Model = Callable[[dict[str, float], int], np.ndarray]
@@ -213,18 +214,21 @@ def abc_smc(
     min_acceptance_rate: float = 0.01,
     random_seed: int,
     workers: int = 1,
+    backend: str = "local",
+    scheduler: str | None = None,
     batch_size: int | None = None,
     progress: Callable[[int, float], None] | None = None,
 ) -> AbcResult:
     """ABC-SMC posterior of ``prior``'s parameters given ``model`` (parameters, seed) -> summary
     statistics and ``distance`` (statistics) -> distance to the observed ones. With ``workers``
-    > 1 each batch (default ``population_size`` proposals) is simulated in spawned processes:
-    ``model`` and ``distance`` must then be picklable (module-level functions or partials).
+    > 1 or a ``scheduler``, each batch (default ``population_size`` proposals) is simulated on
+    ``parallel.executor(backend, workers, scheduler)``: ``model`` and ``distance`` must then be
+    picklable (module-level functions or partials).
     ``progress(generation, epsilon)`` is called after each generation."""
     if population_size < 2 or generations < 1 or not 0 < quantile <= 1 or not 0 < min_acceptance_rate <= 1:
         raise ValueError("need population_size >= 2, generations >= 1, 0 < quantile <= 1 and "
                          "0 < min_acceptance_rate <= 1")
-    with _evaluator(partial(_simulate, model, distance, prior.names), workers) as evaluate:
+    with _evaluator(partial(_simulate, model, distance, prior.names), workers, backend, scheduler) as evaluate:
         step = partial(_generation, evaluate=evaluate, prior=prior, population_size=population_size,
                        batch_size=batch_size or population_size, random_seed=random_seed,
                        max_simulations=math.ceil(ABANDON_FACTOR * population_size / min_acceptance_rate))
@@ -233,13 +237,14 @@ def abc_smc(
 
 
 @contextmanager
-def _evaluator(simulate: Callable, workers: int):
-    """(rows, seeds) -> [(statistics, distance)] in proposal order, in this process or in one pool
-    of ``workers`` spawned processes for the whole run."""
-    if workers <= 1:
+def _evaluator(simulate: Callable, workers: int, backend: str, scheduler: str | None):
+    """(rows, seeds) -> [(statistics, distance)] in proposal order, in this process or on one
+    executor for the whole run."""
+    check_backend(backend, scheduler)
+    if workers <= 1 and scheduler is None:
         yield lambda rows, seeds: list(map(simulate, rows, seeds))
         return
-    with ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context("spawn")) as pool:
+    with executor(backend, workers, scheduler) as pool:
         yield lambda rows, seeds: list(
             pool.map(simulate, rows, seeds, chunksize=max(1, len(seeds) // (4 * workers))))
 

@@ -62,9 +62,10 @@ def log_distance(simulated: np.ndarray, *, published: np.ndarray, scale: np.ndar
     return float(np.sqrt(np.mean(ratio**2)))
 
 
-def fit(scenario: dict, spec: AbcSpec, *, random_seed: int, workers: int = 1,
-        progress: Optional[Callable[[int, float], None]] = None) -> AbcResult:
-    """The ABC-SMC posterior of ``spec.priors`` for the scenario mapping ``scenario``."""
+def fit(scenario: dict, spec: AbcSpec, *, random_seed: int, workers: int = 1, backend: str = "local",
+        scheduler: Optional[str] = None, progress: Optional[Callable[[int, float], None]] = None) -> AbcResult:
+    """The ABC-SMC posterior of ``spec.priors`` for the scenario mapping ``scenario`` (particles
+    simulated where ``workers``, ``backend`` and ``scheduler`` say: ``abc_smc``)."""
     known = load_targets()
     published = published_values(spec.targets)
     scale = np.log1p([tolerance_of(known[t]) for t in spec.targets])
@@ -73,7 +74,7 @@ def fit(scenario: dict, spec: AbcSpec, *, random_seed: int, workers: int = 1,
     distance = partial(log_distance, published=published, scale=scale)
     return abc_smc(model, distance, prior, population_size=spec.population_size, generations=spec.generations,
                    min_acceptance_rate=MIN_ACCEPTANCE_RATE, random_seed=random_seed, workers=workers,
-                   progress=progress)
+                   backend=backend, scheduler=scheduler, progress=progress)
 
 
 def record_fields(result: AbcResult, spec: AbcSpec, interval: float) -> tuple[list[dict[str, Any]], dict[str, Any]]:

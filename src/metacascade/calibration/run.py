@@ -25,6 +25,7 @@ import yaml
 from .._version import __version__
 from ..catalog import load_scenario, scenario_path
 from ..model import Calibration
+from ..parallel import single_threaded
 from ..results.io import check_target
 from . import assays, soil
 from .spec import AbcSpec, SoilSpec
@@ -49,20 +50,24 @@ def _rounded(value: float) -> float:
     return float(f"{value:.{DIGITS}g}")
 
 
+@single_threaded()
 def calibrate(
     scenario: Union[str, Path], spec: Union[AbcSpec, SoilSpec], *, random_seed: int, workers: int = 1,
-    command: str = "", progress: Optional[Callable[[int, float], None]] = None,
+    backend: str = "local", scheduler: Optional[str] = None, command: str = "",
+    progress: Optional[Callable[[int, float], None]] = None,
 ) -> CalibrationRun:
     """Fit ``scenario`` (a catalogue name or a YAML path) as ``spec`` says, from the values its file
-    writes (its calibration block left out), so that the record's command replays the fit."""
+    writes (its calibration block left out), so that the record's command replays the fit. The
+    simulations run in ``workers`` local processes or on Dask (``backend``, ``scheduler``: as in
+    ``simulate``); the fit does not depend on where."""
     loaded = load_scenario(scenario, calibrated=False)
+    where = {"workers": workers, "backend": backend, "scheduler": scheduler}
     if isinstance(spec, AbcSpec):
-        result = assays.fit(loaded.model_dump(mode="json"), spec,
-                            random_seed=random_seed, workers=workers, progress=progress)
+        result = assays.fit(loaded.model_dump(mode="json"), spec, random_seed=random_seed, progress=progress, **where)
         parameters, diagnostics = assays.record_fields(result, spec, 0.9)
         fit, steps, particles = assays.fit_table(result, spec), result.diagnostics(), result.particles()
     else:
-        result = soil.fit(loaded, spec, random_seed=random_seed, workers=workers, progress=progress)
+        result = soil.fit(loaded, spec, random_seed=random_seed, progress=progress, **where)
         parameters, diagnostics = soil.record_fields(result, spec)
         fit, steps, particles = result.table, result.iterations, None
     for parameter in parameters:

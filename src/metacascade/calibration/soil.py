@@ -93,9 +93,10 @@ def quantised(multiplier: np.ndarray) -> np.ndarray:
     return 10.0 ** (np.round(np.log10(multiplier) * STEPS_PER_DECADE) / STEPS_PER_DECADE)
 
 
-def fit(scenario: Scenario, spec: SoilSpec, *, random_seed: int, workers: int = 1,
-        progress: Optional[Callable[[int, float], None]] = None) -> SoilFit:
-    """Iterate the hazard-ratio update ``spec.iterations`` times from ``scenario``'s own rates."""
+def fit(scenario: Scenario, spec: SoilSpec, *, random_seed: int, workers: int = 1, backend: str = "local",
+        scheduler: Optional[str] = None, progress: Optional[Callable[[int, float], None]] = None) -> SoilFit:
+    """Iterate the hazard-ratio update ``spec.iterations`` times from ``scenario``'s own rates (the
+    cohorts simulated where ``workers``, ``backend`` and ``scheduler`` say: ``simulate``)."""
     from ..catalog import scenario_from_data
     from ..simulate import simulate
 
@@ -110,7 +111,8 @@ def fit(scenario: Scenario, spec: SoilSpec, *, random_seed: int, workers: int = 
         current = scenario_from_data(data, source="calibration iterate")
         if spec.follow_up_years is not None:
             current = followed_up(current, spec.follow_up_years)
-        cohort = simulate(current, num_patients=patients, random_seed=int(seed), num_workers=workers)
+        cohort = simulate(current, num_patients=patients, random_seed=int(seed), num_workers=workers,
+                          backend=backend, scheduler=scheduler)
         involved = involvement(cohort).reindex(columns=published.index, fill_value=False)
         if involved.empty:
             raise ScenarioError(f"no patient of {scenario.name!r} died within follow-up: no autopsy to calibrate against")

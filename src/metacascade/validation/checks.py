@@ -11,6 +11,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from typing import Optional
 
+from ..parallel import single_threaded
 from . import anatomy, assays, parameters, patients  # noqa: F401  (they register their checks)
 from .rules import REGISTRY, Outcome, check, not_yet
 from .targets import Target, load_targets
@@ -39,6 +40,7 @@ def _not_yet(target: Target, quick: bool, seed: int) -> Outcome:
 CHECKS = REGISTRY
 
 
+@single_threaded()
 def run_checks(quick: bool, seed: int, ids: Optional[Iterable[str]] = None, *, checks=None) -> list[Outcome]:
     """The outcome for every target (those in ``ids`` if given), in targets.yaml order; a target
     with no check is reported ``not yet`` as qualitative. ``checks`` replaces the registry (tests)."""

@@ -12,6 +12,7 @@ import pandas as pd
 
 from ..calibration.organotropism import LEVELS, analyse, autopsy_matrix
 from ..catalog import load_anatomy
+from ..parallel import single_threaded
 from .report import write_atomic
 from .targets import disibio_matrix
 
@@ -28,6 +29,7 @@ HEADER = (
 )
 
 
+@single_threaded()
 def organ_pattern(quick: bool, seed: int) -> tuple[pd.DataFrame, pd.DataFrame]:
     """(explained shares per primary, last row ``all``, with the calibrated scenarios' shares;
     organ soil factors of level (b))."""
