@@ -47,7 +47,8 @@ def test_the_published_row_is_diSibios_counts_over_autopsies():
 def small_fit():
     spec = SoilSpec(method="organ-soil", primary="breast", num_patients=24, min_deaths=40, max_patients=48,
                     iterations=1)
-    return soil.fit(load_scenario("breast_patient"), spec, random_seed=3), spec
+    # from the file's own soil, where the lung is involved in every autopsy and the pleura in almost none
+    return soil.fit(load_scenario("breast_patient", calibrated=False), spec, random_seed=3), spec
 
 
 def test_a_fit_moves_each_site_towards_its_published_share(small_fit):
@@ -65,7 +66,7 @@ def test_a_fit_moves_each_site_towards_its_published_share(small_fit):
     for path, value in result.values.items():
         *_, site, rate = path.split(".")
         clone = path.split(".")[1]
-        base = getattr(load_scenario("breast_patient").clones[clone].fates_in(site), rate)
+        base = getattr(load_scenario("breast_patient", calibrated=False).clones[clone].fates_in(site), rate)
         assert value == pytest.approx(base * table.loc[site, "multiplier"], rel=1e-9)
 
 
