@@ -66,16 +66,19 @@ def simulate_assay(lowered: Lowered, rng: np.random.Generator) -> AssayOutcome:
         counts[:] += new
         return born
 
+    ends = step_ends(lowered)
+    grids = np.linspace(np.r_[0.0, ends[:-1]], ends, pool.GRID, axis=1)  # [W, G] each window's grid
+    primary_sources = None if paths is None else spread.primary_sources(lowered, paths, grids)
     now, k = 0.0, 0
-    for time in step_ends(lowered):
+    for step, time in enumerate(ends):
         epoch = epoch_at(lowered, now)
         chains, rates, factor = chains_of[epoch], rates_in_force(lowered, epoch), shedding_in_force(lowered, epoch)
         counts, escaped = pool.advance(rng, counts, chains, now, time, num_times, len(colonies))
         colonies = colonies.extend(escaped)
         if paths is not None:
-            grid = np.linspace(now, time, pool.GRID)
+            grid = grids[step]
             shedding = np.nonzero((colonies.phase == MACRO) & (colonies.switch_time <= now))[0]
-            sources = [spread.primary_source(lowered, paths, grid)]
+            sources = [primary_sources[step]]
             if shedding.size:
                 sources.append(spread.metastasis_source(lowered, paths, colonies, shedding, grid))
             colonies = colonies.extend(admit(sources, grid, chains, factor))

@@ -35,18 +35,20 @@ def size(primary: Primary, times) -> np.ndarray:
     return np.where(t < removal, before, after if left > 0 else 0.0)
 
 
-def shed_mean(primary: Primary, t0: float, t1: float) -> float:
-    """Expected cells shed in [t0, t1] (days), a window on one side of the removal."""
+def shed_mean(primary: Primary, t0, t1) -> np.ndarray:
+    """Expected cells shed in [t0, t1] (days; arrays broadcast), windows on one side of the removal."""
     law, n0, rate, capacity, exponent = primary.growth
     common = dict(shedding_rate_per_g_day=primary.shedding_rate_per_g_day, cells_per_g=primary.cells_per_g)
-    if t1 <= primary.removal_time:
-        return float(expected_shed(law, n0, t0, t1, rate, capacity, exponent,
-                                   vascularisation_cells=primary.vascularisation_cells, **common))
+    t0, t1 = np.broadcast_arrays(np.asarray(t0, dtype=float), np.asarray(t1, dtype=float))
+    before = np.asarray(expected_shed(law, n0, t0, t1, rate, capacity, exponent,
+                                      vascularisation_cells=primary.vascularisation_cells, **common))
+    if not np.isfinite(primary.removal_time):
+        return before
     left, removal = _residual(primary)
-    if left <= 0:
-        return 0.0
-    return float(expected_shed(law, left, t0 - removal, t1 - removal, rate, capacity, exponent,
-                               vascularisation_cells=0.0, **common))
+    after = 0.0 if left <= 0 else np.asarray(expected_shed(
+        law, left, np.maximum(t0 - removal, 0.0), np.maximum(t1 - removal, 0.0), rate, capacity, exponent,
+        vascularisation_cells=0.0, **common))
+    return np.where(t1 <= removal, before, after)
 
 
 def shedding(primary: Primary, times) -> np.ndarray:

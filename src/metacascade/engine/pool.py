@@ -244,10 +244,14 @@ class Chains:
         unique, group = np.unique(values.reshape(-1, values.shape[-1]), axis=0, return_inverse=True)
         self.group = group.reshape(self.handoff.shape)  # [C, O] index of the distinct chain
         self._keys = tuple((tuple(map(float, row[:-1])), int(row[-1])) for row in unique)
+        self._stacks: dict[float, Kernels] = {}
 
     def kernels(self, elapsed: float) -> Kernels:
         """Every chain's kernel over ``elapsed`` days, stacked in the order of ``group``."""
-        return _stacked(self._keys, self.chain.pooled_max, float(elapsed))
+        elapsed = float(elapsed)
+        if elapsed not in self._stacks:
+            self._stacks[elapsed] = _stacked(self._keys, self.chain.pooled_max, elapsed)
+        return self._stacks[elapsed]
 
 
 def multinomial(rng: np.random.Generator, n: np.ndarray, pvals: np.ndarray, chain: Layout) -> np.ndarray:
@@ -329,16 +333,16 @@ def arrivals(
         return counts, Colonies.empty(num_times)
     mix = mixing[clone, organ]  # [M, B]
     used_groups, member_group = np.unique(chains.group[clone, organ], return_inverse=True)
-    smooth = _smooth(basis) & mix.any(axis=0)
-    stepped = ~_smooth(basis) & mix.any(axis=0)
+    mixed = mix.any(axis=0)
+    smooth = _smooth(basis)
     weighted = np.zeros((len(used_groups), basis.shape[0], kern.chain.num_states))  # [g, b, S] ∫ w_b K_g
     span = end - start
-    if smooth.any():
-        coefficients = basis[smooth] @ _PROJECTION  # [Bs, N]
-        weighted[:, smooth] = coefficients @ kern.moments[used_groups]
-    lagged = basis[:, ::-1] * (np.r_[0.5, np.ones(grid.size - 2), 0.5] * span / (grid.size - 1))  # arrival at end - u
-    if stepped.any():
-        weighted[:, stepped] = (lagged[stepped] @ kern.from_vessel)[used_groups]
+    if (smooth & mixed).any():
+        coefficients = basis[smooth & mixed] @ _PROJECTION  # [Bs, N]
+        weighted[:, smooth & mixed] = coefficients @ kern.moments[used_groups]
+    trapezoid = np.r_[0.5, np.ones(grid.size - 2), 0.5] * span / (grid.size - 1)
+    if (~smooth & mixed).any():  # arrival at end - u
+        weighted[:, ~smooth & mixed] = ((basis[~smooth & mixed, ::-1] * trapezoid) @ kern.from_vessel)[used_groups]
     numerator = np.clip((mix[:, None, :] @ weighted[member_group])[:, 0], 0.0, None)
     drawn = multinomial(rng, num_arrived[clone, organ], numerator / numerator.sum(axis=1, keepdims=True), kern.chain)
     counts[clone, organ] = drawn
@@ -350,14 +354,16 @@ def arrivals(
     nums = escaped[members, tags]
     by_lag = kern.escape_cdf[used_groups[member_group[members]], :, V, tags]  # [K, G] P(escaped within u)
     # the lag from arrival to the end has density ~ w(end - u) x P(escaped within u), per member and tag
-    lag = sample_from_cdfs(rng, grid - start, np.cumsum((mix[members] @ lagged) * by_lag, axis=1), nums)
+    arriving = (mix[members] @ basis)[:, ::-1] * trapezoid  # [K, G] arrivals at end - u
+    lag = sample_from_cdfs(rng, grid - start, np.cumsum(arriving * by_lag, axis=1), nums)
     curve = np.repeat(np.arange(members.size), nums)
-    # given arrival and escape by the end, the escape comes v <= lag after arrival: inverse of by_lag
-    delay = np.empty_like(lag)
-    for k in range(members.size):
-        drawn_k = curve == k
-        reached = np.interp(lag[drawn_k], grid - start, by_lag[k])
-        delay[drawn_k] = np.interp(rng.random(drawn_k.sum()) * reached, by_lag[k], grid - start)
+    # given arrival and escape by the end, the escape comes v <= lag after arrival: by_lag inverted
+    # below its value at the lag, for every founder at once (curve k's lags shifted by k (span + 1),
+    # its probabilities by 2 k, so that one interpolation serves them all)
+    lags, shift = grid - start, np.arange(members.size)[:, None]
+    reached = np.interp(lag + curve * (span + 1.0), (lags + shift * (span + 1.0)).ravel(), by_lag.ravel())
+    target = rng.random(lag.size) * reached + 2.0 * curve
+    delay = np.interp(target, (by_lag + 2.0 * shift).ravel(), np.tile(lags, members.size))
     times = end - lag + np.minimum(delay, lag)
     founder_clone, founder_organ = clone[members], organ[members]
     return counts, Colonies.founded(np.repeat(founder_clone, nums), np.repeat(founder_organ, nums),

@@ -40,22 +40,21 @@ class Source:
     routes: np.ndarray
 
 
-def primary_source(lowered: Lowered, paths: Routes, grid: np.ndarray) -> Source:
-    """The primary over the window ``grid[0]..grid[-1]`` (on one side of its removal), split at
-    serosal invasion."""
+def primary_sources(lowered: Lowered, paths: Routes, grids: np.ndarray) -> list[Source]:
+    """The primary over each window ``grids[w, 0]..grids[w, -1]`` (each on one side of its
+    removal), split at serosal invasion: all windows in one pass."""
     primary = lowered.primary
-    start, end = grid[0], grid[-1]
+    start, end = grids[:, 0], grids[:, -1]
     invasion = np.clip(paths.invasion_time, start, end)
-    means = [course.shed_mean(primary, t0, t1) for t0, t1 in ((start, invasion), (invasion, end))]
-    curve = course.shedding(primary, grid)
-    invaded = grid >= paths.invasion_time
+    means = np.stack([course.shed_mean(primary, start, invasion), course.shed_mean(primary, invasion, end)], axis=1)
+    curve = course.shedding(primary, grids)  # [W, G]
+    invaded = grids >= paths.invasion_time
     founders = primary.clone_share @ primary.founders_per_cell  # single cells and clusters, per cell shed
-    share = founders[:, None, None]
-    return Source(
-        means=founders[:, None] * np.array(means)[None],
-        curves=share * np.array([np.where(invaded, 0.0, curve), np.where(invaded, curve, 0.0)])[None],
-        routes=np.stack([paths.before_invasion, paths.after_invasion], axis=1),
-    )
+    curves = founders[None, :, None, None] * np.stack([np.where(invaded, 0.0, curve), np.where(invaded, curve, 0.0)],
+                                                      axis=1)[:, None]  # [W, C, 2, G]
+    routes = np.stack([paths.before_invasion, paths.after_invasion], axis=1)
+    return [Source(means=founders[:, None] * means[w][None], curves=curves[w], routes=routes)
+            for w in range(len(grids))]
 
 
 def metastasis_source(lowered: Lowered, paths: Routes, colonies: Colonies, lesions: np.ndarray,
