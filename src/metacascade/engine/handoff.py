@@ -33,15 +33,15 @@ def founding_probability(rates: dict[str, np.ndarray]) -> np.ndarray:
     return extravasates * divides
 
 
-def expected_founders(lowered: Lowered) -> float:
-    """About how many colonies a run founds by its last observation: the cells injected, and the
-    founders the primary sheds (closed form, routed with its delivery rows after serosal invasion
-    or before, whichever founds more), each founds one with its clone x organ's probability.
-    Metastases' own shedding is left out (they come from these founders)."""
+def expected_founders_by_site(lowered: Lowered) -> np.ndarray:
+    """[C, O] about how many colonies a run founds in each clone x organ by its last observation:
+    the cells injected, and the founders the primary sheds (closed form, routed with its delivery
+    rows after serosal invasion or before, whichever founds more), each founds one with its
+    clone x organ's probability. Metastases' own shedding is left out (they come from these)."""
     found = founding_probability(lowered.rates)  # [C, O]
-    total = 0.0
+    arrive = np.zeros(found.shape)
     for clone, vessel, cells in zip(lowered.injection_clone, lowered.injection_vessel, lowered.injection_cells):
-        total += cells * float(delivery_matrix(lowered.routing, clone)[vessel, :-1] @ found[clone])
+        arrive[clone] += cells * delivery_matrix(lowered.routing, clone)[vessel, :-1]
     primary = lowered.primary
     if primary is not None:
         law, n0, rate, capacity, exponent = primary.growth
@@ -51,9 +51,14 @@ def expected_founders(lowered: Lowered) -> float:
             vascularisation_cells=primary.vascularisation_cells,
         ))
         paths = routes(lowered)
-        per_route = [(route[:, :-1] * found).sum(axis=1) for route in (paths.before_invasion, paths.after_invasion)]
-        total += shed * float((primary.clone_share @ primary.founders_per_cell) @ np.maximum(*per_route))
-    return total
+        founders = primary.clone_share @ primary.founders_per_cell  # [C] per cell shed
+        arrive += shed * founders[:, None] * np.maximum(paths.before_invasion, paths.after_invasion)[:, :-1]
+    return arrive * found
+
+
+def expected_founders(lowered: Lowered) -> float:
+    """About how many colonies a run founds by its last observation (``expected_founders_by_site``)."""
+    return float(expected_founders_by_site(lowered).sum())
 
 
 def pooled_max_cells(lowered: Lowered) -> int:
