@@ -112,11 +112,13 @@ def test_run_patients_default_directory_and_one_patient(tmp_path, monkeypatch, c
     assert "arrested liver" in capsys.readouterr().out  # one patient: its fate summary
 
 
-def test_query_runs_sql_over_a_cohort(tmp_path, capsys):
+@pytest.mark.parametrize("detail, table", [("summary", "dormant_cells"), ("full", "observations")])
+def test_query_runs_sql_over_a_cohort(tmp_path, capsys, detail, table):
     out = tmp_path / "cohort"
-    assert main(["run", str(SMALL), "--patients", "2", "--seed", "1", "--out", str(out)]) == 0
-    capsys.readouterr()
-    assert main(["query", str(out), "select count(distinct patient) as patients from observations"]) == 0
+    assert main(["run", str(SMALL), "--patients", "2", "--seed", "1", "--out", str(out), "--detail", detail]) == 0
+    assert f"views {', '.join(load_cohort(out).table_names)}" in capsys.readouterr().out
+    assert load_cohort(out).detail == detail
+    assert main(["query", str(out), f"select count(distinct patient) as patients from {table}"]) == 0
     printed = capsys.readouterr().out
     assert "patients" in printed and "2" in printed
     assert main(["query", str(out), "select nonsense from nowhere"]) == 1
@@ -128,6 +130,11 @@ def test_query_runs_sql_over_a_cohort(tmp_path, capsys):
 def test_cohort_options_need_patients(tmp_path, capsys):
     assert main(["run", str(SMALL), "--chunk-size", "3", "--out", str(tmp_path / "x")]) == 1
     assert "--patients" in capsys.readouterr().err
+    assert main(["run", str(SMALL), "--detail", "full", "--out", str(tmp_path / "x")]) == 1
+    assert "--detail go with --patients" in capsys.readouterr().err
+    with pytest.raises(SystemExit):
+        main(["run", str(SMALL), "--patients", "2", "--detail", "everything"])
+    assert "invalid choice" in capsys.readouterr().err
     with pytest.raises(SystemExit) as caught:
         main(["run", str(SMALL), "--patients", "0"])
     assert caught.value.code == 2

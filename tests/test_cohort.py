@@ -1,5 +1,6 @@
 """Cohorts: independent patients on per-patient streams; same seed -> same cohort whatever the chunk
-size; Parquet chunks + DuckDB catalogue; resumable runs; every patient conserves cells."""
+size; Parquet chunks + DuckDB catalogue; resumable runs; every patient conserves cells; the summary
+output level holds the full level's tables summed or cut down, exactly."""
 
 from __future__ import annotations
 
@@ -18,6 +19,9 @@ from metacascade.engine.assay import simulate_assay
 from metacascade.engine.lower import lower
 from metacascade.results import TABLES
 from metacascade.results.chunks import chunk_files, chunk_path
+from metacascade.results.detail import SUMMARY_TABLES
+from metacascade.results.ledger import LEDGER_COLUMNS
+from metacascade.results.readouts import LEDGER_STATES
 from metacascade.results.tables import STATES
 
 SEED = 20240607
@@ -45,24 +49,45 @@ def scenario():
 
 @pytest.fixture(scope="module")
 def cohort(scenario):
-    return simulate(scenario, num_patients=NUM_PATIENTS, random_seed=SEED, chunk_size=NUM_PATIENTS)
+    return simulate(scenario, num_patients=NUM_PATIENTS, random_seed=SEED, chunk_size=NUM_PATIENTS, detail="full")
 
 
 @pytest.fixture(scope="module")
 def written(scenario, tmp_path_factory):
     out = tmp_path_factory.mktemp("cohort") / "run"
+    return simulate(scenario, num_patients=NUM_PATIENTS, random_seed=SEED, chunk_size=3, out=out, detail="full")
+
+
+@pytest.fixture(scope="module")
+def full_by_3(scenario):
+    """The full cohort in chunks of 3, held in memory (``written`` is the same on disk)."""
+    return simulate(scenario, num_patients=NUM_PATIENTS, random_seed=SEED, chunk_size=3, detail="full")
+
+
+@pytest.fixture(scope="module")
+def summary(scenario, tmp_path_factory):
+    """The same patients at the default output level, written in chunks of 3."""
+    out = tmp_path_factory.mktemp("summary") / "run"
     return simulate(scenario, num_patients=NUM_PATIENTS, random_seed=SEED, chunk_size=3, out=out)
 
 
 @pytest.fixture(scope="module")
 def assays():
     """Repeated small liver assays: every fate happens, macrometastases included."""
-    return simulate(ASSAY, num_patients=6, random_seed=3, chunk_size=4)
+    return simulate(ASSAY, num_patients=6, random_seed=3, chunk_size=4, detail="full")
 
 
 def assert_same_tables(a, b) -> None:
-    for name in TABLES:
+    assert a.table_names == b.table_names
+    for name in a.table_names:
         pd.testing.assert_frame_equal(getattr(a, name), getattr(b, name), check_exact=True)
+
+
+def summed_by_chunk(ledger: pd.DataFrame, chunk_size: int) -> pd.DataFrame:
+    """A cohort's per-patient ``ledger`` summed over the patients of each chunk, in a fixed row order."""
+    keys = ["chunk", *LEDGER_COLUMNS[:-1]]
+    summed = ledger.assign(chunk=ledger["patient"] // chunk_size).groupby(keys, as_index=False)["count"].sum()
+    return summed.sort_values(keys, ignore_index=True)
 
 
 def test_one_patient_without_out_is_a_single_run_as_before(scenario):
@@ -77,6 +102,7 @@ def test_one_patient_without_out_is_a_single_run_as_before(scenario):
 
 def test_tables_have_a_leading_patient_column(cohort):
     assert isinstance(cohort, Cohort) and cohort.num_patients == NUM_PATIENTS
+    assert cohort.detail == "full" and cohort.table_names == TABLES
     for name in TABLES:
         frame = getattr(cohort, name)
         assert frame.columns[0] == "patient" and frame["patient"].dtype == np.int64
@@ -86,11 +112,60 @@ def test_tables_have_a_leading_patient_column(cohort):
     assert entered.nunique() > 1  # patients are independent draws, not copies
 
 
+def test_the_summary_level_is_the_default_and_keeps_its_tables(summary):
+    assert summary.detail == "summary" and summary.table_names == SUMMARY_TABLES
+    for name in SUMMARY_TABLES:
+        frame = getattr(summary, name)
+        key = "chunk" if name == "chunk_ledger" else "patient"
+        assert frame.columns[0] == key and frame[key].dtype == np.int64 and frame[key].is_monotonic_increasing
+    assert tuple(summary.dormant_cells.columns) == ("patient", "time", "organ", "solitary", "solitary_dormant")
+    assert tuple(summary.chunk_ledger.columns) == ("chunk", *LEDGER_COLUMNS)
+    assert sorted(set(summary.chunk_ledger.chunk)) == [0, 1, 2, 3]
+    for name in ("observations", "burden", "ledger"):
+        with pytest.raises(AttributeError, match=f"{name}: a cohort at detail='summary' keeps patients"):
+            getattr(summary, name)
+    assert sorted(p.name for p in summary.directory.iterdir() if p.is_dir()) == sorted(SUMMARY_TABLES)
+
+
+def test_the_summary_ledger_is_the_full_ledger_summed_over_each_chunk(full_by_3, summary):
+    expected = summed_by_chunk(full_by_3.ledger, chunk_size=3)
+    got = summary.chunk_ledger.sort_values(["chunk", *LEDGER_COLUMNS[:-1]], ignore_index=True)
+    pd.testing.assert_frame_equal(got[expected.columns], expected, check_exact=True)
+
+
+def test_dormant_cells_are_the_observed_solitary_and_dormant_founders_summed_over_clones(full_by_3, summary):
+    obs = full_by_3.observations
+    kept = obs[obs.state.isin(["solitary", "solitary_dormant"])]
+    wide = kept.pivot_table(index=["patient", "time", "organ"], columns="state", values="count", aggfunc="sum")
+    wide = wide[(wide != 0).any(axis=1)].reset_index()
+    wide.columns.name = None
+    assert len(wide) > 0 and (wide["solitary_dormant"] > 0).any()
+    got = summary.dormant_cells.sort_values(["patient", "time", "organ"], ignore_index=True)
+    pd.testing.assert_frame_equal(got, wide[list(got.columns)], check_exact=True)
+
+
+def test_summary_lesions_and_ctc_are_the_full_ones_without_sizes_and_expected_counts(full_by_3, summary):
+    pd.testing.assert_frame_equal(summary.lesions, full_by_3.lesions.drop(columns=full_by_3.lesions.filter(
+        like="size_t").columns), check_exact=True)
+    pd.testing.assert_frame_equal(summary.ctc, full_by_3.ctc.drop(columns="expected"), check_exact=True)
+    for name in ("patients", "detections", "autopsy"):
+        pd.testing.assert_frame_equal(getattr(summary, name), getattr(full_by_3, name), check_exact=True)
+
+
 @pytest.mark.parametrize("chunk_size", [1, 3])
 def test_same_seed_gives_the_same_cohort_whatever_the_chunk_size(scenario, cohort, chunk_size):
-    other = simulate(scenario, num_patients=NUM_PATIENTS, random_seed=SEED, chunk_size=chunk_size)
+    other = simulate(scenario, num_patients=NUM_PATIENTS, random_seed=SEED, chunk_size=chunk_size, detail="full")
     assert_same_tables(other, cohort)
     assert other.provenance["chunk_size"] == chunk_size
+
+
+def test_summary_patients_do_not_depend_on_the_chunk_size_and_the_ledger_sums_to_the_same(scenario, summary):
+    other = simulate(scenario, num_patients=NUM_PATIENTS, random_seed=SEED, chunk_size=4)
+    for name in (name for name in SUMMARY_TABLES if name != "chunk_ledger"):
+        pd.testing.assert_frame_equal(getattr(other, name), getattr(summary, name), check_exact=True)
+    keys = list(LEDGER_COLUMNS[:-1])
+    totals = [cohort.chunk_ledger.groupby(keys)["count"].sum() for cohort in (other, summary)]
+    pd.testing.assert_series_equal(*totals, check_exact=True)
 
 
 def test_a_written_cohort_reads_back_identical(cohort, written):
@@ -100,10 +175,17 @@ def test_a_written_cohort_reads_back_identical(cohort, written):
 
 
 def test_patient_streams_do_not_depend_on_the_number_of_patients(scenario, cohort):
-    fewer = simulate(scenario, num_patients=4, random_seed=SEED, chunk_size=3)
+    fewer = simulate(scenario, num_patients=4, random_seed=SEED, chunk_size=3, detail="full")
     for name in TABLES:
         first = getattr(cohort, name)
         pd.testing.assert_frame_equal(getattr(fewer, name), first[first.patient < 4], check_exact=True)
+
+
+def test_a_summary_cohort_points_to_the_exact_rerun_of_a_patient(scenario, summary, cohort):
+    with pytest.raises(ValueError, match=rf"detail='summary'.*simulate\(scenario, random_seed={SEED}, "
+                                         r"engine='exact', patient=7\)"):
+        summary.patient(7)
+    assert simulate(scenario, random_seed=SEED, patient=7).equals(cohort.patient(7))
 
 
 @pytest.mark.parametrize("patient", [0, 7])
@@ -118,12 +200,29 @@ def test_a_patient_is_the_one_patient_run_on_its_stream(scenario, cohort, writte
     assert by_hand.equals(alone)
 
 
-def test_every_patient_conserves_cells(cohort, written, assays):
+def test_every_patient_conserves_cells(cohort, written, assays, summary):
     cohort.check()
     written.check()  # chunk by chunk
     assays.check()
     for patient in (0, 5):
         assays.patient(patient).check()
+    summary.check()
+    simulate(ASSAY, num_patients=6, random_seed=3, chunk_size=4).check()
+
+
+@pytest.mark.parametrize("table, column, message", [
+    ("chunk_ledger", "count", "chunk_ledger: 1 row.* do not conserve cells"),
+    ("dormant_cells", "solitary_dormant", "dormant_cells: 1 .*chunk, time, organ.* do not add up"),
+    ("dormant_cells", "solitary", "dormant_cells: 1 .*chunk, time, organ.* do not add up"),
+])
+def test_a_summary_cohort_that_loses_a_cell_is_caught(scenario, table, column, message):
+    summary = simulate(scenario, num_patients=NUM_PATIENTS, random_seed=SEED, chunk_size=3)
+    frame = getattr(summary, table).copy()
+    where = (frame["flow"] == "remaining") & (frame["step"] == "dormant") if table == "chunk_ledger" else frame[column] > 0
+    frame.loc[frame.index[where][-1], column] += 1
+    broken = Cohort(provenance=summary.provenance, tables={**summary.tables(), table: frame})
+    with pytest.raises(ValueError, match=message):
+        broken.check()
 
 
 def test_a_patient_that_loses_a_cell_is_caught(cohort):
@@ -139,16 +238,20 @@ def test_a_patient_that_loses_a_cell_is_caught(cohort):
     broken.patient(5).check()
 
 
-def test_provenance_records_the_cohort(scenario, cohort, written):
+def test_provenance_records_the_cohort(scenario, cohort, written, summary):
     provenance = cohort.provenance
     assert provenance["random_seed"] == SEED and provenance["num_patients"] == NUM_PATIENTS
     assert provenance["chunk_size"] == NUM_PATIENTS and provenance["engine"] == "exact"
+    assert provenance["detail"] == "full" and summary.provenance["detail"] == "summary"
     assert provenance["version"] == metacascade.__version__
     assert provenance["scenario"] == scenario.resolved()
     assert provenance["call"] == {"verb": "simulate", "scenario": "small_breast_patient", "random_seed": SEED,
-                                  "engine": "exact", "num_patients": NUM_PATIENTS, "chunk_size": NUM_PATIENTS}
+                                  "engine": "exact", "num_patients": NUM_PATIENTS, "chunk_size": NUM_PATIENTS,
+                                  "detail": "full"}
+    assert "detail" not in cohort.patient(3).provenance  # one patient runs at full detail, whatever the cohort's
     assert written.provenance["chunk_size"] == 3
     assert (written.directory / "provenance.json").is_file()
+    assert load_cohort(summary.directory).provenance["detail"] == "summary"
 
 
 def test_a_drawn_seed_is_recorded_and_the_cohort_replays(scenario):
@@ -176,9 +279,35 @@ def test_the_catalogue_answers_sql_like_pandas(written):
     pd.testing.assert_frame_equal(written.query(lesions), load_cohort(written.directory).query(lesions))
 
 
+def test_the_catalogue_of_a_summary_cohort_holds_its_tables(summary):
+    connection = duckdb.connect(str(summary.catalogue), read_only=True)
+    try:
+        views = {row[0] for row in connection.execute("select view_name from duckdb_views() where not internal")
+                 .fetchall()}
+        detail = connection.execute("select detail from provenance").fetchall()
+        dormant = connection.execute("select sum(solitary_dormant) from dormant_cells").fetchone()[0]
+        chunks = connection.execute("select count(distinct chunk) from chunk_ledger").fetchone()[0]
+    finally:
+        connection.close()
+    assert views == set(SUMMARY_TABLES) and detail == [("summary",)]
+    assert dormant == summary.dormant_cells["solitary_dormant"].sum() and chunks == 4
+    with pytest.raises(duckdb.CatalogException, match="observations"):
+        summary.query("select * from observations")
+
+
 def test_in_memory_and_written_cohorts_answer_the_same_sql(cohort, written):
     sql = "select patient, time, sum(count) as founders from observations group by all order by all"
     pd.testing.assert_frame_equal(cohort.query(sql), written.query(sql))
+
+
+def test_the_summary_of_a_summary_cohort_is_the_full_one_with_the_size_classes_together(assays):
+    full = assays.summary()
+    summary = simulate(ASSAY, num_patients=6, random_seed=3, chunk_size=4).summary()
+    growing = ["dividing_single", "micromet_2_3", "micromet_4_16", "micromet_17plus"]
+    expected = full.drop(columns=growing).assign(micrometastasis=full[growing].sum(axis=1))
+    assert list(summary.columns) == ["entered", *LEDGER_STATES, "with_macromet"]
+    pd.testing.assert_frame_equal(summary, expected[summary.columns], check_exact=False, rtol=1e-12)
+    assert summary["with_macromet"].iloc[-1] > 0
 
 
 def test_summary_means_and_macromet_share(assays):
@@ -193,7 +322,10 @@ def test_summary_means_and_macromet_share(assays):
     assert summary["with_macromet"].iloc[-1] > 0 and summary["with_macromet"].iloc[0] == 0
 
 
-def test_an_interrupted_run_resumes_with_the_chunks_not_yet_written(scenario, cohort, tmp_path, monkeypatch):
+@pytest.mark.parametrize("detail", ["summary", "full"])
+def test_an_interrupted_run_resumes_with_the_chunks_not_yet_written(
+    scenario, full_by_3, summary, detail, tmp_path, monkeypatch
+):
     out = tmp_path / "run"
     original = cohort_module.write_chunk
     calls = []
@@ -201,38 +333,40 @@ def test_an_interrupted_run_resumes_with_the_chunks_not_yet_written(scenario, co
     def interrupted(directory, chunk, tables):
         calls.append(chunk)
         if len(calls) == 3:
-            (directory / "ledger" / ".chunk-00002.parquet.deadbeef.tmp").write_bytes(b"half")
+            (directory / "lesions" / ".chunk-00002.parquet.deadbeef.tmp").write_bytes(b"half")
+            original(directory, chunk, dict(list(tables.items())[:2]))  # a chunk half written
             raise KeyboardInterrupt
         original(directory, chunk, tables)
 
     monkeypatch.setattr(cohort_module, "write_chunk", interrupted)
     with pytest.raises(KeyboardInterrupt):
-        simulate(scenario, num_patients=NUM_PATIENTS, random_seed=SEED, chunk_size=3, out=out)
+        simulate(scenario, num_patients=NUM_PATIENTS, random_seed=SEED, chunk_size=3, out=out, detail=detail)
     with pytest.raises(FileNotFoundError, match="2 of 4 chunks"):
         load_cohort(out)
     assert not (out / "catalogue.duckdb").exists()
-    kept = chunk_path(out, "observations", 1).stat()
+    kept = chunk_path(out, "lesions", 1).stat()
 
     calls.clear()
     monkeypatch.setattr(cohort_module, "write_chunk", lambda *args: (calls.append(args[1]), original(*args)))
-    resumed = simulate(scenario, num_patients=NUM_PATIENTS, chunk_size=3, out=out)  # the recorded seed
+    resumed = simulate(scenario, num_patients=NUM_PATIENTS, chunk_size=3, out=out, detail=detail)  # recorded seed
     assert calls == [2, 3]
-    assert chunk_path(out, "observations", 1).stat().st_mtime_ns == kept.st_mtime_ns
+    assert chunk_path(out, "lesions", 1).stat().st_mtime_ns == kept.st_mtime_ns
     assert not list(out.rglob("*.tmp"))
-    assert resumed.random_seed == SEED
-    assert_same_tables(resumed, cohort)
+    assert resumed.random_seed == SEED and resumed.detail == detail
+    assert_same_tables(resumed, summary if detail == "summary" else full_by_3)  # no patient lost or twice
     calls.clear()
-    simulate(scenario, num_patients=NUM_PATIENTS, random_seed=SEED, chunk_size=3, out=out)
+    simulate(scenario, num_patients=NUM_PATIENTS, random_seed=SEED, chunk_size=3, out=out, detail=detail)
     assert calls == []  # complete: nothing to do
 
 
 @pytest.mark.parametrize(
     "change, message",
     [({"random_seed": SEED + 1}, "random_seed"), ({"num_patients": 4}, "num_patients"),
-     ({"chunk_size": 2}, "chunk_size"), ({"engine": "reference"}, "engine")],
+     ({"chunk_size": 2}, "chunk_size"), ({"engine": "reference"}, "engine"),
+     ({"detail": "summary"}, "detail: 'full' there, 'summary' asked")],
 )
 def test_a_directory_holding_another_cohort_is_refused(scenario, written, change, message):
-    arguments = {"num_patients": NUM_PATIENTS, "random_seed": SEED, "chunk_size": 3, **change}
+    arguments = {"num_patients": NUM_PATIENTS, "random_seed": SEED, "chunk_size": 3, "detail": "full", **change}
     with pytest.raises(FileExistsError, match=f"different cohort.*{message}.*overwrite=True"):
         simulate(scenario, out=written.directory, **arguments)
 
@@ -262,10 +396,11 @@ def test_directories_that_are_not_cohorts_are_left_alone(scenario, tmp_path):
         load_cohort(single)
 
 
-def test_worker_processes_give_the_same_cohort(scenario, cohort, tmp_path):
-    parallel = simulate(scenario, num_patients=NUM_PATIENTS, random_seed=SEED, chunk_size=4, num_workers=2,
-                        out=tmp_path / "run")
-    assert_same_tables(parallel, cohort)
+def test_worker_processes_give_the_same_cohort(scenario, full_by_3, summary, tmp_path):
+    for expected in (full_by_3, summary):
+        parallel = simulate(scenario, num_patients=NUM_PATIENTS, random_seed=SEED, chunk_size=3, num_workers=2,
+                            out=tmp_path / expected.detail, detail=expected.detail)
+        assert_same_tables(parallel, expected)
 
 
 def test_progress_bar_goes_to_stderr(scenario, capsys):
@@ -278,7 +413,7 @@ def test_progress_bar_goes_to_stderr(scenario, capsys):
     "arguments, message",
     [({"num_patients": 0}, "num_patients"), ({"num_patients": 2, "chunk_size": 0}, "chunk_size"),
      ({"num_patients": 2, "num_workers": 0}, "num_workers"), ({"num_patients": 2, "patient": 1}, "patient"),
-     ({"patient": -1}, "patient")],
+     ({"patient": -1}, "patient"), ({"num_patients": 2, "detail": "everything"}, "detail: unknown output level")],
 )
 def test_bad_cohort_arguments_are_refused(scenario, arguments, message):
     with pytest.raises(ValueError, match=message):

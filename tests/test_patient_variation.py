@@ -42,14 +42,16 @@ def assert_same_tables(one, other):
 
 @pytest.fixture(scope="module")
 def varied():
-    return simulate(small_patient(VARIED), num_patients=NUM_PATIENTS, random_seed=SEED, chunk_size=NUM_PATIENTS)
+    return simulate(small_patient(VARIED), num_patients=NUM_PATIENTS, random_seed=SEED, chunk_size=NUM_PATIENTS,
+                    detail="full")
 
 
 def test_without_variation_patients_run_on_the_scenario_itself():
     lowered = lower(small_patient())
     assert patient_lowered(lowered, SEED, 3) is lowered
-    stated = simulate(small_patient({"growth_rate_cv": 0, "shedding_rate_cv": 0}), num_patients=3, random_seed=SEED)
-    assert_same_tables(stated, simulate(small_patient(), num_patients=3, random_seed=SEED))
+    stated = simulate(small_patient({"growth_rate_cv": 0, "shedding_rate_cv": 0}), num_patients=3, random_seed=SEED,
+                      detail="full")
+    assert_same_tables(stated, simulate(small_patient(), num_patients=3, random_seed=SEED, detail="full"))
 
 
 def test_patient_parameters_come_from_their_own_stream():
@@ -64,7 +66,8 @@ def test_patient_parameters_come_from_their_own_stream():
 
 
 def test_variation_changes_what_the_same_engine_streams_produce(varied):
-    nominal = simulate(small_patient(), num_patients=NUM_PATIENTS, random_seed=SEED, chunk_size=NUM_PATIENTS)
+    nominal = simulate(small_patient(), num_patients=NUM_PATIENTS, random_seed=SEED, chunk_size=NUM_PATIENTS,
+                       detail="full")
     shed = [
         cohort.ledger.query("step == 'transit' and flow == 'entered'").groupby("patient")["count"].sum()
         for cohort in (varied, nominal)
@@ -74,7 +77,8 @@ def test_variation_changes_what_the_same_engine_streams_produce(varied):
 
 @pytest.mark.parametrize("chunk_size", [1, 4])
 def test_same_seed_gives_the_same_varied_patients_whatever_the_chunk_size(varied, chunk_size):
-    other = simulate(small_patient(VARIED), num_patients=NUM_PATIENTS, random_seed=SEED, chunk_size=chunk_size)
+    other = simulate(small_patient(VARIED), num_patients=NUM_PATIENTS, random_seed=SEED, chunk_size=chunk_size,
+                     detail="full")
     assert_same_tables(other, varied)
 
 

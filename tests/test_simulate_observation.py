@@ -79,7 +79,7 @@ def test_observing_shifts_no_engine_draw_and_replays_identically(run, scenario, 
 
 
 def test_a_cohort_patient_is_the_patient_run_alone(scenario):
-    cohort = simulate(scenario, num_patients=2, random_seed=11)
+    cohort = simulate(scenario, num_patients=2, random_seed=11, detail="full")
     cohort.check()
     assert list(cohort.patients.patient) == [0, 1]
     alone = simulate(scenario, random_seed=11, patient=1)

@@ -2,7 +2,7 @@
 
     metacascade run SCENARIO [--seed S] [--out DIR] [--engine exact|reference] [--overwrite]
     metacascade run SCENARIO --patients N [--seed S] [--out DIR] [--chunk-size K] [--workers W]
-                    [--backend local|dask] [--scheduler ADDRESS]
+                    [--backend local|dask] [--scheduler ADDRESS] [--detail summary|full]
     metacascade query DIR SQL
     metacascade scenarios
     metacascade resolve SCENARIO
@@ -11,7 +11,8 @@
                           [--backend local|dask] [--scheduler ADDRESS]
 
 With ``--patients`` a cohort runs into DIR in Parquet chunks with a DuckDB catalogue, showing a
-progress bar; interrupted (Ctrl-C, exit 130), the same command resumes it.
+progress bar, at the output level ``--detail`` (``results.detail``; default: summary); interrupted
+(Ctrl-C, exit 130), the same command resumes it.
 
 A scenario that does not validate exits with code 2, prints the field path, the bad value and
 what is allowed to stderr, and writes nothing; so does one whose rates make more colonies than the
@@ -33,6 +34,7 @@ DEFAULT_RUNS_DIR = Path("runs")
 
 def _parser() -> argparse.ArgumentParser:
     from . import __version__
+    from .results.detail import DEFAULT_DETAIL, DETAILS
     from .simulate import DEFAULT_CHUNK_SIZE, ENGINES
 
     parser = argparse.ArgumentParser(
@@ -51,6 +53,9 @@ def _parser() -> argparse.ArgumentParser:
                      help="run a cohort of N virtual patients into DIR (Parquet chunks + DuckDB catalogue)")
     run.add_argument("--chunk-size", type=_positive, default=None, metavar="K",
                      help=f"patients per Parquet chunk of a cohort (default: {DEFAULT_CHUNK_SIZE})")
+    run.add_argument("--detail", choices=DETAILS, default=None,
+                     help=f"what a cohort keeps: clinical tables, lesions, dormant cells and the fate ledger summed "
+                          f"per chunk (summary), or every table of every patient (full) (default: {DEFAULT_DETAIL})")
     run.add_argument("--workers", type=_positive, default=1, metavar="W",
                      help="worker processes for a cohort (default: 1)")
     _backend_arguments(run)
@@ -136,8 +141,9 @@ def _run(args: argparse.Namespace) -> int:
     scenario = load_scenario(args.scenario)
     if args.patients is not None:
         return _run_cohort(args, scenario)
-    if args.chunk_size is not None or args.workers != 1 or args.backend != "local" or args.scheduler is not None:
-        _error("--chunk-size, --workers, --backend and --scheduler go with --patients")
+    if (args.chunk_size is not None or args.workers != 1 or args.backend != "local" or args.scheduler is not None
+            or args.detail is not None):
+        _error("--chunk-size, --workers, --backend, --scheduler and --detail go with --patients")
         return FAILED
     seed = args.seed if args.seed is not None else int(np.random.SeedSequence().entropy)
     out = args.out if args.out is not None else DEFAULT_RUNS_DIR / f"{scenario.name}-seed{seed}"
@@ -159,7 +165,7 @@ def _run_cohort(args: argparse.Namespace, scenario: Any) -> int:
     import numpy as np
     from rich.console import Console
 
-    from .results.results import TABLES
+    from .results.detail import DEFAULT_DETAIL
     from .simulate import DEFAULT_CHUNK_SIZE, simulate
 
     if _backend_error(args):
@@ -174,7 +180,8 @@ def _run_cohort(args: argparse.Namespace, scenario: Any) -> int:
     try:
         cohort = simulate(
             scenario, num_patients=args.patients, random_seed=seed, engine=args.engine,
-            chunk_size=args.chunk_size or DEFAULT_CHUNK_SIZE, out=out, overwrite=args.overwrite,
+            chunk_size=args.chunk_size or DEFAULT_CHUNK_SIZE, detail=args.detail or DEFAULT_DETAIL, out=out,
+            overwrite=args.overwrite,
             progress=True, num_workers=args.workers, backend=args.backend, scheduler=args.scheduler,
         )
     except FileExistsError as exc:
@@ -186,10 +193,12 @@ def _run_cohort(args: argparse.Namespace, scenario: Any) -> int:
     console = Console()
     if cohort.num_patients > 1:
         cohort.print_summary(console=console)
-    else:
+    elif cohort.detail == "full":
         cohort.patient(0).print_summary(console=console)
+    else:  # a summary cohort keeps no per-patient states: the patient again, at full detail
+        simulate(scenario, random_seed=cohort.random_seed, engine=cohort.engine, patient=0).print_summary(console=console)
     console.print(f"cohort of {cohort.num_patients} patients written to [bold]{out}[/bold]", soft_wrap=True)
-    console.print(f"DuckDB catalogue: [bold]{cohort.catalogue}[/bold] (views {', '.join(TABLES)}; table "
+    console.print(f"DuckDB catalogue: [bold]{cohort.catalogue}[/bold] (views {', '.join(cohort.table_names)}; table "
                   "provenance); for example", soft_wrap=True)
     example = "select organ, count(*) as lesions from lesions group by organ"
     console.print(f'  metacascade query {out} "{example}"', soft_wrap=True, markup=False, highlight=False)

@@ -20,7 +20,6 @@ import pandas as pd
 
 from .model import Scenario
 from .parallel import executor, single_threaded
-from .results import TABLES
 from .results.catalogue import write_catalogue
 from .results.chunks import (
     TEMPORARY_SUFFIX,
@@ -36,9 +35,9 @@ from .results.chunks import (
     write_json_atomic,
 )
 from .results.cohort import Cohort, load_cohort
+from .results.detail import cohort_tables, detail_tables
 from .results.io import PROVENANCE_FILE
 from .results.provenance import make_provenance, simulate_call
-from .results.results import outcome_tables
 from .simulate import engine_function, resolve_seed, run_patient
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -46,10 +45,12 @@ if TYPE_CHECKING:  # pragma: no cover
 
 
 def chunk_tables(
-    lowered: Lowered, engine: str, random_seed: int, patients: range, advance: Callable[[int], Any] = lambda n: None
+    lowered: Lowered, engine: str, random_seed: int, detail: str, chunk: int, patients: range,
+    advance: Callable[[int], Any] = lambda n: None,
 ) -> dict[str, pd.DataFrame]:
-    """The tables of ``patients`` (one engine call each, then their observation plan), with a
-    leading ``patient`` column; built for the whole chunk at once, each patient's rows as its own run's."""
+    """The tables of chunk ``chunk``, ``patients`` (one engine call each, then their observation
+    plan), at output level ``detail`` (``results.detail``); built for the whole chunk at once, each
+    patient's rows as its own run's."""
     run = engine_function(engine)
     outcomes, observed = [], []
     for patient in patients:
@@ -57,15 +58,16 @@ def chunk_tables(
         outcomes.append(outcome)
         observed.append(seen)
         advance(1)
-    return outcome_tables(outcomes, lowered, list(patients), observed)
+    return cohort_tables(outcomes, lowered, list(patients), observed, detail=detail, chunk=chunk)
 
 
 def _chunk_job(
-    lowered: Lowered, engine: str, random_seed: int, patients: range, directory: Optional[Path], chunk: int
+    lowered: Lowered, engine: str, random_seed: int, detail: str, patients: range, directory: Optional[Path],
+    chunk: int,
 ) -> Optional[dict[str, pd.DataFrame]]:
     """One chunk in a worker: written to ``directory`` (returns nothing) or returned."""
     with single_threaded():
-        tables = chunk_tables(lowered, engine, random_seed, patients)
+        tables = chunk_tables(lowered, engine, random_seed, detail, chunk, patients)
     if directory is None:
         return tables
     write_chunk(directory, chunk, tables)
@@ -145,6 +147,7 @@ def run_cohort(
     random_seed: Optional[int],
     engine: str,
     chunk_size: int,
+    detail: str,
     out: Optional[Path],
     overwrite: bool,
     progress: bool,
@@ -162,7 +165,7 @@ def run_cohort(
             random_seed = existing["random_seed"]  # resume: the same call draws no new seed
     seed = resolve_seed(random_seed)
     resolved = json.loads(json.dumps(model.resolved()))  # as it reads back from provenance.json
-    fields = {"num_patients": num_patients, "chunk_size": chunk_size}
+    fields = {"num_patients": num_patients, "chunk_size": chunk_size, "detail": detail}
     provenance = make_provenance(
         scenario=resolved, random_seed=seed, engine=engine,
         call=simulate_call(model.name, seed, engine, **fields), **fields,
@@ -181,32 +184,32 @@ def run_cohort(
     if len(jobs) <= 1 or (num_workers == 1 and scheduler is None):
         with _progress_bar(progress, total=num_patients, done=done, label=label) as advance:
             for chunk, patients in jobs.items():
-                tables = chunk_tables(lowered, engine, seed, patients, advance)
+                tables = chunk_tables(lowered, engine, seed, detail, chunk, patients, advance)
                 if out is None:
                     results[chunk] = tables
                 else:
                     write_chunk(out, chunk, tables)
     else:
         with executor(backend, min(num_workers, len(jobs)), scheduler) as pool:
-            results = _run_on(pool, jobs, lowered, engine, seed, out,
+            results = _run_on(pool, jobs, lowered, engine, seed, detail, out,
                               progress=progress, total=num_patients, done=done, label=label)
     if out is not None:
         write_catalogue(out, provenance)
         return load_cohort(out)
-    tables = {name: concat([results[chunk][name] for chunk in sorted(results)]) for name in TABLES}
+    tables = {name: concat([results[chunk][name] for chunk in sorted(results)]) for name in detail_tables(detail)}
     return Cohort(provenance=provenance, tables=tables)
 
 
 def _run_on(
-    pool: Executor, jobs: dict[int, range], lowered: Lowered, engine: str, seed: int, out: Optional[Path],
-    *, progress: bool, total: int, done: int, label: str,
+    pool: Executor, jobs: dict[int, range], lowered: Lowered, engine: str, seed: int, detail: str,
+    out: Optional[Path], *, progress: bool, total: int, done: int, label: str,
 ) -> dict[int, dict[str, pd.DataFrame]]:
     """The chunks of ``jobs`` submitted to ``pool`` (each chunk on its own streams, so the output
     does not depend on the executor, its workers or the order they finish in). The workers write
     into ``out`` themselves: a remote cluster's workers must see it (a shared file system)."""
     results: dict[int, dict[str, pd.DataFrame]] = {}
     directory = None if out is None else out.absolute()
-    futures = {pool.submit(_chunk_job, lowered, engine, seed, patients, directory, chunk): chunk
+    futures = {pool.submit(_chunk_job, lowered, engine, seed, detail, patients, directory, chunk): chunk
                for chunk, patients in jobs.items()}
     with _progress_bar(progress, total=total, done=done, label=label) as advance:
         for future in as_completed(futures):

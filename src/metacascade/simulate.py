@@ -16,6 +16,7 @@ from .model import Scenario
 from .parallel import check_backend, single_threaded
 from .results import Results
 from .results.cohort import Cohort
+from .results.detail import DEFAULT_DETAIL, check_detail
 from .results.provenance import make_provenance, simulate_call
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -121,6 +122,7 @@ def simulate(
     random_seed: Optional[int] = None,
     engine: str = "exact",
     chunk_size: int = DEFAULT_CHUNK_SIZE,
+    detail: str = DEFAULT_DETAIL,
     out: Union[str, Path, None] = None,
     overwrite: bool = False,
     progress: bool = False,
@@ -144,7 +146,10 @@ def simulate(
     (``out/catalogue.duckdb``) and memory stays bounded by a chunk; an interrupted run resumes when
     called again with the same arguments (``random_seed=None`` then takes the recorded seed), and a
     directory holding a different run is an error unless ``overwrite``. ``progress`` shows a
-    progress bar (on stderr).
+    progress bar (on stderr). ``detail`` is the cohort's output level (``results.detail``):
+    ``"summary"`` keeps the clinical tables, the lesions, the solitary and dormant cells and the
+    fate ledger summed per chunk (~2.8 kB per 10-year breast patient); ``"full"`` every table of
+    ``Results`` for every patient (~60 kB). One run keeps every table whatever ``detail``.
 
     Where the chunks run is not part of the results, which are bit for bit the same everywhere:
     ``backend="local"`` runs them in ``num_workers`` local processes (in this process when 1);
@@ -155,13 +160,14 @@ def simulate(
     guard. Every process runs the engine with one BLAS thread (``parallel.single_threaded``).
 
     ``patient=i`` runs patient ``i`` of the cohort with this seed on its own and returns its
-    ``Results`` (identical to ``cohort.patient(i)``).
+    ``Results`` at full detail (identical to ``cohort.patient(i)`` of a full cohort).
     """
     from .engine.lower import lower
 
     model = load_scenario(scenario)
     run = engine_function(engine)
     check_backend(backend, scheduler)
+    check_detail(detail)
     num_patients = _count("num_patients", num_patients, 1)
     if num_patients == 1 and out is None:
         seed = resolve_seed(random_seed)
@@ -189,6 +195,7 @@ def simulate(
         random_seed=random_seed,
         engine=engine,
         chunk_size=_count("chunk_size", chunk_size, 1),
+        detail=detail,
         out=None if out is None else Path(out),
         overwrite=overwrite,
         progress=progress,
@@ -199,8 +206,8 @@ def simulate(
 
 
 def replay(results: Union[Results, Cohort], **options: Any) -> Union[Results, Cohort]:
-    """Run again what ``results`` record (resolved scenario, seed, engine; patients and chunk size
-    of a cohort, or the patient of a one-patient ``Results``): the tables come out identical.
+    """Run again what ``results`` record (resolved scenario, seed, engine; patients, chunk size and
+    output level of a cohort, or the patient of a one-patient ``Results``): the tables come out identical.
     ``options`` (``out``, ``progress``, ``num_workers``, ``backend``, ``scheduler``) go to ``simulate``
     for a cohort."""
     provenance = results.provenance
@@ -208,7 +215,7 @@ def replay(results: Union[Results, Cohort], **options: Any) -> Union[Results, Co
     common = {"random_seed": provenance["random_seed"], "engine": provenance["engine"]}
     if isinstance(results, Cohort):
         return simulate(scenario, num_patients=results.num_patients, chunk_size=results.chunk_size,
-                        **common, **options)
+                        detail=results.detail, **common, **options)
     if options:
         raise TypeError(f"replay: options {sorted(options)} apply to cohorts only")
     return simulate(scenario, patient=provenance.get("patient"), **common)

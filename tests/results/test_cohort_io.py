@@ -1,4 +1,5 @@
-"""Cohort run directories: fixed chunk schemas, atomic chunk files, the DuckDB catalogue, resume checks."""
+"""Cohort run directories: fixed, compact chunk schemas, atomic chunk files, the DuckDB catalogue,
+resume checks."""
 
 from __future__ import annotations
 
@@ -63,9 +64,22 @@ def test_an_empty_chunk_has_the_schema_of_a_full_one():
     assert str(arrow_table(lesions).schema.field("organ").type) == "string"
 
 
+def test_chunk_files_are_zstd_compressed_without_pandas_metadata(tmp_path):
+    import pyarrow.parquet as pq
+
+    tables = hand_cohort_tables(2)
+    write_chunk(tmp_path, 0, tables)
+    for name in TABLES:
+        parquet = pq.ParquetFile(tmp_path / name / "chunk-00000.parquet")
+        assert parquet.schema_arrow.metadata is None
+        assert parquet.metadata.row_group(0).column(0).compression == "ZSTD"
+        pd.testing.assert_frame_equal(pd.read_parquet(tmp_path / name), tables[name], check_exact=True)
+
+
 def test_a_hand_built_cohort_round_trips_and_checks(tmp_path):
     tables = write_hand_cohort(tmp_path / "run")
     cohort = load_cohort(tmp_path / "run")
+    assert cohort.detail == "full"  # a provenance without an output level: written before there were levels
     for name in TABLES:
         pd.testing.assert_frame_equal(getattr(cohort, name), tables[name], check_exact=True)
     cohort.check()
@@ -90,7 +104,7 @@ def test_a_failed_chunk_write_leaves_no_file(tmp_path, monkeypatch):
     monkeypatch.setattr(pq, "write_table", failing)
     with pytest.raises(OSError, match="disk full"):
         write_chunk(tmp_path, 0, tables)
-    assert not chunk_done(tmp_path, 0)
+    assert not chunk_done(tmp_path, 0, TABLES)
     assert [p.relative_to(tmp_path).as_posix() for p in tmp_path.rglob("*") if p.is_file()] == [
         "observations/chunk-00000.parquet"
     ]
@@ -114,9 +128,10 @@ def test_the_catalogue_can_be_rebuilt_after_moving_the_directory(tmp_path):
 def test_mismatches_name_what_differs():
     ours = hand_cohort_provenance(4, 2)
     assert mismatches(ours, dict(ours, created="later", environment={})) == []
-    theirs = dict(ours, random_seed=9, scenario=dict(ours["scenario"], observation_times=[1.0]))
-    assert mismatches(ours, theirs) == [
-        "random_seed: 0 there, 9 asked", "scenario: the resolved scenarios differ in observation_times",
+    theirs = dict(ours, random_seed=9, detail="summary", scenario=dict(ours["scenario"], observation_times=[1.0]))
+    assert mismatches(dict(ours, detail="full"), theirs) == [
+        "random_seed: 0 there, 9 asked", "detail: 'full' there, 'summary' asked",
+        "scenario: the resolved scenarios differ in observation_times",
     ]
 
 

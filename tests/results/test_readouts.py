@@ -1,5 +1,5 @@
 """Cohort readouts: organ pattern, detection by imaging time and step efficiencies agree with the
-tables they summarise."""
+tables they summarise, and are the same at both output levels."""
 
 import numpy as np
 import pandas as pd
@@ -12,8 +12,8 @@ TIMES = [200.0, 260.0, 320.0]
 
 
 @pytest.fixture(scope="module")
-def cohort():
-    scenario = scenario_from_data({
+def scenario():
+    return scenario_from_data({
         "name": "readout_patients", "anatomy": "human_adult",
         "clones": {"A": {"diameter_um": 12.0, "fates": {
             "division_rate": 0.001, "clearance_rate": 0.1, "avascular_bound_cells": 1e4, "switch_rate": 0.2,
@@ -23,7 +23,16 @@ def cohort():
         "observation": {"imaging_times": TIMES, "detection_threshold_cells": 1e8, "lethal_burden_cells": 1e12},
         "observation_times": TIMES,
     })
-    return simulate(scenario, num_patients=12, random_seed=5)
+
+
+@pytest.fixture(scope="module")
+def cohort(scenario):
+    return simulate(scenario, num_patients=12, random_seed=5, chunk_size=5, detail="full")
+
+
+@pytest.fixture(scope="module")
+def summary(scenario):
+    return simulate(scenario, num_patients=12, random_seed=5, chunk_size=5)
 
 
 def test_the_organ_pattern_is_the_share_of_patients_with_an_involved_organ(cohort):
@@ -54,11 +63,37 @@ def test_cohort_step_efficiencies_sum_every_patients_ledger(cohort):
     np.testing.assert_allclose(shares[shares.notna() & (shares > 0)], 1.0)
 
 
+def test_the_readouts_are_the_same_at_both_output_levels(cohort, summary):
+    assert summary.detail == "summary" and cohort.detail == "full"
+    for readout in ("organ_pattern", "detection_by_time", "step_efficiencies"):
+        pd.testing.assert_frame_equal(getattr(summary, readout)(), getattr(cohort, readout)(), check_exact=True)
+    assert summary.organ_pattern()["involved"].max() > 0 and len(summary.detection_by_time()) > 0
+    for name in ("patients", "detections", "autopsy"):
+        pd.testing.assert_frame_equal(getattr(summary, name), getattr(cohort, name), check_exact=True)
+    summary.check()
+
+
+def test_both_levels_print_the_same_headline(cohort, summary):
+    from rich.console import Console
+
+    printed = []
+    for level in (cohort, summary):
+        console = Console(record=True, width=200)
+        level.print_summary(console=console)
+        printed.append(console.export_text())
+    assert printed[0] == printed[1] and "macromets" in printed[0]
+
+
 def test_the_printed_headline_groups_every_settled_state_once():
     """Cells in transit, in a vessel or solitary (hours to days after arrival) are left out of
-    the headline; every other state falls in exactly one of its groups."""
+    the headline; every other state falls in exactly one of its groups, at either output level
+    (the summary's ``micrometastasis`` holds the growing size classes)."""
     from metacascade.results.cohort import HEADLINE_GROUPS
+    from metacascade.results.readouts import LEDGER_STATES
     from metacascade.results.tables import STATES
 
     grouped = [state for name, states in HEADLINE_GROUPS.items() if name != "entered" for state in states]
-    assert sorted(grouped + ["in_transit", "in_vessel", "solitary"]) == sorted(STATES)
+    settled = [state for state in grouped if state != "micrometastasis"]
+    assert sorted(settled + ["in_transit", "in_vessel", "solitary"]) == sorted(STATES)
+    from_ledger = [state for state in grouped if state in LEDGER_STATES]
+    assert sorted(from_ledger + ["in_transit", "in_vessel", "solitary"]) == sorted(LEDGER_STATES)

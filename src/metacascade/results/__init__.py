@@ -1,6 +1,6 @@
 """Results of a run: labelled pandas tables (observations, burden, fate ledger, lesions) and
-provenance, saved as Parquet + JSON; a cohort's tables per patient, in Parquet chunks with a DuckDB
-catalogue. Imports the engine's outcome types, never the reverse."""
+provenance, saved as Parquet + JSON; a cohort's tables at its output level (``detail``: summary or
+full), in Parquet chunks with a DuckDB catalogue. Imports the engine's outcome types, never the reverse."""
 
 from .io import PROVENANCE_FILE, TABLE_FILES
 from .ledger import STEPS

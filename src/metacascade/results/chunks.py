@@ -3,17 +3,18 @@
 ::
 
     DIR/provenance.json                    written first (atomically); says what the run is
-    DIR/observations/chunk-00000.parquet   patients 0 .. chunk_size - 1, then chunk-00001, ...
-    DIR/burden/chunk-*.parquet
-    DIR/ledger/chunk-*.parquet
-    DIR/lesions/chunk-*.parquet
-    DIR/patients/, detections/, ctc/, autopsy/   the clinical tables (empty without an observation plan)
+    DIR/patients/chunk-00000.parquet       patients 0 .. chunk_size - 1, then chunk-00001, ...
+    DIR/lesions/, detections/, ctc/, autopsy/   (the clinical tables are empty without an observation plan)
+    DIR/dormant_cells/, chunk_ledger/      at detail "summary" (the default)
+    DIR/observations/, burden/, ledger/    at detail "full" (instead of dormant_cells and chunk_ledger)
     DIR/catalogue.duckdb                   written last: one DuckDB view per table over its chunks
 
-Every file is written to a hidden temporary name beside its target and renamed into place, so a
-file that exists is complete. A chunk is done when all its table files exist; an interrupted run
-leaves whole chunks behind, and the same call again writes only the missing ones. Chunk files have
-a fixed Arrow schema per table, so the chunks of a table always read as one.
+The tables of each level are in ``detail.py``. Every file is written to a hidden temporary name
+beside its target and renamed into place, so a file that exists is complete. A chunk is done when
+all its table files exist; an interrupted run leaves whole chunks behind, and the same call again
+writes only the missing ones. Chunk files have a fixed Arrow schema per table, so the chunks of a
+table always read as one; they are compressed with zstd (and dictionary-encoded) and carry no
+pandas metadata (the frames read back the same without it).
 """
 
 from __future__ import annotations
@@ -27,14 +28,17 @@ from typing import Any
 
 import pandas as pd
 
+from .detail import cohort_detail, detail_tables
 from .io import PROVENANCE_FILE, _fsync
-from .results import TABLES
 
 CATALOGUE_FILE = "catalogue.duckdb"
 CHUNK_PATTERN = "chunk-*.parquet"
 TEMPORARY_SUFFIX = ".tmp"
 #: Provenance keys that must agree for a directory to be resumed.
-RESUME_KEYS: tuple[str, ...] = ("version", "engine", "random_seed", "num_patients", "chunk_size", "scenario")
+RESUME_KEYS: tuple[str, ...] = ("version", "engine", "random_seed", "num_patients", "chunk_size", "detail",
+                                 "scenario")
+#: Parquet options of chunk files: small, and read by pyarrow and DuckDB alike.
+PARQUET_OPTIONS: dict[str, Any] = {"compression": "zstd"}
 
 
 def num_chunks(num_patients: int, chunk_size: int) -> int:
@@ -69,7 +73,7 @@ def write_json_atomic(data: Mapping[str, Any], path: Path) -> None:
 
 def arrow_table(frame: pd.DataFrame) -> Any:
     """``frame`` as an Arrow table with a fixed type per column (int64, float64, string), so that
-    an empty chunk has the same schema as a full one."""
+    an empty chunk has the same schema as a full one (and no pandas metadata)."""
     import pyarrow as pa
 
     def arrow_type(dtype: Any) -> Any:
@@ -82,20 +86,22 @@ def arrow_table(frame: pd.DataFrame) -> Any:
         return pa.string()
 
     schema = pa.schema([(name, arrow_type(dtype)) for name, dtype in frame.dtypes.items()])
-    return pa.Table.from_pandas(frame, schema=schema, preserve_index=False)
+    return pa.Table.from_pandas(frame, schema=schema, preserve_index=False).replace_schema_metadata(None)
 
 
 def write_chunk(directory: Path, chunk: int, tables: Mapping[str, pd.DataFrame]) -> None:
-    """The tables of one chunk, each file atomically (the chunk is done when all exist)."""
+    """The tables of one chunk, in order, each file atomically (the chunk is done when all exist)."""
     import pyarrow.parquet as pq
 
-    for name in TABLES:
-        table = arrow_table(tables[name])
-        _atomic_write(chunk_path(directory, name, chunk), lambda target, table=table: pq.write_table(table, target))
+    for name, frame in tables.items():
+        table = arrow_table(frame)
+        _atomic_write(chunk_path(directory, name, chunk),
+                      lambda target, table=table: pq.write_table(table, target, **PARQUET_OPTIONS))
 
 
-def chunk_done(directory: Path, chunk: int) -> bool:
-    return all(chunk_path(directory, name, chunk).is_file() for name in TABLES)
+def chunk_done(directory: Path, chunk: int, tables: Iterable[str]) -> bool:
+    """All files of chunk ``chunk`` of ``tables`` exist."""
+    return all(chunk_path(directory, name, chunk).is_file() for name in tables)
 
 
 def chunk_files(directory: Path, table: str) -> list[Path]:
@@ -105,10 +111,9 @@ def chunk_files(directory: Path, table: str) -> list[Path]:
 
 def remove_temporaries(directory: Path) -> None:
     """Delete what an interrupted run left half-written (hidden ``*.tmp`` files)."""
-    for folder in [Path(directory), *(Path(directory) / name for name in TABLES)]:
-        if folder.is_dir():
-            for path in folder.glob(f".*{TEMPORARY_SUFFIX}"):
-                path.unlink(missing_ok=True)
+    for folder in [Path(directory), *(path for path in Path(directory).iterdir() if path.is_dir())]:
+        for path in folder.glob(f".*{TEMPORARY_SUFFIX}"):
+            path.unlink(missing_ok=True)
 
 
 def read_provenance(directory: Path) -> dict[str, Any] | None:
@@ -144,7 +149,8 @@ def _scenario_difference(there: Mapping[str, Any], here: Mapping[str, Any]) -> s
 def missing_chunks(directory: Path, provenance: Mapping[str, Any]) -> list[int]:
     """Chunks of the cohort described by ``provenance`` that are not (completely) written yet."""
     total = num_chunks(provenance["num_patients"], provenance["chunk_size"])
-    return [chunk for chunk in range(total) if not chunk_done(directory, chunk)]
+    tables = detail_tables(cohort_detail(provenance))
+    return [chunk for chunk in range(total) if not chunk_done(directory, chunk, tables)]
 
 
 def read_table(paths: Iterable[Path]) -> pd.DataFrame:

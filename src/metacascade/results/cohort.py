@@ -1,10 +1,11 @@
 """``Cohort``: the tables of many virtual patients, in memory or in a run directory of Parquet chunks.
 
-The tables of ``Results`` with a leading ``patient`` column (int64, 0 .. num_patients - 1),
-patients in order; lesion ids count per patient. Patient ``i`` ran on the random stream
+The tables of its output level (``detail.py``) with a leading ``patient`` column (int64, 0 ..
+num_patients - 1), patients in order (``chunk_ledger``: a leading ``chunk`` column); lesion ids
+count per patient. Patient ``i`` ran on the random stream
 ``numpy.random.SeedSequence(random_seed, spawn_key=(i,))``, whatever the number of patients or the
-chunk size: ``cohort.patient(i)`` is exactly ``simulate(scenario, random_seed=seed, patient=i)``,
-and ``replay(cohort.patient(i))`` runs that patient again on its own.
+chunk size: ``simulate(scenario, random_seed=seed, patient=i)`` runs it again at full detail, and
+on a full cohort ``cohort.patient(i)`` is exactly that (``replay(cohort.patient(i))`` too).
 """
 
 from __future__ import annotations
@@ -27,19 +28,19 @@ from .chunks import (
     read_provenance,
     read_table,
 )
+from .detail import cohort_detail, detail_tables
 from .invariants import check_tables
 from .io import PathLike
 from .provenance import ProvenanceLabels, patient_provenance, replayable
-from .results import TABLES, Results
+from .results import Results
 from .summary import compact_table
-from .tables import STATES
 
 PATIENT = "patient"
 #: The columns of ``Cohort.print_summary``: groups of ``summary()`` columns.
 HEADLINE_GROUPS: dict[str, tuple[str, ...]] = {
     "entered": ("entered",),
     "dormant": ("solitary_dormant",),
-    "micromets": ("dividing_single", "micromet_2_3", "micromet_4_16", "micromet_17plus"),
+    "micromets": ("dividing_single", "micromet_2_3", "micromet_4_16", "micromet_17plus", "micrometastasis"),
     "at_bound": ("dormant_micromet",),
     "macromets": ("macromet",),
     "dead": ("dead_in_transit", "dead_in_vessel", "dead_apoptosis", "dead_dormant", "extinct", "cleared",
@@ -48,10 +49,13 @@ HEADLINE_GROUPS: dict[str, tuple[str, ...]] = {
 
 
 class Cohort(ProvenanceLabels):
-    """What a cohort run reports: ``observations``, ``burden``, ``ledger``, ``lesions`` and the
-    clinical ``patients``, ``detections``, ``ctc``, ``autopsy`` (as in ``Results``, with a leading
-    ``patient`` column) and a provenance record (version, engine,
-    resolved scenario, ``random_seed``, ``num_patients``, ``chunk_size``, call).
+    """What a cohort run reports: the tables of its output level ``detail`` (``detail.py``). At
+    ``"summary"``: the clinical ``patients``, ``detections``, ``ctc``, ``autopsy``, the ``lesions``
+    (without sizes), ``dormant_cells`` and ``chunk_ledger``; at ``"full"``: the tables of
+    ``Results`` (``observations``, ``burden``, ``ledger``, ``lesions`` and the clinical ones) with a
+    leading ``patient`` column. A table the level does not keep is an ``AttributeError``. And a
+    provenance record (version, engine, resolved scenario, ``random_seed``, ``num_patients``,
+    ``chunk_size``, ``detail``, call).
 
     A cohort read from a run directory (``load_cohort``, or ``simulate(..., out=DIR)``) loads a
     table only when it is first used; ``query``, ``summary``, ``check`` and ``patient`` work
@@ -74,6 +78,12 @@ class Cohort(ProvenanceLabels):
     # -- tables -------------------------------------------------------------------------------
 
     def _table(self, name: str) -> pd.DataFrame:
+        if name not in self.table_names:
+            raise AttributeError(
+                f"{name}: a cohort at detail={self.detail!r} keeps {', '.join(self.table_names)}; run it with "
+                "detail='full' for every table of each patient, or one patient again with "
+                "simulate(scenario, random_seed=seed, patient=i)"
+            )
         if name not in self._tables:
             self._tables[name] = read_table(chunk_files(self.directory, name))
         return self._tables[name]
@@ -110,9 +120,17 @@ class Cohort(ProvenanceLabels):
     def autopsy(self) -> pd.DataFrame:
         return self._table("autopsy")
 
+    @property
+    def dormant_cells(self) -> pd.DataFrame:
+        return self._table("dormant_cells")
+
+    @property
+    def chunk_ledger(self) -> pd.DataFrame:
+        return self._table("chunk_ledger")
+
     def tables(self) -> dict[str, pd.DataFrame]:
         """The tables by name (read from the run directory if not yet in memory)."""
-        return {name: self._table(name) for name in TABLES}
+        return {name: self._table(name) for name in self.table_names}
 
     def chunks(self) -> Iterator[dict[str, pd.DataFrame]]:
         """The tables chunk by chunk (one chunk: everything, for a cohort held in memory)."""
@@ -120,7 +138,7 @@ class Cohort(ProvenanceLabels):
             yield self.tables()
             return
         for chunk in range(num_chunks(self.num_patients, self.chunk_size)):
-            yield {name: read_table([chunk_path(self.directory, name, chunk)]) for name in TABLES}
+            yield {name: read_table([chunk_path(self.directory, name, chunk)]) for name in self.table_names}
 
     # -- labels -------------------------------------------------------------------------------
 
@@ -133,6 +151,16 @@ class Cohort(ProvenanceLabels):
         return int(self.provenance["chunk_size"])
 
     @property
+    def detail(self) -> str:
+        """The output level: ``"summary"`` or ``"full"`` (``detail.py``)."""
+        return cohort_detail(self.provenance)
+
+    @property
+    def table_names(self) -> tuple[str, ...]:
+        """The tables of this cohort's output level."""
+        return detail_tables(self.detail)
+
+    @property
     def catalogue(self) -> Path | None:
         """The DuckDB catalogue file of a cohort written to a directory."""
         return None if self.directory is None else self.directory / CATALOGUE_FILE
@@ -140,13 +168,22 @@ class Cohort(ProvenanceLabels):
     # -- one patient ---------------------------------------------------------------------------
 
     def patient(self, index: int) -> Results:
-        """Patient ``index`` as ``Results`` (its provenance replays it on its own)."""
+        """Patient ``index`` of a full cohort as ``Results`` (its provenance replays it on its own);
+        a ``ValueError`` on a summary cohort, which keeps no per-patient states: ``simulate(scenario,
+        random_seed=seed, patient=index)`` runs the patient again, exactly."""
         if not 0 <= index < self.num_patients:
             raise IndexError(f"patient: {index} is not in 0 .. {self.num_patients - 1}")
+        if self.detail != "full":
+            raise ValueError(
+                f"patient: a cohort at detail={self.detail!r} keeps no per-patient observations, burden or ledger; "
+                f"run patient {index} again at full detail (exactly the same patient) with "
+                f"metacascade.simulate(scenario, random_seed={self.random_seed}, engine={self.engine!r}, "
+                f"patient={index})"
+            )
         chunk = index // self.chunk_size
         source = {
             name: self._tables[name] if name in self._tables else read_table([chunk_path(self.directory, name, chunk)])
-            for name in TABLES
+            for name in self.table_names
         }  # a table not in memory is read from the patient's chunk only
         tables = {
             name: frame[frame[PATIENT] == index].drop(columns=PATIENT).reset_index(drop=True)
@@ -157,29 +194,26 @@ class Cohort(ProvenanceLabels):
     # -- views --------------------------------------------------------------------------------
 
     def query(self, sql: str) -> pd.DataFrame:
-        """Run DuckDB ``sql`` over the tables of ``TABLES`` (``observations``, ..., ``autopsy``)
-        (the catalogue's views over the Parquet chunks, or the frames of an in-memory cohort)."""
+        """Run DuckDB ``sql`` over the tables of the cohort's level (``table_names``): the
+        catalogue's views over the Parquet chunks, or the frames of an in-memory cohort."""
         if self.directory is not None:
-            return catalogue.query(sql, directory=self.directory)
+            return catalogue.query(sql, directory=self.directory, names=self.table_names)
         return catalogue.query(sql, tables=self.tables())
 
     def summary(self) -> pd.DataFrame:
         """Per observation time (index): the mean number of founders per patient that ``entered``
-        the circulation and in each state (columns of ``STATES``, summed over clones and organs),
-        and ``with_macromet``, the share of patients with at least one macrometastasis."""
+        the circulation and in each state (summed over clones and organs: columns ``STATES`` at
+        full detail, ``readouts.LEDGER_STATES`` at summary detail, where the growing size classes
+        are one column, ``micrometastasis``), and ``with_macromet``, the share of patients with at
+        least one macrometastasis."""
         n = self.num_patients
-        states = self.query(
-            f"select time, state, sum(count)::double / {n} as mean from observations group by time, state"
-        )
-        wide = states.pivot(index="time", columns="state", values="mean").reindex(columns=list(STATES))
-        wide = wide.fillna(0.0).sort_index()
+        if self.detail == "full":
+            wide = readouts.observed_states(self.query, n)
+            macro = readouts.observed_macromet_share(self.query, n)
+        else:
+            wide = readouts.ledger_states(self.query, n, self.observation_times)
+            macro = readouts.lesion_macromet_share(self.query, n, self.observation_times)
         wide.insert(0, "entered", wide.sum(axis=1))
-        macro = self.query(
-            f"""select time, count(*) filter (where macromets > 0)::double / {n} as with_macromet
-                from (select patient, time, sum(count) filter (where state = 'macromet') as macromets
-                      from observations group by patient, time)
-                group by time"""
-        ).set_index("time")["with_macromet"]
         wide["with_macromet"] = macro.reindex(wide.index).fillna(0.0)
         wide.index.name, wide.columns.name = "time", None
         return wide
@@ -195,8 +229,9 @@ class Cohort(ProvenanceLabels):
         return readouts.detection_by_time(self.query, self.num_patients)
 
     def step_efficiencies(self) -> pd.DataFrame:
-        """``Results.step_efficiencies`` of the whole cohort (every patient's ledger summed)."""
-        return readouts.cohort_step_efficiencies(self.query)
+        """``Results.step_efficiencies`` of the whole cohort (every patient's ledger summed, from
+        ``ledger`` or ``chunk_ledger``: the same at either level)."""
+        return readouts.cohort_step_efficiencies(self.query, "ledger" if self.detail == "full" else "chunk_ledger")
 
     def print_summary(self, *, console: Any = None) -> None:
         """Print the headline of ``summary()`` by observation day (founders per patient in a few
@@ -207,7 +242,8 @@ class Cohort(ProvenanceLabels):
         console = console or Console()
         summary = self.summary()
         headline = pd.DataFrame({
-            label: summary[list(states)].sum(axis=1) for label, states in HEADLINE_GROUPS.items()
+            label: summary.reindex(columns=list(states), fill_value=0.0).sum(axis=1)
+            for label, states in HEADLINE_GROUPS.items()
         }, index=summary.index)
         headline["patients"] = summary["with_macromet"]
         headline.index = pd.Index(np.round(summary.index.to_numpy(), 1), name="day")
@@ -238,17 +274,22 @@ class Cohort(ProvenanceLabels):
     # -- checks -------------------------------------------------------------------------------
 
     def check(self) -> None:
-        """Raise ``ValueError`` unless every patient passes the invariants of ``Results.check``
-        (non-negative counts, cells conserved in every observation and ledger row); chunk by chunk."""
+        """Raise ``ValueError`` unless the tables of the cohort's level pass their invariants, chunk
+        by chunk (``invariants.check_tables``): at full detail every patient passes those of
+        ``Results.check`` (non-negative counts, cells conserved in every observation and ledger row);
+        at summary detail counts are non-negative, every row of the chunk ledger conserves cells and
+        ``dormant_cells`` add up to it; at both, the clinical tables are consistent."""
         for tables in self.chunks():
-            check_tables(**tables, observation_times=self.observation_times, clone_names=self.clone_names,
-                         by=(PATIENT,))
+            check_tables(tables, observation_times=self.observation_times, clone_names=self.clone_names,
+                         by=(PATIENT,), chunk_size=self.chunk_size)
 
     # -- comparison ---------------------------------------------------------------------------
 
     def equals(self, other: Cohort, *, provenance: bool = True) -> bool:
         """Identical tables (and provenance, creation time aside, when ``provenance``)."""
-        same = all(getattr(self, name).equals(getattr(other, name)) for name in TABLES)
+        same = self.table_names == other.table_names and all(
+            getattr(self, name).equals(getattr(other, name)) for name in self.table_names
+        )
         if provenance:
             same = same and replayable(self.provenance) == replayable(other.provenance)
         return same

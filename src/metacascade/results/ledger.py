@@ -47,6 +47,26 @@ STEPS: dict[str, tuple[tuple[str, ...], tuple[str, ...]]] = {
     "macrometastasis": (("carried_in", "entered"), ("remaining",)),
 }
 ORGAN_STEPS: tuple[str, ...] = tuple(step for step in STEPS if step != "transit")
+#: The founder states (``tables.STATES``) each step holds: its ``remaining`` at a window's end.
+STEP_STATES: dict[str, tuple[str, ...]] = {
+    "transit": ("in_transit",),
+    "vessel": ("in_vessel",),
+    "solitary": ("solitary",),
+    "dormant": ("solitary_dormant",),
+    "micrometastasis": GROWING_STATES,
+    "dormant_micrometastasis": ("dormant_micromet",),
+    "macrometastasis": ("macromet",),
+}
+#: The terminal fate (a cumulative state of ``tables.STATES``) that each (step, out flow) adds to.
+DEATH_FLOWS: dict[tuple[str, str], str] = {
+    ("transit", "died"): "dead_in_transit",
+    ("vessel", "died"): "dead_in_vessel",
+    ("solitary", "apoptosis"): "dead_apoptosis",
+    ("dormant", "died"): "dead_dormant",
+    ("micrometastasis", "extinct"): "extinct",
+    ("micrometastasis", "cleared"): "cleared",
+    ("dormant_micrometastasis", "regressed"): "regressed",
+}
 
 
 class _Series:
@@ -201,22 +221,49 @@ def fate_ledger(
     """The fate ledger as a long table (columns ``LEDGER_COLUMNS``), all-zero organs dropped;
     ``outcomes`` of one run, or of ``patients`` (then a leading ``patient`` column, and organs
     dropped patient by patient)."""
+    values = stacked([_ledger_values(outcome, len(clone_names), len(organ_names)) for outcome in outcomes], patients)
+    return _ledger_frame(values, patient_axis(patients), clone_names, organ_names, observation_times)
+
+
+def chunk_ledger(
+    outcomes: Sequence[AssayOutcome],
+    clone_names: Sequence[str],
+    organ_names: Sequence[str],
+    observation_times: Sequence[float],
+    chunk: int,
+) -> pd.DataFrame:
+    """The fate ledger of ``outcomes`` (the patients of chunk ``chunk``) summed over them, with a
+    leading ``chunk`` column: ``fate_ledger`` of the patients summed by all other columns (counts
+    are integers: exact); organs all zero in every patient are dropped."""
+    values = sum(_ledger_values(outcome, len(clone_names), len(organ_names)) for outcome in outcomes)
+    return _ledger_frame(values[None], [("chunk", np.array([chunk], dtype=np.int64))], clone_names, organ_names,
+                         observation_times)
+
+
+def _ledger_frame(
+    values: np.ndarray,
+    leading: list[tuple[str, Sequence]],
+    clone_names: Sequence[str],
+    organ_names: Sequence[str],
+    observation_times: Sequence[float],
+) -> pd.DataFrame:
+    """The long ledger of ``values`` [*leading, W, C, 1 + O, F]: ``leading`` axes first (a cohort's
+    patients), then ``LEDGER_COLUMNS``; (*leading, clone, organ) with no cells in any window dropped."""
     times = np.asarray(observation_times, dtype=float)
     transit_keys, organ_keys = _flow_keys(["transit"]), _flow_keys(ORGAN_STEPS)
     keys = transit_keys + organ_keys
-    values = stacked([_ledger_values(outcome, len(clone_names), len(organ_names)) for outcome in outcomes], patients)
-    # rows: transit flows on the circulation, organ flows on organs, and only (patient,) clone and
+    # rows: transit flows on the circulation, organ flows on organs, and only (leading,) clone and
     # organ pairs with cells in some window (the other flows of a pair are 0 by construction)
     valid = np.zeros((1 + len(organ_names), len(keys)), dtype=bool)  # [organ, key]
     valid[0, : len(transit_keys)] = True
     valid[1:, len(transit_keys):] = True
     window_axis = values.ndim - 4
-    active = (values != 0).any(axis=(window_axis, values.ndim - 1))  # [(P,) C, 1 + O]
+    active = (values != 0).any(axis=(window_axis, values.ndim - 1))  # [*leading, C, 1 + O]
     keep = valid & np.expand_dims(active, window_axis)[..., None]
     frame = long_frame(
         values,
         [
-            *patient_axis(patients),
+            *leading,
             ("window", np.arange(len(times))),
             ("clone", clone_names),
             ("organ", [CIRCULATION, *organ_names]),
@@ -233,8 +280,7 @@ def fate_ledger(
     starts = np.concatenate([[0.0], times[:-1]])
     frame.insert(0, "window_start", starts[window])
     frame.insert(1, "window_end", times[window])
-    columns = [*(["patient"] if patients is not None else []), *LEDGER_COLUMNS]
-    return frame[columns]
+    return frame[[*(name for name, _ in leading), *LEDGER_COLUMNS]]
 
 
 def ledger_balance(ledger: pd.DataFrame, by: Sequence[str] = ()) -> pd.DataFrame:

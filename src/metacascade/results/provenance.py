@@ -21,8 +21,9 @@ def make_provenance(
 ) -> dict[str, Any]:
     """The provenance record of a run; ``scenario`` is the resolved machine form (a JSON mapping).
 
-    ``fields`` adds what else decides the output: ``num_patients`` and ``chunk_size`` for a
-    cohort, ``patient`` for one patient of a cohort (see ``patient_provenance``)."""
+    ``fields`` adds what else decides the output: ``num_patients``, ``chunk_size`` and ``detail``
+    (its output level) for a cohort, ``patient`` for one patient of a cohort (see
+    ``patient_provenance``)."""
     import numpy
     import pandas
 
@@ -54,7 +55,7 @@ def simulate_call(scenario_name: str, random_seed: int, engine: str, **fields: A
 
 
 #: Provenance keys of a cohort that one of its patients does not have.
-COHORT_ONLY: tuple[str, ...] = ("num_patients", "chunk_size")
+COHORT_ONLY: tuple[str, ...] = ("num_patients", "chunk_size", "detail")
 
 
 def patient_provenance(cohort: Mapping[str, Any], patient: int) -> dict[str, Any]:

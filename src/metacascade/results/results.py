@@ -37,12 +37,7 @@ def outcome_tables(
     with a leading ``patient`` column, each patient's rows as its own run's); ``observed``: what the
     observation plan saw of each (``engine.observe``), none without a plan (empty clinical tables)."""
     clones, organs = lowered.clone_names, lowered.organ_names
-    for outcome in outcomes:
-        times = [snap.time for snap in outcome.snapshots]
-        if not np.allclose(times, lowered.observation_times, rtol=0, atol=1e-12):
-            raise ValueError(f"outcome snapshots at {times} do not match the observation times "
-                             f"{list(lowered.observation_times)}")
-    times = [snap.time for snap in outcomes[0].snapshots]
+    times = snapshot_times(outcomes, lowered)
     return {
         "observations": _tables.observations_frame(outcomes, clones, organs, patients),
         "burden": _tables.burden_frame(outcomes, clones, organs, patients),
@@ -50,6 +45,16 @@ def outcome_tables(
         "lesions": _tables.lesions_frame([o.lesions for o in outcomes], clones, organs, len(times), patients),
         **clinical_tables(observed or [None] * len(outcomes), [o.lesions for o in outcomes], clones, organs, patients),
     }
+
+
+def snapshot_times(outcomes: Sequence[AssayOutcome], lowered: Lowered) -> list[float]:
+    """The snapshot times of ``outcomes``, checked against ``lowered``'s observation times."""
+    for outcome in outcomes:
+        times = [snap.time for snap in outcome.snapshots]
+        if not np.allclose(times, lowered.observation_times, rtol=0, atol=1e-12):
+            raise ValueError(f"outcome snapshots at {times} do not match the observation times "
+                             f"{list(lowered.observation_times)}")
+    return [snap.time for snap in outcomes[0].snapshots]
 
 
 class Results(ProvenanceLabels):
@@ -161,7 +166,7 @@ class Results(ProvenanceLabels):
     def check(self) -> None:
         """Raise ``ValueError`` unless counts are non-negative and cells are conserved everywhere:
         every observation accounts for every injected cell, and every ledger row balances."""
-        check_tables(**self.tables(), observation_times=self.observation_times, clone_names=self.clone_names)
+        check_tables(self.tables(), observation_times=self.observation_times, clone_names=self.clone_names)
 
     # -- comparison and I/O ---------------------------------------------------------------------
 

@@ -34,6 +34,8 @@ STATES: tuple[str, ...] = CIRCULATION_STATES + ORGAN_STATES
 
 OBSERVATION_COLUMNS = ("time", "clone", "organ", "state", "count")
 BURDEN_COLUMNS = ("time", "clone", "organ", "cells")
+#: The states of the ``dormant_cells`` table, one column each.
+DORMANT_STATES: tuple[str, ...] = ("solitary", "solitary_dormant")
 LESION_EVENT_COLUMNS = ("tracked_time", "bound_time", "switch_time", "regression_time")
 
 
@@ -153,6 +155,25 @@ def burden_frame(
         "cells",
         "float64",
     )
+
+
+def dormant_cells_frame(
+    outcomes: Sequence[AssayOutcome], organ_names: Sequence[str], patients: Sequence[int]
+) -> pd.DataFrame:
+    """Solitary and solitary-dormant founders per (patient, time, organ), summed over clones; only
+    rows where either is non-zero."""
+    times = [snap.time for snap in outcomes[0].snapshots]
+    values = stacked([
+        np.array([[snap.counts[state].sum(axis=0) for state in DORMANT_STATES] for snap in outcome.snapshots],
+                 dtype=np.int64)
+        for outcome in outcomes
+    ], patients)  # [P, T, state, O]
+    keep = (values != 0).any(axis=2)
+    frame = long_frame(values[:, :, 0], [*patient_axis(patients), ("time", times), ("organ", organ_names)],
+                       DORMANT_STATES[0], "int64", keep=keep)
+    for position, state in enumerate(DORMANT_STATES[1:], start=1):
+        frame[state] = values[:, :, position][keep]
+    return frame
 
 
 def lesions_frame(

@@ -1,0 +1,84 @@
+"""Output levels of a cohort (``detail``): which tables it keeps, and building them for a chunk.
+
+- ``"full"``: the tables of ``Results`` (``TABLES``) for every patient, with a leading ``patient``
+  column: every founder state, the burden and the fate ledger at every observation (~60 kB per
+  10-year ``breast_patient`` patient).
+- ``"summary"`` (the default): what clinical and trial readouts use (``SUMMARY_TABLES``; ~2.8 kB
+  per ``breast_patient`` patient in chunks of 100, the summed ledger ~0.8 kB of it):
+  ``patients``, ``lesions`` (without the ``size_t*`` columns), ``detections``, ``ctc`` (without
+  ``expected``), ``autopsy`` as at full detail; ``dormant_cells``, the solitary and dormant founders
+  per patient, time and organ (``tables.dormant_cells_frame``); and ``chunk_ledger``, the fate ledger
+  summed over the patients of each chunk (``ledger.chunk_ledger``; its rows depend on the chunk size,
+  their sum over chunks does not).
+
+Any patient at full detail is ``simulate(scenario, random_seed=seed, patient=i)`` whatever the level
+(each patient has its own random streams).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from typing import TYPE_CHECKING, Any
+
+import pandas as pd
+
+from .clinical import clinical_tables
+from .ledger import chunk_ledger
+from .results import TABLES, outcome_tables, snapshot_times
+from .tables import dormant_cells_frame, lesions_frame, size_column
+
+if TYPE_CHECKING:  # pragma: no cover
+    from ..engine.lower import Lowered
+    from ..engine.observed import PatientObservations
+    from ..engine.outcome import AssayOutcome
+
+DETAILS: tuple[str, ...] = ("summary", "full")
+DEFAULT_DETAIL = "summary"
+SUMMARY_TABLES: tuple[str, ...] = ("patients", "lesions", "detections", "ctc", "autopsy", "dormant_cells",
+                                   "chunk_ledger")
+
+
+def check_detail(detail: Any) -> str:
+    """``detail`` if it is one of ``DETAILS``, else a ``ValueError`` naming what is allowed."""
+    if detail not in DETAILS:
+        raise ValueError(f"detail: unknown output level {detail!r}; allowed: {', '.join(map(repr, DETAILS))}")
+    return detail
+
+
+def detail_tables(detail: str) -> tuple[str, ...]:
+    """The tables a cohort at output level ``detail`` holds."""
+    return TABLES if check_detail(detail) == "full" else SUMMARY_TABLES
+
+
+def cohort_detail(provenance: Mapping[str, Any]) -> str:
+    """The output level a cohort's provenance records (cohorts written before levels were full)."""
+    return provenance.get("detail", "full")
+
+
+def cohort_tables(
+    outcomes: Sequence[AssayOutcome],
+    lowered: Lowered,
+    patients: Sequence[int],
+    observed: Sequence[PatientObservations | None],
+    *,
+    detail: str,
+    chunk: int,
+) -> dict[str, pd.DataFrame]:
+    """The tables of chunk ``chunk`` (``patients``' outcomes and what their observation plan saw) at
+    output level ``detail``, each with a leading ``patient`` column (``chunk`` for ``chunk_ledger``)."""
+    if check_detail(detail) == "full":
+        return outcome_tables(outcomes, lowered, patients, observed)
+    clones, organs = lowered.clone_names, lowered.organ_names
+    times = snapshot_times(outcomes, lowered)
+    lesions = [outcome.lesions for outcome in outcomes]
+    clinical = clinical_tables(observed, lesions, clones, organs, patients)
+    sizes = [size_column(t) for t in range(len(times))]
+    return {
+        "patients": clinical["patients"],
+        "lesions": lesions_frame(lesions, clones, organs, len(times), patients).drop(columns=sizes),
+        "detections": clinical["detections"],
+        "ctc": clinical["ctc"].drop(columns="expected"),
+        "autopsy": clinical["autopsy"],
+        "dormant_cells": dormant_cells_frame(outcomes, organs, patients),
+        "chunk_ledger": chunk_ledger(outcomes, clones, organs, times, chunk),
+    }
