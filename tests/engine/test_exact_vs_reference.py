@@ -19,6 +19,8 @@ compared too.
 
 from __future__ import annotations
 
+import os
+
 from dataclasses import dataclass
 from typing import Any
 
@@ -29,10 +31,11 @@ from scipy import stats
 from metacascade.engine.outcome import ALIVE_STATES, SNAPSHOT_FIELDS, TALLIES, TERMINAL_FATES
 from metacascade.engine.reference import simulate_reference
 
-simulate_assay = pytest.importorskip("metacascade.engine.assay").simulate_assay
+from metacascade.engine.assay import simulate_assay
 
 ALPHA = 1e-3
-BASE_SEEDS = [2024, 2025, 2026]
+#: Each case passes for any seed but a rare one: METACASCADE_TEST_SEEDS="7,8,9" runs it with others.
+BASE_SEEDS = [int(seed) for seed in os.environ.get("METACASCADE_TEST_SEEDS", "2024,2025,2026").split(",")]
 FOUNDER_STATES = ALIVE_STATES + TERMINAL_FATES
 
 
