@@ -51,6 +51,16 @@ def test_bad_scenario_exits_2_with_the_message_and_writes_nothing(tmp_path, caps
     assert list(tmp_path.iterdir()) == []
 
 
+def test_work_beyond_the_machine_exits_2_before_anything_is_drawn_or_written(tmp_path, capsys):
+    out = tmp_path / "reference"
+    assert main(["run", "breast_patient", "--engine", "reference", "--out", str(out)]) == 2
+    message = capsys.readouterr().err
+    assert "the reference engine follows every cell" in message and "engine='exact'" in message
+    assert not out.exists()
+    assert main(["run", "breast_patient", "--patients", "1000000000", "--out", str(out)]) == 2
+    assert "num_patients: 1,000,000,000 runs" in capsys.readouterr().err and not out.exists()
+
+
 def test_scenarios_lists_the_catalogue_with_citations(capsys):
     assert main(["scenarios"]) == 0
     printed = capsys.readouterr().out

@@ -49,6 +49,8 @@ def _parser() -> argparse.ArgumentParser:
     run.add_argument("--out", type=Path, default=None, help="results directory (default: runs/NAME-seedS)")
     run.add_argument("--engine", choices=list(ENGINES), default="exact", help="engine (default: exact)")
     run.add_argument("--overwrite", action="store_true", help="replace an existing results directory")
+    run.add_argument("--force", action="store_true",
+                     help="run even what the work estimate refuses (hours of CPU, the reference engine on a patient)")
     run.add_argument("--patients", type=_positive, default=None, metavar="N",
                      help="run a cohort of N virtual patients into DIR (Parquet chunks + DuckDB catalogue)")
     run.add_argument("--chunk-size", type=_positive, default=None, metavar="K",
@@ -152,7 +154,7 @@ def _run(args: argparse.Namespace) -> int:
     except FileExistsError as exc:
         _error(str(exc))
         return FAILED
-    results = simulate(scenario, random_seed=seed, engine=args.engine)
+    results = simulate(scenario, random_seed=seed, engine=args.engine, force=args.force)
     written = results.write(out, overwrite=args.overwrite)
     console = Console()
     results.print_summary(console=console)
@@ -183,6 +185,7 @@ def _run_cohort(args: argparse.Namespace, scenario: Any) -> int:
             chunk_size=args.chunk_size or DEFAULT_CHUNK_SIZE, detail=args.detail or DEFAULT_DETAIL, out=out,
             overwrite=args.overwrite,
             progress=True, num_workers=args.workers, backend=args.backend, scheduler=args.scheduler,
+            force=args.force,
         )
     except FileExistsError as exc:
         _error(str(exc).replace("overwrite=True", "--overwrite"))
@@ -335,13 +338,14 @@ COMMANDS = {
 
 def main(argv: Optional[Sequence[str]] = None) -> int:
     """Entry point of the ``metacascade`` console script; returns the exit code."""
+    from .engine.estimate import TooMuchWork
     from .engine.pool import TooManyColonies
     from .model import ScenarioError
 
     args = _parser().parse_args(argv)
     try:
         return COMMANDS[args.command](args)
-    except (ScenarioError, TooManyColonies) as exc:
+    except (ScenarioError, TooManyColonies, TooMuchWork) as exc:
         _error(str(exc))
         return BAD_SCENARIO
 

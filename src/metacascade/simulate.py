@@ -130,6 +130,7 @@ def simulate(
     backend: str = "local",
     scheduler: Optional[str] = None,
     patient: Optional[int] = None,
+    force: bool = False,
 ) -> Union[Results, Cohort]:
     """Run ``scenario`` (a ``Scenario``, a catalogue name or a YAML path).
 
@@ -161,7 +162,13 @@ def simulate(
 
     ``patient=i`` runs patient ``i`` of the cohort with this seed on its own and returns its
     ``Results`` at full detail (identical to ``cohort.patient(i)`` of a full cohort).
+
+    Before anything is drawn or written, the work is estimated from closed forms
+    (``engine.estimate``): a run beyond the machine (the per-cell reference engine on a patient
+    that sheds 1e11 cells, a billion patients, memory for more colonies than it holds) raises
+    ``TooMuchWork`` with the numbers and the field to change, unless ``force``.
     """
+    from .engine.estimate import check_work
     from .engine.lower import lower
 
     model = load_scenario(scenario)
@@ -169,9 +176,11 @@ def simulate(
     check_backend(backend, scheduler)
     check_detail(detail)
     num_patients = _count("num_patients", num_patients, 1)
+    lowered = lower(model)
+    if not force:
+        check_work(lowered, engine, num_patients)
     if num_patients == 1 and out is None:
         seed = resolve_seed(random_seed)
-        lowered = lower(model)
         if patient is None:
             outcome = run(lowered, np.random.default_rng(np.random.SeedSequence(seed)))
             observed = observe_run(lowered, outcome, seed, None)
