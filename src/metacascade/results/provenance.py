@@ -11,6 +11,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 from .._version import __version__
+from ..engine.lower import CLUSTER_SUFFIX
 
 #: Provenance keys that differ between a run and its replay.
 NOT_REPLAYED: tuple[str, ...] = ("created",)
@@ -106,7 +107,14 @@ class ProvenanceLabels:
 
     @property
     def clone_names(self) -> tuple[str, ...]:
-        return tuple(self.scenario["clones"])
+        """The clones of the tables, as the engine names them: the scenario's, then the cluster
+        clone of each clone its primary sheds in clusters (``engine.lower.with_clusters``)."""
+        clones = tuple(self.scenario["clones"])
+        primary = self.scenario.get("primary") or {}
+        if not primary.get("cluster_fraction"):
+            return clones
+        mix = primary.get("clone_mix", {})
+        return clones + tuple(name + CLUSTER_SUFFIX for name in clones if mix.get(name, 0.0) > 0)
 
     @property
     def organ_names(self) -> tuple[str, ...]:
