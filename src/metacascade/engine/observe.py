@@ -218,23 +218,21 @@ def death(burden: Burden, end: float) -> tuple[float, str, int]:
     """(time, cause, organ) of death in [0, ``end``]: the first time the total burden reaches the
     lethal burden or an organ reaches its limit; (NaN, "", -1) if alive at ``end``.
 
-    Bracketed on a grid of ``DEATH_GRID`` points, then located to ``DEATH_TOLERANCE`` by bisection on
-    the exact curves (the burden jumps where a lesion reaches its bound; bisection finds such a
-    crossing too). The burden only falls through a regression (M cells) or a primary above its
+    Bracketed on a grid of ``DEATH_GRID`` points, then located to ``DEATH_TOLERANCE`` on finer grids
+    of as many points inside the bracket, on the exact curves (the burden jumps where a lesion
+    reaches its bound; the brackets find such a crossing too). The burden only falls through a regression (M cells) or a primary above its
     capacity, so only there can a crossing undone before the next grid point be missed.
     """
-    grid = np.linspace(0.0, end, DEATH_GRID)
-    dead = (_lethal_fractions(burden, grid) >= 1.0).any(axis=1)
-    if not dead.any():
-        return np.nan, "", -1
-    step = int(np.argmax(dead))
-    low, high = (grid[step - 1], grid[step]) if step else (0.0, 0.0)
-    while high - low > DEATH_TOLERANCE:
-        middle = 0.5 * (low + high)
-        if (_lethal_fractions(burden, [middle]) >= 1.0).any():
-            high = middle
-        else:
-            low = middle
+    low, high = 0.0, end
+    while True:
+        grid = np.linspace(low, high, DEATH_GRID)
+        dead = (_lethal_fractions(burden, grid) >= 1.0).any(axis=1)
+        if not dead.any():
+            return np.nan, "", -1
+        step = int(np.argmax(dead))
+        low, high = (grid[step - 1], grid[step]) if step else (grid[0], grid[0])
+        if high - low <= DEATH_TOLERANCE:
+            break
     criterion = int(np.argmax(_lethal_fractions(burden, [high])[0] >= 1.0))  # the total burden first
     if criterion == 0:
         return float(high), LETHAL_BURDEN, -1
