@@ -140,6 +140,10 @@ _PROJECTION = (
 )
 
 
+#: [G] trapezoid weights of a window's grid, per day of its length.
+_TRAPEZOID = np.r_[0.5, np.ones(GRID - 2), 0.5] / (GRID - 1)
+
+
 @dataclass(frozen=True)
 class Kernel:
     """One chain over a window of ``grid[-1]`` days: what a window's draws need.
@@ -332,18 +336,15 @@ def arrivals(
     if clone.size == 0:
         return counts, Colonies.empty(num_times)
     mix = mixing[clone, organ]  # [M, B]
-    used_groups, member_group = np.unique(chains.group[clone, organ], return_inverse=True)
     mixed = mix.any(axis=0)
     smooth = _smooth(basis)
-    weighted = np.zeros((len(used_groups), basis.shape[0], kern.chain.num_states))  # [g, b, S] ∫ w_b K_g
-    span = end - start
+    weighted = np.zeros((kern.window.shape[0], basis.shape[0], kern.chain.num_states))  # [chain, b, S] ∫ w_b K
     if (smooth & mixed).any():
-        coefficients = basis[smooth & mixed] @ _PROJECTION  # [Bs, N]
-        weighted[:, smooth & mixed] = coefficients @ kern.moments[used_groups]
-    trapezoid = np.r_[0.5, np.ones(grid.size - 2), 0.5] * span / (grid.size - 1)
+        weighted[:, smooth & mixed] = (basis[smooth & mixed] @ _PROJECTION) @ kern.moments
+    trapezoid = _TRAPEZOID * (end - start)
     if (~smooth & mixed).any():  # arrival at end - u
-        weighted[:, ~smooth & mixed] = ((basis[~smooth & mixed, ::-1] * trapezoid) @ kern.from_vessel)[used_groups]
-    numerator = np.clip((mix[:, None, :] @ weighted[member_group])[:, 0], 0.0, None)
+        weighted[:, ~smooth & mixed] = (basis[~smooth & mixed, ::-1] * trapezoid) @ kern.from_vessel
+    numerator = np.clip((mix[:, None, :] @ weighted[chains.group[clone, organ]])[:, 0], 0.0, None)
     drawn = multinomial(rng, num_arrived[clone, organ], numerator / numerator.sum(axis=1, keepdims=True), kern.chain)
     counts[clone, organ] = drawn
     escaped = drawn[:, list(kern.chain.escaped)]
@@ -352,7 +353,7 @@ def arrivals(
     if members.size == 0:
         return counts, Colonies.empty(num_times)
     nums = escaped[members, tags]
-    by_lag = kern.escape_cdf[used_groups[member_group[members]], :, V, tags]  # [K, G] P(escaped within u)
+    by_lag = kern.escape_cdf[chains.group[clone[members], organ[members]], :, V, tags]  # [K, G] P(escaped within u)
     # the lag from arrival to the end has density ~ w(end - u) x P(escaped within u), per member and tag
     arriving = (mix[members] @ basis)[:, ::-1] * trapezoid  # [K, G] arrivals at end - u
     lag = sample_from_cdfs(rng, grid - start, np.cumsum(arriving * by_lag, axis=1), nums)
@@ -360,7 +361,7 @@ def arrivals(
     # given arrival and escape by the end, the escape comes v <= lag after arrival: by_lag inverted
     # below its value at the lag, for every founder at once (curve k's lags shifted by k (span + 1),
     # its probabilities by 2 k, so that one interpolation serves them all)
-    lags, shift = grid - start, np.arange(members.size)[:, None]
+    lags, shift, span = grid - start, np.arange(members.size)[:, None], end - start
     reached = np.interp(lag + curve * (span + 1.0), (lags + shift * (span + 1.0)).ravel(), by_lag.ravel())
     target = rng.random(lag.size) * reached + 2.0 * curve
     delay = np.interp(target, (by_lag + 2.0 * shift).ravel(), np.tile(lags, members.size))
