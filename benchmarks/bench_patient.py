@@ -173,7 +173,7 @@ def chunk_peak_rss(seed: int, num_patients: int, detail: str) -> tuple[float, fl
     lowered = lower(load_scenario(SCENARIO))
     before = peak_rss_mib()
     with single_threaded(), tempfile.TemporaryDirectory() as folder:
-        write_chunk(Path(folder), 0, chunk_tables(lowered, "exact", seed, detail, 0, range(num_patients)))
+        write_chunk(Path(folder), 0, chunk_tables(lowered, "exact", seed, detail, 0, range(num_patients)), run={})
     return before, peak_rss_mib()
 
 

@@ -2,15 +2,21 @@
 
 from __future__ import annotations
 
+import json
+import os
+import shutil
+import socket
 import subprocess
 import sys
 from pathlib import Path
 
+import duckdb
 import pytest
 import yaml
 
 from metacascade import load_cohort, load_results, load_scenario, scenario_names
 from metacascade.cli import main
+from metacascade.results.rundir import locked
 
 DATA = Path(__file__).resolve().parent / "data"
 SMALL = DATA / "valid" / "small_liver_assay.yaml"
@@ -241,3 +247,81 @@ def test_calibrate_with_a_bad_spec_or_target_exits_2_naming_it(tmp_path, capsys)
                  "--out", str(tmp_path / "b")]) == 2
     assert "cannot be read from an assay run" in capsys.readouterr().err
     assert not (tmp_path / "a").exists() and not (tmp_path / "b").exists()
+
+
+def test_overwrite_leaves_a_folder_of_user_files_alone(tmp_path, capsys):
+    home = tmp_path / "myhome"
+    (home / "Documents").mkdir(parents=True)
+    (home / "Documents" / "thesis.tex").write_text("chapter 1")
+    (home / "notes.txt").write_text("mine")
+    for cohort in ([], ["--patients", "2"]):
+        assert main(["run", str(SMALL), "--seed", "1", "--out", str(home), "--overwrite", *cohort]) == 1
+        err = capsys.readouterr().err
+        assert f"{home} is not a run directory that metacascade wrote: it holds no metacascade run" in err
+        assert "--overwrite replaces only those" in err
+    assert sorted(p.relative_to(home).as_posix() for p in home.rglob("*")) == [
+        "Documents", "Documents/thesis.tex", "notes.txt"]
+    assert (home / "Documents" / "thesis.tex").read_text() == "chapter 1"
+
+
+def test_a_resume_refuses_the_chunks_of_another_run(tmp_path, capsys):
+    cohort = ["run", str(SMALL), "--patients", "4", "--chunk-size", "2"]
+    seed3, seed4 = tmp_path / "seed3", tmp_path / "seed4"
+    assert main([*cohort, "--seed", "3", "--out", str(seed3)]) == 0
+    assert main([*cohort, "--seed", "4", "--out", str(seed4)]) == 0
+    for table in (path.name for path in seed3.iterdir() if path.is_dir()):
+        shutil.copy(seed3 / table / "chunk-00001.parquet", seed4 / table / "chunk-00001.parquet")
+    capsys.readouterr()
+    assert main([*cohort, "--seed", "4", "--out", str(seed4)]) == 1
+    err = capsys.readouterr().err
+    assert f"{seed4 / 'patients' / 'chunk-00001.parquet'} was not written by this run (random_seed: 3 there, 4 " \
+           "here); move it out of the directory and run again to redo its chunk, or pass --overwrite" in err
+
+
+def test_a_directory_named_like_a_glob_queries_its_own_chunks(tmp_path, capsys):
+    scenario = tmp_path / "cli_patient.yaml"
+    scenario.write_text(PATIENT)
+    for name, patients in (("g1", "7"), ("g[1]", "3")):
+        arguments = ["run", str(scenario), "--patients", patients, "--seed", "1", "--chunk-size", "2"]
+        assert main([*arguments, "--out", str(tmp_path / name)]) == 0
+    capsys.readouterr()
+    assert main(["query", str(tmp_path / "g[1]"), "select count(*) as n from patients"]) == 0
+    printed = capsys.readouterr().out
+    assert "3" in printed and "7" not in printed
+    cohort = load_cohort(tmp_path / "g[1]")
+    assert cohort.patients["patient"].tolist() == [0, 1, 2]
+    connection = duckdb.connect(str(cohort.catalogue), read_only=True)
+    try:
+        assert connection.execute("select count(*) from patients").fetchone() == (3,)
+    finally:
+        connection.close()
+
+
+def test_a_second_writer_is_stopped_by_the_lock(tmp_path, capsys):
+    out = tmp_path / "cohort"
+    cohort = ["run", str(SMALL), "--patients", "2", "--seed", "1", "--out", str(out)]
+    with locked(out):  # another process writing there
+        for arguments in (cohort, [*cohort, "--overwrite"], ["run", str(SMALL), "--out", str(out), "--overwrite"]):
+            assert main(arguments) == 1
+            err = capsys.readouterr().err
+            assert f"{out} is being written by process {os.getpid()} on {socket.gethostname()}" in err
+        assert [p.name for p in out.iterdir()] == [".lock"]
+    assert main(cohort) == 0 and not (out / ".lock").exists()
+    done = subprocess.Popen([sys.executable, "-c", "pass"])
+    done.wait()
+    (out / ".lock").write_text(json.dumps({"pid": done.pid, "host": socket.gethostname()}))  # its writer is gone
+    assert main(cohort) == 0 and not (out / ".lock").exists()
+
+
+@pytest.mark.parametrize("damage", ['{"package": "metacascade", "vers', "[]", '{"package": "metacascade"}'])
+def test_a_damaged_provenance_is_a_clear_error_on_resume_query_and_overwrite(tmp_path, capsys, damage):
+    out = tmp_path / "cohort"
+    cohort = ["run", str(SMALL), "--patients", "2", "--out", str(out)]
+    assert main([*cohort, "--seed", "1"]) == 0
+    (out / "provenance.json").write_text(damage)
+    capsys.readouterr()
+    for arguments in (cohort, [*cohort, "--seed", "1"], ["query", str(out), "select 1"], [*cohort, "--overwrite"],
+                      ["run", str(SMALL), "--out", str(out), "--overwrite"]):
+        assert main(arguments) == 1
+        assert f"{out / 'provenance.json'} is damaged: " in capsys.readouterr().err
+    assert (out / "provenance.json").read_text() == damage and (out / "catalogue.duckdb").is_file()

@@ -170,7 +170,8 @@ def test_summary_patients_do_not_depend_on_the_chunk_size_and_the_ledger_sums_to
 
 def test_a_written_cohort_reads_back_identical(cohort, written):
     assert written.directory is not None and written.chunk_size == 3
-    assert [p.name for p in chunk_files(written.directory, "ledger")] == [f"chunk-0000{k}.parquet" for k in range(4)]
+    assert [p.name for p in chunk_files(written.directory, "ledger", written.provenance)] == [
+        f"chunk-0000{k}.parquet" for k in range(4)]
     assert_same_tables(load_cohort(written.directory), cohort)
 
 
@@ -330,13 +331,13 @@ def test_an_interrupted_run_resumes_with_the_chunks_not_yet_written(
     original = cohort_module.write_chunk
     calls = []
 
-    def interrupted(directory, chunk, tables):
+    def interrupted(directory, chunk, tables, run):
         calls.append(chunk)
         if len(calls) == 3:
             (directory / "lesions" / ".chunk-00002.parquet.deadbeef.tmp").write_bytes(b"half")
-            original(directory, chunk, dict(list(tables.items())[:2]))  # a chunk half written
+            original(directory, chunk, dict(list(tables.items())[:2]), run)  # a chunk half written
             raise KeyboardInterrupt
-        original(directory, chunk, tables)
+        original(directory, chunk, tables, run)
 
     monkeypatch.setattr(cohort_module, "write_chunk", interrupted)
     with pytest.raises(KeyboardInterrupt):
@@ -379,6 +380,57 @@ def test_another_scenario_is_refused_and_overwrite_replaces(tmp_path):
         simulate(other, num_patients=2, random_seed=1, out=out)
     replaced = simulate(other, num_patients=2, random_seed=1, out=out, overwrite=True)
     assert load_cohort(out).scenario["paravertebral_route"] is True and replaced.num_patients == 2
+
+
+def test_a_truncated_or_empty_chunk_is_redone_on_resume(scenario, summary, tmp_path, monkeypatch):
+    out = tmp_path / "run"
+    simulate(scenario, num_patients=NUM_PATIENTS, random_seed=SEED, chunk_size=3, out=out)
+    truncated, empty = chunk_path(out, "lesions", 1), chunk_path(out, "patients", 3)
+    truncated.write_bytes(truncated.read_bytes()[: truncated.stat().st_size // 2])
+    empty.write_bytes(b"")
+    kept = chunk_path(out, "lesions", 2).stat()
+    calls = []
+    original = cohort_module.write_chunk
+    monkeypatch.setattr(cohort_module, "write_chunk", lambda *args: (calls.append(args[1]), original(*args)))
+    resumed = simulate(scenario, num_patients=NUM_PATIENTS, random_seed=SEED, chunk_size=3, out=out)
+    assert calls == [1, 3]
+    assert chunk_path(out, "lesions", 2).stat().st_mtime_ns == kept.st_mtime_ns
+    assert_same_tables(resumed, summary)
+    assert resumed.query("select count(*) as n from lesions")["n"].item() == len(summary.lesions)  # DuckDB reads it
+
+
+def test_foreign_chunks_are_refused_on_resume_naming_the_file(scenario, tmp_path):
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    common = {"num_patients": 4, "chunk_size": 2, "out": tmp_path / "seed4"}
+    simulate(scenario, random_seed=3, **{**common, "out": tmp_path / "seed3"})
+    simulate(scenario, random_seed=4, **common)
+    copied = chunk_path(tmp_path / "seed4", "patients", 1)
+    copied.write_bytes(chunk_path(tmp_path / "seed3", "patients", 1).read_bytes())
+    with pytest.raises(FileExistsError, match=rf"{copied} was not written by this run \(random_seed: 3 there, 4 "
+                                              r"here\); move it out"):
+        simulate(scenario, random_seed=4, **common)
+    assert copied.read_bytes() == chunk_path(tmp_path / "seed3", "patients", 1).read_bytes()  # left as it was
+    pq.write_table(pa.table({"patient": [2, 3]}), copied)
+    with pytest.raises(FileExistsError, match=rf"{copied} was not written by this run \(it records no metacascade"):
+        simulate(scenario, random_seed=4, **common)
+    copied.unlink()  # moved out: the chunk is written again
+    alone = simulate(scenario, random_seed=4, num_patients=4, chunk_size=2)
+    assert simulate(scenario, random_seed=4, **common).equals(alone)
+
+
+def test_overwrite_replaces_a_cohort_but_nothing_that_a_run_does_not_write(scenario, tmp_path):
+    out = tmp_path / "run"
+    simulate(scenario, num_patients=2, random_seed=1, out=out)
+    (out / "lesions" / "my_lesions.csv").write_text("mine")
+    with pytest.raises(FileExistsError, match="run is not a run directory that metacascade wrote: it holds "
+                                              "lesions/my_lesions.csv, which a run does not write"):
+        simulate(scenario, num_patients=2, random_seed=2, out=out, overwrite=True)
+    assert (out / "lesions" / "my_lesions.csv").read_text() == "mine" and load_cohort(out).random_seed == 1
+    (out / "lesions" / "my_lesions.csv").unlink()
+    assert simulate(scenario, num_patients=2, random_seed=2, out=out, overwrite=True).random_seed == 2
+    assert not (out / ".lock").exists()
 
 
 def test_directories_that_are_not_cohorts_are_left_alone(scenario, tmp_path):

@@ -12,7 +12,10 @@
 
 With ``--patients`` a cohort runs into DIR in Parquet chunks with a DuckDB catalogue, showing a
 progress bar, at the output level ``--detail`` (``results.detail``; default: summary); interrupted
-(Ctrl-C, exit 130), the same command resumes it.
+(Ctrl-C, exit 130), the same command resumes it. ``--overwrite`` replaces only a run directory that
+metacascade wrote (``results.rundir``); a directory that is anything else, that another run is
+writing, or whose ``provenance.json`` is damaged exits with code 1 and says why, as does ``query``
+on a damaged one.
 
 A scenario that does not validate exits with code 2, prints the field path, the bad value and
 what is allowed to stderr, and writes nothing; so does one whose rates make more colonies than the
@@ -137,7 +140,7 @@ def _run(args: argparse.Namespace) -> int:
     from rich.console import Console
 
     from .catalog import load_scenario
-    from .results.io import check_target
+    from .results.io import check_run_target
     from .simulate import simulate
 
     scenario = load_scenario(args.scenario)
@@ -150,7 +153,7 @@ def _run(args: argparse.Namespace) -> int:
     seed = args.seed if args.seed is not None else int(np.random.SeedSequence().entropy)
     out = args.out if args.out is not None else DEFAULT_RUNS_DIR / f"{scenario.name}-seed{seed}"
     try:
-        check_target(out, args.overwrite, how="--overwrite")  # fail before simulating, not after
+        check_run_target(out, args.overwrite, how="--overwrite")  # fail before simulating, not after
     except FileExistsError as exc:
         _error(str(exc))
         return FAILED
@@ -168,6 +171,7 @@ def _run_cohort(args: argparse.Namespace, scenario: Any) -> int:
     from rich.console import Console
 
     from .results.detail import DEFAULT_DETAIL
+    from .results.rundir import ProvenanceError
     from .simulate import DEFAULT_CHUNK_SIZE, simulate
 
     if _backend_error(args):
@@ -187,7 +191,7 @@ def _run_cohort(args: argparse.Namespace, scenario: Any) -> int:
             progress=True, num_workers=args.workers, backend=args.backend, scheduler=args.scheduler,
             force=args.force,
         )
-    except FileExistsError as exc:
+    except (FileExistsError, ProvenanceError) as exc:
         _error(str(exc).replace("overwrite=True", "--overwrite"))
         return FAILED
     except KeyboardInterrupt:
@@ -215,11 +219,12 @@ def _query(args: argparse.Namespace) -> int:
     from rich.table import Table
 
     from .results.cohort import load_cohort
+    from .results.rundir import ProvenanceError
 
     try:
         cohort = load_cohort(args.directory)
         frame = cohort.query(args.sql)
-    except FileNotFoundError as exc:
+    except (FileNotFoundError, ProvenanceError) as exc:
         _error(str(exc))
         return FAILED
     except duckdb.Error as exc:

@@ -3,7 +3,8 @@
 executor (local processes or Dask, ``parallel.executor``).
 
 ``simulate(scenario, num_patients=N, ...)`` is the public door; this module does the work. The
-layout of a run directory is in ``results/chunks.py``; what a cohort reports, in ``results/cohort.py``.
+layout of a run directory is in ``results/chunks.py``, what a run may leave there, its lock and
+what ``overwrite`` replaces in ``results/rundir.py``; what a cohort reports, in ``results/cohort.py``.
 """
 
 from __future__ import annotations
@@ -11,7 +12,7 @@ from __future__ import annotations
 import contextlib
 import json
 import shutil
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import Executor, as_completed
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Optional
@@ -22,22 +23,20 @@ from .model import Scenario
 from .parallel import executor, single_threaded
 from .results.catalogue import write_catalogue
 from .results.chunks import (
-    TEMPORARY_SUFFIX,
     chunk_patients,
     concat,
-    is_cohort,
     mismatches,
     missing_chunks,
     num_chunks,
-    read_provenance,
     remove_temporaries,
+    run_identity,
     write_chunk,
     write_json_atomic,
 )
 from .results.cohort import Cohort, load_cohort
-from .results.detail import cohort_tables, detail_tables
-from .results.io import PROVENANCE_FILE
+from .results.detail import cohort_detail, cohort_tables, detail_tables
 from .results.provenance import make_provenance, simulate_call
+from .results.rundir import LOCK_FILE, PROVENANCE_FILE, check_ours, is_cohort, is_empty, locked, read_provenance
 from .simulate import engine_function, resolve_seed, run_patient
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -63,42 +62,53 @@ def chunk_tables(
 
 def _chunk_job(
     lowered: Lowered, engine: str, random_seed: int, detail: str, patients: range, directory: Optional[Path],
-    chunk: int,
+    run: dict[str, Any], chunk: int,
 ) -> Optional[dict[str, pd.DataFrame]]:
-    """One chunk in a worker: written to ``directory`` (returns nothing) or returned."""
+    """One chunk in a worker: written to ``directory`` as the run ``run`` (``run_identity``; returns
+    nothing) or returned."""
     with single_threaded():
         tables = chunk_tables(lowered, engine, random_seed, detail, chunk, patients)
     if directory is None:
         return tables
-    write_chunk(directory, chunk, tables)
+    write_chunk(directory, chunk, tables, run)
     return None
 
 
-def _is_empty(directory: Path) -> bool:
-    """No entries but the temporary files of an interrupted run."""
-    return not any(not (p.name.startswith(".") and p.name.endswith(TEMPORARY_SUFFIX)) for p in directory.iterdir())
+def _clear(directory: Path) -> None:
+    """Remove everything in ``directory`` but its lock."""
+    for path in directory.iterdir():
+        if path.name == LOCK_FILE:
+            continue
+        if path.is_dir() and not path.is_symlink():
+            shutil.rmtree(path)
+        else:
+            path.unlink()
 
 
 def prepare_directory(directory: Path, provenance: dict[str, Any], overwrite: bool) -> dict[str, Any]:
-    """Make ``directory`` ready for the cohort ``provenance`` describes; return the provenance in force.
+    """Make ``directory``, whose lock this process holds (``rundir.locked``), ready for the cohort
+    ``provenance`` describes; return the provenance in force.
 
     A new or empty directory gets ``provenance.json`` first. A directory holding the same cohort
     (``RESUME_KEYS`` agree) is resumed with its own provenance. Anything else is a
-    ``FileExistsError``, unless ``overwrite`` and it holds a metacascade run, which is removed.
+    ``FileExistsError`` (a ``rundir.ProvenanceError`` if its provenance is damaged), unless
+    ``overwrite`` and it is a run directory that metacascade wrote (``rundir.check_ours``): then it
+    is emptied first.
     """
-    if directory.exists() and not directory.is_dir():
-        raise FileExistsError(f"{directory} exists and is not a directory")
-    if directory.is_dir() and not _is_empty(directory):
-        existing = read_provenance(directory)
-        if existing is None:
-            raise FileExistsError(f"{directory} is not empty and holds no metacascade run; choose another directory")
+    if not is_empty(directory):
         if overwrite:
-            shutil.rmtree(directory)
-        elif not is_cohort(existing):
-            raise FileExistsError(
-                f"{directory} holds a single run, not a cohort (pass overwrite=True to replace it)"
-            )
+            check_ours(directory)
+            _clear(directory)
         else:
+            existing = read_provenance(directory)
+            if existing is None:
+                raise FileExistsError(
+                    f"{directory} is not empty and holds no metacascade run; choose another directory"
+                )
+            if not is_cohort(existing):
+                raise FileExistsError(
+                    f"{directory} holds a single run, not a cohort (pass overwrite=True to replace it)"
+                )
             different = mismatches(existing, provenance)
             if different:
                 raise FileExistsError(
@@ -107,7 +117,6 @@ def prepare_directory(directory: Path, provenance: dict[str, Any], overwrite: bo
                 )
             remove_temporaries(directory)
             return existing
-    directory.mkdir(parents=True, exist_ok=True)
     remove_temporaries(directory)
     write_json_atomic(provenance, directory / PROVENANCE_FILE)
     return provenance
@@ -156,9 +165,8 @@ def run_cohort(
     scheduler: Optional[str] = None,
 ) -> Cohort:
     """Simulate ``num_patients`` patients of ``model`` (see ``simulate``); return the ``Cohort``.
-    The chunks run in this process when there is one to run, or one worker and no ``scheduler``."""
-    from .engine.lower import lower
-
+    A run into ``out`` holds its lock (``rundir.locked``) from preparing it to writing its catalogue,
+    and writes the chunks that are missing or damaged (``missing_chunks(..., verify=True)``)."""
     if random_seed is None and out is not None and not overwrite:
         existing = read_provenance(out) if out.is_dir() else None
         if is_cohort(existing):
@@ -170,14 +178,33 @@ def run_cohort(
         scenario=resolved, random_seed=seed, engine=engine,
         call=simulate_call(model.name, seed, engine, **fields), **fields,
     )
-    total = num_chunks(num_patients, chunk_size)
-    if out is not None:
+    if out is None:
+        results = _run_chunks(model, provenance, range(num_chunks(num_patients, chunk_size)), None,
+                              progress=progress, num_workers=num_workers, backend=backend, scheduler=scheduler)
+        tables = {name: concat([results[chunk][name] for chunk in sorted(results)]) for name in detail_tables(detail)}
+        return Cohort(provenance=provenance, tables=tables)
+    if out.exists() and not out.is_dir():
+        raise FileExistsError(f"{out} exists and is not a directory")
+    with locked(out):
         provenance = prepare_directory(out, provenance, overwrite)
-        todo = missing_chunks(out, provenance)
-    else:
-        todo = list(range(total))
+        _run_chunks(model, provenance, missing_chunks(out, provenance, verify=True), out,
+                    progress=progress, num_workers=num_workers, backend=backend, scheduler=scheduler)
+        write_catalogue(out, provenance)
+    return load_cohort(out)
+
+
+def _run_chunks(
+    model: Scenario, provenance: dict[str, Any], chunks: Sequence[int], out: Optional[Path], *, progress: bool,
+    num_workers: int, backend: str, scheduler: Optional[str],
+) -> dict[int, dict[str, pd.DataFrame]]:
+    """The ``chunks`` of the cohort ``provenance`` describes, written into ``out`` (none returned)
+    or returned. They run in this process when there is one to run, or one worker and no ``scheduler``."""
+    from .engine.lower import lower
+
     lowered = lower(model)
-    jobs = {chunk: chunk_patients(chunk, num_patients, chunk_size) for chunk in todo}
+    engine, seed, detail = provenance["engine"], provenance["random_seed"], cohort_detail(provenance)
+    num_patients, run = provenance["num_patients"], run_identity(provenance)
+    jobs = {chunk: chunk_patients(chunk, num_patients, provenance["chunk_size"]) for chunk in chunks}
     done = num_patients - sum(len(patients) for patients in jobs.values())
     label = model.name
     results: dict[int, dict[str, pd.DataFrame]] = {}
@@ -188,28 +215,24 @@ def run_cohort(
                 if out is None:
                     results[chunk] = tables
                 else:
-                    write_chunk(out, chunk, tables)
+                    write_chunk(out, chunk, tables, run)
     else:
         with executor(backend, min(num_workers, len(jobs)), scheduler) as pool:
-            results = _run_on(pool, jobs, lowered, engine, seed, detail, out,
+            results = _run_on(pool, jobs, lowered, engine, seed, detail, out, run,
                               progress=progress, total=num_patients, done=done, label=label)
-    if out is not None:
-        write_catalogue(out, provenance)
-        return load_cohort(out)
-    tables = {name: concat([results[chunk][name] for chunk in sorted(results)]) for name in detail_tables(detail)}
-    return Cohort(provenance=provenance, tables=tables)
+    return results
 
 
 def _run_on(
     pool: Executor, jobs: dict[int, range], lowered: Lowered, engine: str, seed: int, detail: str,
-    out: Optional[Path], *, progress: bool, total: int, done: int, label: str,
+    out: Optional[Path], run: dict[str, Any], *, progress: bool, total: int, done: int, label: str,
 ) -> dict[int, dict[str, pd.DataFrame]]:
     """The chunks of ``jobs`` submitted to ``pool`` (each chunk on its own streams, so the output
     does not depend on the executor, its workers or the order they finish in). The workers write
     into ``out`` themselves: a remote cluster's workers must see it (a shared file system)."""
     results: dict[int, dict[str, pd.DataFrame]] = {}
     directory = None if out is None else out.absolute()
-    futures = {pool.submit(_chunk_job, lowered, engine, seed, detail, patients, directory, chunk): chunk
+    futures = {pool.submit(_chunk_job, lowered, engine, seed, detail, patients, directory, run, chunk): chunk
                for chunk, patients in jobs.items()}
     with _progress_bar(progress, total=total, done=done, label=label) as advance:
         for future in as_completed(futures):

@@ -69,6 +69,7 @@ def hand_lowered() -> SimpleNamespace:
 
 def hand_provenance() -> dict:
     return {
+        "package": "metacascade",
         "version": "test",
         "engine": "hand",
         "random_seed": 0,

@@ -11,7 +11,7 @@ from outcome_builders import ORGANS, hand_lowered, hand_outcome, hand_provenance
 from metacascade import Results, load_cohort, load_results
 from metacascade.engine.observed import PatientObservations
 from metacascade.results.catalogue import write_catalogue
-from metacascade.results.chunks import arrow_table, write_chunk, write_json_atomic
+from metacascade.results.chunks import arrow_table, run_identity, write_chunk, write_json_atomic
 from metacascade.results.clinical import CLINICAL_TABLES
 from metacascade.results.results import outcome_tables
 
@@ -99,7 +99,8 @@ def test_an_observed_cohort_writes_chunks_queries_and_splits_by_patient(observed
     directory.mkdir()
     write_json_atomic(provenance, directory / "provenance.json")
     for chunk, patients in enumerate(([0, 1], [2])):
-        write_chunk(directory, chunk, {name: frame[frame.patient.isin(patients)] for name, frame in tables.items()})
+        write_chunk(directory, chunk, {name: frame[frame.patient.isin(patients)] for name, frame in tables.items()},
+                    run_identity(provenance))
     write_catalogue(directory, provenance)
     cohort = load_cohort(directory)
     cohort.check()

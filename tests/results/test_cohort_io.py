@@ -3,6 +3,7 @@ resume checks."""
 
 from __future__ import annotations
 
+import json
 import shutil
 
 import duckdb
@@ -20,6 +21,7 @@ from metacascade.results.chunks import (
     mismatches,
     missing_chunks,
     num_chunks,
+    run_identity,
     write_chunk,
     write_json_atomic,
 )
@@ -48,7 +50,8 @@ def write_hand_cohort(directory, num_patients=3, chunk_size=2):
     write_json_atomic(provenance, directory / "provenance.json")
     for chunk in range(num_chunks(num_patients, chunk_size)):
         patients = list(chunk_patients(chunk, num_patients, chunk_size))
-        write_chunk(directory, chunk, {name: frame[frame.patient.isin(patients)] for name, frame in tables.items()})
+        write_chunk(directory, chunk, {name: frame[frame.patient.isin(patients)] for name, frame in tables.items()},
+                    run_identity(provenance))
     write_catalogue(directory, provenance)
     return tables
 
@@ -64,14 +67,17 @@ def test_an_empty_chunk_has_the_schema_of_a_full_one():
     assert str(arrow_table(lesions).schema.field("organ").type) == "string"
 
 
-def test_chunk_files_are_zstd_compressed_without_pandas_metadata(tmp_path):
+def test_chunk_files_are_zstd_compressed_with_the_run_identity_and_no_pandas_metadata(tmp_path):
     import pyarrow.parquet as pq
 
     tables = hand_cohort_tables(2)
-    write_chunk(tmp_path, 0, tables)
+    run = run_identity(hand_cohort_provenance(2, 2))
+    assert set(run) == {"version", "engine", "random_seed", "num_patients", "chunk_size", "detail", "scenario_sha256"}
+    write_chunk(tmp_path, 0, tables, run)
     for name in TABLES:
         parquet = pq.ParquetFile(tmp_path / name / "chunk-00000.parquet")
-        assert parquet.schema_arrow.metadata is None
+        assert list(parquet.schema_arrow.metadata) == [b"metacascade"]
+        assert json.loads(parquet.schema_arrow.metadata[b"metacascade"]) == {**run, "chunk": 0, "table": name}
         assert parquet.metadata.row_group(0).column(0).compression == "ZSTD"
         pd.testing.assert_frame_equal(pd.read_parquet(tmp_path / name), tables[name], check_exact=True)
 
@@ -103,7 +109,7 @@ def test_a_failed_chunk_write_leaves_no_file(tmp_path, monkeypatch):
 
     monkeypatch.setattr(pq, "write_table", failing)
     with pytest.raises(OSError, match="disk full"):
-        write_chunk(tmp_path, 0, tables)
+        write_chunk(tmp_path, 0, tables, run_identity(hand_cohort_provenance(1, 1)))
     assert not chunk_done(tmp_path, 0, TABLES)
     assert [p.relative_to(tmp_path).as_posix() for p in tmp_path.rglob("*") if p.is_file()] == [
         "observations/chunk-00000.parquet"

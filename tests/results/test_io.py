@@ -13,6 +13,7 @@ import metacascade
 from metacascade import load_results, replay, simulate
 from metacascade.results import PROVENANCE_FILE, TABLE_FILES, TABLES
 from metacascade.results import io as results_io
+from metacascade.results.rundir import ProvenanceError
 
 
 def _digests(directory: Path) -> dict[str, str]:
@@ -90,6 +91,25 @@ def test_refuses_to_overwrite_unless_asked(hand_results, tmp_path):
     assert sorted(p.name for p in tmp_path.iterdir()) == ["empty", "run"]  # no staging leftovers
 
 
+def test_overwrite_replaces_only_a_directory_that_metacascade_wrote(hand_results, tmp_path):
+    home = tmp_path / "home"
+    (home / "Documents").mkdir(parents=True)
+    (home / "Documents" / "thesis.tex").write_text("chapter 1")
+    (home / "notes.txt").write_text("mine")
+    with pytest.raises(FileExistsError, match="home is not a run directory that metacascade wrote: it holds no "
+                                              "metacascade run"):
+        hand_results.write(home, overwrite=True)
+    assert (home / "Documents" / "thesis.tex").read_text() == "chapter 1" and (home / "notes.txt").read_text() == "mine"
+    run = hand_results.write(tmp_path / "run")
+    (run / "notes.txt").write_text("mine")
+    with pytest.raises(FileExistsError, match="holds notes.txt, which a run does not write"):
+        hand_results.write(run, overwrite=True)
+    assert (run / "notes.txt").read_text() == "mine"
+    (run / "notes.txt").unlink()
+    hand_results.write(run, overwrite=True)
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["home", "run"]
+
+
 def test_a_failure_mid_write_leaves_nothing(hand_results, tmp_path, monkeypatch):
     calls = []
     original = results_io.write_table
@@ -121,9 +141,13 @@ def test_a_failed_overwrite_keeps_the_previous_results(hand_results, tmp_path, m
     assert [p.name for p in tmp_path.iterdir()] == ["run"]
 
 
-def test_loading_something_else_fails_clearly(tmp_path):
+def test_loading_something_else_fails_clearly(hand_results, tmp_path):
     with pytest.raises(FileNotFoundError, match="not a metacascade results directory"):
         load_results(tmp_path)
+    run = hand_results.write(tmp_path / "run")
+    (run / PROVENANCE_FILE).write_text("{")
+    with pytest.raises(ProvenanceError, match="run/provenance.json is damaged: it does not read as JSON"):
+        load_results(run)
 
 
 def test_xarray_view_holds_the_same_counts_and_cells():

@@ -3,8 +3,10 @@
 ``DIR/catalogue.duckdb`` holds one view per table of the cohort's output level (``detail.py``:
 ``patients``, ``lesions``, ``detections``, ``ctc``, ``autopsy`` and ``dormant_cells``,
 ``chunk_ledger`` or ``observations``, ``burden``, ``ledger``), each ``select * from
-read_parquet('DIR/<table>/chunk-*.parquet')`` with the directory's absolute path, and a one-row
-table ``provenance`` (``random_seed`` as text: drawn seeds have 128 bits). Open it with the DuckDB
+read_parquet(['DIR/<table>/chunk-00000.parquet', ...])`` listing the cohort's chunk files by their
+absolute paths (DuckDB globs even listed paths: their ``*``, ``?`` and ``[`` are escaped, so a
+directory named ``g[1]`` reads its own chunks, not those of ``g1``), and a one-row table
+``provenance`` (``random_seed`` as text: drawn seeds have 128 bits). Open it with the DuckDB
 command-line tool or module::
 
     duckdb runs/cohort/catalogue.duckdb "select organ, count(*) from lesions group by organ"
@@ -16,26 +18,37 @@ The views name absolute paths: after moving a run directory, ``write_catalogue``
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Iterable, Mapping
 from pathlib import Path
 from typing import Any
 
 import pandas as pd
 
-from .chunks import CATALOGUE_FILE, CHUNK_PATTERN, _atomic_write
+from .chunks import _atomic_write, chunk_files
 from .detail import cohort_detail, detail_tables
+from .rundir import CATALOGUE_FILE
+
+#: Characters that make a DuckDB path a glob pattern.
+GLOB_CHARACTERS = re.compile(r"([*?\[])")
 
 
 def _literal(text: str) -> str:
     return "'" + text.replace("'", "''") + "'"
 
 
-def create_views(connection: Any, directory: Path, tables: Iterable[str]) -> None:
-    """Views of the cohort ``tables`` in ``directory`` on a DuckDB ``connection``."""
+def file_list(paths: Iterable[Path]) -> str:
+    """A DuckDB list literal naming exactly the files ``paths`` (each glob character in brackets)."""
+    return "[" + ", ".join(_literal(GLOB_CHARACTERS.sub(r"[\1]", str(path))) for path in paths) + "]"
+
+
+def create_views(connection: Any, directory: Path, provenance: Mapping[str, Any]) -> None:
+    """Views of the tables of the cohort ``provenance`` describes, written in ``directory``, on a
+    DuckDB ``connection``."""
     root = Path(directory).resolve()
-    for name in tables:
-        glob = _literal(str(root / name / CHUNK_PATTERN))
-        connection.execute(f"create or replace view {name} as select * from read_parquet({glob})")
+    for name in detail_tables(cohort_detail(provenance)):
+        files = file_list(chunk_files(root, name, provenance))
+        connection.execute(f"create or replace view {name} as select * from read_parquet({files})")
 
 
 def register_frames(connection: Any, tables: Mapping[str, pd.DataFrame]) -> None:
@@ -54,7 +67,7 @@ def write_catalogue(directory: Path, provenance: Mapping[str, Any]) -> Path:
         connection = duckdb.connect(str(path))
         try:
             detail = cohort_detail(provenance)
-            create_views(connection, directory, detail_tables(detail))
+            create_views(connection, directory, provenance)
             connection.execute(
                 "create table provenance as select ? as scenario, ? as random_seed, ? as num_patients, "
                 "? as chunk_size, ? as detail, ? as engine, ? as version, ? as created, ? as record",
@@ -69,16 +82,16 @@ def write_catalogue(directory: Path, provenance: Mapping[str, Any]) -> Path:
     return target
 
 
-def query(sql: str, *, directory: Path | None = None, names: Iterable[str] = (),
+def query(sql: str, provenance: Mapping[str, Any], *, directory: Path | None = None,
           tables: Mapping[str, pd.DataFrame] | None = None) -> pd.DataFrame:
-    """Run ``sql`` over a cohort's tables: views over the chunks of the tables ``names`` in
+    """Run ``sql`` over the tables of the cohort ``provenance`` describes: views over its chunks in
     ``directory``, or the frames ``tables``."""
     import duckdb
 
     connection = duckdb.connect()
     try:
         if directory is not None:
-            create_views(connection, directory, names)
+            create_views(connection, directory, provenance)
         else:
             register_frames(connection, tables or {})
         return connection.execute(sql).df()

@@ -9,16 +9,22 @@
     DIR/observations/, burden/, ledger/    at detail "full" (instead of dormant_cells and chunk_ledger)
     DIR/catalogue.duckdb                   written last: one DuckDB view per table over its chunks
 
-The tables of each level are in ``detail.py``. Every file is written to a hidden temporary name
+The tables of each level are in ``detail.py``; what else may be there (the lock of the process
+writing it, temporary files) in ``rundir.py``. Every file is written to a hidden temporary name
 beside its target and renamed into place, so a file that exists is complete. A chunk is done when
 all its table files exist; an interrupted run leaves whole chunks behind, and the same call again
 writes only the missing ones. Chunk files have a fixed Arrow schema per table, so the chunks of a
 table always read as one; they are compressed with zstd (and dictionary-encoded) and carry no
-pandas metadata (the frames read back the same without it).
+pandas metadata (the frames read back the same without it), but the run's identity: each file's
+Parquet key-value metadata ``metacascade`` holds, as JSON, the run's ``RESUME_KEYS`` (the resolved
+scenario as its SHA-256), the chunk and the table. A resumed run checks every chunk file's footer:
+one that does not read as Parquet (truncated, empty) is written again, one that records another
+run is a ``ForeignChunk`` error naming it.
 """
 
 from __future__ import annotations
 
+import hashlib
 import json
 import os
 import uuid
@@ -29,16 +35,20 @@ from typing import Any
 import pandas as pd
 
 from .detail import cohort_detail, detail_tables
-from .io import PROVENANCE_FILE, _fsync
+from .io import _fsync
+from .rundir import TEMPORARY_SUFFIX
 
-CATALOGUE_FILE = "catalogue.duckdb"
-CHUNK_PATTERN = "chunk-*.parquet"
-TEMPORARY_SUFFIX = ".tmp"
 #: Provenance keys that must agree for a directory to be resumed.
 RESUME_KEYS: tuple[str, ...] = ("version", "engine", "random_seed", "num_patients", "chunk_size", "detail",
                                  "scenario")
 #: Parquet options of chunk files: small, and read by pyarrow and DuckDB alike.
 PARQUET_OPTIONS: dict[str, Any] = {"compression": "zstd"}
+#: The Parquet key-value metadata key of a chunk file's run identity.
+IDENTITY_KEY = b"metacascade"
+
+
+class ForeignChunk(FileExistsError):
+    """A chunk file in a run directory that records another run (or none)."""
 
 
 def num_chunks(num_patients: int, chunk_size: int) -> int:
@@ -52,6 +62,25 @@ def chunk_patients(chunk: int, num_patients: int, chunk_size: int) -> range:
 
 def chunk_path(directory: Path, table: str, chunk: int) -> Path:
     return Path(directory) / table / f"chunk-{chunk:05d}.parquet"
+
+
+def chunk_files(directory: Path, table: str, provenance: Mapping[str, Any]) -> list[Path]:
+    """The chunk files of ``table`` of the cohort ``provenance`` describes, in patient order."""
+    return [chunk_path(directory, table, chunk)
+            for chunk in range(num_chunks(provenance["num_patients"], provenance["chunk_size"]))]
+
+
+def run_identity(provenance: Mapping[str, Any]) -> dict[str, Any]:
+    """What every chunk file of the cohort ``provenance`` describes records of the run: its
+    ``RESUME_KEYS``, with its output level and the SHA-256 of its resolved scenario."""
+    identity = {key: provenance[key] for key in RESUME_KEYS if key not in ("detail", "scenario")}
+    scenario = json.dumps(provenance["scenario"], sort_keys=True, separators=(",", ":"))
+    return {**identity, "detail": cohort_detail(provenance),
+            "scenario_sha256": hashlib.sha256(scenario.encode("utf-8")).hexdigest()}
+
+
+def _chunk_identity(run: Mapping[str, Any], chunk: int, table: str) -> dict[str, Any]:
+    return {**run, "chunk": chunk, "table": table}
 
 
 def _atomic_write(path: Path, write: Any) -> None:
@@ -89,12 +118,14 @@ def arrow_table(frame: pd.DataFrame) -> Any:
     return pa.Table.from_pandas(frame, schema=schema, preserve_index=False).replace_schema_metadata(None)
 
 
-def write_chunk(directory: Path, chunk: int, tables: Mapping[str, pd.DataFrame]) -> None:
-    """The tables of one chunk, in order, each file atomically (the chunk is done when all exist)."""
+def write_chunk(directory: Path, chunk: int, tables: Mapping[str, pd.DataFrame], run: Mapping[str, Any]) -> None:
+    """The tables of one chunk, in order, each file atomically (the chunk is done when all exist),
+    each recording the identity ``run`` (``run_identity``) with the chunk and its table."""
     import pyarrow.parquet as pq
 
     for name, frame in tables.items():
-        table = arrow_table(frame)
+        identity = json.dumps(_chunk_identity(run, chunk, name), sort_keys=True).encode("utf-8")
+        table = arrow_table(frame).replace_schema_metadata({IDENTITY_KEY: identity})
         _atomic_write(chunk_path(directory, name, chunk),
                       lambda target, table=table: pq.write_table(table, target, **PARQUET_OPTIONS))
 
@@ -104,28 +135,45 @@ def chunk_done(directory: Path, chunk: int, tables: Iterable[str]) -> bool:
     return all(chunk_path(directory, name, chunk).is_file() for name in tables)
 
 
-def chunk_files(directory: Path, table: str) -> list[Path]:
-    """The chunk files of ``table``, in patient order."""
-    return sorted((Path(directory) / table).glob(CHUNK_PATTERN))
+def chunk_written(directory: Path, chunk: int, table: str, run: Mapping[str, Any]) -> bool:
+    """Whether the file of chunk ``chunk`` of ``table`` holds it for the run ``run`` (``run_identity``):
+    ``False`` if it is missing or its footer does not read as Parquet (a truncated or empty file); a
+    ``ForeignChunk`` error if it records another run, or none."""
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    path = chunk_path(directory, table, chunk)
+    if not path.is_file():
+        return False
+    try:
+        metadata = pq.read_schema(path).metadata or {}
+    except (OSError, pa.ArrowException):
+        return False
+    try:
+        found = json.loads(metadata[IDENTITY_KEY])
+    except (KeyError, ValueError):
+        found = None
+    expected = _chunk_identity(run, chunk, table)
+    if found == expected:
+        return True
+    if not isinstance(found, dict):
+        what = "it records no metacascade run"
+    else:
+        what = "; ".join(f"{key}: {found.get(key)!r} there, {value!r} here"
+                         for key, value in expected.items() if found.get(key) != value)
+    raise ForeignChunk(
+        f"{path} was not written by this run ({what}); move it out of the directory and run again to redo its "
+        "chunk, or pass overwrite=True to start the cohort again"
+    )
 
 
 def remove_temporaries(directory: Path) -> None:
-    """Delete what an interrupted run left half-written (hidden ``*.tmp`` files)."""
+    """Delete what an interrupted run left half-written (hidden ``*.tmp`` files; call it holding
+    the directory's lock, ``rundir.locked``)."""
     for folder in [Path(directory), *(path for path in Path(directory).iterdir() if path.is_dir())]:
         for path in folder.glob(f".*{TEMPORARY_SUFFIX}"):
-            path.unlink(missing_ok=True)
-
-
-def read_provenance(directory: Path) -> dict[str, Any] | None:
-    """The provenance of a run directory, ``None`` if it has none."""
-    path = Path(directory) / PROVENANCE_FILE
-    if not path.is_file():
-        return None
-    return json.loads(path.read_text(encoding="utf-8"))
-
-
-def is_cohort(provenance: Mapping[str, Any] | None) -> bool:
-    return provenance is not None and "num_patients" in provenance
+            if path.is_file():
+                path.unlink(missing_ok=True)
 
 
 def mismatches(existing: Mapping[str, Any], wanted: Mapping[str, Any]) -> list[str]:
@@ -146,11 +194,17 @@ def _scenario_difference(there: Mapping[str, Any], here: Mapping[str, Any]) -> s
     return f"the resolved scenarios differ in {', '.join(keys)}"
 
 
-def missing_chunks(directory: Path, provenance: Mapping[str, Any]) -> list[int]:
-    """Chunks of the cohort described by ``provenance`` that are not (completely) written yet."""
+def missing_chunks(directory: Path, provenance: Mapping[str, Any], *, verify: bool = False) -> list[int]:
+    """Chunks of the cohort described by ``provenance`` that are not (completely) written yet: a
+    file is missing or, with ``verify``, does not read as Parquet (``chunk_written``: a
+    ``ForeignChunk`` error for a file that another run wrote)."""
     total = num_chunks(provenance["num_patients"], provenance["chunk_size"])
     tables = detail_tables(cohort_detail(provenance))
-    return [chunk for chunk in range(total) if not chunk_done(directory, chunk, tables)]
+    if not verify:
+        return [chunk for chunk in range(total) if not chunk_done(directory, chunk, tables)]
+    run = run_identity(provenance)
+    return [chunk for chunk in range(total)
+            if not all([chunk_written(directory, chunk, name, run) for name in tables])]  # every file checked
 
 
 def read_table(paths: Iterable[Path]) -> pd.DataFrame:

@@ -18,21 +18,13 @@ import numpy as np
 import pandas as pd
 
 from . import catalogue, readouts
-from .chunks import (
-    CATALOGUE_FILE,
-    chunk_files,
-    chunk_path,
-    is_cohort,
-    missing_chunks,
-    num_chunks,
-    read_provenance,
-    read_table,
-)
+from .chunks import chunk_files, chunk_path, missing_chunks, num_chunks, read_table
 from .detail import cohort_detail, detail_tables
 from .invariants import check_tables
 from .io import PathLike
 from .provenance import ProvenanceLabels, patient_provenance, replayable
 from .results import Results
+from .rundir import CATALOGUE_FILE, is_cohort, read_provenance
 from .summary import compact_table
 
 PATIENT = "patient"
@@ -85,7 +77,7 @@ class Cohort(ProvenanceLabels):
                 "simulate(scenario, random_seed=seed, patient=i)"
             )
         if name not in self._tables:
-            self._tables[name] = read_table(chunk_files(self.directory, name))
+            self._tables[name] = read_table(chunk_files(self.directory, name, self.provenance))
         return self._tables[name]
 
     @property
@@ -197,8 +189,8 @@ class Cohort(ProvenanceLabels):
         """Run DuckDB ``sql`` over the tables of the cohort's level (``table_names``): the
         catalogue's views over the Parquet chunks, or the frames of an in-memory cohort."""
         if self.directory is not None:
-            return catalogue.query(sql, directory=self.directory, names=self.table_names)
-        return catalogue.query(sql, tables=self.tables())
+            return catalogue.query(sql, self.provenance, directory=self.directory)
+        return catalogue.query(sql, self.provenance, tables=self.tables())
 
     def summary(self) -> pd.DataFrame:
         """Per observation time (index): the mean number of founders per patient that ``entered``
@@ -301,7 +293,8 @@ class Cohort(ProvenanceLabels):
 
 
 def load_cohort(directory: PathLike) -> Cohort:
-    """The cohort written to ``directory`` by ``simulate(..., out=directory)`` (tables load lazily)."""
+    """The cohort written to ``directory`` by ``simulate(..., out=directory)`` (tables load lazily);
+    a ``rundir.ProvenanceError`` if its provenance is damaged."""
     source = Path(directory)
     provenance = read_provenance(source)
     if not is_cohort(provenance):

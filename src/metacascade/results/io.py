@@ -2,7 +2,8 @@
 
 A results directory is complete or absent: the files are written into a hidden staging directory
 beside the target and renamed into place at the end, so an interrupted write leaves nothing
-behind (and an overwritten directory is only retired once the new one is ready).
+behind (and an overwritten directory is only retired once the new one is ready). ``overwrite``
+replaces only a run directory that metacascade wrote and no process is writing (``rundir.py``).
 """
 
 from __future__ import annotations
@@ -18,18 +19,7 @@ from typing import Any, Union
 
 import pandas as pd
 
-#: Table name -> file name, in writing order.
-TABLE_FILES: dict[str, str] = {
-    "observations": "observations.parquet",
-    "burden": "burden.parquet",
-    "ledger": "ledger.parquet",
-    "lesions": "lesions.parquet",
-    "patients": "patients.parquet",
-    "detections": "detections.parquet",
-    "ctc": "ctc.parquet",
-    "autopsy": "autopsy.parquet",
-}
-PROVENANCE_FILE = "provenance.json"
+from .rundir import PROVENANCE_FILE, TABLE_FILES, check_ours, check_unlocked, is_empty, read_provenance
 
 PathLike = Union[str, "os.PathLike[str]"]
 
@@ -60,8 +50,18 @@ def check_target(target: Path, overwrite: bool, *, how: str = "overwrite=True") 
     if target.exists() or target.is_symlink():
         if not target.is_dir():
             raise FileExistsError(f"{target} exists and is not a directory")
-        if any(target.iterdir()) and not overwrite:
+        if not is_empty(target) and not overwrite:
             raise FileExistsError(f"{target} exists and is not empty (pass {how} to replace it)")
+
+
+def check_run_target(target: Path, overwrite: bool, *, how: str = "overwrite=True") -> None:
+    """``check_target``, and a folder to replace must be a run directory that metacascade wrote
+    (``rundir.check_ours``) and that no process is writing (``DirectoryInUse``)."""
+    check_target(target, overwrite, how=how)
+    if target.is_dir():
+        check_unlocked(target)
+        if not is_empty(target):
+            check_ours(target, how=how)
 
 
 def _default_mode() -> int:
@@ -79,10 +79,11 @@ def write_tables(
 ) -> Path:
     """Write ``tables`` (keys of ``TABLE_FILES``) and ``provenance`` to ``directory`` atomically.
 
-    Refuses an existing non-empty directory unless ``overwrite``. Returns the directory.
+    Refuses an existing non-empty directory unless ``overwrite``, and then replaces only a run
+    directory that metacascade wrote (``check_run_target``). Returns the directory.
     """
     target = Path(directory)
-    check_target(target, overwrite)
+    check_run_target(target, overwrite)
     target.parent.mkdir(parents=True, exist_ok=True)
     staging = Path(tempfile.mkdtemp(prefix=f".{target.name}.", suffix=".partial", dir=target.parent))
     try:
@@ -102,7 +103,7 @@ def write_tables(
 
 def _swap_in(staging: Path, target: Path, overwrite: bool) -> None:
     """Rename ``staging`` to ``target``, retiring an existing ``target`` only once that succeeded."""
-    check_target(target, overwrite)  # again: something may have appeared meanwhile
+    check_run_target(target, overwrite)  # again: something may have appeared meanwhile
     if not target.exists():
         os.rename(staging, target)
         return
@@ -122,6 +123,6 @@ def read_tables(directory: PathLike) -> tuple[dict[str, pd.DataFrame], dict[str,
     missing = [name for name in [*TABLE_FILES.values(), PROVENANCE_FILE] if not (source / name).is_file()]
     if missing:
         raise FileNotFoundError(f"{source} is not a metacascade results directory (missing {', '.join(missing)})")
+    provenance = read_provenance(source)  # a ProvenanceError if damaged
     tables = {name: pd.read_parquet(source / filename, engine="pyarrow") for name, filename in TABLE_FILES.items()}
-    provenance = json.loads((source / PROVENANCE_FILE).read_text(encoding="utf-8"))
     return tables, provenance
