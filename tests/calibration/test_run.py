@@ -59,3 +59,14 @@ def test_writing_again_needs_overwrite_and_replaces_the_block(fitted, tmp_path):
     rewritten = with_block((out / "scenario.yaml").read_text(), fitted.record)
     assert rewritten == (out / "scenario.yaml").read_text()
     assert [p.name for p in tmp_path.iterdir()] == ["fit"]  # no staging folder left behind
+
+
+def test_overwrite_replaces_a_calibration_folder_but_never_a_folder_of_user_files(fitted, tmp_path):
+    out = write(fitted, "fidler1970_lung", tmp_path / "fit")
+    write(fitted, "fidler1970_lung", out, overwrite=True)
+    home = tmp_path / "home"
+    (home / "Documents").mkdir(parents=True)
+    (home / "notes.txt").write_text("mine")
+    with pytest.raises(FileExistsError, match="not a calibration folder .* Documents, notes.txt"):
+        write(fitted, "fidler1970_lung", home, overwrite=True)
+    assert (home / "notes.txt").read_text() == "mine" and (home / "Documents").is_dir()

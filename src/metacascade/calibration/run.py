@@ -97,10 +97,26 @@ def with_block(text: str, record: Calibration) -> str:
     return "\n".join([*kept, BLOCK_COMMENT, body.rstrip("\n")]) + "\n"
 
 
+#: What ``write`` puts in a calibration folder: a folder holding anything else is never replaced.
+CALIBRATION_FILES = ("scenario.yaml", "calibration.yaml", "fit.csv", "diagnostics.csv", "particles.parquet")
+
+
+def _check_ours(out: Path) -> None:
+    """Raise ``FileExistsError`` unless ``out`` is a calibration folder that ``write`` wrote."""
+    foreign = sorted(entry.name for entry in out.iterdir() if entry.name not in CALIBRATION_FILES)
+    if foreign or not (out / "calibration.yaml").is_file():
+        reason = f"it holds {', '.join(foreign[:5])}" if foreign else "it has no calibration.yaml"
+        raise FileExistsError(f"{out} is not a calibration folder that metacascade wrote ({reason}); --overwrite "
+                              "replaces only those: move or remove it yourself, or choose another folder")
+
+
 def write(run: CalibrationRun, scenario: Union[str, Path], out: Union[str, Path], *, overwrite: bool = False) -> Path:
-    """Write ``run`` into the folder ``out`` (created; an existing one only with ``overwrite``)."""
+    """Write ``run`` into the folder ``out`` (created; an existing one only with ``overwrite``, and
+    only a calibration folder that this function wrote)."""
     out = Path(out)
     check_target(out, overwrite, how="--overwrite")
+    if out.is_dir() and any(out.iterdir()):
+        _check_ours(out)
     out.parent.mkdir(parents=True, exist_ok=True)
     staging = Path(tempfile.mkdtemp(prefix=f".{out.name}.", dir=out.parent))
     try:
