@@ -8,9 +8,9 @@ PYTEST_PARALLEL ?= -n auto
 
 .PHONY: run run-assay test validate validate-stats calibrate bench install clean-runs
 
-# 1,000 virtual breast-cancer patients over 10 years: organ pattern, detection by year, step efficiencies
+# 10,000 virtual breast-cancer patients over 10 years: organ pattern, detection by year, step efficiencies
 run: $(STAMP)
-	$(BIN)/metacascade run breast_patient --patients 1000 --seed 2026 --out runs/breast_patient --overwrite --workers 2
+	$(BIN)/metacascade run breast_patient --patients 10000 --seed 2026 --out runs/breast_patient --overwrite --workers 2
 
 # the Luzzi 1998 liver assay (one run)
 run-assay: $(STAMP)
