@@ -35,7 +35,7 @@ def test_defaults_are_gompertz_with_the_lethal_burden_as_capacity():
         ({"rate_per_day": -1}, ("rate_per_day", "got -1", "greater than 0")),
         ({"rate_per_day": math.inf}, ("rate_per_day", "got inf", "finite number")),
         ({"rate_per_day": "fast"}, ("rate_per_day", "'fast'", "valid number")),
-        ({"rate_per_day": 0.1, "capacity_cells": -5}, ("capacity_cells", "got -5", "greater than 0")),
+        ({"rate_per_day": 0.1, "capacity_cells": -5}, ("capacity_cells", "got -5", "greater than or equal to 1")),
         ({"rate_per_day": 0.1, "exponent": 1.0}, ("exponent", "got 1.0", "less than 1")),
         ({"rate_per_day": 0.1, "exponent": 0}, ("exponent", "got 0", "greater than 0")),
         ({"rate_per_day": 0.1, "colour": "red"}, ("colour", "'red'", "not permitted", "allowed: law, rate_per_day")),

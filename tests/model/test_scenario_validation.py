@@ -9,7 +9,7 @@ import pytest
 from pydantic import ValidationError
 
 from metacascade import Scenario, ScenarioError, load_scenario
-from metacascade.catalog import scenario_from_data
+from metacascade.catalog import MAX_BYTES_VARIABLE, scenario_from_data
 
 DATA = Path(__file__).resolve().parents[1] / "data"
 VALID = sorted((DATA / "valid").glob("*.yaml"))
@@ -45,6 +45,7 @@ EXPECTED: dict[str, tuple[str, ...]] = {
     "unknown_cavity_surface": ("cavities.peritoneal.surfaces", "'omentum'", "allowed: bone, liver, lung"),
     "lymph_drains_to_not_a_node": ("anatomy.organs.liver.lymph_drains_to", "'bone'", "allowed: nodes"),
     "lymph_loop": ("anatomy.organs.node_a.lymph_drains_to", "node_a -> node_b -> node_a", "loops"),
+    "lymph_chain_to_a_missing_node": ("anatomy.organs.node_b.lymph_drains_to", "'node_c'", "allowed: node_a, node_b"),
     "unknown_organ_in_organ_fates": ("clones.A.organ_fates", "'pancreas2'", "allowed: lung, liver"),
     "unknown_vessel": ("injections.0.vessel", "'aorta'", "allowed: tail_vein"),
     "unknown_clone_in_injection": ("injections.0.clone", "'B'", "allowed: A"),
@@ -55,7 +56,29 @@ EXPECTED: dict[str, tuple[str, ...]] = {
     "bad_name": ("name", "'my scenario'", "match pattern"),
     "bad_yaml": ("invalid YAML", "bad_yaml.yaml", "line 4"),
     "top_level_not_a_mapping": ("top level", "got list", "expected a mapping"),
+    # files that would hang the reader or be misread (catalog/reading.py)
+    "duplicate_key": ("invalid YAML", "duplicate key 'division_rate'", "first on line 7", "line 8"),
+    "alias_bomb": ("more than 100,000 values", "aliases are expanded", "alias bomb", "line 9"),
+    "recursive_alias": ("recursive alias", "line 5"),
+    "nested_too_deep": ("nest more than 50 levels", "line 8"),
+    "non_utf8": ("not UTF-8", "byte 0xe9 at offset 174", "line 4"),
+    "larger_than_its_limit": ("is 476 bytes", "at most 256 bytes", "METACASCADE_MAX_SCENARIO_BYTES"),
+    # numbers beyond physics (model/bounds.py)
+    "rate_beyond_physics": ("clones.A.fates.birth_rate", "got 1e+308", "less than or equal to 1000000000"),
+    "boolean_rate": ("clones.A.fates.division_rate", "got True", "not a boolean"),
+    "nan_rate": ("clones.A.fates.death_rate", "got nan", "finite number"),
+    "end_time_beyond_a_century": ("end_time", "got 40000.0", "less than or equal to 36525"),
+    "too_many_observation_times": ("observation_times", "at most 1000 items", "not 1001"),
+    "primary_beyond_a_body": ("primary.growth", "exponential", "7.12e+109 cells by day 365", "more than 1e+13"),
+    "sheds_more_than_its_cells": ("primary.shedding_rate_per_g_day", "got 1e+09", "at most cells_per_g"),
+    # combinations that leave a probability undefined
+    "cells_never_leave_the_vessel": (
+        "clones.A.organ_fates.liver", "vessel_death_rate and extravasation_rate", "must not both be 0",
+    ),
+    "cells_never_leave_the_circulation": ("clones.A.transit_death_rate", "1 µm", "inf days", "at most 365"),
 }
+#: file stem -> environment the file is read in.
+ENVIRONMENT: dict[str, dict[str, str]] = {"larger_than_its_limit": {MAX_BYTES_VARIABLE: "256"}}
 
 
 def test_corpora_are_not_empty_and_every_invalid_file_has_expectations():
@@ -64,7 +87,9 @@ def test_corpora_are_not_empty_and_every_invalid_file_has_expectations():
 
 
 @pytest.mark.parametrize("path", INVALID, ids=lambda path: path.stem)
-def test_invalid_scenario_fails_with_a_clear_message(path: Path):
+def test_invalid_scenario_fails_with_a_clear_message(path: Path, monkeypatch: pytest.MonkeyPatch):
+    for variable, value in ENVIRONMENT.get(path.stem, {}).items():
+        monkeypatch.setenv(variable, value)
     with pytest.raises(ScenarioError) as caught:
         load_scenario(path)
     message = str(caught.value)

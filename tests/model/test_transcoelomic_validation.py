@@ -49,7 +49,7 @@ def test_a_primary_in_no_cavity_sheds_nothing_into_one_by_default():
 @pytest.mark.parametrize("field, value, expected", [
     ("coelomic_fraction", 1.5, "less than or equal to 1"),
     ("coelomic_fraction", -0.1, "greater than or equal to 0"),
-    ("serosal_invasion_cells", 0.0, "greater than 0"),
+    ("serosal_invasion_cells", 0.0, "greater than or equal to 1"),
 ])
 def test_primary_transcoelomic_fields_have_bounds(field, value, expected):
     message = message_of(ovarian_patient(**{field: value}))

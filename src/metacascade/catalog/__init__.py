@@ -7,12 +7,12 @@ the full anatomy before validation, so a ``Scenario`` is always complete.
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Any, Union
+from typing import Any, Optional, Union
 
-import yaml
 from pydantic import ValidationError
 
 from ..model import Anatomy, Scenario, ScenarioError, format_validation_error
+from .reading import MAX_BYTES_VARIABLE, MAX_SCENARIO_BYTES, read_yaml
 
 CATALOG_DIR = Path(__file__).parent
 ANATOMY_DIR = CATALOG_DIR / "anatomy"
@@ -33,21 +33,11 @@ def anatomy_names() -> list[str]:
     return _names(ANATOMY_DIR)
 
 
-def _read_yaml(path: Path) -> Any:
-    try:
-        with open(path, encoding="utf-8") as handle:
-            return yaml.safe_load(handle)
-    except yaml.YAMLError as exc:
-        raise ScenarioError(f"invalid YAML in {path}: {exc}") from None
-    except OSError as exc:
-        raise ScenarioError(f"cannot read {path}: {exc.strerror}") from None
-
-
 def load_anatomy(name: str) -> Anatomy:
     """A catalogue anatomy by name."""
     if name not in anatomy_names():
         raise ScenarioError(f"anatomy: unknown anatomy {name!r}; allowed: {', '.join(anatomy_names())}")
-    return Anatomy.model_validate(_read_yaml(ANATOMY_DIR / f"{name}.yaml"))
+    return Anatomy.model_validate(read_yaml(ANATOMY_DIR / f"{name}.yaml", max_bytes=MAX_SCENARIO_BYTES))
 
 
 def scenario_path(name_or_path: Union[str, Path]) -> Path:
@@ -77,22 +67,28 @@ def scenario_from_data(data: Any, *, source: str = "scenario") -> Scenario:
         raise ScenarioError(format_validation_error(exc, source=source, model=Scenario)) from None
 
 
-def load_scenario(name_or_path: Union[str, Path, Scenario], *, calibrated: bool = True) -> Scenario:
+def load_scenario(
+    name_or_path: Union[str, Path, Scenario], *, calibrated: bool = True, max_bytes: Optional[int] = None
+) -> Scenario:
     """A validated ``Scenario`` from a catalogue name, a YAML path, or a ``Scenario`` (returned as is).
 
     ``calibrated=False`` leaves out the file's calibration block: the values written in the file
-    itself, which the calibration started from.
+    itself, which the calibration started from. A file is read safely (``catalog.reading``): at
+    most ``max_bytes`` bytes (default: the environment variable ``METACASCADE_MAX_SCENARIO_BYTES``,
+    else 1 MiB), UTF-8, without duplicate keys or alias bombs; anything else is a ``ScenarioError``.
     """
     if isinstance(name_or_path, Scenario):
         return name_or_path
     path = scenario_path(name_or_path)
-    data = _read_yaml(path)
+    data = read_yaml(path, max_bytes=max_bytes)
     if not calibrated and isinstance(data, dict):
         data = {key: value for key, value in data.items() if key != "calibration"}
     return scenario_from_data(data, source=str(path))
 
 
 __all__ = [
+    "MAX_BYTES_VARIABLE",
+    "MAX_SCENARIO_BYTES",
     "anatomy_names",
     "load_anatomy",
     "load_scenario",

@@ -1,4 +1,4 @@
-"""Shared base for model objects: frozen, strict, and readable validation errors."""
+"""Shared base for model objects: frozen, strict, finite, and readable validation errors."""
 
 from __future__ import annotations
 
@@ -6,13 +6,15 @@ import re
 import typing
 from typing import Annotated, Any, Optional
 
-from pydantic import AfterValidator, BaseModel, ConfigDict, PositiveFloat, ValidationError
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, ValidationError
+
+from .bounds import MAX_TIMES, Days
 
 
 class Frozen(BaseModel):
-    """A frozen pydantic model that rejects unknown fields."""
+    """A frozen pydantic model that rejects unknown fields, inf and nan."""
 
-    model_config = ConfigDict(frozen=True, extra="forbid", validate_default=True)
+    model_config = ConfigDict(frozen=True, extra="forbid", validate_default=True, allow_inf_nan=False)
 
 
 def _is_model(annotation: Any) -> bool:
@@ -81,5 +83,6 @@ def _strictly_increasing(times: tuple[float, ...]) -> tuple[float, ...]:
     return times
 
 
-#: Positive times in days, strictly increasing (observation, imaging and blood-draw schedules).
-IncreasingDays = Annotated[tuple[PositiveFloat, ...], AfterValidator(_strictly_increasing)]
+#: Positive times in days, strictly increasing, at most ``MAX_TIMES`` of them (observation,
+#: imaging and blood-draw schedules).
+IncreasingDays = Annotated[tuple[Days, ...], Field(max_length=MAX_TIMES), AfterValidator(_strictly_increasing)]

@@ -8,9 +8,10 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Literal, Optional
 
-from pydantic import Field, NonNegativeFloat, PositiveFloat, model_validator
+from pydantic import Field, model_validator
 
 from ._base import Frozen
+from .bounds import Fraction, LengthUm, MassG, TransitTimeS, Weight
 
 if TYPE_CHECKING:  # pragma: no cover
     import pandas as pd
@@ -30,15 +31,13 @@ SUM_TOLERANCE = 1e-6
 class Organ(Frozen):
     """One organ: a compartment with a mass, an arterial inflow, a venous drainage and a bed."""
 
-    mass_g: PositiveFloat = Field(description="organ mass, g")
-    cardiac_output_fraction: float = Field(
-        ge=0.0, le=1.0, description="share of cardiac output reaching the organ by its arteries"
-    )
+    mass_g: MassG = Field(description="organ mass, g")
+    cardiac_output_fraction: Fraction = Field(description="share of cardiac output reaching the organ by its arteries")
     drains_to: Drainage = Field(
         description="caval: systemic veins -> right heart -> lung; portal: portal vein -> liver; "
         "pulmonary: pulmonary veins -> left heart -> arteries (the lung only)"
     )
-    bed_diameter_um: PositiveFloat = Field(
+    bed_diameter_um: LengthUm = Field(
         description="effective diameter of the capillary bed, µm (arrest rises as cells exceed it)"
     )
     kind: OrganKind = "parenchyma"
@@ -47,12 +46,11 @@ class Organ(Frozen):
         description="lymph-node organ that this organ's lymph reaches first; None: the lymph joins "
         "the venous blood (thoracic duct -> caval)",
     )
-    lymph_arrest_probability: float = Field(
-        default=0.0, ge=0.0, le=1.0, description="probability that a cell in lymph arrests in this node"
+    lymph_arrest_probability: Fraction = Field(
+        default=0.0, description="probability that a cell in lymph arrests in this node"
     )
-    paravertebral_fraction: float = Field(
+    paravertebral_fraction: Fraction = Field(
         default=0.0,
-        ge=0.0,
         lt=1.0,
         description="share of the venous outflow that takes the vertebral (Batson) plexus to bone "
         "when the paravertebral route is on",
@@ -74,15 +72,13 @@ class Cavity(Frozen):
         description="organs that lie in the cavity: a primary there sheds into its fluid once it invades the "
         "serosa (PrimaryTumour.coelomic_fraction); an organ lies in one cavity at most",
     )
-    surface_weights: dict[str, NonNegativeFloat] = Field(
+    surface_weights: dict[str, Weight] = Field(
         default_factory=dict,
         description="surface -> relative share of the implanting cells, normalised over the surfaces; "
         "empty: equal shares",
     )
-    implantation_probability: float = Field(
+    implantation_probability: Fraction = Field(
         default=0.1,
-        ge=0.0,
-        le=1.0,
         description="probability that a cell shed into the fluid implants on a surface; the rest die in the "
         "fluid (anoikis). ASSUMPTION: not measured",
     )
@@ -117,10 +113,10 @@ class Anatomy(Frozen):
         min_length=1,
         description="vessel name -> 'caval' | 'portal' | 'arterial' | an organ (its feeding artery)",
     )
-    segment_transit_time_s: PositiveFloat = Field(
+    segment_transit_time_s: TransitTimeS = Field(
         description="blood transit time from one capillary bed to the next, s (about one circuit time)"
     )
-    arrest_width_um: PositiveFloat = Field(
+    arrest_width_um: LengthUm = Field(
         default=1.5,
         description="width of the logistic arrest curve r(d) = 1/(1+exp(-(d - bed)/width)), µm "
         "(cell deformability)",
@@ -153,6 +149,7 @@ class Anatomy(Frozen):
                     f"organs.{name}.lymph_drains_to: {organ.lymph_drains_to!r} is not a lymph node; "
                     f"allowed: {', '.join(nodes) or 'none (no organ has kind lymph_node)'}"
                 )
+        for name, organ in self.organs.items():
             seen = [name]
             while (following := self.organs[seen[-1]].lymph_drains_to) is not None:
                 if following in seen:
@@ -203,3 +200,19 @@ class Anatomy(Frozen):
         from ..engine.routing import delivery_frame  # the theory lives with the engine's solver
 
         return delivery_frame(self, clone, paravertebral=paravertebral)
+
+    def residence_time_days(self, clone: Clone, *, paravertebral: bool = False) -> float:
+        """The longest mean time a cell of ``clone`` stays in blood and lymph, over every entry point,
+        before it arrests or dies, days (inf if some never leave)."""
+        import numpy as np
+
+        from ..engine.lower import lower_routing  # the theory lives with the engine's solver
+        from ..engine.routing import entries, mean_residence_time
+
+        with np.errstate(all="ignore"):
+            routing = lower_routing(self, (clone,), paravertebral=paravertebral)
+            try:
+                days = mean_residence_time(routing, 0, entries(routing)[1])
+            except np.linalg.LinAlgError:  # a closed loop that no cell leaves
+                return float("inf")
+        return float(np.max(days)) if np.isfinite(days).all() else float("inf")

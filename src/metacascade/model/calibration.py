@@ -9,11 +9,12 @@ shows the result.
 
 from __future__ import annotations
 
-from typing import Any, Optional, Union
+from typing import Annotated, Any, Optional, Union
 
 from pydantic import Field, model_validator
 
 from ._base import Frozen
+from .bounds import Finite, Fraction, number
 
 #: Allowed characters of a path segment (organ, clone and field names).
 PATH_PATTERN = r"^[A-Za-z0-9_:-]+(\.[A-Za-z0-9_:-]+)+$"
@@ -23,10 +24,10 @@ class CalibratedValue(Frozen):
     """One calibrated field: its value, the interval around it and the prior it was drawn from."""
 
     path: str = Field(pattern=PATH_PATTERN, description="dotted path of the field in the scenario")
-    value: float
-    low: Optional[float] = Field(default=None, description="lower end of the interval")
-    high: Optional[float] = Field(default=None, description="upper end of the interval")
-    prior: Optional[tuple[float, float]] = Field(default=None, description="log-uniform prior bounds")
+    value: Finite = Field(description="the calibrated value (bounded by the field it is written to)")
+    low: Optional[Finite] = Field(default=None, description="lower end of the interval")
+    high: Optional[Finite] = Field(default=None, description="upper end of the interval")
+    prior: Optional[tuple[Finite, Finite]] = Field(default=None, description="log-uniform prior bounds")
 
     @model_validator(mode="after")
     def _ordered(self) -> CalibratedValue:
@@ -40,13 +41,15 @@ class Calibration(Frozen):
 
     method: str = Field(description="e.g. abc-smc, organ-soil fixed point, closed-form root")
     targets: tuple[str, ...] = Field(min_length=1, description="target ids in targets.yaml")
-    random_seed: Optional[int] = Field(default=None, description="seed of the fit (None: deterministic)")
+    random_seed: Optional[number(int, ge=0)] = Field(default=None, description="seed of the fit (None: deterministic)")
     package_version: str
     created: str = Field(description="ISO date of the fit")
     command: str = Field(default="", description="the command that reproduces the fit")
-    interval: float = Field(default=0.9, gt=0.0, lt=1.0, description="probability of each [low, high]")
+    interval: Fraction = Field(default=0.9, gt=0.0, lt=1.0, description="probability of each [low, high]")
     parameters: tuple[CalibratedValue, ...] = Field(min_length=1)
-    diagnostics: dict[str, Union[float, int, str]] = Field(default_factory=dict)
+    diagnostics: dict[str, Union[Annotated[float, Field(allow_inf_nan=True)], int, str]] = Field(
+        default_factory=dict, description="numbers of the fit (a record: an ABC epsilon may be inf)"
+    )
 
     @model_validator(mode="after")
     def _distinct(self) -> Calibration:

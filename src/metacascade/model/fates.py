@@ -10,11 +10,12 @@ organ's capacity.
 
 from __future__ import annotations
 
-from typing import Optional
+from typing import Annotated, Optional
 
 from pydantic import Field, create_model
 
 from ._base import Frozen
+from .bounds import Cells, PositiveRate, Rate
 
 #: Colonies up to this size are reported by exact size class (1, 2-3, 4-16); larger ones are 17+,
 #: and the avascular bound lies above.
@@ -24,26 +25,24 @@ SMALL_COLONY_MAX_CELLS = 16
 class FateRates(Frozen):
     """Competing-risk rates of every post-arrest step, per day, plus the avascular bound."""
 
-    vessel_death_rate: float = Field(default=0.5, ge=0.0, description="death in the vessel, /day")
-    extravasation_rate: float = Field(default=1.0, ge=0.0, description="extravasation, /day")
-    apoptosis_rate: float = Field(default=0.5, ge=0.0, description="apoptosis of a single extravasated cell, /day")
-    dormancy_rate: float = Field(default=0.5, ge=0.0, description="entry into solitary dormancy, /day")
-    division_rate: float = Field(default=0.05, ge=0.0, description="start of division (founds a colony), /day")
-    dormant_death_rate: float = Field(default=0.005, ge=0.0, description="death of a dormant cell, /day")
-    reactivation_rate: float = Field(default=0.0005, ge=0.0, description="reactivation of a dormant cell, /day")
-    birth_rate: float = Field(default=1.0, ge=0.0, description="per-cell division rate in a colony, /day")
-    death_rate: float = Field(default=0.3, ge=0.0, description="per-cell death rate in a colony, /day")
-    clearance_rate: float = Field(
-        default=0.0, ge=0.0, description="immune clearance of a whole avascular colony, /day"
-    )
-    avascular_bound_cells: float = Field(
+    vessel_death_rate: Rate = Field(default=0.5, description="death in the vessel, /day")
+    extravasation_rate: Rate = Field(default=1.0, description="extravasation, /day")
+    apoptosis_rate: Rate = Field(default=0.5, description="apoptosis of a single extravasated cell, /day")
+    dormancy_rate: Rate = Field(default=0.5, description="entry into solitary dormancy, /day")
+    division_rate: Rate = Field(default=0.05, description="start of division (founds a colony), /day")
+    dormant_death_rate: Rate = Field(default=0.005, description="death of a dormant cell, /day")
+    reactivation_rate: Rate = Field(default=0.0005, description="reactivation of a dormant cell, /day")
+    birth_rate: Rate = Field(default=1.0, description="per-cell division rate in a colony, /day")
+    death_rate: Rate = Field(default=0.3, description="per-cell death rate in a colony, /day")
+    clearance_rate: Rate = Field(default=0.0, description="immune clearance of a whole avascular colony, /day")
+    avascular_bound_cells: Cells = Field(
         default=1e6,
         gt=SMALL_COLONY_MAX_CELLS,
         description="size at which an avascular colony stops growing (~1-2 mm), cells",
     )
-    switch_rate: float = Field(default=0.01, ge=0.0, description="angiogenic switch at the bound, /day")
-    regression_rate: float = Field(default=0.001, ge=0.0, description="regression of a dormant micrometastasis, /day")
-    gompertz_rate: float = Field(default=0.02, gt=0.0, description="Gompertz rate of a vascularised metastasis, /day")
+    switch_rate: Rate = Field(default=0.01, description="angiogenic switch at the bound, /day")
+    regression_rate: Rate = Field(default=0.001, description="regression of a dormant micrometastasis, /day")
+    gompertz_rate: PositiveRate = Field(default=0.02, description="Gompertz rate of a vascularised metastasis, /day")
 
 
 #: The same fields, each optional: a per-organ override of a clone's default rates.
@@ -52,11 +51,8 @@ FateOverrides = create_model(
     __base__=Frozen,
     __doc__="Per-organ overrides of FateRates; unset fields keep the clone's default.",
     **{
-        name: (Optional[field.annotation], Field(default=None, **_constraints))
+        name: (Optional[Annotated[(field.annotation, *field.metadata)]], None)
         for name, field in FateRates.model_fields.items()
-        for _constraints in [
-            {k: getattr(m, k) for m in field.metadata for k in ("ge", "gt") if getattr(m, k, None) is not None}
-        ]
     },
 )
 

@@ -13,6 +13,7 @@ from typing import Literal
 from pydantic import Field
 
 from ._base import Frozen
+from .bounds import Cells, Fraction, PositiveRate
 
 #: The laws and their equations (N in cells, t in days).
 GROWTH_EQUATIONS = {
@@ -23,6 +24,8 @@ GROWTH_EQUATIONS = {
 }
 
 GrowthLawName = Literal["gompertz", "exponential", "logistic", "power_law"]
+#: The laws with a carrying capacity: a tumour never exceeds max(initial size, capacity).
+CAPPED_LAWS = ("gompertz", "logistic")
 
 
 class GrowthLaw(Frozen):
@@ -40,22 +43,18 @@ class GrowthLaw(Frozen):
             "(benzekry2014_model_selection)"
         ),
     )
-    rate_per_day: float = Field(
-        gt=0.0,
-        allow_inf_nan=False,
+    rate_per_day: PositiveRate = Field(
         description=(
             "a, per day: the Gompertz rate (iwata2000_parameters: 0.00286/day for a liver "
             "metastasis), the exponential or logistic rate r, or the power-law coefficient "
-            "(cells^(1-gamma) per day); see GrowthLaw.from_doubling_time"
+            "(cells^(1-gamma) per day: the rate per day at one cell); see GrowthLaw.from_doubling_time"
         ),
     )
-    capacity_cells: float = Field(
+    capacity_cells: Cells = Field(
         default=1e12,
-        gt=0.0,
-        allow_inf_nan=False,
         description="K, cells: Gompertz and logistic carrying capacity (lethal_burden_nmax: 1e12 cells ~ 1 kg)",
     )
-    exponent: float = Field(
+    exponent: Fraction = Field(
         default=2.0 / 3.0,
         gt=0.0,
         lt=1.0,
@@ -84,6 +83,12 @@ class GrowthLaw(Frozen):
         """
         rate = self.specific_rate_per_day(cells)
         return math.log(2.0) / rate if rate > 0 else math.inf
+
+    def cells_at(self, initial_cells: float, days: float) -> float:
+        """Cells after ``days`` of growth from ``initial_cells`` (the closed forms of ``engine.growth``)."""
+        from ..engine.growth import size_at  # the theory lives with the engine's closed forms
+
+        return float(size_at(self.law, initial_cells, days, self.rate_per_day, self.capacity_cells, self.exponent))
 
     @classmethod
     def from_doubling_time(

@@ -8,9 +8,10 @@ tumour burden reaches ``lethal_burden_cells`` or an organ reaches its limit. The
 
 from __future__ import annotations
 
-from pydantic import Field, PositiveFloat, model_validator
+from pydantic import Field, model_validator
 
 from ._base import Frozen, IncreasingDays
+from .bounds import Cells, HalfLifeMin, VolumeMl
 
 
 class ObservationPlan(Frozen):
@@ -19,7 +20,7 @@ class ObservationPlan(Frozen):
     imaging_times: IncreasingDays = Field(
         default=(), description="days at which the patient is imaged (strictly increasing)"
     )
-    detection_threshold_cells: PositiveFloat = Field(
+    detection_threshold_cells: Cells = Field(
         default=1e9,
         description="cells a tumour must hold to be seen on imaging: ~1 cm³ at 1e9 cells per cm³, the clinical "
         "convention quoted with delmonte2009_cells_per_cm3",
@@ -27,18 +28,18 @@ class ObservationPlan(Frozen):
     draw_times: IncreasingDays = Field(
         default=(), description="days at which blood is drawn for a CTC count (strictly increasing)"
     )
-    draw_volume_ml: PositiveFloat = Field(default=7.5, description="blood per draw, mL (the CellSearch standard)")
-    blood_volume_ml: PositiveFloat = Field(
+    draw_volume_ml: VolumeMl = Field(default=7.5, description="blood per draw, mL (the CellSearch standard)")
+    blood_volume_ml: VolumeMl = Field(
         default=5000.0, description="blood volume of the patient, mL (ASSUMPTION: ~70 mL/kg for a 70 kg adult)"
     )
-    ctc_half_life_min: PositiveFloat = Field(
+    ctc_half_life_min: HalfLifeMin = Field(
         default=102.0,
         description="half-life of a CTC in the blood, minutes (meng2004_ctc_half_life: 1.0-2.4 h; 1.7 h, the middle)",
     )
-    lethal_burden_cells: PositiveFloat = Field(
+    lethal_burden_cells: Cells = Field(
         default=1e12, description="total tumour cells at death (lethal_burden_nmax: 1e12 cells ~ 1 kg)"
     )
-    organ_lethal_cells: dict[str, PositiveFloat] = Field(
+    organ_lethal_cells: dict[str, Cells] = Field(
         default_factory=dict,
         description="organ name -> tumour cells in that organ (the primary included, at its site) at which the "
         "patient dies; none by default",

@@ -2,9 +2,19 @@
 
 from __future__ import annotations
 
-from pydantic import Field, PositiveFloat, field_validator
+from pydantic import Field, field_validator, model_validator
 
 from ._base import Frozen
+from .bounds import (
+    MAX_SHED_PER_CELL_DAY,
+    Cells,
+    CellsPerG,
+    Fraction,
+    LengthUm,
+    Multiplier,
+    Rate,
+    SheddingRate,
+)
 from .fates import FateOverrides, FateRates, merge_fates
 from .growth import GrowthLaw
 from .variation import PatientVariation
@@ -18,24 +28,24 @@ class ClusterTraits(Frozen):
     depend on the size.
     """
 
-    mean_cells: float = Field(
+    mean_cells: Cells = Field(
         default=4.0, ge=2.0, le=50.0,
         description="mean cells per cluster; clusters hold 2-50 cells (aceto2014_cluster_metastatic_potential), "
         "most of them few (ASSUMPTION)",
     )
-    effective_diameter_um: PositiveFloat = Field(
+    effective_diameter_um: LengthUm = Field(
         default=12.0,
         description="diameter a cluster presents to a capillary, µm: clusters unfold into single-file chains, "
         ">90% of clusters of up to 20 cells traverse 5-10 µm constrictions (au2016_cluster_capillary_transit), "
         "so they arrest about as a single cell does, not by their 30-50 µm size (ASSUMPTION: a single cell's size)",
     )
-    transit_death_rate: float = Field(
-        default=2.0, ge=0.0,
+    transit_death_rate: Rate = Field(
+        default=2.0,
         description="death hazard of a cluster in the circulation, /day (ASSUMPTION: cell-cell contacts protect "
         "clustered cells from anoikis, aceto2014)",
     )
-    colonisation_multiplier: float = Field(
-        default=30.0, ge=0.0,
+    colonisation_multiplier: Multiplier = Field(
+        default=30.0,
         description="factor on division_rate and reactivation_rate of a cluster founder: clusters are 23-50x "
         "more metastatic than single CTCs (aceto2014_cluster_metastatic_potential)",
     )
@@ -48,13 +58,12 @@ COLONISATION_RATES: tuple[str, ...] = ("division_rate", "reactivation_rate")
 class Clone(Frozen):
     """A population of identical cells: size, survival in transit, and post-arrest fate rates."""
 
-    diameter_um: PositiveFloat = Field(default=15.0, description="cell (or cluster) diameter, µm")
-    transit_death_rate: float = Field(
+    diameter_um: LengthUm = Field(default=15.0, description="cell (or cluster) diameter, µm")
+    transit_death_rate: Rate = Field(
         default=10.0,
-        ge=0.0,
         description="death hazard in the circulation (shear, anoikis, NK cells), /day",
     )
-    cells_per_g: PositiveFloat = Field(
+    cells_per_g: CellsPerG = Field(
         default=1e9, description="cells per gram of tumour tissue (delmonte2009_cells_per_cm3)"
     )
     fates: FateRates = Field(default_factory=FateRates, description="rates in every organ unless overridden")
@@ -65,6 +74,17 @@ class Clone(Frozen):
         default_factory=ClusterTraits, description="traits of this clone's cells shed as clusters"
     )
     source: str = ""
+
+    @model_validator(mode="after")
+    def _cells_leave_the_vessel(self) -> Clone:
+        for where, organ in [("fates", ""), *((f"organ_fates.{organ}", organ) for organ in self.organ_fates)]:
+            rates = self.fates_in(organ)
+            if rates.vessel_death_rate + rates.extravasation_rate == 0:
+                raise ValueError(
+                    f"{where}: vessel_death_rate and extravasation_rate must not both be 0: an arrested cell leaves "
+                    "its vessel by one or the other, and P(extravasation) is their ratio (got 0 and 0)"
+                )
+        return self
 
     def fates_in(self, organ: str) -> FateRates:
         """The fate rates of this clone in ``organ``."""
@@ -100,46 +120,57 @@ class PrimaryTumour(Frozen):
     """
 
     site: str = Field(description="organ of the anatomy where the primary grows")
-    initial_cells: PositiveFloat = Field(default=1.0, description="cells at time 0")
+    initial_cells: Cells = Field(default=1.0, description="cells at time 0")
     growth: GrowthLaw
-    cells_per_g: PositiveFloat = Field(
+    cells_per_g: CellsPerG = Field(
         default=1e9,
         description="cells per gram of primary (delmonte2009_cells_per_cm3: 1e9 conventional, 1e8 more realistic)",
     )
-    shedding_rate_per_g_day: float = Field(
-        default=3.2e6, ge=0.0, description="cells shed per gram per day (butler1975_shedding_rate, growing tumours)"
+    shedding_rate_per_g_day: SheddingRate = Field(
+        default=3.2e6,
+        description="cells shed per gram per day (butler1975_shedding_rate, growing tumours); at most cells_per_g "
+        "(a tumour sheds at most its own cells each day)",
     )
-    vascularisation_cells: PositiveFloat = Field(
+    vascularisation_cells: Cells = Field(
         default=1e6, description="size at which the primary is vascularised and starts shedding, cells (~1 mm³; assumption)"
     )
-    lymphatic_fraction: float = Field(
-        default=0.0, ge=0.0, le=1.0, description="share of shed cells that enter lymph instead of venous blood"
+    lymphatic_fraction: Fraction = Field(
+        default=0.0, description="share of shed cells that enter lymph instead of venous blood"
     )
-    cluster_fraction: float = Field(
-        default=0.0, ge=0.0, le=1.0,
+    cluster_fraction: Fraction = Field(
+        default=0.0,
         description="share of shed cells that leave in clusters (each clone's ClusterTraits); clusters are rare "
         "in the circulation (aceto2014; their share in patients is not known: a free parameter)",
     )
-    coelomic_fraction: float = Field(
+    coelomic_fraction: Fraction = Field(
         default=0.0,
-        ge=0.0,
-        le=1.0,
         description="share of shed cells that enter the fluid of the cavity the site lies in (Anatomy.cavities) "
         "once the primary has invaded its serosa; the rest go to lymph and venous blood as before "
         "(transcoelomic route, MODEL.md §1)",
     )
-    serosal_invasion_cells: PositiveFloat = Field(
+    serosal_invasion_cells: Cells = Field(
         default=1e9,
         description="size at which the primary breaches the serosa and starts shedding into its cavity, cells. "
         "ASSUMPTION: ~1 g (1.2 cm across at 1e9 cells per g) spans the 3-5 mm wall of a stomach or colon "
         "(T4a); an ovarian tumour lies at the surface and needs a smaller value",
     )
-    clone_mix: dict[str, float] = Field(min_length=1, description="clone name -> share of shed cells")
+    clone_mix: dict[str, Fraction] = Field(min_length=1, description="clone name -> share of shed cells")
     variation: PatientVariation = Field(
         default_factory=PatientVariation,
         description="how growth rate, shedding rate and clone mix vary across the patients of a cohort "
         "(default: not at all)",
     )
+
+    @model_validator(mode="after")
+    def _sheds_at_most_its_cells(self) -> PrimaryTumour:
+        per_cell = self.shedding_rate_per_g_day / self.cells_per_g
+        if per_cell > MAX_SHED_PER_CELL_DAY:
+            raise ValueError(
+                f"shedding_rate_per_g_day: must be at most cells_per_g x {MAX_SHED_PER_CELL_DAY:g}/day = "
+                f"{self.cells_per_g * MAX_SHED_PER_CELL_DAY:g}: a tumour sheds at most its own cells each day "
+                f"(got {self.shedding_rate_per_g_day:g}, {per_cell:.3g} per cell per day)"
+            )
+        return self
 
     @field_validator("clone_mix")
     @classmethod

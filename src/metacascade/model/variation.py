@@ -10,6 +10,7 @@ from typing import Optional
 from pydantic import Field
 
 from ._base import Frozen
+from .bounds import Concentration, Cv
 
 
 def lognormal_sigma(cv: float) -> float:
@@ -26,30 +27,24 @@ class PatientVariation(Frozen):
     ``patient`` (``simulate(scenario, random_seed=s)``) is the median patient.
     """
 
-    growth_rate_cv: float = Field(
+    growth_rate_cv: Cv = Field(
         default=0.0,
-        ge=0.0,
-        allow_inf_nan=False,
         description=(
             "coefficient of variation of the growth rate across patients (lognormal, median = "
             "growth.rate_per_day), dimensionless; breast_tvdt_clinical: doubling times 185 ± 126 "
             "days, median 164 (Zhang 2017), i.e. a CV of ~0.6-0.7"
         ),
     )
-    shedding_rate_cv: float = Field(
+    shedding_rate_cv: Cv = Field(
         default=0.0,
-        ge=0.0,
-        allow_inf_nan=False,
         description=(
             "coefficient of variation of shedding_rate_per_g_day across patients (lognormal, median = "
             "the scenario's rate), dimensionless; no published spread (butler1975_shedding_rate "
             "measured a few rat tumours): an assumption"
         ),
     )
-    clone_mix_concentration: Optional[float] = Field(
+    clone_mix_concentration: Optional[Concentration] = Field(
         default=None,
-        gt=0.0,
-        allow_inf_nan=False,
         description=(
             "Dirichlet concentration c: a patient's clone shares ~ Dirichlet(c x clone_mix), mean "
             "clone_mix, variance share (1 - share) / (c + 1); None: every patient has clone_mix"
