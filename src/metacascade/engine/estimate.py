@@ -5,8 +5,9 @@ written (``check_work``; ``force`` for those who know).
 
 The estimates are orders of magnitude, from the engines' measured costs on a 2-core machine:
 the per-cell reference engine spends ~1e-4 s and ~1 kB per cell that enters; the exact engine
-~2 ms per window and ~2 us per tracked colony per window, and 100 bytes plus 8 per observation
-time for each tracked colony.
+~2 ms per window, ~2 us per tracked colony per window, ~1 ms per kernel (one per distinct
+rate set and window length: irregular schedules pay it for every gap), and 100 bytes plus 8 per
+observation time for each tracked colony.
 """
 
 from __future__ import annotations
@@ -28,7 +29,7 @@ MAX_MEMORY_BYTES = 8 * 2**30
 MAX_CPU_SECONDS = 2 * 86_400.0
 #: Measured costs (see the module docstring).
 _REFERENCE_SECONDS_PER_CELL, _REFERENCE_BYTES_PER_CELL = 1e-4, 1e3
-_SECONDS_PER_WINDOW, _SECONDS_PER_COLONY_WINDOW = 2e-3, 2e-6
+_SECONDS_PER_WINDOW, _SECONDS_PER_COLONY_WINDOW, _SECONDS_PER_KERNEL = 2e-3, 2e-6, 1e-3
 
 
 class TooMuchWork(ValueError):
@@ -70,11 +71,15 @@ def estimate(lowered: Lowered, engine: str = "exact") -> Estimate:
     founders = expected_founders_by_site(lowered)
     handoff = handoff_sizes(lowered.rates, lowered.deterministic_threshold, pooled_max_cells(lowered))
     colonies = float((founders * _reach_probability(lowered.rates, handoff)).sum())
-    windows = int(step_ends(lowered).size)
+    ends = step_ends(lowered)
+    windows = int(ends.size)
     if engine == "reference":
         return Estimate(cells, colonies, windows, cells * _REFERENCE_BYTES_PER_CELL, cells * _REFERENCE_SECONDS_PER_CELL)
     memory = colonies * (100.0 + 8.0 * lowered.observation_times.size)
-    seconds = windows * (_SECONDS_PER_WINDOW + colonies * _SECONDS_PER_COLONY_WINDOW)
+    kernels = np.unique(np.round(np.diff(np.r_[0.0, ends]), 9)).size * np.unique(
+        np.stack([lowered.rates[name] for name in sorted(lowered.rates)], axis=-1).reshape(-1, len(lowered.rates)),
+        axis=0).shape[0]
+    seconds = windows * (_SECONDS_PER_WINDOW + colonies * _SECONDS_PER_COLONY_WINDOW) + kernels * _SECONDS_PER_KERNEL
     return Estimate(cells, colonies, windows, memory, seconds)
 
 
