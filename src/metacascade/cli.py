@@ -19,7 +19,9 @@ on a damaged one.
 
 A scenario that does not validate exits with code 2, prints the field path, the bad value and
 what is allowed to stderr, and writes nothing; so does one whose rates make more colonies than the
-engine can follow one by one (``engine.pool.TooManyColonies``).
+engine can follow one by one (``engine.pool.TooManyColonies``), tumours shed more cells than it
+draws (``engine.spread.TooManyCells``), or whose work is beyond the machine
+(``engine.estimate.TooMuchWork``; ``--force`` runs it anyway).
 """
 
 from __future__ import annotations
@@ -345,12 +347,13 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
     """Entry point of the ``metacascade`` console script; returns the exit code."""
     from .engine.estimate import TooMuchWork
     from .engine.pool import TooManyColonies
+    from .engine.spread import TooManyCells
     from .model import ScenarioError
 
     args = _parser().parse_args(argv)
     try:
         return COMMANDS[args.command](args)
-    except (ScenarioError, TooManyColonies, TooMuchWork) as exc:
+    except (ScenarioError, TooManyColonies, TooManyCells, TooMuchWork) as exc:
         _error(str(exc))
         return BAD_SCENARIO
 

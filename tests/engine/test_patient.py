@@ -164,3 +164,15 @@ def test_too_many_colonies_to_follow_is_refused_before_they_are_drawn(monkeypatc
     monkeypatch.setattr(pool, "MAX_TRACKED_COLONIES", 5)
     with pytest.raises(pool.TooManyColonies, match="lower division_rate"):
         simulate_assay(lower(patient(fates={"division_rate": 0.5, "clearance_rate": 0.0})), np.random.default_rng(0))
+
+
+def test_shedding_beyond_what_the_engine_draws_is_one_documented_error_naming_the_fields():
+    from dataclasses import replace
+
+    from metacascade.catalog import load_scenario
+    from metacascade.engine.spread import TooManyCells
+
+    lowered = lower(load_scenario("breast_patient"))
+    flooded = replace(lowered, primary=replace(lowered.primary, shedding_rate_per_g_day=1e20))  # past validation
+    with pytest.raises(TooManyCells, match="primary.shedding_rate_per_g_day"):
+        simulate_assay(flooded, np.random.default_rng(0))

@@ -26,10 +26,11 @@ import metacascade as mc
 from metacascade.catalog.reading import MAX_SCENARIO_BYTES
 from metacascade.engine.estimate import TooMuchWork
 from metacascade.engine.pool import TooManyColonies
+from metacascade.engine.spread import TooManyCells
 from metacascade.model import bounds
 
 #: The documented errors of a bad scenario (the CLI exits 2 on each).
-REFUSALS = (mc.ScenarioError, TooManyColonies, TooMuchWork)
+REFUSALS = (mc.ScenarioError, TooManyColonies, TooManyCells, TooMuchWork)
 #: Injected cells of a short form, at most.
 SHORT_INJECTION = 1_000
 

@@ -26,6 +26,15 @@ from .growth import cell_days, size_at
 from .lower import Lowered
 from .routes import Routes
 
+#: Cells shed in one window into one clone x destination, at most (numpy's Poisson sampler stops
+#: near 9e18; a body holds ~4e13 cells).
+MAX_SHED_PER_WINDOW = 1e18
+
+
+class TooManyCells(RuntimeError):
+    """Tumours would shed more cells in a window than the engine can draw (a documented overflow)."""
+
+
 #: Lesions whose size curves over a window are evaluated at once (memory: LESION_CHUNK x pool.GRID floats).
 LESION_CHUNK = 4096
 
@@ -97,7 +106,15 @@ def shed(
     means = factor * np.concatenate([s.means for s in sources], axis=1)
     curves = np.concatenate([s.curves for s in sources], axis=1)
     paths = np.concatenate([s.routes for s in sources], axis=1)
-    counts = rng.poisson(np.einsum("ck,cko->co", means, paths))
+    expected = np.einsum("ck,cko->co", means, paths)
+    if np.any(expected > MAX_SHED_PER_WINDOW):
+        raise TooManyCells(
+            f"about {expected.max():.3g} cells would be shed in the window ending on day {grid[-1]:g}, more than the "
+            f"engine draws ({MAX_SHED_PER_WINDOW:.0e}); lower primary.shedding_rate_per_g_day, the tumours' sizes "
+            "(primary.growth, clones.*.cells_per_g sets the organ capacities of metastases) or the horizon "
+            "(observation_times)"
+        )
+    counts = rng.poisson(expected)
     num_clones, num_sources = means.shape
     # arrival intensity of clone c in organ j: sum_k paths[c, k, j] curves[c, k]; as arrivals' basis
     # [C K + 1, G] (the last: a source that started inside the last grid step) and mixing [C, O, C K + 1]
