@@ -27,6 +27,7 @@ from ..catalog import load_scenario, scenario_path
 from ..model import Calibration
 from ..parallel import single_threaded
 from ..results.io import check_target
+from ..results.rundir import is_empty
 from . import assays, soil
 from .spec import AbcSpec, SoilSpec
 
@@ -115,7 +116,7 @@ def write(run: CalibrationRun, scenario: Union[str, Path], out: Union[str, Path]
     only a calibration folder that this function wrote)."""
     out = Path(out)
     check_target(out, overwrite, how="--overwrite")
-    if out.is_dir() and any(out.iterdir()):
+    if out.is_dir() and not is_empty(out):
         _check_ours(out)
     out.parent.mkdir(parents=True, exist_ok=True)
     staging = Path(tempfile.mkdtemp(prefix=f".{out.name}.", dir=out.parent))

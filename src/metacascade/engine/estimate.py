@@ -17,9 +17,9 @@ from dataclasses import dataclass
 import numpy as np
 
 from .epochs import step_ends
-from .handoff import expected_founders_by_site, handoff_sizes, pooled_max_cells
+from .handoff import expected_founders_by_site, pooled_max_cells, primary_founders_shed
 from .lower import Lowered
-from .shedding import expected_shed
+from .pool import Chains
 
 #: Cells the per-cell reference engine follows at most (~100 s, ~1 GB).
 MAX_REFERENCE_CELLS = 1e6
@@ -60,25 +60,17 @@ def _reach_probability(rates: dict[str, np.ndarray], handoff: np.ndarray) -> np.
 def estimate(lowered: Lowered, engine: str = "exact") -> Estimate:
     """The cost of one run of ``lowered`` on ``engine`` ("exact" or "reference")."""
     cells = float(lowered.injection_cells.sum())
-    primary = lowered.primary
-    if primary is not None:
-        law, n0, rate, capacity, exponent = primary.growth
-        cells += float((primary.clone_share @ primary.founders_per_cell).sum()) * float(expected_shed(
-            law, n0, 0.0, lowered.end_time, rate, capacity, exponent,
-            shedding_rate_per_g_day=primary.shedding_rate_per_g_day, cells_per_g=primary.cells_per_g,
-            vascularisation_cells=primary.vascularisation_cells,
-        ))
+    if lowered.primary is not None:
+        cells += float(primary_founders_shed(lowered).sum())
     founders = expected_founders_by_site(lowered)
-    handoff = handoff_sizes(lowered.rates, lowered.deterministic_threshold, pooled_max_cells(lowered))
-    colonies = float((founders * _reach_probability(lowered.rates, handoff)).sum())
+    chains = Chains(lowered.rates, lowered.deterministic_threshold, pooled_max_cells(lowered, founders.sum()))
+    colonies = float((founders * _reach_probability(lowered.rates, chains.handoff)).sum())
     ends = step_ends(lowered)
     windows = int(ends.size)
     if engine == "reference":
         return Estimate(cells, colonies, windows, cells * _REFERENCE_BYTES_PER_CELL, cells * _REFERENCE_SECONDS_PER_CELL)
     memory = colonies * (100.0 + 8.0 * lowered.observation_times.size)
-    kernels = np.unique(np.round(np.diff(np.r_[0.0, ends]), 9)).size * np.unique(
-        np.stack([lowered.rates[name] for name in sorted(lowered.rates)], axis=-1).reshape(-1, len(lowered.rates)),
-        axis=0).shape[0]
+    kernels = np.unique(np.round(np.diff(np.r_[0.0, ends]), 9)).size * (int(chains.group.max()) + 1)
     seconds = windows * (_SECONDS_PER_WINDOW + colonies * _SECONDS_PER_COLONY_WINDOW) + kernels * _SECONDS_PER_KERNEL
     return Estimate(cells, colonies, windows, memory, seconds)
 

@@ -12,10 +12,10 @@ from __future__ import annotations
 
 import numpy as np
 
+from . import course
 from .lower import Lowered
 from .routes import routes
 from .routing import delivery_matrix
-from .shedding import expected_shed
 
 #: Colonies are pooled as counts up to this size (cells) in runs that found many colonies.
 POOLED_MAX_CELLS = 64
@@ -44,16 +44,16 @@ def expected_founders_by_site(lowered: Lowered) -> np.ndarray:
         arrive[clone] += cells * delivery_matrix(lowered.routing, clone)[vessel, :-1]
     primary = lowered.primary
     if primary is not None:
-        law, n0, rate, capacity, exponent = primary.growth
-        shed = float(expected_shed(
-            law, n0, 0.0, lowered.end_time, rate, capacity, exponent,
-            shedding_rate_per_g_day=primary.shedding_rate_per_g_day, cells_per_g=primary.cells_per_g,
-            vascularisation_cells=primary.vascularisation_cells,
-        ))
         paths = routes(lowered)
-        founders = primary.clone_share @ primary.founders_per_cell  # [C] per cell shed
-        arrive += shed * founders[:, None] * np.maximum(paths.before_invasion, paths.after_invasion)[:, :-1]
+        arrive += (primary_founders_shed(lowered)[:, None]
+                   * np.maximum(paths.before_invasion, paths.after_invasion)[:, :-1])
     return arrive * found
+
+
+def primary_founders_shed(lowered: Lowered) -> np.ndarray:
+    """[C] founders (single cells and clusters) the primary sheds by the run's end, expected (closed form)."""
+    primary = lowered.primary
+    return float(course.shed_mean(primary, 0.0, lowered.end_time)) * (primary.clone_share @ primary.founders_per_cell)
 
 
 def expected_founders(lowered: Lowered) -> float:
@@ -61,10 +61,12 @@ def expected_founders(lowered: Lowered) -> float:
     return float(expected_founders_by_site(lowered).sum())
 
 
-def pooled_max_cells(lowered: Lowered) -> int:
+def pooled_max_cells(lowered: Lowered, founders: float | None = None) -> int:
     """Largest colony (cells) the pool holds: 0 (every colony followed from one cell) when the run
-    founds at most ``MAX_FOUNDERS_TRACKED_FROM_ONE`` colonies, else ``POOLED_MAX_CELLS``."""
-    return 0 if expected_founders(lowered) <= MAX_FOUNDERS_TRACKED_FROM_ONE else POOLED_MAX_CELLS
+    founds at most ``MAX_FOUNDERS_TRACKED_FROM_ONE`` colonies (``founders``, when already known),
+    else ``POOLED_MAX_CELLS``."""
+    founders = expected_founders(lowered) if founders is None else founders
+    return 0 if founders <= MAX_FOUNDERS_TRACKED_FROM_ONE else POOLED_MAX_CELLS
 
 
 def handoff_sizes(rates: dict[str, np.ndarray], threshold: float, pooled_max: int = POOLED_MAX_CELLS) -> np.ndarray:

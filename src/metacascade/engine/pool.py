@@ -250,6 +250,13 @@ class Chains:
         self._keys = tuple((tuple(map(float, row[:-1])), int(row[-1])) for row in unique)
         self._stacks: dict[float, Kernels] = {}
 
+    def escaped(self, clone: np.ndarray, organ: np.ndarray, nums: np.ndarray, times: np.ndarray,
+                num_times: int) -> Colonies:
+        """``nums[k]`` colonies of ``clone[k]`` x ``organ[k]`` that left the pool at their handoff size,
+        at ``times`` (grouped by k in order), with room for ``num_times`` sizes."""
+        return Colonies.founded(np.repeat(clone, nums), np.repeat(organ, nums),
+                                np.repeat(self.handoff[clone, organ], nums), times, num_times)
+
     def kernels(self, elapsed: float) -> Kernels:
         """Every chain's kernel over ``elapsed`` days, stacked in the order of ``group``."""
         elapsed = float(elapsed)
@@ -296,8 +303,7 @@ def advance(
     nums = escapes[rows, tags]
     cdfs = kern.escape_cdf[group[rows], :, state[rows], tags]  # [K', G]
     times = start + sample_from_cdfs(rng, kern.grid, cdfs, nums)
-    return after, Colonies.founded(np.repeat(clone[rows], nums), np.repeat(organ[rows], nums),
-                                   np.repeat(chains.handoff[clone[rows], organ[rows]], nums), times, num_times)
+    return after, chains.escaped(clone[rows], organ[rows], nums, times, num_times)
 
 
 def _smooth(basis: np.ndarray) -> np.ndarray:
@@ -366,6 +372,4 @@ def arrivals(
     target = rng.random(lag.size) * reached + 2.0 * curve
     delay = np.interp(target, (by_lag + 2.0 * shift).ravel(), np.tile(lags, members.size))
     times = end - lag + np.minimum(delay, lag)
-    founder_clone, founder_organ = clone[members], organ[members]
-    return counts, Colonies.founded(np.repeat(founder_clone, nums), np.repeat(founder_organ, nums),
-                                    np.repeat(chains.handoff[founder_clone, founder_organ], nums), times, num_times)
+    return counts, chains.escaped(clone[members], organ[members], nums, times, num_times)
