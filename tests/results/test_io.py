@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import sys
 from pathlib import Path
 
 import pandas as pd
@@ -158,3 +159,9 @@ def test_xarray_view_holds_the_same_counts_and_cells():
     assert dataset["count"].sel(time=obs.time, clone=obs.clone, organ=obs.organ, state=obs.state) == obs["count"]
     assert float(dataset["cells"].sum()) == pytest.approx(results.burden["cells"].sum())
     assert dataset.attrs["random_seed"] == 4
+
+
+def test_xarray_view_without_xarray_names_the_extra_to_install(small_run, monkeypatch):
+    monkeypatch.setitem(sys.modules, "xarray", None)  # what `import xarray` meets where it is not installed
+    with pytest.raises(ImportError, match=r"Results.to_xarray needs xarray: pip install 'metacascade\[xarray\]'"):
+        small_run.to_xarray()

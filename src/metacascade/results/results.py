@@ -143,7 +143,10 @@ class Results(ProvenanceLabels):
     def to_xarray(self) -> Any:
         """The observations as an ``xarray.Dataset``: ``count`` [time, clone, organ, state] (founders)
         and ``cells`` [time, clone, organ] (tumour cells alive); provenance in ``attrs``."""
-        import xarray as xr  # lazy: not needed to simulate
+        try:
+            import xarray as xr  # lazy: an optional extra, not needed to simulate
+        except ImportError:
+            raise ImportError("Results.to_xarray needs xarray: pip install 'metacascade[xarray]'") from None
 
         count = self.observations.set_index(["time", "clone", "organ", "state"])["count"]
         cells = self.burden.set_index(["time", "clone", "organ"])["cells"]
