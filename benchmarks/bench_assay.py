@@ -23,7 +23,7 @@ import numpy as np
 
 import metacascade
 from metacascade.catalog import load_scenario
-from metacascade.engine.assay import simulate_assay
+from metacascade.engine.timeline import run_timeline
 from metacascade.engine.lower import lower
 from metacascade.engine.reference import simulate_reference
 from metacascade.model import Scenario
@@ -69,10 +69,10 @@ def main() -> None:
     base = load_scenario(SCENARIO)
     reference_cells = base.injections[0].num_cells
     cases = [
-        ("exact, baseline", simulate_assay, reference_cells, args.repeats),
-        ("exact", simulate_assay, 10_000, args.repeats),
-        ("exact", simulate_assay, 1_000_000, args.repeats),
-        ("exact", simulate_assay, 1_000_000_000, args.repeats),
+        ("exact, baseline", run_timeline, reference_cells, args.repeats),
+        ("exact", run_timeline, 10_000, args.repeats),
+        ("exact", run_timeline, 1_000_000, args.repeats),
+        ("exact", run_timeline, 1_000_000_000, args.repeats),
         ("reference", simulate_reference, 10_000, max(1, args.repeats // 2)),
         ("simulate() + tables", None, 1_000_000, args.repeats),
     ]

@@ -3,7 +3,7 @@
 Everything runs on one core (one BLAS thread: ``parallel.single_threaded``). For ``breast_patient``
 (patient variation on) it measures, per patient:
 
-- the exact engine (``simulate_assay``) in ms, calibrated and uncalibrated over 10 years, and the
+- the exact engine (``run_timeline``) in ms, calibrated and uncalibrated over 10 years, and the
   calibrated scenario followed 20 and 30 years (yearly) and 10 years monthly, as ratios to 10 years
   yearly; each patient on its own lowered scenario and stream, as in a cohort. The kernels shared
   by all patients are computed in a warm-up and timed apart (only those not already cached);
@@ -38,13 +38,13 @@ import numpy as np
 
 import metacascade
 from metacascade.catalog import load_scenario, scenario_from_data
-from metacascade.engine.assay import simulate_assay
+from metacascade.engine.timeline import run_timeline
 from metacascade.engine.lower import lower
 from metacascade.engine.reference import simulate_reference
 from metacascade.model import Scenario
 from metacascade.parallel import executor, single_threaded
-from metacascade.results.detail import DETAILS
-from metacascade.simulate import DEFAULT_CHUNK_SIZE, patient_lowered
+from metacascade.engine.patient import patient_lowered
+from metacascade.results.rundir import DEFAULT_CHUNK_SIZE, DETAILS
 
 ROOT = Path(__file__).resolve().parent.parent
 RESULTS_PATH = ROOT / "benchmarks" / "results" / "patient.json"
@@ -91,14 +91,14 @@ def engine_case(scenario: Scenario, seed: int, num_patients: int) -> dict[str, f
     and the mean generator calls and variates per patient."""
     lowered = lower(scenario)
     start = time.perf_counter()
-    simulate_assay(lowered, np.random.default_rng(0))
+    run_timeline(lowered, np.random.default_rng(0))
     kernels_s = time.perf_counter() - start
     seconds, calls, variates = [], [], []
     for i, stream in enumerate(streams(seed, num_patients)):
         own = patient_lowered(lowered, seed, i)
         rng = CountingGenerator(np.random.default_rng(stream))
         start = time.perf_counter()
-        simulate_assay(own, rng)  # type: ignore[arg-type]
+        run_timeline(own, rng)  # type: ignore[arg-type]
         seconds.append(time.perf_counter() - start)
         calls.append(rng.calls)
         variates.append(rng.variates)
@@ -146,7 +146,7 @@ def reference_ratio(seed: int, repeats: int) -> dict[str, float]:
     """Best ms of the exact and the per-cell reference engine on ``small_liver_assay``, same stream."""
     lowered = lower(load_scenario(SMALL_ASSAY))
     times = {}
-    for name, engine in (("exact", simulate_assay), ("reference", simulate_reference)):
+    for name, engine in (("exact", run_timeline), ("reference", simulate_reference)):
         def run(engine: Callable[..., object] = engine) -> object:
             return engine(lowered, np.random.default_rng(np.random.SeedSequence(seed)))
 
@@ -167,7 +167,7 @@ def peak_rss_mib() -> float:
 def chunk_peak_rss(seed: int, num_patients: int, detail: str) -> tuple[float, float]:
     """In a worker process: peak RSS (MiB) once the scenario is lowered, and after one chunk of
     ``num_patients`` at output level ``detail``, built and written."""
-    from metacascade.cohort import chunk_tables
+    from metacascade.runner import chunk_tables
     from metacascade.results.chunks import write_chunk
 
     lowered = lower(load_scenario(SCENARIO))
@@ -191,7 +191,7 @@ def own_time(scenario: Scenario, seed: int, num_patients: int, top: int = 8) -> 
     profile = cProfile.Profile()
     profile.enable()
     for i, stream in enumerate(streams(seed, num_patients)):
-        simulate_assay(patient_lowered(lowered, seed, i), np.random.default_rng(stream))
+        run_timeline(patient_lowered(lowered, seed, i), np.random.default_rng(stream))
     profile.disable()
     stats = pstats.Stats(profile).stats  # type: ignore[attr-defined]
     total = sum(value[2] for value in stats.values())

@@ -18,9 +18,9 @@ from metacascade.parallel import executor, single_threaded
 from metacascade.results import TABLES
 from metacascade.results.chunks import chunk_path
 
-from test_cohort import small_patient
+from test_runner import small_patient
 
-simulate_module = importlib.import_module("metacascade.simulate")  # the package's ``simulate`` is the verb
+patient_module = importlib.import_module("metacascade.engine.patient")
 
 SEED = 20240607
 NUM_PATIENTS = 12
@@ -94,7 +94,6 @@ def test_a_cohort_written_on_dask_resumes_locally(scenario, reference, dask_sche
 
 
 def test_without_an_address_dask_runs_on_a_local_cluster_closed_afterwards():
-    pytest.importorskip("distributed")
     before = set(multiprocessing.active_children())
     with executor("dask", 2) as pool:
         assert list(pool.map(abs, [-1, -2, -3])) == [1, 2, 3]
@@ -130,12 +129,12 @@ def test_single_threaded_pins_every_blas_until_the_outermost_block_ends():
 
 def test_simulate_runs_the_engine_on_one_thread(scenario, monkeypatch):
     seen = []
-    observe_run = simulate_module.observe_run
+    observe_run = patient_module.observe_run
 
     def spy(*args):
         seen.append(max(_threads().values()))
         return observe_run(*args)
 
-    monkeypatch.setattr(simulate_module, "observe_run", spy)
+    monkeypatch.setattr(patient_module, "observe_run", spy)
     simulate(scenario, random_seed=1)
     assert seen == [1]

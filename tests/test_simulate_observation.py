@@ -10,7 +10,7 @@ import pytest
 from metacascade import load_results, replay, simulate
 from metacascade.catalog import scenario_from_data
 from metacascade.engine.lower import lower
-from metacascade.engine.observe import lesion_sizes
+from metacascade.engine.observation import lesion_sizes
 from metacascade.engine.outcome import Lesions
 from metacascade.results.clinical import CLINICAL_TABLES
 

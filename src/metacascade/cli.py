@@ -9,6 +9,11 @@
     metacascade validate [--quick] [--out DIR] [--strict] [--seed S]
     metacascade calibrate SCENARIO [--targets ID,...] [--spec FILE] [--out DIR] [--seed S] [--workers W]
                           [--backend local|dask] [--scheduler ADDRESS]
+    metacascade schema [--out FILE]
+    metacascade derive SCENARIO --set PATH=VALUE [--set ...] --out FILE [--name NAME] [--overwrite]
+
+``run``, ``resolve`` and ``derive`` refuse a file edited at a path its calibration block records (the
+record no longer describes it); ``--drop-stale-calibration`` loads it without the record, with a warning.
 
 With ``--patients`` a cohort runs into DIR in Parquet chunks with a DuckDB catalogue, showing a
 progress bar, at the output level ``--detail`` (``results.detail``; default: summary); interrupted
@@ -35,20 +40,36 @@ from typing import Any, Optional
 #: Exit codes.
 OK, FAILED, BAD_SCENARIO, INTERRUPTED = 0, 1, 2, 130
 DEFAULT_RUNS_DIR = Path("runs")
+#: The first line of every ``--help`` epilog.
+EXAMPLES = "examples:"
 
 
 def _parser() -> argparse.ArgumentParser:
     from . import __version__
-    from .results.detail import DEFAULT_DETAIL, DETAILS
-    from .simulate import DEFAULT_CHUNK_SIZE, ENGINES
+    from .engine.patient import ENGINES
+    from .results.formatting import FORMATS
+    from .results.rundir import DEFAULT_CHUNK_SIZE, DEFAULT_DETAIL, DETAILS
 
     parser = argparse.ArgumentParser(
-        prog="metacascade", description="Simulate the metastatic cascade: assays of injected cells and cohorts of patients."
+        prog="metacascade", description="Simulate the metastatic cascade: assays of injected cells and cohorts of patients.",
+        epilog=_examples((
+            ("metacascade scenarios", "the published scenarios"),
+            ("metacascade run luzzi1998_liver --seed 1", "one assay, its summary beside the published values"),
+            ("metacascade run breast_patient --patients 100 --seed 1", "a cohort of 100 virtual patients"),
+            ('metacascade query runs/breast_patient-seed1-100patients "select * from provenance"', "SQL over a run"),
+            ("metacascade resolve breast_patient --organ liver --diff", "the rates in force that differ from defaults"),
+            ("metacascade validate --quick", "the simulator against the published targets"),
+        )),
+        formatter_class=_HelpFormatter,
     )
     parser.add_argument("--version", action="version", version=f"metacascade {__version__}")
     commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
 
-    run = commands.add_parser("run", help="simulate a scenario and write its results")
+    run = _command(commands, "run", "simulate a scenario and write its results", (
+        ("metacascade run luzzi1998_liver --seed 1", "one assay, written to runs/luzzi1998_liver-seed1"),
+        ("metacascade run breast_patient --patients 1000 --workers 4", "a cohort, in chunks, resumable"),
+        ("metacascade run my_scenario.yaml --out runs/mine --overwrite", "a scenario file of your own"),
+    ))
     run.add_argument("scenario", metavar="SCENARIO", help="a catalogue name or a YAML file")
     run.add_argument("--seed", type=_seed, default=None, help="random seed (default: drawn and recorded)")
     run.add_argument("--out", type=Path, default=None, help="results directory (default: runs/NAME-seedS)")
@@ -66,24 +87,71 @@ def _parser() -> argparse.ArgumentParser:
     run.add_argument("--workers", type=_positive, default=1, metavar="W",
                      help="worker processes for a cohort (default: 1)")
     _backend_arguments(run)
+    _stale_calibration_argument(run)
 
-    query = commands.add_parser("query", help="run SQL over a cohort directory's tables (DuckDB)")
-    query.add_argument("directory", metavar="DIR", type=Path, help="a cohort run directory")
+    query = _command(commands, "query", "run SQL over the tables and provenance of a run directory (DuckDB)", (
+        ('metacascade query runs/luzzi1998_liver-seed1 "select * from provenance"', "one run"),
+        ('metacascade query runs/breast_patient-seed1-100patients "select organ, count(*) as lesions from lesions '
+         'group by organ" --format csv > lesions.csv', "a cohort, into a file"),
+    ))
+    query.add_argument("directory", metavar="DIR", type=Path, help="a run directory: one run or a cohort")
     query.add_argument("sql", metavar="SQL", help="e.g. \"select organ, count(*) from lesions group by organ\"")
+    _format_argument(query, FORMATS)
 
-    commands.add_parser("scenarios", help="list the catalogue of published scenarios")
+    scenarios = _command(commands, "scenarios", "list the catalogue of published scenarios", (
+        ("metacascade scenarios", "one line each: kind, site, calibrated, description, targets reproduced"),
+        ("metacascade scenarios --long --format markdown", "with inputs, citations and whole descriptions"),
+    ))
+    scenarios.add_argument("--long", action="store_true", help="the whole description, the inputs and the citation")
+    _format_argument(scenarios, FORMATS)
 
-    resolve = commands.add_parser("resolve", help="print the fully resolved scenario as YAML")
+    resolve = _command(commands, "resolve", "print a scenario as YAML with the values in force", (
+        ("metacascade resolve luzzi1998_liver --diff", "what the scenario sets, against the defaults"),
+        ("metacascade resolve breast_patient --only clones.A.fates", "one section, by dotted path"),
+        ("metacascade resolve breast_patient --organ liver", "the liver's anatomy and each clone's rates there"),
+    ))
     resolve.add_argument("scenario", metavar="SCENARIO", help="a catalogue name or a YAML file")
+    resolve.add_argument("--only", default=None, metavar="PATH", help="only the section at a dotted path, e.g. clones.A")
+    resolve.add_argument("--organ", default=None, metavar="ORGAN",
+                         help="only this organ's rows: its anatomy and each clone's rates in force there")
+    resolve.add_argument("--diff", action="store_true",
+                         help="only what differs from the defaults: the models' own, the catalogue anatomy, and in "
+                              "each organ the clone's rates everywhere else")
+    _stale_calibration_argument(resolve)
 
-    validate = commands.add_parser("validate", help="compare the simulator with the published targets")
+    derive = _command(
+        commands, "derive", "write a new scenario file: SCENARIO with values changed, and no calibration record", (
+            ("metacascade derive colon_patient --set clones.A.organ_fates.liver.division_rate=5e-6 --out my_colon.yaml",
+             "a catalogue scenario with one rate changed"),
+        ),
+        description="Write SCENARIO with the values --set at their dotted paths, as a YAML file that loads with them. "
+                    "Its calibrated values stay as plain values; it carries no calibration record, whose fit "
+                    "described SCENARIO.",
+    )
+    derive.add_argument("scenario", metavar="SCENARIO", help="a catalogue name or a YAML file")
+    derive.add_argument("--set", dest="assignments", action="append", type=_assignment, required=True,
+                        metavar="PATH=VALUE", help="a value at a dotted path, read as YAML (repeat for more)")
+    derive.add_argument("--out", type=Path, required=True, metavar="FILE", help="the YAML file to write")
+    derive.add_argument("--name", default=None, help="the new scenario's name (default: NAME-derived)")
+    derive.add_argument("--overwrite", action="store_true", help="replace an existing FILE")
+    _stale_calibration_argument(derive)
+
+    validate = _command(commands, "validate", "compare the simulator with the published targets", (
+        ("metacascade validate --quick", "few replicates and small cohorts: minutes"),
+        ("metacascade validate --strict --format json > verdicts.json", "exit 1 on a mismatch; the verdicts as JSON"),
+    ))
     validate.add_argument("--quick", action="store_true", help="few replicates and small cohorts (CI)")
     validate.add_argument("--out", type=Path, default=DEFAULT_RUNS_DIR / "validation",
                           help="where report.md and verdicts.json go (default: runs/validation)")
     validate.add_argument("--strict", action="store_true", help="exit 1 if any target mismatches")
     validate.add_argument("--seed", type=_seed, default=2026, help="random seed (default: 2026)")
+    _format_argument(validate, FORMATS)
 
-    calibrate = commands.add_parser("calibrate", help="fit a scenario to published targets; write the calibrated set")
+    calibrate = _command(commands, "calibrate", "fit a scenario to published targets; write the calibrated set", (
+        ("metacascade calibrate fidler1970_lung --seed 3", "the catalogue's fit, again"),
+        ("metacascade calibrate luzzi1998_liver --targets luzzi1998_survive_extravasate_d3 --workers 4",
+         "one target only, on four processes"),
+    ))
     calibrate.add_argument("scenario", metavar="SCENARIO", help="a catalogue name or a YAML file")
     calibrate.add_argument("--targets", default=None, metavar="ID,...",
                            help="target ids to fit (default: the spec's)")
@@ -94,7 +162,38 @@ def _parser() -> argparse.ArgumentParser:
     calibrate.add_argument("--workers", type=_positive, default=1, metavar="W", help="worker processes")
     _backend_arguments(calibrate)
     calibrate.add_argument("--overwrite", action="store_true", help="replace an existing output folder")
+
+    schema = _command(commands, "schema", "print the JSON Schema of a scenario file (for editors)", (
+        ("metacascade schema --out scenario.schema.json", "for an editor that checks YAML against a schema"),
+    ))
+    schema.add_argument("--out", type=Path, default=None, metavar="FILE", help="write it to FILE instead")
     return parser
+
+
+class _HelpFormatter(argparse.HelpFormatter):
+    """Descriptions wrapped to the terminal; the examples epilog as written, one per line."""
+
+    def _fill_text(self, text: str, width: int, indent: str) -> str:
+        if text.startswith(EXAMPLES):
+            return "".join(indent + line for line in text.splitlines(keepends=True))
+        return super()._fill_text(text, width, indent)
+
+
+def _examples(examples: Sequence[tuple[str, str]]) -> str:
+    """An ``examples:`` epilog: each command, and below it what it does."""
+    return EXAMPLES + "\n" + "\n".join(f"  {command}\n      {what}" for command, what in examples)
+
+
+def _command(commands: Any, name: str, help: str, examples: Sequence[tuple[str, str]],
+             **options: Any) -> argparse.ArgumentParser:
+    """The subcommand ``name``, its ``--help`` ending with ``examples`` (command, what it does)."""
+    return commands.add_parser(name, help=help, epilog=_examples(examples),
+                               formatter_class=_HelpFormatter, **options)
+
+
+def _format_argument(command: argparse.ArgumentParser, formats: Sequence[str]) -> None:
+    command.add_argument("--format", choices=formats, default=None,
+                         help="table, csv, json or markdown (default: a table on a terminal, csv into a pipe or file)")
 
 
 def _backend_arguments(command: argparse.ArgumentParser) -> None:
@@ -106,6 +205,28 @@ def _backend_arguments(command: argparse.ArgumentParser) -> None:
     command.add_argument("--scheduler", default=None, metavar="ADDRESS",
                          help="with --backend dask: the scheduler's address, e.g. tcp://host:8786 (default: a "
                               "local cluster of W workers)")
+
+
+def _stale_calibration_argument(command: argparse.ArgumentParser) -> None:
+    command.add_argument("--drop-stale-calibration", action="store_true",
+                         help="load a file edited at its calibrated paths with its own values, dropping its "
+                              "calibration record (with a warning) instead of refusing it")
+
+
+def _loaded(args: argparse.Namespace) -> Any:
+    """The scenario ``args`` name; a stale calibration record dropped with a warning on stderr
+    if ``--drop-stale-calibration``."""
+    import warnings
+
+    from .catalog import load_scenario
+    from .model import StaleCalibrationWarning
+
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always", StaleCalibrationWarning)
+        scenario = load_scenario(args.scenario, stale_calibration="drop" if args.drop_stale_calibration else "error")
+    for warning in caught:
+        print(f"metacascade: warning: {warning.message}", file=sys.stderr)
+    return scenario
 
 
 def _backend_error(args: argparse.Namespace) -> bool:
@@ -126,6 +247,25 @@ def _seed(text: str) -> int:
     return value
 
 
+def _assignment(text: str) -> tuple[str, Any]:
+    """``PATH=VALUE`` -> (path, value read as a YAML scalar; ``5e-6`` and ``1e6`` as numbers)."""
+    import yaml
+
+    path, equals, value = text.partition("=")
+    if not equals or not path:
+        raise argparse.ArgumentTypeError(f"expected PATH=VALUE, e.g. primary.shedding_rate_per_g_day=1e6 (got {text!r})")
+    try:
+        parsed = yaml.safe_load(value)
+    except yaml.YAMLError as exc:
+        raise argparse.ArgumentTypeError(f"{path}: {value!r} is not a YAML value ({exc})") from None
+    if isinstance(parsed, str):
+        try:  # YAML 1.1 reads 5e-6 (no dot) as a string
+            parsed = float(parsed)
+        except ValueError:
+            pass
+    return path, parsed
+
+
 def _positive(text: str) -> int:
     value = _seed(text)
     if value < 1:
@@ -138,21 +278,20 @@ def _error(message: str) -> None:
 
 
 def _run(args: argparse.Namespace) -> int:
-    import numpy as np
     from rich.console import Console
 
-    from .catalog import load_scenario
+    from .engine.patient import draw_seed
     from .results.io import check_run_target
     from .simulate import simulate
 
-    scenario = load_scenario(args.scenario)
+    scenario = _loaded(args)
     if args.patients is not None:
         return _run_cohort(args, scenario)
     if (args.chunk_size is not None or args.workers != 1 or args.backend != "local" or args.scheduler is not None
             or args.detail is not None):
         _error("--chunk-size, --workers, --backend, --scheduler and --detail go with --patients")
         return FAILED
-    seed = args.seed if args.seed is not None else int(np.random.SeedSequence().entropy)
+    seed = args.seed if args.seed is not None else draw_seed()
     out = args.out if args.out is not None else DEFAULT_RUNS_DIR / f"{scenario.name}-seed{seed}"
     try:
         check_run_target(out, args.overwrite, how="--overwrite")  # fail before simulating, not after
@@ -163,25 +302,42 @@ def _run(args: argparse.Namespace) -> int:
     written = results.write(out, overwrite=args.overwrite)
     console = Console()
     results.print_summary(console=console)
+    _print_published(scenario, results, console)
     console.print(f"results written to [bold]{written}[/bold]")
     return OK
 
 
+def _print_published(scenario: Any, results: Any, console: Any) -> None:
+    """The published values of the targets the scenario reproduces, beside this run's, for those
+    that one run gives; the others named, with the command that checks them."""
+    from .catalog.entries import entry
+    from .results.summary import print_published
+    from .validation.assays import beside_published
+
+    reproduces = entry(scenario).reproduces
+    comparison = beside_published(results, reproduces)
+    if not comparison.empty:
+        print_published(comparison, console=console, title=f"{scenario.name}: published values beside this run's")
+    others = [target for target in reproduces if target not in set(comparison["target"])]
+    if others:
+        console.print(f"reproduces too, not read from one run: {', '.join(others)} (metacascade validate checks "
+                      "them)", soft_wrap=True, highlight=False)
+
+
 def _run_cohort(args: argparse.Namespace, scenario: Any) -> int:
     """A cohort into a run directory (resumed if it holds the same, unfinished cohort)."""
-    import numpy as np
     from rich.console import Console
 
-    from .results.detail import DEFAULT_DETAIL
-    from .results.rundir import ProvenanceError
-    from .simulate import DEFAULT_CHUNK_SIZE, simulate
+    from .engine.patient import draw_seed
+    from .results.rundir import DEFAULT_CHUNK_SIZE, DEFAULT_DETAIL, ProvenanceError
+    from .simulate import simulate
 
     if _backend_error(args):
         return FAILED
     seed, out, again = args.seed, args.out, "the same command"
     if out is None:  # the directory names the seed: draw it now
         if seed is None:
-            seed = int(np.random.SeedSequence().entropy)
+            seed = draw_seed()
             again = f"the same command with --seed {seed}"
         out = DEFAULT_RUNS_DIR / f"{scenario.name}-seed{seed}-{args.patients}patients"
     # with --out and no --seed, simulate draws a seed, or takes the one recorded there to resume
@@ -217,54 +373,89 @@ def _run_cohort(args: argparse.Namespace, scenario: Any) -> int:
 
 def _query(args: argparse.Namespace) -> int:
     import duckdb
-    from rich.console import Console
-    from rich.table import Table
 
-    from .results.cohort import load_cohort
+    from .results.formatting import default_format, write_frame
+    from .results.query import query_run
     from .results.rundir import ProvenanceError
 
     try:
-        cohort = load_cohort(args.directory)
-        frame = cohort.query(args.sql)
+        frame = query_run(args.directory, args.sql)
     except (FileNotFoundError, ProvenanceError) as exc:
         _error(str(exc))
         return FAILED
     except duckdb.Error as exc:
         _error(f"SQL: {exc}")
         return FAILED
-    table = Table()
-    for column in frame.columns:
-        table.add_column(str(column), justify="right" if frame[column].dtype.kind in "iuf" else "left")
-    for row in frame.itertuples(index=False):
-        table.add_row(*(f"{value:.6g}" if isinstance(value, float) else str(value) for value in row))
-    Console().print(table)
+    write_frame(frame, args.format or default_format())
     return OK
 
 
 def _scenarios(args: argparse.Namespace) -> int:
-    from rich.console import Console
-    from rich.table import Table
+    import pandas as pd
 
-    from .catalog import load_scenario, scenario_names
+    from .catalog.entries import catalogue_entries
+    from .results.formatting import default_format, write_frame
 
-    table = Table(title="metacascade catalogue", title_justify="left", show_lines=True)
-    table.add_column("name", no_wrap=True)
-    table.add_column("citation", overflow="fold", ratio=1)
-    table.add_column("reproduces (targets.yaml ids)", no_wrap=True)
-    for name in scenario_names():
-        scenario = load_scenario(name)
-        table.add_row(name, scenario.citation, "\n".join(scenario.reproduces))
-    Console().print(table)
+    entries = catalogue_entries()
+    frame = pd.DataFrame({
+        "name": [e.name for e in entries],
+        "kind": [e.kind for e in entries],
+        "site": [e.site for e in entries],
+        "calibrated": ["yes" if e.calibrated else "no" for e in entries],
+        "reproduces": [e.reproduces for e in entries],
+        **({"inputs": [e.inputs for e in entries], "citation": [e.citation for e in entries]} if args.long else {}),
+        "description": [e.description if args.long else e.summary for e in entries],
+    })
+    write_frame(frame, args.format or default_format(), title="metacascade catalogue",
+                prose=() if args.long else ("reproduces", "description"))
     return OK
 
 
 def _resolve(args: argparse.Namespace) -> int:
+    """The scenario with the values in force, narrowed by --diff, --organ and --only."""
     import yaml
 
-    from .catalog import load_scenario
+    from .catalog.in_force import differences, in_force, organ_rows, section
 
-    scenario = load_scenario(args.scenario)
-    sys.stdout.write(yaml.safe_dump(scenario.resolved(), sort_keys=False, allow_unicode=True))
+    scenario = _loaded(args)
+    try:
+        data = in_force(scenario, organs=(args.organ,) if args.organ else ())
+        if args.diff:
+            data = differences(scenario, data)
+        if args.organ:
+            data = organ_rows(data, args.organ)
+        if args.only:
+            data = section(data, args.only)
+    except ValueError as exc:
+        _error(f"--{exc}")
+        return FAILED
+    sys.stdout.write(yaml.safe_dump(data, sort_keys=False, allow_unicode=True) if data else "{}\n")
+    return OK
+
+
+def _derive(args: argparse.Namespace) -> int:
+    """Write SCENARIO with the --set values (and a name of its own) to --out, with no calibration record."""
+    import json
+    import shlex
+
+    from . import __version__
+    from .catalog.writing import write_scenario
+
+    source = _loaded(args)
+    values = {"name": args.name or f"{source.name}-derived", **dict(args.assignments)}
+    derived = source.with_values(values)
+    command = shlex.join(["metacascade", "derive", args.scenario, "--name", derived.name,
+                          *(f"--set={path}={json.dumps(value)}" for path, value in args.assignments)])
+    header = f"Derived from {source.name} by metacascade {__version__}: {command}"
+    if source.calibration is not None:
+        header += (f"\nThe calibrated values of {source.name} are plain values here: its calibration record "
+                   "described a fit of that scenario, not of this one.")
+    try:
+        written = write_scenario(derived, args.out, overwrite=args.overwrite, header=header, how="--overwrite")
+    except FileExistsError as exc:
+        _error(str(exc))
+        return FAILED
+    print(f"{derived.name} written to {written}")
     return OK
 
 
@@ -275,15 +466,21 @@ def _validate(args: argparse.Namespace) -> int:
 
     from rich.console import Console
 
+    from .results.formatting import default_format, write_frame
     from .validation.checks import run_checks
     from .validation.organ_pattern import organ_pattern, print_organ_pattern, write_organ_pattern
-    from .validation.report import TABLE_WIDTH, counts, print_table, write_report
+    from .validation.report import TABLE_WIDTH, counts, print_table, verdict_frame, write_report
 
     start = time.perf_counter()
     outcomes = run_checks(args.quick, args.seed)
     run = {"quick": args.quick, "seed": args.seed, "seconds": round(time.perf_counter() - start, 1)}
-    console = Console(width=max(Console().width, TABLE_WIDTH))
-    print_table(outcomes, console=console, title=f"metacascade validate ({'quick' if args.quick else 'full'})")
+    format = args.format or default_format()
+    if format == "table":
+        console = Console(width=max(Console().width, TABLE_WIDTH))
+        print_table(outcomes, console=console, title=f"metacascade validate ({'quick' if args.quick else 'full'})")
+    else:  # the verdicts alone on stdout; the rest, for a person, on stderr
+        write_frame(verdict_frame(outcomes), format)
+        console = Console(stderr=True)
     report, verdicts = write_report(outcomes, args.out, run=run)
     table, soil = organ_pattern(args.quick, args.seed)
     print_organ_pattern(table, soil, console=console)
@@ -307,7 +504,7 @@ def _calibrate(args: argparse.Namespace) -> int:
 
     if _backend_error(args):
         return FAILED
-    name = load_scenario(args.scenario).name
+    name = load_scenario(args.scenario, calibrated=False).name  # a stale record is what a new fit replaces
     spec = load_spec(name, args.spec)
     if args.targets is not None:
         spec = parse_spec({**spec.model_dump(), "targets": [t for t in args.targets.split(",") if t]},
@@ -337,20 +534,33 @@ def _calibrate(args: argparse.Namespace) -> int:
     return OK
 
 
+def _schema(args: argparse.Namespace) -> int:
+    """The scenario file format as JSON Schema, on stdout or in ``--out FILE``."""
+    from .catalog.schema import scenario_schema_text
+
+    if args.out is None:
+        sys.stdout.write(scenario_schema_text())
+    else:
+        args.out.write_text(scenario_schema_text(), encoding="utf-8")
+        print(f"scenario JSON Schema written to {args.out}")
+    return OK
+
+
 COMMANDS = {
     "run": _run, "query": _query, "scenarios": _scenarios, "resolve": _resolve, "validate": _validate,
-    "calibrate": _calibrate,
+    "calibrate": _calibrate, "schema": _schema, "derive": _derive,
 }
 
 
 def main(argv: Optional[Sequence[str]] = None) -> int:
     """Entry point of the ``metacascade`` console script; returns the exit code."""
+    args = _parser().parse_args(argv)  # before the imports below: --help loads no engine, pandas or scipy
+
     from .engine.estimate import TooMuchWork
     from .engine.pool import TooManyColonies
     from .engine.spread import TooManyCells
     from .model import ScenarioError
 
-    args = _parser().parse_args(argv)
     try:
         return COMMANDS[args.command](args)
     except (ScenarioError, TooManyColonies, TooManyCells, TooMuchWork) as exc:

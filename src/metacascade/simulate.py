@@ -3,115 +3,26 @@ provenance (ARCHITECTURE.md §3-5, 11, 12)."""
 
 from __future__ import annotations
 
-import importlib
-from collections.abc import Callable
-from dataclasses import replace
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Optional, Union
+from typing import Any, Optional, Union
 
 import numpy as np
 
 from .catalog import load_scenario, scenario_from_data
+from .engine.patient import engine_function, resolve_seed, run_patient, run_single
 from .model import Scenario
 from .parallel import check_backend, single_threaded
 from .results import Results
 from .results.cohort import Cohort
-from .results.detail import DEFAULT_DETAIL, check_detail
+from .results.detail import check_detail
 from .results.provenance import make_provenance, simulate_call
-
-if TYPE_CHECKING:  # pragma: no cover
-    from .engine.lower import Lowered
-    from .engine.observed import PatientObservations
-    from .engine.outcome import AssayOutcome
-
-#: Engine name -> (module, function); each takes (Lowered, numpy Generator) -> AssayOutcome.
-ENGINES: dict[str, tuple[str, str]] = {
-    "exact": ("metacascade.engine.assay", "simulate_assay"),
-    "reference": ("metacascade.engine.reference", "simulate_reference"),
-}
-#: Patients per Parquet chunk of a cohort run directory (and per task of a worker process).
-DEFAULT_CHUNK_SIZE = 100
-#: Second entropy word of the patients' variation streams (``variation_seed_sequence``).
-VARIATION_STREAM = 1
-#: Second entropy word of the observation plan's streams (``observation_seed_sequence``).
-OBSERVATION_STREAM = 2
-
-
-def engine_function(name: str) -> Callable[..., Any]:
-    """The engine called ``name`` (imported on first use)."""
-    if name not in ENGINES:
-        raise ValueError(f"engine: unknown engine {name!r}; allowed: {', '.join(ENGINES)}")
-    module, function = ENGINES[name]
-    return getattr(importlib.import_module(module), function)
-
-
-def resolve_seed(random_seed: Optional[int]) -> int:
-    """``random_seed`` checked, or a fresh one drawn from the operating system when ``None``."""
-    if random_seed is None:
-        return int(np.random.SeedSequence().entropy)
-    if isinstance(random_seed, (bool, np.bool_)) or not isinstance(random_seed, (int, np.integer)) or random_seed < 0:
-        raise ValueError(f"random_seed: must be a non-negative integer or None (got {random_seed!r})")
-    return int(random_seed)
+from .results.rundir import DEFAULT_CHUNK_SIZE, DEFAULT_DETAIL
 
 
 def _count(name: str, value: Any, minimum: int) -> int:
     if isinstance(value, (bool, np.bool_)) or not isinstance(value, (int, np.integer)) or value < minimum:
         raise ValueError(f"{name}: must be an integer >= {minimum} (got {value!r})")
     return int(value)
-
-
-def patient_seed_sequence(random_seed: int, patient: int) -> np.random.SeedSequence:
-    """The random stream of patient ``patient`` of a cohort: keyed by the patient alone, so it does
-    not depend on the number of patients, the chunk size or the number of workers (convention 4)."""
-    return np.random.SeedSequence(random_seed, spawn_key=(patient,))
-
-
-def variation_seed_sequence(random_seed: int, patient: int) -> np.random.SeedSequence:
-    """The stream of patient ``patient``'s own parameters (``PatientVariation``): apart from its
-    engine stream, so that turning variation on or off shifts no engine draw."""
-    return np.random.SeedSequence([random_seed, VARIATION_STREAM], spawn_key=(patient,))
-
-
-def patient_lowered(lowered: Lowered, random_seed: int, patient: int) -> Lowered:
-    """The lowered scenario that patient ``patient`` runs on: ``lowered`` with the primary's growth
-    rate, shedding rate and clone mix drawn from its ``variation`` on the patient's variation stream
-    (``engine.variation.draw_primary``); ``lowered`` itself when nothing varies."""
-    from .engine.variation import draw_primary
-
-    primary = lowered.primary
-    if primary is None or not primary.variation.varies:
-        return lowered
-    rng = np.random.default_rng(variation_seed_sequence(random_seed, patient))
-    return replace(lowered, primary=draw_primary(primary, rng))
-
-
-def observation_seed_sequence(random_seed: int, patient: Optional[int]) -> np.random.SeedSequence:
-    """The stream of the observation plan's draws (CTC counts) of patient ``patient``, or of a single
-    run (``None``): apart from the engine and variation streams, so observing shifts no other draw."""
-    return np.random.SeedSequence([random_seed, OBSERVATION_STREAM], spawn_key=() if patient is None else (patient,))
-
-
-def observe_run(
-    lowered: Lowered, outcome: AssayOutcome, random_seed: int, patient: Optional[int]
-) -> Optional[PatientObservations]:
-    """What the observation plan of ``lowered`` sees of ``outcome`` (``engine.observe``) on its own
-    stream; ``None`` without a plan."""
-    if lowered.observation is None:
-        return None
-    from .engine.observe import observe
-
-    return observe(lowered, outcome, np.random.default_rng(observation_seed_sequence(random_seed, patient)))
-
-
-def run_patient(
-    lowered: Lowered, run: Callable[..., Any], random_seed: int, patient: int
-) -> tuple[AssayOutcome, Optional[PatientObservations]]:
-    """Patient ``patient``'s outcome, one call of the engine ``run`` on its own stream, and what its
-    observation plan sees of it (``observe_run``), both on the patient's own parameters."""
-    rng = np.random.default_rng(patient_seed_sequence(random_seed, patient))
-    own = patient_lowered(lowered, random_seed, patient)
-    outcome = run(own, rng)
-    return outcome, observe_run(own, outcome, random_seed, patient)
 
 
 @single_threaded()
@@ -182,8 +93,7 @@ def simulate(
     if num_patients == 1 and out is None:
         seed = resolve_seed(random_seed)
         if patient is None:
-            outcome = run(lowered, np.random.default_rng(np.random.SeedSequence(seed)))
-            observed = observe_run(lowered, outcome, seed, None)
+            outcome, observed = run_single(lowered, run, seed)
             fields: dict[str, Any] = {}
         else:
             patient = _count("patient", patient, 0)
@@ -196,7 +106,7 @@ def simulate(
         return Results.from_outcome(outcome, lowered, provenance, observed)
     if patient is not None:
         raise ValueError("patient: runs one patient on its own; it does not go with num_patients > 1 or out")
-    from .cohort import run_cohort
+    from .runner import run_cohort
 
     return run_cohort(
         model,

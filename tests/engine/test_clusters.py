@@ -4,7 +4,7 @@ more readily than single cells (aceto2014) and arrest by their effective diamete
 import numpy as np
 
 from metacascade.catalog import scenario_from_data
-from metacascade.engine.assay import simulate_assay
+from metacascade.engine.timeline import run_timeline
 from metacascade.engine.lower import lower
 from metacascade.engine.shedding import expected_shed
 
@@ -29,7 +29,7 @@ def test_shed_singles_and_clusters_are_poisson_with_their_shares_of_the_cells_sh
     lowered = lower(clustered_patient(30.0))
     shed = expected_shed("exponential", 1.0, 0.0, TIMES[-1], RATE, shedding_rate_per_g_day=3.2e4, cells_per_g=1e9,
                          vascularisation_cells=1e6)
-    entered = np.array([simulate_assay(lowered, np.random.default_rng(s)).snapshots[-1].entered for s in range(30)])
+    entered = np.array([run_timeline(lowered, np.random.default_rng(s)).snapshots[-1].entered for s in range(30)])
     expected = np.array([(1 - FRACTION) * shed, FRACTION * shed / CELLS])
     z = (entered.mean(axis=0) - expected) / np.sqrt(expected / len(entered))
     assert np.all(np.abs(z) < 4.5), z
@@ -40,7 +40,7 @@ def test_cluster_founders_start_colonies_multiplier_times_more_often_than_single
     lowered = lower(clustered_patient(30.0))
     founded, arrested = np.zeros(2), np.zeros(2)
     for seed in range(10):
-        last = simulate_assay(lowered, np.random.default_rng(seed)).snapshots[-1]
+        last = run_timeline(lowered, np.random.default_rng(seed)).snapshots[-1]
         founded += last.counts["founded_direct"].sum(axis=1)
         arrested += last.arrested.sum(axis=1)
     # extravasation 1.0 against vessel death 0.5, then division 0.01 (x30 for clusters) against
@@ -52,10 +52,10 @@ def test_cluster_founders_start_colonies_multiplier_times_more_often_than_single
 
 
 def test_ctc_events_count_a_cluster_once():
-    from metacascade.engine.observe import blood_shedding_rate
+    from metacascade.engine.observation import blood_shedding_rate
 
     lowered = lower(clustered_patient(30.0))
-    out = simulate_assay(lowered, np.random.default_rng(0))  # switch_rate 0: only the primary sheds
+    out = run_timeline(lowered, np.random.default_rng(0))  # switch_rate 0: only the primary sheds
     t = np.array([720.0])
     events = blood_shedding_rate(lowered, out.lesions, t)[0]
     cells = 3.2e4 / 1e9 * np.exp(RATE * t[0])

@@ -9,7 +9,7 @@ from scipy.linalg import expm
 
 from metacascade.catalog import load_scenario
 from metacascade.engine import pool
-from metacascade.engine.assay import simulate_assay
+from metacascade.engine.timeline import run_timeline
 from metacascade.engine.epochs import with_epochs
 from metacascade.engine.lower import RATE_NAMES, Epochs, lower
 from metacascade.engine.outcome import SNAPSHOT_FIELDS
@@ -46,7 +46,7 @@ def test_an_epoch_that_changes_nothing_gives_the_run_without_it_draw_for_draw(na
         lowered = replace(lowered, observation_times=lowered.observation_times[:3],
                           end_time=float(lowered.observation_times[2]))
     neutral = with_epochs(lowered, epochs_for(lowered, [100.0, 500.0], division_rate=[1.0, 1.0]))
-    same_outcome(simulate_assay(lowered, np.random.default_rng(5)), simulate_assay(neutral, np.random.default_rng(5)))
+    same_outcome(run_timeline(lowered, np.random.default_rng(5)), run_timeline(neutral, np.random.default_rng(5)))
 
 
 def test_a_change_at_t_is_running_to_t_and_continuing_with_the_new_rates():
@@ -58,7 +58,7 @@ def test_a_change_at_t_is_running_to_t_and_continuing_with_the_new_rates():
     organ = lowered.organ_names.index("lung")
     observed = np.zeros(len(states))
     for seed in range(4):
-        counts = simulate_assay(changed, np.random.default_rng(seed)).snapshots[-1].counts
+        counts = run_timeline(changed, np.random.default_rng(seed)).snapshots[-1].counts
         observed += [counts[state][:, organ].sum() for state in states]
     rates = {name: lowered.rates[name][0, organ] for name in RATE_NAMES}
     later = {**rates, "apoptosis_rate": 0.2 * rates["apoptosis_rate"], "dormancy_rate": 5 * rates["dormancy_rate"]}
@@ -84,7 +84,7 @@ def short_breast(years=4):
 def test_removing_the_primary_stops_its_shedding_at_that_time():
     lowered = short_breast()
     removal = float(lowered.observation_times[1])
-    out = simulate_assay(with_epochs(lowered, removal_time=removal), np.random.default_rng(3))
+    out = run_timeline(with_epochs(lowered, removal_time=removal), np.random.default_rng(3))
     entered = np.array([snap.entered.sum() for snap in out.snapshots])
     metastases = sum(snap.counts["macromet"].sum() for snap in out.snapshots)
     assert entered[1] > 0
@@ -113,7 +113,7 @@ def test_shedding_switched_off_sheds_nothing_in_that_epoch():
     lowered = short_breast()
     t1, t2 = lowered.observation_times[1:3]
     quiet = with_epochs(lowered, epochs_for(lowered, [t1, t2], shedding=[0.0, 1.0]))
-    out = simulate_assay(quiet, np.random.default_rng(4))
+    out = run_timeline(quiet, np.random.default_rng(4))
     entered = [snap.entered.sum() for snap in out.snapshots]
     assert entered[2] == entered[1] < entered[3]
 

@@ -7,7 +7,7 @@ import numpy as np
 import pytest
 
 from metacascade.catalog import load_scenario
-from metacascade.engine.assay import simulate_assay
+from metacascade.engine.timeline import run_timeline
 from metacascade.engine.estimate import MAX_REFERENCE_CELLS, TooMuchWork, check_work, estimate
 from metacascade.engine.lower import lower
 
@@ -16,7 +16,7 @@ def test_the_cells_of_an_assay_are_its_injection_and_its_colonies_about_what_it_
     lowered = lower(load_scenario("fidler1970_lung"))
     cost = estimate(lowered)
     assert cost.cells == lowered.injection_cells.sum()
-    founded = sum(simulate_assay(lowered, np.random.default_rng(seed)).snapshots[-1].counts["founded_direct"].sum()
+    founded = sum(run_timeline(lowered, np.random.default_rng(seed)).snapshots[-1].counts["founded_direct"].sum()
                   for seed in range(3)) / 3
     assert 0.5 * founded < cost.colonies < 2 * founded + 10
 

@@ -5,7 +5,7 @@ import pytest
 
 from metacascade import simulate
 from metacascade.catalog import scenario_from_data
-from metacascade.engine.assay import simulate_assay
+from metacascade.engine.timeline import run_timeline
 from metacascade.engine.lower import lower
 from metacascade.engine.outcome import ALIVE_STATES, TERMINAL_FATES
 from metacascade.engine.reference import simulate_reference
@@ -35,7 +35,7 @@ def expected(t0, t1, shedding=3.2e4):
 
 
 def test_every_shed_cell_is_accounted_for_at_every_observation():
-    out = simulate_assay(lower(patient()), np.random.default_rng(1))
+    out = run_timeline(lower(patient()), np.random.default_rng(1))
     for snap in out.snapshots:
         total = snap.in_transit + snap.died_in_transit + snap.total_alive_and_dead()
         np.testing.assert_array_equal(total, snap.entered)
@@ -43,7 +43,7 @@ def test_every_shed_cell_is_accounted_for_at_every_observation():
     assert out.snapshots[-1].entered[0] > 0
 
 
-@pytest.mark.parametrize("engine", [simulate_assay, simulate_reference], ids=["exact", "reference"])
+@pytest.mark.parametrize("engine", [run_timeline, simulate_reference], ids=["exact", "reference"])
 def test_every_shed_cell_is_in_one_state_where_it_arrested_whichever_route_it_took(engine):
     """Blood, lymph and the peritoneal cavity all take cells (~600 shed). Per clone and organ, the
     founders that arrested there are each in one state or fate there; with the deaths in transit
@@ -69,7 +69,7 @@ def test_every_shed_cell_is_in_one_state_where_it_arrested_whichever_route_it_to
 def test_shed_counts_follow_the_poisson_closed_form():
     lowered = lower(patient(fates={"division_rate": 0.2, "clearance_rate": 0.2, "switch_rate": 0.0}))  # no spread
     totals = np.array([
-        [s.entered[0] for s in simulate_assay(lowered, np.random.default_rng(seed)).snapshots]
+        [s.entered[0] for s in run_timeline(lowered, np.random.default_rng(seed)).snapshots]
         for seed in range(40)
     ])
     means = np.array([expected(0.0, t) for t in TIMES])
@@ -81,7 +81,7 @@ def test_shed_counts_follow_the_poisson_closed_form():
 
 def test_no_cell_is_shed_before_the_primary_is_vascularised():
     scenario = patient().model_copy(update={"observation_times": (100.0, 600.0, 690.0)})  # 1e6 cells at ~691 d
-    out = simulate_assay(lower(scenario), np.random.default_rng(2))
+    out = run_timeline(lower(scenario), np.random.default_rng(2))
     assert [s.entered[0] for s in out.snapshots] == [0, 0, 0]
 
 
@@ -100,7 +100,7 @@ def test_lymph_and_blood_routes_both_appear_in_the_ledger():
 def test_blood_borne_cells_arrest_first_where_the_venous_outflow_leads(site, first):
     """Cells shed by the primary arrest first where its venous outflow leads (metastases that seed
     elsewhere later, by secondary spread, come after: here the first observation precedes them)."""
-    out = simulate_assay(lower(patient(site, lymphatic_fraction=0.0)), np.random.default_rng(4))
+    out = run_timeline(lower(patient(site, lymphatic_fraction=0.0)), np.random.default_rng(4))
     arrested = out.snapshots[0].arrested[0]
     organs = lower(patient(site)).organ_names
     assert organs[int(np.argmax(arrested))] == first
@@ -109,9 +109,9 @@ def test_blood_borne_cells_arrest_first_where_the_venous_outflow_leads(site, fir
 def test_the_paravertebral_route_takes_prostate_cells_to_bone():
     """Cells shed by the primary itself (no metastasis switches, so none sheds in its turn)."""
     primary_only = {"division_rate": 0.2, "clearance_rate": 0.2, "switch_rate": 0.0}
-    closed = simulate_assay(lower(patient("prostate", lymphatic_fraction=0.0, fates=primary_only)),
+    closed = run_timeline(lower(patient("prostate", lymphatic_fraction=0.0, fates=primary_only)),
                             np.random.default_rng(5))
-    opened = simulate_assay(lower(patient("prostate", lymphatic_fraction=0.0, fates=primary_only,
+    opened = run_timeline(lower(patient("prostate", lymphatic_fraction=0.0, fates=primary_only,
                                           paravertebral_route=True)), np.random.default_rng(5))
     bone = lower(patient("prostate")).organ_names.index("bone")
     assert opened.snapshots[-1].arrested[0, bone] > 10 * max(closed.snapshots[-1].arrested[0, bone], 1)
@@ -127,7 +127,7 @@ def test_macrometastases_shed_like_a_primary_from_their_switch_on():
     times = np.r_[0.0, TIMES]
     observed, expected_extra = 0.0, 0.0
     for seed in range(5):
-        out = simulate_assay(lowered, np.random.default_rng(seed))
+        out = run_timeline(lowered, np.random.default_rng(seed))
         entered = np.r_[0.0, [s.entered[0] for s in out.snapshots]]
         switched, bound = out.lesions.switch_time, 1e4
         capacity = lowered.capacity[0, out.lesions.organ]
@@ -148,13 +148,13 @@ def test_nothing_changes_after_death():
     """The patient dies when the primary reaches 2e6 cells (day ~725): the observation at day 800
     repeats the one at day 730, the first at which the engine finds the patient dead."""
     lowered = lower(patient(observation={"lethal_burden_cells": 2e6}))
-    out = simulate_assay(lowered, np.random.default_rng(3))
+    out = run_timeline(lowered, np.random.default_rng(3))
     at_death, after = out.snapshots[1], out.snapshots[2]
     assert after.time == 800.0
     np.testing.assert_array_equal(after.entered, at_death.entered)
     for name in ALIVE_STATES + TERMINAL_FATES:
         np.testing.assert_array_equal(after.counts[name], at_death.counts[name])
-    alive = simulate_assay(lower(patient()), np.random.default_rng(3))
+    alive = run_timeline(lower(patient()), np.random.default_rng(3))
     assert alive.snapshots[2].entered[0] > alive.snapshots[1].entered[0]
 
 
@@ -163,7 +163,7 @@ def test_too_many_colonies_to_follow_is_refused_before_they_are_drawn(monkeypatc
 
     monkeypatch.setattr(pool, "MAX_TRACKED_COLONIES", 5)
     with pytest.raises(pool.TooManyColonies, match="lower division_rate"):
-        simulate_assay(lower(patient(fates={"division_rate": 0.5, "clearance_rate": 0.0})), np.random.default_rng(0))
+        run_timeline(lower(patient(fates={"division_rate": 0.5, "clearance_rate": 0.0})), np.random.default_rng(0))
 
 
 def test_shedding_beyond_what_the_engine_draws_is_one_documented_error_naming_the_fields():
@@ -175,4 +175,4 @@ def test_shedding_beyond_what_the_engine_draws_is_one_documented_error_naming_th
     lowered = lower(load_scenario("breast_patient"))
     flooded = replace(lowered, primary=replace(lowered.primary, shedding_rate_per_g_day=1e20))  # past validation
     with pytest.raises(TooManyCells, match="primary.shedding_rate_per_g_day"):
-        simulate_assay(flooded, np.random.default_rng(0))
+        run_timeline(flooded, np.random.default_rng(0))

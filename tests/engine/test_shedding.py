@@ -10,7 +10,6 @@ from scipy.integrate import quad
 from metacascade.engine.growth import LAWS, cell_days, size_at, time_to_reach
 from metacascade.engine.shedding import arrival_times, expected_shed, sample_shed, shedding_intensity
 
-SEEDS = [0, 1, 2, 3, 4]
 K = 1e12
 SHED = {"shedding_rate_per_g_day": 3.2e6, "cells_per_g": 1e9}  # butler1975, conventional 1e9/g
 #: law -> (rate, capacity, exponent)
@@ -45,8 +44,8 @@ def test_expected_shed_is_the_integral_of_the_intensity(law, t0, t1):
 
 
 @pytest.mark.parametrize("law", LAWS)
-def test_no_shedding_before_vascularisation(law, seed=7):
-    rng = np.random.default_rng(seed)
+def test_no_shedding_before_vascularisation(law, any_seed):
+    rng = np.random.default_rng(any_seed)
     t_v = time_to_reach(law, N0, VASCULAR, *PARAMS[law])
     assert 0 < t_v < np.inf
     before = expected_shed(*_shed_args(law, 0.0, t_v), **SHED, vascularisation_cells=VASCULAR)
@@ -80,10 +79,10 @@ def test_shedding_scales_with_rate_over_cells_per_gram():
     assert one_gram == pytest.approx(3.2e6, rel=1e-12)
 
 
-@pytest.mark.parametrize("seed", SEEDS)
+@pytest.mark.seeds(5)
 @pytest.mark.parametrize("law", ["gompertz", "power_law"])
-def test_poisson_counts_have_the_closed_form_mean_and_variance(law, seed):
-    rng = np.random.default_rng(seed)
+def test_poisson_counts_have_the_closed_form_mean_and_variance(law, any_seed):
+    rng = np.random.default_rng(any_seed)
     n = 20_000
     t0 = np.linspace(200.0, 400.0, n)  # a vector of windows, to exercise broadcasting
     t1 = t0 + 0.5
@@ -109,10 +108,10 @@ def _exact_cdf(law, start, t1):
     return lambda t: cell_days(law, N0, start, np.clip(t, start, t1), rate, capacity, exponent) / total
 
 
-@pytest.mark.parametrize("seed", SEEDS)
+@pytest.mark.seeds(5)
 @pytest.mark.parametrize("law", LAWS)
-def test_arrival_times_follow_the_exact_cdf(law, seed):
-    rng = np.random.default_rng(seed)
+def test_arrival_times_follow_the_exact_cdf(law, any_seed):
+    rng = np.random.default_rng(any_seed)
     t0, t1 = 0.0, 700.0
     times = arrival_times(rng, 3000, *_shed_args(law, t0, t1), vascularisation_cells=VASCULAR)
     start = time_to_reach(law, N0, VASCULAR, *PARAMS[law])
@@ -120,9 +119,9 @@ def test_arrival_times_follow_the_exact_cdf(law, seed):
     assert stats.kstest(times, _exact_cdf(law, start, t1)).pvalue > 1e-3
 
 
-@pytest.mark.parametrize("seed", SEEDS[:3])
-def test_arrival_times_for_many_windows_are_grouped_by_window(seed):
-    rng = np.random.default_rng(seed)
+@pytest.mark.seeds(3)
+def test_arrival_times_for_many_windows_are_grouped_by_window(any_seed):
+    rng = np.random.default_rng(any_seed)
     num = np.array([2000, 0, 2000])
     t0 = np.array([0.0, 10.0, 500.0])
     t1 = np.array([300.0, 20.0, 900.0])

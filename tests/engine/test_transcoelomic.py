@@ -7,7 +7,7 @@ import numpy as np
 import pytest
 
 from metacascade.catalog import load_anatomy, scenario_from_data
-from metacascade.engine.assay import simulate_assay
+from metacascade.engine.timeline import run_timeline
 from metacascade.engine.lower import lower, lower_routing
 from metacascade.engine.reference import simulate_reference
 from metacascade.engine.routing import DIED_IN_TRANSIT, entries, mean_residence_time
@@ -63,11 +63,11 @@ def test_the_pleural_fluid_seeds_the_pleura_and_the_diaphragm_and_takes_no_time_
     assert mean_residence_time(routing, 0, first[[names.index("cavity:pleural")]])[0] == 0.0
 
 
-@pytest.mark.parametrize("seed", [1, 2, 3])
-def test_an_ovarian_primary_seeds_the_peritoneum_omentum_and_diaphragm(seed, chisquare_p):
+@pytest.mark.seeds(3)
+def test_an_ovarian_primary_seeds_the_peritoneum_omentum_and_diaphragm(any_seed, chisquare_p):
     """Invaded from the start: of the cells shed, COELOMIC x IMPLANT x share implant on each surface."""
     lowered = lower(ovarian_patient(serosal_invasion_cells=N0, times=[8.0, 11.0, 15.0]))
-    runs = [simulate_assay(lowered, np.random.default_rng([seed, run])) for run in range(10)]
+    runs = [run_timeline(lowered, np.random.default_rng([any_seed, run])) for run in range(10)]
     entered = sum(out.snapshots[-1].entered[0] for out in runs)
     z = (entered - 10 * shed_mean(0.0, 15.0)) / np.sqrt(10 * shed_mean(0.0, 15.0))
     assert abs(z) < 4.5, z
@@ -77,14 +77,14 @@ def test_an_ovarian_primary_seeds_the_peritoneum_omentum_and_diaphragm(seed, chi
     assert chisquare_p(observed, entered * np.r_[probabilities, 1 - probabilities.sum()]) > 1e-4
 
 
-@pytest.mark.parametrize("engine", [simulate_assay, simulate_reference], ids=["exact", "reference"])
-@pytest.mark.parametrize("seed", [4, 5, 6])
-def test_the_cavity_opens_when_the_primary_invades_its_serosa(seed, engine):
+@pytest.mark.parametrize("engine", [run_timeline, simulate_reference], ids=["exact", "reference"])
+@pytest.mark.seeds(3)
+def test_the_cavity_opens_when_the_primary_invades_its_serosa(any_seed, engine):
     """Invasion (5e5 cells, day 16.09) after vascularisation (day 6.93), inside a window: no cell
     implants before it; after it, implants are Poisson with mean COELOMIC x IMPLANT x shed(t_s, t)."""
     invasion = np.log(5e5 / N0) / RATE
     lowered = lower(ovarian_patient(serosal_invasion_cells=5e5, times=[10.0, 16.0, 20.0]))
-    runs = [engine(lowered, np.random.default_rng([seed, run])) for run in range(10)]
+    runs = [engine(lowered, np.random.default_rng([any_seed, run])) for run in range(10)]
     implanted = np.array([surface_arrests(out, lowered).sum(axis=1) for out in runs])
     assert implanted[:, :2].sum() == 0
     mean = 10 * COELOMIC * IMPLANT * shed_mean(invasion, 20.0)
@@ -95,6 +95,6 @@ def test_the_cavity_opens_when_the_primary_invades_its_serosa(seed, engine):
 
 def test_a_serosa_invaded_after_the_last_observation_seeds_no_surface():
     lowered = lower(ovarian_patient(serosal_invasion_cells=5e5, times=[10.0, 16.0]))
-    out = simulate_assay(lowered, np.random.default_rng(7))
+    out = run_timeline(lowered, np.random.default_rng(7))
     assert out.snapshots[-1].entered[0] > 1000
     assert surface_arrests(out, lowered).sum() == 0

@@ -6,7 +6,7 @@ from types import SimpleNamespace
 
 import numpy as np
 
-from metacascade.engine.outcome import SNAPSHOT_FIELDS, AssayOutcome, Lesions, Snapshot
+from metacascade.engine.outcome import SNAPSHOT_FIELDS, RunOutcome, Lesions, Snapshot
 
 ORGANS = ("lung", "liver")
 TIMES = (1.0, 5.0)
@@ -35,7 +35,7 @@ HAND_COUNTS = {
 }
 
 
-def hand_outcome(counts: dict = HAND_COUNTS) -> AssayOutcome:
+def hand_outcome(counts: dict = HAND_COUNTS) -> RunOutcome:
     snapshots = []
     for time, organs in counts.items():
         fields = {name: np.zeros((1, len(ORGANS)), np.int64) for name in SNAPSHOT_FIELDS}
@@ -56,7 +56,7 @@ def hand_outcome(counts: dict = HAND_COUNTS) -> AssayOutcome:
         regression_time=np.array([np.nan, np.nan]),
         size=np.array([[150.0, 200.0], [0.0, 5e4]]),
     )
-    return AssayOutcome(
+    return RunOutcome(
         injected=np.array([100]),
         snapshots=snapshots,
         lesions=lesions,

@@ -9,8 +9,8 @@ import pytest
 from outcome_builders import ORGANS, hand_lowered, hand_outcome, hand_provenance
 
 from metacascade import Results, load_cohort, load_results
-from metacascade.engine.observed import PatientObservations
-from metacascade.results.catalogue import write_catalogue
+from metacascade.engine.observation import PatientObservations
+from metacascade.results.database import write_catalogue
 from metacascade.results.chunks import arrow_table, run_identity, write_chunk, write_json_atomic
 from metacascade.results.clinical import CLINICAL_TABLES
 from metacascade.results.results import outcome_tables

@@ -13,7 +13,7 @@ from outcome_builders import hand_lowered, hand_outcome, hand_provenance
 
 from metacascade import Results, load_cohort
 from metacascade.results import TABLES
-from metacascade.results.catalogue import write_catalogue
+from metacascade.results.database import write_catalogue
 from metacascade.results.chunks import (
     arrow_table,
     chunk_done,

@@ -15,7 +15,7 @@ import pandas as pd
 import pytest
 from test_cohort_io import write_hand_cohort
 
-from metacascade.results.catalogue import file_list
+from metacascade.results.database import file_list
 from metacascade.results.rundir import (
     LOCK_FILE,
     DirectoryInUse,

@@ -84,7 +84,7 @@ class Lesions:
 
 
 @dataclass
-class AssayOutcome:
+class RunOutcome:
     """Everything an engine returns (totals at the last observation; per-time values on snapshots)."""
 
     injected: np.ndarray  # [C] int64 cells injected at time 0

@@ -27,7 +27,7 @@ import numpy as np
 from .growth import size_at, time_to_reach
 from .handoff import handoff_sizes, pooled_max_cells
 from .lower import SMALL_COLONY_MAX, Lowered, Primary, Routing
-from .outcome import SNAPSHOT_FIELDS, AssayOutcome, Lesions, Snapshot
+from .outcome import SNAPSHOT_FIELDS, RunOutcome, Lesions, Snapshot
 
 #: A cell that has visited this many beds without arresting or dying means a broken anatomy.
 MAX_BED_VISITS = 1_000_000
@@ -429,7 +429,7 @@ class _Founders:
         ]
 
 
-def simulate_reference(lowered: Lowered, rng: np.random.Generator) -> AssayOutcome:
+def simulate_reference(lowered: Lowered, rng: np.random.Generator) -> RunOutcome:
     """Simulate an assay or patient one cell at a time (slow; for tests).
 
     Injected cells enter their vessel at time 0, shed cells when they are shed; transit is
@@ -478,7 +478,7 @@ def simulate_reference(lowered: Lowered, rng: np.random.Generator) -> AssayOutco
     while pending:  # generation after generation: the primary's cells, then what their metastases shed
         arrival, clone, place = pending.pop()
         follow(clone, arrival, place)
-    return AssayOutcome(
+    return RunOutcome(
         injected=lowered.num_cells_by_clone,
         snapshots=founders.snapshots(),
         lesions=_lesion_table(founders.lesions, times),

@@ -3,7 +3,7 @@
 Imaging at given days detects a tumour once it holds ``detection_threshold_cells``; blood draws
 count circulating tumour cells (CTCs) in ``draw_volume_ml``; the patient dies when the total
 tumour burden reaches ``lethal_burden_cells`` or an organ reaches its limit. The engine side
-(``engine/observe.py``) computes these from the exact size curves.
+(``engine/observation.py``) computes these from the exact size curves.
 """
 
 from __future__ import annotations

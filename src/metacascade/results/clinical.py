@@ -1,4 +1,4 @@
-"""Clinical tables of patients followed by an observation plan (MODEL.md §5; ``engine/observe.py``).
+"""Clinical tables of patients followed by an observation plan (MODEL.md §5; ``engine/observation.py``).
 
 Times in days, NaN where an event does not happen within follow-up (until death, or the last
 observation time if alive). Scenarios without an observation plan have these tables empty.
@@ -29,7 +29,7 @@ from collections.abc import Iterable, Sequence
 import numpy as np
 import pandas as pd
 
-from ..engine.observed import DEATH_CAUSES, N_STAGES, PatientObservations
+from ..engine.observation import DEATH_CAUSES, N_STAGES, PatientObservations
 from ..engine.outcome import Lesions
 from .tables import string_column
 

@@ -17,15 +17,15 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from . import catalogue, readouts
+from . import database, readouts
 from .chunks import chunk_files, chunk_path, missing_chunks, num_chunks, read_table
 from .detail import cohort_detail, detail_tables
+from .formatting import compact_table
 from .invariants import check_tables
 from .io import PathLike
 from .provenance import ProvenanceLabels, patient_provenance, replayable
 from .results import Results
 from .rundir import CATALOGUE_FILE, is_cohort, read_provenance
-from .summary import compact_table
 
 PATIENT = "patient"
 #: The columns of ``Cohort.print_summary``: groups of ``summary()`` columns.
@@ -189,8 +189,8 @@ class Cohort(ProvenanceLabels):
         """Run DuckDB ``sql`` over the tables of the cohort's level (``table_names``): the
         catalogue's views over the Parquet chunks, or the frames of an in-memory cohort."""
         if self.directory is not None:
-            return catalogue.query(sql, self.provenance, directory=self.directory)
-        return catalogue.query(sql, self.provenance, tables=self.tables())
+            return database.query(sql, self.provenance, directory=self.directory)
+        return database.query(sql, self.provenance, tables=self.tables())
 
     def summary(self) -> pd.DataFrame:
         """Per observation time (index): the mean number of founders per patient that ``entered``

@@ -25,15 +25,14 @@ import pandas as pd
 from .clinical import clinical_tables
 from .ledger import chunk_ledger
 from .results import TABLES, outcome_tables, snapshot_times
+from .rundir import DETAILS
 from .tables import dormant_cells_frame, lesions_frame, size_column
 
 if TYPE_CHECKING:  # pragma: no cover
     from ..engine.lower import Lowered
-    from ..engine.observed import PatientObservations
-    from ..engine.outcome import AssayOutcome
+    from ..engine.observation import PatientObservations
+    from ..engine.outcome import RunOutcome
 
-DETAILS: tuple[str, ...] = ("summary", "full")
-DEFAULT_DETAIL = "summary"
 SUMMARY_TABLES: tuple[str, ...] = ("patients", "lesions", "detections", "ctc", "autopsy", "dormant_cells",
                                    "chunk_ledger")
 
@@ -56,7 +55,7 @@ def cohort_detail(provenance: Mapping[str, Any]) -> str:
 
 
 def cohort_tables(
-    outcomes: Sequence[AssayOutcome],
+    outcomes: Sequence[RunOutcome],
     lowered: Lowered,
     patients: Sequence[int],
     observed: Sequence[PatientObservations | None],

@@ -32,7 +32,7 @@ from collections.abc import Callable, Sequence
 import numpy as np
 import pandas as pd
 
-from ..engine.outcome import GROWING_STATES, SNAPSHOT_FIELDS, AssayOutcome
+from ..engine.outcome import GROWING_STATES, SNAPSHOT_FIELDS, RunOutcome
 from .tables import CIRCULATION, long_frame, patient_axis, stacked, string_column
 
 LEDGER_COLUMNS = ("window_start", "window_end", "clone", "organ", "step", "direction", "flow", "count")
@@ -91,7 +91,7 @@ class _Series:
         return _Series(self.values + other.values)
 
 
-def _boundary_series(outcome: AssayOutcome) -> tuple[Callable[[str], _Series], dict[str, _Series]]:
+def _boundary_series(outcome: RunOutcome) -> tuple[Callable[[str], _Series], dict[str, _Series]]:
     """Per-organ snapshot fields and the circulation's counts, each with a leading zero snapshot."""
     snapshots = outcome.snapshots
 
@@ -113,7 +113,7 @@ def _boundary_series(outcome: AssayOutcome) -> tuple[Callable[[str], _Series], d
     return field, circulation
 
 
-def ledger_arrays(outcome: AssayOutcome) -> tuple[dict[str, np.ndarray], dict[str, np.ndarray]]:
+def ledger_arrays(outcome: RunOutcome) -> tuple[dict[str, np.ndarray], dict[str, np.ndarray]]:
     """Flows as arrays: ``{step/direction/flow: [W, C]}`` for transit, ``[W, C, O]`` for organs."""
     missing = [name for name in SNAPSHOT_FIELDS if outcome.snapshots and name not in outcome.snapshots[0].counts]
     if missing:
@@ -197,7 +197,7 @@ def _flow_keys(steps: Sequence[str]) -> list[tuple[str, str, str]]:
     ]
 
 
-def _ledger_values(outcome: AssayOutcome, num_clones: int, num_organs: int) -> np.ndarray:
+def _ledger_values(outcome: RunOutcome, num_clones: int, num_organs: int) -> np.ndarray:
     """[W, C, 1 + O, F]: the circulation's transit flows, then each organ's flows (``_ledger_keys``)."""
     transit, organ = ledger_arrays(outcome)
     transit_keys, organ_keys = _flow_keys(["transit"]), _flow_keys(ORGAN_STEPS)
@@ -212,7 +212,7 @@ def _ledger_values(outcome: AssayOutcome, num_clones: int, num_organs: int) -> n
 
 
 def fate_ledger(
-    outcomes: Sequence[AssayOutcome],
+    outcomes: Sequence[RunOutcome],
     clone_names: Sequence[str],
     organ_names: Sequence[str],
     observation_times: Sequence[float],
@@ -226,7 +226,7 @@ def fate_ledger(
 
 
 def chunk_ledger(
-    outcomes: Sequence[AssayOutcome],
+    outcomes: Sequence[RunOutcome],
     clone_names: Sequence[str],
     organ_names: Sequence[str],
     observation_times: Sequence[float],

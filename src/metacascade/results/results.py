@@ -21,21 +21,21 @@ from .summary import print_summary as _print_summary
 
 if TYPE_CHECKING:  # pragma: no cover
     from ..engine.lower import Lowered
-    from ..engine.observed import PatientObservations
-    from ..engine.outcome import AssayOutcome
+    from ..engine.observation import PatientObservations
+    from ..engine.outcome import RunOutcome
 
 TABLES: tuple[str, ...] = ("observations", "burden", "ledger", "lesions", *CLINICAL_TABLES)
 
 
 def outcome_tables(
-    outcomes: Sequence[AssayOutcome],
+    outcomes: Sequence[RunOutcome],
     lowered: Lowered,
     patients: Sequence[int] | None = None,
     observed: Sequence[PatientObservations | None] | None = None,
 ) -> dict[str, pd.DataFrame]:
     """The tables of one run's outcome (``[outcome]``), or of ``patients``' outcomes at once (then
     with a leading ``patient`` column, each patient's rows as its own run's); ``observed``: what the
-    observation plan saw of each (``engine.observe``), none without a plan (empty clinical tables)."""
+    observation plan saw of each (``engine.observation``), none without a plan (empty clinical tables)."""
     clones, organs = lowered.clone_names, lowered.organ_names
     times = snapshot_times(outcomes, lowered)
     return {
@@ -47,7 +47,7 @@ def outcome_tables(
     }
 
 
-def snapshot_times(outcomes: Sequence[AssayOutcome], lowered: Lowered) -> list[float]:
+def snapshot_times(outcomes: Sequence[RunOutcome], lowered: Lowered) -> list[float]:
     """The snapshot times of ``outcomes``, checked against ``lowered``'s observation times."""
     for outcome in outcomes:
         times = [snap.time for snap in outcome.snapshots]
@@ -101,7 +101,7 @@ class Results(ProvenanceLabels):
 
     @classmethod
     def from_outcome(
-        cls, outcome: AssayOutcome, lowered: Lowered, provenance: Mapping[str, Any],
+        cls, outcome: RunOutcome, lowered: Lowered, provenance: Mapping[str, Any],
         observed: PatientObservations | None = None,
     ) -> Results:
         """Tables from what an assay engine returned for ``lowered`` (and what its observation plan saw)."""

@@ -1,4 +1,4 @@
-"""Long pandas tables of an ``AssayOutcome``: founder states, tumour burden and lesion records.
+"""Long pandas tables of an ``RunOutcome``: founder states, tumour burden and lesion records.
 
 ``observations``: one row per (time, clone, organ, state) with the number of *founders* (injected
 cells) in that state or with that terminal fate (cumulative), MODEL.md §5. Organs carry
@@ -21,7 +21,7 @@ from collections.abc import Sequence
 import numpy as np
 import pandas as pd
 
-from ..engine.outcome import ALIVE_STATES, TERMINAL_FATES, AssayOutcome, Lesions
+from ..engine.outcome import ALIVE_STATES, TERMINAL_FATES, RunOutcome, Lesions
 
 #: The pseudo-organ that holds cells in the blood (and those that died there).
 CIRCULATION = "circulation"
@@ -99,7 +99,7 @@ def stacked(arrays: list[np.ndarray], patients: Sequence[int] | None) -> np.ndar
     return arrays[0] if patients is None else np.stack(arrays)
 
 
-def _observation_values(outcome: AssayOutcome, num_clones: int, num_organs: int) -> np.ndarray:
+def _observation_values(outcome: RunOutcome, num_clones: int, num_organs: int) -> np.ndarray:
     """[T, C, 1 + O, S]: the circulation's states, then every organ's (impossible pairs are 0)."""
     values = np.zeros((len(outcome.snapshots), num_clones, 1 + num_organs, len(STATES)), dtype=np.int64)
     for t, snap in enumerate(outcome.snapshots):
@@ -111,7 +111,7 @@ def _observation_values(outcome: AssayOutcome, num_clones: int, num_organs: int)
 
 
 def observations_frame(
-    outcomes: Sequence[AssayOutcome],
+    outcomes: Sequence[RunOutcome],
     clone_names: Sequence[str],
     organ_names: Sequence[str],
     patients: Sequence[int] | None = None,
@@ -136,7 +136,7 @@ def observations_frame(
 
 
 def burden_frame(
-    outcomes: Sequence[AssayOutcome],
+    outcomes: Sequence[RunOutcome],
     clone_names: Sequence[str],
     organ_names: Sequence[str],
     patients: Sequence[int] | None = None,
@@ -158,7 +158,7 @@ def burden_frame(
 
 
 def dormant_cells_frame(
-    outcomes: Sequence[AssayOutcome], organ_names: Sequence[str], patients: Sequence[int]
+    outcomes: Sequence[RunOutcome], organ_names: Sequence[str], patients: Sequence[int]
 ) -> pd.DataFrame:
     """Solitary and solitary-dormant founders per (patient, time, organ), summed over clones; only
     rows where either is non-zero."""

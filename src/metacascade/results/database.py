@@ -6,8 +6,9 @@
 read_parquet(['DIR/<table>/chunk-00000.parquet', ...])`` listing the cohort's chunk files by their
 absolute paths (DuckDB globs even listed paths: their ``*``, ``?`` and ``[`` are escaped, so a
 directory named ``g[1]`` reads its own chunks, not those of ``g1``), and a one-row table
-``provenance`` (``random_seed`` as text: drawn seeds have 128 bits). Open it with the DuckDB
-command-line tool or module::
+``provenance`` (``PROVENANCE_COLUMNS``; ``random_seed`` as text: a seed may not fit 64 bits, and
+runs of earlier versions drew 128-bit ones). ``query`` makes the same tables in memory, for a
+cohort or for the tables of one run. Open the file with the DuckDB command-line tool or module::
 
     duckdb runs/cohort/catalogue.duckdb "select organ, count(*) from lesions group by organ"
 
@@ -42,6 +43,24 @@ def file_list(paths: Iterable[Path]) -> str:
     return "[" + ", ".join(_literal(GLOB_CHARACTERS.sub(r"[\1]", str(path))) for path in paths) + "]"
 
 
+#: The columns of the one-row ``provenance`` table (``record``: the whole provenance as JSON).
+PROVENANCE_COLUMNS: tuple[str, ...] = ("scenario", "random_seed", "num_patients", "chunk_size", "detail", "engine",
+                                       "version", "created", "record")
+
+
+def provenance_row(provenance: Mapping[str, Any]) -> list[Any]:
+    """The ``provenance`` table's row of a run (a single run: one patient, no chunks, full detail)."""
+    return [provenance["scenario"]["name"], str(provenance["random_seed"]), provenance.get("num_patients", 1),
+            provenance.get("chunk_size"), cohort_detail(provenance), provenance["engine"], provenance["version"],
+            provenance.get("created", ""), json.dumps(provenance)]
+
+
+def create_provenance(connection: Any, provenance: Mapping[str, Any]) -> None:
+    """The one-row table ``provenance`` on a DuckDB ``connection``."""
+    values = ", ".join(f"? as {column}" for column in PROVENANCE_COLUMNS)
+    connection.execute(f"create or replace table provenance as select {values}", provenance_row(provenance))
+
+
 def create_views(connection: Any, directory: Path, provenance: Mapping[str, Any]) -> None:
     """Views of the tables of the cohort ``provenance`` describes, written in ``directory``, on a
     DuckDB ``connection``."""
@@ -66,15 +85,8 @@ def write_catalogue(directory: Path, provenance: Mapping[str, Any]) -> Path:
     def write(path: Path) -> None:
         connection = duckdb.connect(str(path))
         try:
-            detail = cohort_detail(provenance)
             create_views(connection, directory, provenance)
-            connection.execute(
-                "create table provenance as select ? as scenario, ? as random_seed, ? as num_patients, "
-                "? as chunk_size, ? as detail, ? as engine, ? as version, ? as created, ? as record",
-                [provenance["scenario"]["name"], str(provenance["random_seed"]), provenance["num_patients"],
-                 provenance["chunk_size"], detail, provenance["engine"], provenance["version"],
-                 provenance.get("created", ""), json.dumps(provenance)],
-            )
+            create_provenance(connection, provenance)
         finally:
             connection.close()
 
@@ -84,8 +96,9 @@ def write_catalogue(directory: Path, provenance: Mapping[str, Any]) -> Path:
 
 def query(sql: str, provenance: Mapping[str, Any], *, directory: Path | None = None,
           tables: Mapping[str, pd.DataFrame] | None = None) -> pd.DataFrame:
-    """Run ``sql`` over the tables of the cohort ``provenance`` describes: views over its chunks in
-    ``directory``, or the frames ``tables``."""
+    """Run ``sql`` over the tables of the run ``provenance`` describes (a cohort: views over its
+    chunks in ``directory``; a cohort in memory or one run: the frames ``tables``) and its
+    ``provenance`` table."""
     import duckdb
 
     connection = duckdb.connect()
@@ -94,6 +107,7 @@ def query(sql: str, provenance: Mapping[str, Any], *, directory: Path | None = N
             create_views(connection, directory, provenance)
         else:
             register_frames(connection, tables or {})
+        create_provenance(connection, provenance)
         return connection.execute(sql).df()
     finally:
         connection.close()

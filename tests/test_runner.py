@@ -13,9 +13,9 @@ import pytest
 
 import metacascade
 from metacascade import Cohort, Results, load_cohort, replay, simulate
-from metacascade import cohort as cohort_module
+from metacascade import runner
 from metacascade.catalog import scenario_from_data
-from metacascade.engine.assay import simulate_assay
+from metacascade.engine.timeline import run_timeline
 from metacascade.engine.lower import lower
 from metacascade.results import TABLES
 from metacascade.results.chunks import chunk_files, chunk_path
@@ -96,7 +96,7 @@ def test_one_patient_without_out_is_a_single_run_as_before(scenario):
     assert results.equals(simulate(scenario, num_patients=1, random_seed=5))
     assert "patient" not in results.provenance and "num_patients" not in results.provenance
     rng = np.random.default_rng(np.random.SeedSequence(5))  # the root stream, unchanged
-    assert results.equals(Results.from_outcome(simulate_assay(lower(scenario), rng), lower(scenario),
+    assert results.equals(Results.from_outcome(run_timeline(lower(scenario), rng), lower(scenario),
                                                results.provenance))
 
 
@@ -197,7 +197,7 @@ def test_a_patient_is_the_one_patient_run_on_its_stream(scenario, cohort, writte
     assert replay(cohort.patient(patient)).equals(alone)
     # by hand: the engine on SeedSequence(seed, spawn_key=(patient,))
     rng = np.random.default_rng(np.random.SeedSequence(SEED, spawn_key=(patient,)))
-    by_hand = Results.from_outcome(simulate_assay(lower(scenario), rng), lower(scenario), alone.provenance)
+    by_hand = Results.from_outcome(run_timeline(lower(scenario), rng), lower(scenario), alone.provenance)
     assert by_hand.equals(alone)
 
 
@@ -328,7 +328,7 @@ def test_an_interrupted_run_resumes_with_the_chunks_not_yet_written(
     scenario, full_by_3, summary, detail, tmp_path, monkeypatch
 ):
     out = tmp_path / "run"
-    original = cohort_module.write_chunk
+    original = runner.write_chunk
     calls = []
 
     def interrupted(directory, chunk, tables, run):
@@ -339,7 +339,7 @@ def test_an_interrupted_run_resumes_with_the_chunks_not_yet_written(
             raise KeyboardInterrupt
         original(directory, chunk, tables, run)
 
-    monkeypatch.setattr(cohort_module, "write_chunk", interrupted)
+    monkeypatch.setattr(runner, "write_chunk", interrupted)
     with pytest.raises(KeyboardInterrupt):
         simulate(scenario, num_patients=NUM_PATIENTS, random_seed=SEED, chunk_size=3, out=out, detail=detail)
     with pytest.raises(FileNotFoundError, match="2 of 4 chunks"):
@@ -348,7 +348,7 @@ def test_an_interrupted_run_resumes_with_the_chunks_not_yet_written(
     kept = chunk_path(out, "lesions", 1).stat()
 
     calls.clear()
-    monkeypatch.setattr(cohort_module, "write_chunk", lambda *args: (calls.append(args[1]), original(*args)))
+    monkeypatch.setattr(runner, "write_chunk", lambda *args: (calls.append(args[1]), original(*args)))
     resumed = simulate(scenario, num_patients=NUM_PATIENTS, chunk_size=3, out=out, detail=detail)  # recorded seed
     assert calls == [2, 3]
     assert chunk_path(out, "lesions", 1).stat().st_mtime_ns == kept.st_mtime_ns
@@ -390,8 +390,8 @@ def test_a_truncated_or_empty_chunk_is_redone_on_resume(scenario, summary, tmp_p
     empty.write_bytes(b"")
     kept = chunk_path(out, "lesions", 2).stat()
     calls = []
-    original = cohort_module.write_chunk
-    monkeypatch.setattr(cohort_module, "write_chunk", lambda *args: (calls.append(args[1]), original(*args)))
+    original = runner.write_chunk
+    monkeypatch.setattr(runner, "write_chunk", lambda *args: (calls.append(args[1]), original(*args)))
     resumed = simulate(scenario, num_patients=NUM_PATIENTS, random_seed=SEED, chunk_size=3, out=out)
     assert calls == [1, 3]
     assert chunk_path(out, "lesions", 2).stat().st_mtime_ns == kept.st_mtime_ns

@@ -19,9 +19,9 @@ from typing import TYPE_CHECKING, Any, Optional
 
 import pandas as pd
 
+from .engine.patient import engine_function, resolve_seed, run_patient
 from .model import Scenario
 from .parallel import executor, single_threaded
-from .results.catalogue import write_catalogue
 from .results.chunks import (
     chunk_patients,
     concat,
@@ -34,10 +34,10 @@ from .results.chunks import (
     write_json_atomic,
 )
 from .results.cohort import Cohort, load_cohort
+from .results.database import write_catalogue
 from .results.detail import cohort_detail, cohort_tables, detail_tables
 from .results.provenance import make_provenance, simulate_call
 from .results.rundir import LOCK_FILE, PROVENANCE_FILE, check_ours, is_cohort, is_empty, locked, read_provenance
-from .simulate import engine_function, resolve_seed, run_patient
 
 if TYPE_CHECKING:  # pragma: no cover
     from .engine.lower import Lowered

@@ -5,7 +5,7 @@ import pytest
 from scipy import stats
 
 from metacascade.catalog import load_scenario
-from metacascade.engine.assay import simulate_assay
+from metacascade.engine.timeline import run_timeline
 from metacascade.engine.lower import lower
 from metacascade.engine.outcome import ALIVE_STATES, SNAPSHOT_FIELDS, TERMINAL_FATES
 from metacascade.engine.routing import delivery_matrix
@@ -19,7 +19,7 @@ def with_cells(scenario, num_cells):
 @pytest.fixture(scope="module", params=["luzzi1998_liver", "fidler1970_lung"])
 def outcome(request):
     lowered = lower(load_scenario(request.param))
-    return lowered, simulate_assay(lowered, np.random.default_rng(7))
+    return lowered, run_timeline(lowered, np.random.default_rng(7))
 
 
 def test_every_founder_is_accounted_for_at_every_observation(outcome):
@@ -51,17 +51,17 @@ def test_lesions_are_the_colonies_that_reached_the_bound(outcome):
 
 def test_same_generator_seed_gives_identical_counts():
     lowered = lower(load_scenario("luzzi1998_liver"))
-    a = simulate_assay(lowered, np.random.default_rng(3))
-    b = simulate_assay(lowered, np.random.default_rng(3))
+    a = run_timeline(lowered, np.random.default_rng(3))
+    b = run_timeline(lowered, np.random.default_rng(3))
     for sa, sb in zip(a.snapshots, b.snapshots):
         for name in SNAPSHOT_FIELDS:
             np.testing.assert_array_equal(sa.counts[name], sb.counts[name])
 
 
-@pytest.mark.parametrize("seed", [21, 22, 23])
-def test_arrests_follow_the_delivery_matrix(seed, chisquare_p):
+@pytest.mark.seeds(3)
+def test_arrests_follow_the_delivery_matrix(any_seed, chisquare_p):
     lowered = lower(load_scenario("luzzi1998_liver"))
-    out = simulate_assay(lowered, np.random.default_rng(seed))
+    out = run_timeline(lowered, np.random.default_rng(any_seed))
     expected = delivery_matrix(lowered.routing, 0)[lowered.injection_vessel[0]] * out.injected[0]
     observed = np.r_[out.arrested[0], out.died_in_transit[0]]
     assert chisquare_p(observed, expected) > 1e-4
@@ -70,7 +70,7 @@ def test_arrests_follow_the_delivery_matrix(seed, chisquare_p):
 @pytest.mark.parametrize("num_cells", [1, 10**7])
 def test_extreme_injections_conserve_founders(num_cells):
     scenario = with_cells(load_scenario("fidler1970_lung"), num_cells)
-    out = simulate_assay(lower(scenario), np.random.default_rng(5))
+    out = run_timeline(lower(scenario), np.random.default_rng(5))
     for snap in out.snapshots:
         np.testing.assert_array_equal(snap.total_alive_and_dead() + out.died_in_transit, [num_cells])
 
@@ -83,8 +83,8 @@ def test_alive_states_cover_every_cell_in_the_burden(outcome):
         assert np.all(snap.cells >= alive)
 
 
-@pytest.mark.parametrize("seed", [31, 32, 33])
-def test_colonies_match_birth_death_closed_forms_through_the_whole_engine(seed):
+@pytest.mark.seeds(3)
+def test_colonies_match_birth_death_closed_forms_through_the_whole_engine(any_seed):
     """Founders that divide at once: extinction alpha(t) and mean size e^{(b-d)t} (Kendall)."""
     from metacascade.catalog import scenario_from_data
     from metacascade.engine.samplers import birth_death_alpha_beta
@@ -99,7 +99,7 @@ def test_colonies_match_birth_death_closed_forms_through_the_whole_engine(seed):
         "injections": [{"clone": "A", "vessel": "tail_vein", "num_cells": n}],
         "observation_times": [t],
     })
-    snap = simulate_assay(lower(scenario), np.random.default_rng(seed)).snapshots[0]
+    snap = run_timeline(lower(scenario), np.random.default_rng(any_seed)).snapshots[0]
     delay = (fast / (fast + (b - d))) ** 2  # E[exp(-(b-d) x)] for x = sum of two Exp(fast) delays
     alpha, _ = birth_death_alpha_beta(b, d, t)
     extinct = snap.counts["extinct"].sum()

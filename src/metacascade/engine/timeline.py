@@ -28,12 +28,12 @@ from .colonies import BOUND, CLEARED, EXTINCT, GROWING, MACRO, REGRESSED, Coloni
 from .epochs import epoch_at, rates_in_force, shedding_in_force, step_ends
 from .handoff import handoff_sizes, pooled_max_cells
 from .lower import Lowered
-from .outcome import SNAPSHOT_FIELDS, AssayOutcome, Lesions, Snapshot
+from .outcome import SNAPSHOT_FIELDS, RunOutcome, Lesions, Snapshot
 from .routes import routes
 from .routing import delivery_matrix
 
 
-def simulate_assay(lowered: Lowered, rng: np.random.Generator) -> AssayOutcome:
+def run_timeline(lowered: Lowered, rng: np.random.Generator) -> RunOutcome:
     """Run one assay or patient exactly; returns founder counts at every observation and lesion records."""
     num_clones, num_organs = len(lowered.clone_names), len(lowered.organ_names)
     arrested = np.zeros((num_clones, num_organs), dtype=np.int64)
@@ -105,7 +105,7 @@ def simulate_assay(lowered: Lowered, rng: np.random.Generator) -> AssayOutcome:
             snapshots += [replace(snapshots[-1], time=float(t)) for t in lowered.observation_times[k:]]
             colonies.history[:, k:] = colonies.history[:, k - 1 : k]
             break
-    return AssayOutcome(
+    return RunOutcome(
         injected=lowered.num_cells_by_clone,
         snapshots=snapshots,
         lesions=_lesions(colonies),

@@ -1,4 +1,4 @@
-"""Patients of a cohort draw their own primary (``simulate.patient_lowered``) on a stream apart from
+"""Patients of a cohort draw their own primary (``engine.patient.patient_lowered``) on a stream apart from
 the engine's: no variation changes nothing, and the same seed gives the same patients whatever the
 chunk size."""
 
@@ -13,7 +13,7 @@ from metacascade.catalog import scenario_from_data
 from metacascade.engine.lower import lower
 from metacascade.engine.variation import draw_primary
 from metacascade.results import TABLES
-from metacascade.simulate import patient_lowered, variation_seed_sequence
+from metacascade.engine.patient import patient_lowered, variation_seed_sequence
 
 SEED = 31
 NUM_PATIENTS = 6

@@ -11,7 +11,7 @@ import pytest
 
 from metacascade.catalog import scenario_from_data
 from metacascade.engine.lower import lower
-from metacascade.engine.observe import (
+from metacascade.engine.observation import (
     Burden,
     blood_shedding_rate,
     death,
@@ -20,7 +20,7 @@ from metacascade.engine.observe import (
     n_stage,
     observe,
 )
-from metacascade.engine.outcome import AssayOutcome, Lesions
+from metacascade.engine.outcome import RunOutcome, Lesions
 
 RATE = 0.03  # per day: the primary holds e^{0.03 t} cells
 BOUND, GOMPERTZ = 1e6, 0.01  # avascular bound (cells) and Gompertz rate of lesions (per day)
@@ -55,7 +55,7 @@ def lesions(lowered, *rows):
 
 
 def outcome_of(records):
-    return AssayOutcome(injected=np.zeros(2, dtype=np.int64), lesions=records)
+    return RunOutcome(injected=np.zeros(2, dtype=np.int64), lesions=records)
 
 
 def on_curve(lowered, organ, elapsed):

@@ -1,0 +1,118 @@
+"""One patient's run (or one assay's): the engines by name, the random streams of a run and of
+each patient of a cohort, the patient's own parameters and what its observation plan sees
+(ARCHITECTURE.md convention 4). The verbs (``simulate``) and the cohort runner both call this.
+
+Streams: a single run draws from ``SeedSequence(seed)``; patient ``i`` of a cohort from
+``SeedSequence(seed, spawn_key=(i,))`` for the engine, and from streams keyed by ``[seed, stream]``
+and ``i`` for its own parameters and its observations, so that none of them shifts another and
+none depends on the chunk size, the number of workers or the backend.
+"""
+
+from __future__ import annotations
+
+import importlib
+from collections.abc import Callable
+from dataclasses import replace
+from typing import TYPE_CHECKING, Any, Optional
+
+import numpy as np
+
+if TYPE_CHECKING:  # pragma: no cover
+    from .lower import Lowered
+    from .observation import PatientObservations
+    from .outcome import RunOutcome
+
+#: Engine name -> (module, function); each takes (Lowered, numpy Generator) -> RunOutcome.
+ENGINES: dict[str, tuple[str, str]] = {
+    "exact": ("metacascade.engine.timeline", "run_timeline"),
+    "reference": ("metacascade.engine.reference", "simulate_reference"),
+}
+#: Where drawn seeds lie, [low, high): 32 bits, short enough to read, type and name a directory with.
+DRAWN_SEEDS = (1, 2**32)
+#: Second entropy word of the patients' variation streams (``variation_seed_sequence``).
+VARIATION_STREAM = 1
+#: Second entropy word of the observation plan's streams (``observation_seed_sequence``).
+OBSERVATION_STREAM = 2
+
+
+def engine_function(name: str) -> Callable[..., Any]:
+    """The engine called ``name`` (imported on first use)."""
+    if name not in ENGINES:
+        raise ValueError(f"engine: unknown engine {name!r}; allowed: {', '.join(ENGINES)}")
+    module, function = ENGINES[name]
+    return getattr(importlib.import_module(module), function)
+
+
+def draw_seed() -> int:
+    """A fresh seed in ``DRAWN_SEEDS`` from the operating system's entropy."""
+    return int(np.random.default_rng().integers(*DRAWN_SEEDS))
+
+
+def resolve_seed(random_seed: Optional[int]) -> int:
+    """``random_seed`` checked, or a fresh one (``draw_seed``) when ``None``."""
+    if random_seed is None:
+        return draw_seed()
+    if isinstance(random_seed, (bool, np.bool_)) or not isinstance(random_seed, (int, np.integer)) or random_seed < 0:
+        raise ValueError(f"random_seed: must be a non-negative integer or None (got {random_seed!r})")
+    return int(random_seed)
+
+
+def patient_seed_sequence(random_seed: int, patient: int) -> np.random.SeedSequence:
+    """The random stream of patient ``patient`` of a cohort: keyed by the patient alone, so it does
+    not depend on the number of patients, the chunk size or the number of workers (convention 4)."""
+    return np.random.SeedSequence(random_seed, spawn_key=(patient,))
+
+
+def variation_seed_sequence(random_seed: int, patient: int) -> np.random.SeedSequence:
+    """The stream of patient ``patient``'s own parameters (``PatientVariation``): apart from its
+    engine stream, so that turning variation on or off shifts no engine draw."""
+    return np.random.SeedSequence([random_seed, VARIATION_STREAM], spawn_key=(patient,))
+
+
+def patient_lowered(lowered: Lowered, random_seed: int, patient: int) -> Lowered:
+    """The lowered scenario that patient ``patient`` runs on: ``lowered`` with the primary's growth
+    rate, shedding rate and clone mix drawn from its ``variation`` on the patient's variation stream
+    (``engine.variation.draw_primary``); ``lowered`` itself when nothing varies."""
+    from .variation import draw_primary
+
+    primary = lowered.primary
+    if primary is None or not primary.variation.varies:
+        return lowered
+    rng = np.random.default_rng(variation_seed_sequence(random_seed, patient))
+    return replace(lowered, primary=draw_primary(primary, rng))
+
+
+def observation_seed_sequence(random_seed: int, patient: Optional[int]) -> np.random.SeedSequence:
+    """The stream of the observation plan's draws (CTC counts) of patient ``patient``, or of a single
+    run (``None``): apart from the engine and variation streams, so observing shifts no other draw."""
+    return np.random.SeedSequence([random_seed, OBSERVATION_STREAM], spawn_key=() if patient is None else (patient,))
+
+
+def observe_run(
+    lowered: Lowered, outcome: RunOutcome, random_seed: int, patient: Optional[int]
+) -> Optional[PatientObservations]:
+    """What the observation plan of ``lowered`` sees of ``outcome`` (``engine.observation``) on its own
+    stream; ``None`` without a plan."""
+    if lowered.observation is None:
+        return None
+    from .observation import observe
+
+    return observe(lowered, outcome, np.random.default_rng(observation_seed_sequence(random_seed, patient)))
+
+
+def run_patient(
+    lowered: Lowered, run: Callable[..., Any], random_seed: int, patient: int
+) -> tuple[RunOutcome, Optional[PatientObservations]]:
+    """Patient ``patient``'s outcome, one call of the engine ``run`` on its own stream, and what its
+    observation plan sees of it (``observe_run``), both on the patient's own parameters."""
+    rng = np.random.default_rng(patient_seed_sequence(random_seed, patient))
+    own = patient_lowered(lowered, random_seed, patient)
+    outcome = run(own, rng)
+    return outcome, observe_run(own, outcome, random_seed, patient)
+
+
+def run_single(lowered: Lowered, run: Callable[..., Any], random_seed: int) -> tuple[RunOutcome, Optional[PatientObservations]]:
+    """One run of the scenario itself (no patient variation) on the stream ``SeedSequence(random_seed)``,
+    and what its observation plan sees of it."""
+    outcome = run(lowered, np.random.default_rng(np.random.SeedSequence(random_seed)))
+    return outcome, observe_run(lowered, outcome, random_seed, None)
