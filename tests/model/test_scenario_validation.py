@@ -23,7 +23,7 @@ EXPECTED: dict[str, tuple[str, ...]] = {
     "wrong_type_observation_times": ("observation_times", "'soon'", "valid tuple"),
     "wrong_type_diameter": ("clones.A.diameter_um", "'wide'", "valid number"),
     "missing_observation_times": ("observation_times", "Field required"),
-    "unknown_field_top_level": ("colour", "'blue'", "not permitted", "allowed: name, description"),
+    "unknown_field_top_level": ("colour", "'blue'", "not permitted", "allowed: schema_version, name, description"),
     "unknown_field_clone": ("clones.A.colour", "'blue'", "not permitted", "allowed: diameter_um"),
     "negative_rate": ("clones.A.fates.apoptosis_rate", "-1.0", "greater than or equal to 0"),
     "negative_rate_organ_override": (
@@ -54,6 +54,7 @@ EXPECTED: dict[str, tuple[str, ...]] = {
     "end_time_before_last_observation": ("end_time", "2.0 < 7.0", "at or after the last observation"),
     "unknown_anatomy": ("anatomy", "'martian'", "allowed: human_adult, mouse"),
     "bad_name": ("name", "'my scenario'", "match pattern"),
+    "schema_version_from_the_future": ("schema_version", "version 2", "newer than this metacascade reads", "at most 1"),
     "bad_yaml": ("invalid YAML", "bad_yaml.yaml", "line 4"),
     "top_level_not_a_mapping": ("top level", "got list", "expected a mapping"),
     # files that would hang the reader or be misread (catalog/reading.py)

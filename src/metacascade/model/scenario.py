@@ -8,7 +8,7 @@ from pydantic import Field, field_validator, model_validator
 
 from ._base import Frozen, IncreasingDays
 from .anatomy import Anatomy
-from .bounds import MAX_CELLS, MAX_RESIDENCE_DAYS, Cells, Days, NumCells
+from .bounds import MAX_CELLS, MAX_RESIDENCE_DAYS, Cells, Days, NumCells, number
 from .calibration import Calibration, apply_calibration
 from .fates import SMALL_COLONY_MAX_CELLS
 from .growth import CAPPED_LAWS
@@ -37,9 +37,18 @@ class Injection(Frozen):
         return value
 
 
+#: The scenario format this package writes; it reads every version from 1 up to it.
+SCHEMA_VERSION = 1
+SchemaVersion = number(int, ge=1, le=SCHEMA_VERSION)
+
+
 class Scenario(Frozen):
     """A complete, validated description of one simulation. The engine never sees it directly."""
 
+    schema_version: SchemaVersion = Field(
+        default=SCHEMA_VERSION,
+        description=f"version of the scenario file format (this metacascade reads 1 to {SCHEMA_VERSION})",
+    )
     name: str = Field(pattern=r"^[A-Za-z0-9_.-]+$")
     description: str = ""
     citation: str = ""
@@ -64,6 +73,19 @@ class Scenario(Frozen):
     calibration: Optional[Calibration] = Field(
         default=None, description="calibrated values, applied over the rest, and where they came from"
     )
+
+    @field_validator("schema_version", mode="before")
+    @classmethod
+    def _known_version(cls, version: object) -> object:
+        integral = isinstance(version, int) and not isinstance(version, bool) or (
+            isinstance(version, float) and version.is_integer()
+        )
+        if integral and version > SCHEMA_VERSION:
+            raise ValueError(
+                f"version {version:g} of the scenario format is newer than this metacascade reads: must be at most "
+                f"{SCHEMA_VERSION} (a newer metacascade may read it)"
+            )
+        return version
 
     @model_validator(mode="before")
     @classmethod
