@@ -253,7 +253,7 @@ def _assignment(text: str) -> tuple[str, Any]:
 
     path, equals, value = text.partition("=")
     if not equals or not path:
-        raise argparse.ArgumentTypeError(f"expected PATH=VALUE, e.g. primary.shedding_rate_per_g_day=1e6 (got {text!r})")
+        raise argparse.ArgumentTypeError(f"expected PATH=VALUE, e.g. clones.A.fates.division_rate=0.01 (got {text!r})")
     try:
         parsed = yaml.safe_load(value)
     except yaml.YAMLError as exc:

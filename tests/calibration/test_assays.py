@@ -33,7 +33,7 @@ def test_a_particles_statistics_are_the_validation_quantities_of_its_run():
     changed = scenario.model_copy(update={"calibration": None})
     seed = int(np.random.SeedSequence(11).generate_state(1)[0])
     from metacascade.catalog import scenario_from_data
-    from metacascade.model.calibration import with_values
+    from metacascade.model.paths import with_values
 
     run = simulate(scenario_from_data(with_values(changed.model_dump(mode="json"), {path: 3.0})), random_seed=seed)
     assert value == pytest.approx(read(run, ("fidler1970_alive_24h",)))

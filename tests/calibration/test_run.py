@@ -33,6 +33,13 @@ def test_the_record_says_what_was_fitted_how_and_from_which_seed(fitted):
     assert list(fitted.fit.index) == ["fidler1970_alive_24h"] and len(fitted.particles) == 10
 
 
+def test_the_record_says_where_the_fit_started_the_values_the_file_writes(fitted):
+    starts = {p.path: p.start for p in fitted.record.parameters}
+    lung = load_scenario("fidler1970_lung", calibrated=False).clones["B16"].fates_in("lung")
+    assert starts == {path: getattr(lung, path.rsplit(".", 1)[1]) for path in TINY["priors"]}
+    assert starts != {p.path: p.value for p in fitted.record.parameters}  # not the calibrated values
+
+
 def test_the_same_seed_gives_the_same_calibrated_set(fitted):
     again = calibrate("fidler1970_lung", parse_spec(TINY, source="test"), random_seed=5, command="test")
     assert again.record == fitted.record

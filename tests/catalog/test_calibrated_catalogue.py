@@ -5,6 +5,7 @@ import pytest
 
 from metacascade.calibration.spec import AbcSpec, catalogue_specs
 from metacascade.catalog import load_scenario
+from metacascade.model.paths import value_in_force
 from metacascade.validation.targets import disibio_matrix
 
 SPECS = catalogue_specs()
@@ -31,6 +32,13 @@ def test_a_calibrated_scenario_records_the_fit_its_spec_asks_for(name):
         sites = disibio_matrix()["sites"]
         assert paths == {f"clones.{clone}.organ_fates.{site}.{rate}"
                          for clone in scenario.clones for site in sites for rate in spec.rates}
+
+
+@pytest.mark.parametrize("name", sorted(SPECS))
+def test_a_calibrated_scenario_records_where_its_fit_started_the_files_own_values(name):
+    start = load_scenario(name, calibrated=False)
+    for parameter in load_scenario(name).calibration.parameters:
+        assert parameter.start == value_in_force(start, parameter.path), parameter.path
 
 
 @pytest.mark.parametrize("name", sorted(SPECS))

@@ -25,8 +25,9 @@ from metacascade.model.bounds import MAX_DAYS, MAX_RATE_PER_DAY, MAX_TIMES, NOT_
 #: Numbers without an upper bound of their own: a calibration record's values are bounded where
 #: they are applied (the fields their paths name), a seed is any non-negative integer, and the
 #: diagnostics of a fit are a record that nothing reads (an ABC epsilon may be inf).
-UNBOUNDED = {("CalibratedValue", "value"), ("CalibratedValue", "low"), ("CalibratedValue", "high"),
-             ("CalibratedValue", "prior"), ("Calibration", "random_seed"), ("Calibration", "diagnostics")}
+UNBOUNDED = {("CalibratedValue", "start"), ("CalibratedValue", "value"), ("CalibratedValue", "low"),
+             ("CalibratedValue", "high"), ("CalibratedValue", "prior"), ("Calibration", "random_seed"),
+             ("Calibration", "diagnostics")}
 
 
 def _models(model: type[BaseModel], seen: dict[str, type[BaseModel]]) -> dict[str, type[BaseModel]]:

@@ -16,7 +16,7 @@ import numpy as np
 import pandas as pd
 
 from ..model import ScenarioError
-from ..model.calibration import with_values
+from ..model.paths import with_values
 from ..validation.assays import QUANTITIES, read
 from ..validation.rules import tolerance_of
 from ..validation.targets import load_targets

@@ -25,6 +25,7 @@ import yaml
 from .._version import __version__
 from ..catalog import load_scenario, scenario_path
 from ..model import Calibration
+from ..model.paths import value_in_force
 from ..parallel import single_threaded
 from ..results.io import check_target
 from ..results.rundir import is_empty
@@ -33,8 +34,9 @@ from .spec import AbcSpec, SoilSpec
 
 #: Significant digits of the calibrated values written to the record.
 DIGITS = 4
-#: The comment line that opens a calibration block in a scenario file.
-BLOCK_COMMENT = "# Written by `metacascade calibrate` (the values are applied over the fields above; do not edit by hand)"
+#: The comment line that opens a calibration block in a scenario file, and how every version of it starts.
+BLOCK_MARK = "# Written by `metacascade calibrate`"
+BLOCK_COMMENT = f"{BLOCK_MARK}: each value replaces the field its path names, which must still hold the fit's `start`"
 
 
 @dataclass(frozen=True)
@@ -74,6 +76,7 @@ def calibrate(
     for parameter in parameters:
         for key in ("value", "low", "high"):
             parameter[key] = _rounded(parameter[key])
+        parameter["start"] = value_in_force(loaded, parameter["path"])
     record = Calibration(
         method=spec.method, targets=spec.targets, random_seed=random_seed, package_version=__version__,
         created=datetime.date.today().isoformat(), command=command, parameters=parameters,
@@ -86,7 +89,7 @@ def with_block(text: str, record: Calibration) -> str:
     """The scenario file ``text`` with its calibration block (if any) replaced by ``record``'s, last."""
     kept, skipping = [], False
     for line in text.splitlines():
-        if line == BLOCK_COMMENT or re.match(r"^calibration\s*:", line):
+        if line.startswith(BLOCK_MARK) or re.match(r"^calibration\s*:", line):
             skipping = True
             continue
         if skipping and line and not line[0].isspace() and not line.startswith("#"):

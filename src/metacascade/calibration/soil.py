@@ -38,7 +38,7 @@ import pandas as pd
 from scipy.stats import beta
 
 from ..model import Scenario, ScenarioError
-from ..model.calibration import with_values
+from ..model.paths import with_values
 from ..validation.patients import followed_up, involvement
 from ..validation.targets import disibio_matrix
 from .spec import SoilSpec

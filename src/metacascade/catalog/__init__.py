@@ -54,28 +54,34 @@ def scenario_path(name_or_path: Union[str, Path]) -> Path:
     )
 
 
-def scenario_from_data(data: Any, *, source: str = "scenario") -> Scenario:
-    """Validate a terse scenario mapping (anatomy may be a catalogue name) into a ``Scenario``."""
+def scenario_from_data(data: Any, *, source: str = "scenario", stale_calibration: str = "error") -> Scenario:
+    """Validate a terse scenario mapping (anatomy may be a catalogue name) into a ``Scenario``.
+
+    A calibration block whose fit started from other values than the mapping holds at its paths
+    is an error, or with ``stale_calibration="drop"`` is left out with a
+    ``model.StaleCalibrationWarning`` (``model.calibration_record``)."""
     if not isinstance(data, dict):
         raise ScenarioError(f"invalid {source}: expected a mapping at the top level (got {type(data).__name__})")
     anatomy = data.get("anatomy")
     if isinstance(anatomy, str):
         data = {**data, "anatomy": load_anatomy(anatomy).model_dump()}
     try:
-        return Scenario.model_validate(data)
+        return Scenario.model_validate(data, context={"stale_calibration": stale_calibration})
     except ValidationError as exc:
         raise ScenarioError(format_validation_error(exc, source=source, model=Scenario)) from None
 
 
 def load_scenario(
-    name_or_path: Union[str, Path, Scenario], *, calibrated: bool = True, max_bytes: Optional[int] = None
+    name_or_path: Union[str, Path, Scenario], *, calibrated: bool = True, max_bytes: Optional[int] = None,
+    stale_calibration: str = "error",
 ) -> Scenario:
     """A validated ``Scenario`` from a catalogue name, a YAML path, or a ``Scenario`` (returned as is).
 
     ``calibrated=False`` leaves out the file's calibration block: the values written in the file
-    itself, which the calibration started from. A file is read safely (``catalog.reading``): at
-    most ``max_bytes`` bytes (default: the environment variable ``METACASCADE_MAX_SCENARIO_BYTES``,
-    else 1 MiB), UTF-8, without duplicate keys or alias bombs; anything else is a ``ScenarioError``.
+    itself, which the calibration started from; ``stale_calibration`` is as in ``scenario_from_data``.
+    A file is read safely (``catalog.reading``): at most ``max_bytes`` bytes (default: the
+    environment variable ``METACASCADE_MAX_SCENARIO_BYTES``, else 1 MiB), UTF-8, without duplicate
+    keys or alias bombs; anything else is a ``ScenarioError``.
     """
     if isinstance(name_or_path, Scenario):
         return name_or_path
@@ -83,7 +89,7 @@ def load_scenario(
     data = read_yaml(path, max_bytes=max_bytes)
     if not calibrated and isinstance(data, dict):
         data = {key: value for key, value in data.items() if key != "calibration"}
-    return scenario_from_data(data, source=str(path))
+    return scenario_from_data(data, source=str(path), stale_calibration=stale_calibration)
 
 
 __all__ = [

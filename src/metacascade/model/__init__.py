@@ -2,7 +2,7 @@
 
 from ._base import ScenarioError, format_validation_error
 from .anatomy import Anatomy, Cavity, Organ
-from .calibration import CalibratedValue, Calibration
+from .calibration_record import STALE_CALIBRATION, CalibratedValue, Calibration, StaleCalibrationWarning
 from .fates import FateOverrides, FateRates
 from .growth import GrowthLaw
 from .observation import ObservationPlan
@@ -27,5 +27,7 @@ __all__ = [
     "PrimaryTumour",
     "Scenario",
     "ScenarioError",
+    "STALE_CALIBRATION",
+    "StaleCalibrationWarning",
     "format_validation_error",
 ]

@@ -2,17 +2,19 @@
 
 from __future__ import annotations
 
-from typing import Optional
+from collections.abc import Mapping
+from typing import Any, Optional
 
-from pydantic import Field, field_validator, model_validator
+from pydantic import Field, ValidationError, ValidationInfo, field_validator, model_validator
 
-from ._base import Frozen, IncreasingDays
+from ._base import Frozen, IncreasingDays, ScenarioError, format_validation_error
 from .anatomy import Anatomy
 from .bounds import MAX_CELLS, MAX_RESIDENCE_DAYS, Cells, Days, NumCells, number
-from .calibration import Calibration, apply_calibration
+from .calibration_record import Calibration, apply_calibration
 from .fates import SMALL_COLONY_MAX_CELLS
 from .growth import CAPPED_LAWS
 from .observation import ObservationPlan
+from .paths import check_paths, with_values
 from .tumour import Clone, PrimaryTumour
 
 
@@ -89,9 +91,37 @@ class Scenario(Frozen):
 
     @model_validator(mode="before")
     @classmethod
-    def _apply_calibration(cls, data: object) -> object:
-        return apply_calibration(data) if isinstance(data, dict) else data
+    def _apply_calibration(cls, data: object, info: ValidationInfo) -> object:
+        if not isinstance(data, dict):
+            return data
+        context = info.context or {}
 
+        def uncalibrated(base: dict[str, Any]) -> Optional[Scenario]:
+            try:
+                return cls.model_validate(base, context=context)
+            except ValidationError:
+                return None
+
+        return apply_calibration(data, uncalibrated, stale=context.get("stale_calibration", "error"))
+
+    def with_values(self, values: Mapping[str, Any]) -> Scenario:
+        """A new, validated scenario with each ``values[path]`` set at its dotted path
+        (``{"clones.A.organ_fates.liver.division_rate": 5e-6}``; a list item by its index:
+        ``injections.0.num_cells``) and no calibration record: the calibrated values stay, as plain
+        values, but the record's claim (a fit of this scenario to its targets) no longer holds.
+
+        A path that names nothing raises ``ScenarioError`` naming it and what exists there; a value
+        out of bounds, as in a file.
+        """
+        data = self.model_dump(mode="json", exclude={"calibration"})
+        try:
+            check_paths(data, values, organs=self.anatomy.organ_names)
+            return type(self).model_validate(with_values(data, values))
+        except ValidationError as exc:
+            source = f"{self.name} with new values"
+            raise ScenarioError(format_validation_error(exc, source=source, model=type(self))) from None
+        except ValueError as exc:
+            raise ScenarioError(f"invalid {self.name} with new values: {exc}") from None
 
     @model_validator(mode="after")
     def _check_references(self) -> Scenario:

@@ -1,0 +1,50 @@
+"""Writing a scenario as a YAML file that ``load_scenario`` reads back into the same scenario.
+
+The file is terse: fields at their defaults are left out and a catalogue anatomy is written by its
+name. It is written beside its path and renamed into place, so an interrupted write leaves the
+old file (or none), never half a file.
+"""
+
+from __future__ import annotations
+
+import os
+import uuid
+from pathlib import Path
+from typing import Any, Union
+
+import yaml
+
+from ..model import Scenario
+from . import anatomy_names, load_anatomy
+
+
+def scenario_data(scenario: Scenario) -> dict[str, Any]:
+    """The terse mapping of ``scenario``: no field at its default, a catalogue anatomy by name."""
+    data = scenario.model_dump(mode="json", exclude_defaults=True)
+    named = [name for name in anatomy_names() if load_anatomy(name) == scenario.anatomy]
+    if named:
+        data["anatomy"] = named[0]
+    return data
+
+
+def write_scenario(scenario: Scenario, path: Union[str, Path], *, overwrite: bool = False, header: str = "",
+                   how: str = "overwrite=True") -> Path:
+    """Write ``scenario`` (terse) to the YAML file ``path``, ``header`` as comment lines on top.
+    An existing file is replaced only with ``overwrite`` (else ``FileExistsError``, saying to pass ``how``)."""
+    path = Path(path)
+    if path.is_dir():
+        raise FileExistsError(f"{path} is a directory: name the YAML file to write")
+    if not overwrite and (path.exists() or path.is_symlink()):
+        raise FileExistsError(f"{path} exists (pass {how} to replace it)")
+    comments = "".join(f"# {line}".rstrip() + "\n" for line in header.splitlines())
+    text = comments + yaml.safe_dump(scenario_data(scenario), sort_keys=False, allow_unicode=True, width=110)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    temporary = path.with_name(f".{path.name}.{uuid.uuid4().hex}.tmp")
+    try:
+        with temporary.open("x", encoding="utf-8") as stream:
+            stream.write(text)
+        os.replace(temporary, path)
+    except BaseException:
+        temporary.unlink(missing_ok=True)
+        raise
+    return path
