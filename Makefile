@@ -6,7 +6,7 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.metacascade-installed
 PYTEST_PARALLEL ?= -n auto
 
-.PHONY: run run-assay test validate validate-stats calibrate bench install clean-runs
+.PHONY: run run-assay test validate validate-stats calibrate bench install clean-runs docs
 
 # 10,000 virtual breast-cancer patients over 10 years: organ pattern, detection by year, step efficiencies
 run: $(STAMP)
@@ -39,6 +39,10 @@ validate-stats: $(STAMP)
 bench: $(STAMP)
 	$(BIN)/python benchmarks/bench_assay.py
 	$(BIN)/python benchmarks/bench_patient.py
+
+# the documentation site (home, tutorial, explanations, glossary, API reference) into site/; warnings fail it
+docs: $(STAMP)
+	$(BIN)/mkdocs build --strict
 
 install: $(STAMP)
 
