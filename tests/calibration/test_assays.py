@@ -8,7 +8,7 @@ from metacascade import simulate
 from metacascade.calibration import assays
 from metacascade.catalog import load_scenario
 from metacascade.model import ScenarioError
-from metacascade.validation.assays import read
+from metacascade.analysis.assays import read
 
 
 def test_the_distance_is_zero_at_the_published_values_and_counts_tolerances():

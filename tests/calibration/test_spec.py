@@ -5,7 +5,7 @@ import pytest
 from metacascade.calibration.spec import AbcSpec, SoilSpec, catalogue_specs, load_spec, parse_spec
 from metacascade.catalog import load_scenario, scenario_names
 from metacascade.model import ScenarioError
-from metacascade.validation.targets import disibio_matrix, load_targets
+from metacascade.analysis.targets import disibio_matrix, load_targets
 
 
 def test_every_catalogue_spec_names_a_scenario_and_known_targets():

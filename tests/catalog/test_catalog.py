@@ -4,28 +4,15 @@ the diSibio 2008 autopsy matrix."""
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import numpy as np
 import pytest
-import yaml
 
 from metacascade import Scenario, load_scenario, scenario_names
 from metacascade.catalog import anatomy_names, load_anatomy
 from metacascade.engine.lower import lower
 from metacascade.validation.anatomy import FLOW_ENTRIES, MASS_ENTRIES  # human_adult organ -> table entries
-
-TARGETS_PATH = Path(__file__).resolve().parents[2].parent / "shared" / "data" / "targets.yaml"
-
-@pytest.fixture(scope="module")
-def targets() -> dict:
-    if not TARGETS_PATH.is_file():
-        pytest.skip(f"{TARGETS_PATH} not present")
-    return yaml.safe_load(TARGETS_PATH.read_text(encoding="utf-8"))
-
-
-def _target(targets: dict, target_id: str) -> dict:
-    return next(t for t in targets["targets"] if t["id"] == target_id)
+from metacascade.analysis.targets import disibio_matrix, load_targets
+from metacascade.analysis import theory
 
 
 @pytest.fixture(scope="module")
@@ -43,15 +30,17 @@ def test_every_catalogue_scenario_loads_lowers_and_cites_its_source(name: str):
     scenario = load_scenario(name)
     assert isinstance(scenario, Scenario)
     assert scenario.name == name
-    assert scenario.citation and scenario.reproduces
+    assert scenario.citation and (scenario.reproduces or scenario.calibration)
     lowered = lower(scenario)
     assert lowered.injection_cells.sum() > 0 or lowered.primary is not None  # an assay or a patient
 
 
 @pytest.mark.parametrize("name", scenario_names())
-def test_catalogue_scenarios_reproduce_known_targets(name: str, targets: dict):
-    known = {t["id"] for t in targets["targets"]}
-    assert set(load_scenario(name).reproduces) <= known
+def test_catalogue_scenarios_name_known_targets_each_as_reproduced_or_as_input(name: str):
+    scenario = load_scenario(name)
+    reproduced = {*scenario.reproduces, *(scenario.calibration.targets if scenario.calibration else ())}
+    assert reproduced and reproduced | set(scenario.inputs) <= set(load_targets())
+    assert not reproduced & set(scenario.inputs)
 
 
 @pytest.mark.parametrize("name", anatomy_names())
@@ -66,19 +55,19 @@ def test_every_organ_states_its_source(name: str):
 def test_delivery_matrix_rows_sum_to_one(name: str):
     anatomy = load_anatomy(name)
     clone = load_scenario("luzzi1998_liver").clones["B16F1"]
-    delivery = anatomy.delivery_matrix(clone)
+    delivery = theory.delivery_matrix(anatomy, clone)
     np.testing.assert_allclose(delivery.sum(axis=1), 1.0, atol=1e-12)
     assert (delivery.to_numpy() >= 0).all()
 
 
-def test_human_anatomy_covers_every_disibio_site(human, targets: dict):
-    sites = targets["disibio2008_matrix"]["sites"]
+def test_human_anatomy_covers_every_disibio_site(human):
+    sites = disibio_matrix()["sites"]
     missing = sorted(set(sites) - set(human.organ_names))
     assert not missing, f"diSibio 2008 sites without an organ: {missing}"
 
 
-def test_human_flows_are_the_reference_table_normalised(human, targets: dict):
-    table = _target(targets, "organ_blood_flow_fractions")["value"]
+def test_human_flows_are_the_reference_table_normalised(human):
+    table = load_targets()["organ_blood_flow_fractions"].value
     total = sum(table.values())
     assert total == pytest.approx(102.55)  # the documented /1.0255 normalisation
     for organ, entries in FLOW_ENTRIES.items():
@@ -90,8 +79,8 @@ def test_human_flows_are_the_reference_table_normalised(human, targets: dict):
     assert lumped == pytest.approx(table["other"] / total, abs=1e-5)
 
 
-def test_human_masses_are_the_reference_table(human, targets: dict):
-    table = _target(targets, "organ_masses_reference")["value"]
+def test_human_masses_are_the_reference_table(human):
+    table = load_targets()["organ_masses_reference"].value
     for organ, entries in MASS_ENTRIES.items():
         expected_g = 1000.0 * sum(table[entry] for entry in entries)
         assert human.organs[organ].mass_g == pytest.approx(expected_g, rel=1e-9), organ

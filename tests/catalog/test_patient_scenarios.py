@@ -13,6 +13,7 @@ from metacascade import load_scenario
 from metacascade.catalog import SCENARIO_DIR
 from metacascade.engine.growth import time_to_reach
 from metacascade.engine.lower import lower
+from metacascade.analysis import theory
 from patient_expectations import (
     bound_probability,
     escape_curve,
@@ -73,7 +74,7 @@ def test_shed_cells_arrest_first_where_the_venous_outflow_leads(name):
     site, _, drainage = PATIENTS[name]
     scenario = load_scenario(name)
     assert scenario.anatomy.organs[site].drains_to == drainage
-    delivery = scenario.anatomy.delivery_matrix(next(iter(scenario.clones.values())))
+    delivery = theory.delivery_matrix(scenario.anatomy, next(iter(scenario.clones.values())))
     venous = delivery.loc[f"venous:{site}"].drop("died_in_transit")
     if drainage == "pulmonary":  # a lung primary's blood goes to the left heart: the arteries
         np.testing.assert_allclose(venous, delivery.loc["left_ventricle"].drop("died_in_transit"), atol=1e-12)
@@ -85,7 +86,7 @@ def test_prostate_cells_reach_bone_through_the_paravertebral_route():
     scenario = load_scenario("prostate_patient")
     assert scenario.paravertebral_route
     clone = scenario.clones["A"]
-    bone = [scenario.anatomy.delivery_matrix(clone, paravertebral=on).loc["venous:prostate", "bone"] for on in (False, True)]
+    bone = [theory.delivery_matrix(scenario.anatomy, clone, paravertebral=on).loc["venous:prostate", "bone"] for on in (False, True)]
     assert bone[1] > 0.02 and bone[1] > 30 * bone[0]  # without it only the few cells that pass the lung
 
 

@@ -7,6 +7,7 @@ from metacascade.catalog import load_anatomy
 from metacascade.engine.lower import lower_routing
 from metacascade.engine.routing import DIED_IN_TRANSIT, delivery_from, delivery_matrix, entries, mean_residence_time
 from metacascade.model import Clone
+from metacascade.analysis import theory
 
 
 @pytest.fixture(scope="module")
@@ -16,33 +17,33 @@ def human():
 
 def test_rows_are_probability_distributions(human):
     for diameter in (6.0, 10.0, 15.0, 25.0):
-        matrix = human.delivery_matrix(Clone(diameter_um=diameter))
+        matrix = theory.delivery_matrix(human, Clone(diameter_um=diameter))
         assert np.all(matrix.to_numpy() >= 0)
         np.testing.assert_allclose(matrix.sum(axis=1), 1.0, atol=1e-12)
 
 
 def test_portal_entry_arrests_in_the_liver_on_first_pass(human):
     # ishii_liver_first_pass_escape: ~0.5% of portal cells pass the liver and implant in the lung
-    row = human.delivery_matrix(Clone(diameter_um=15.0, transit_death_rate=0.0)).loc["portal_vein"]
+    row = theory.delivery_matrix(human, Clone(diameter_um=15.0, transit_death_rate=0.0)).loc["portal_vein"]
     assert row["liver"] == pytest.approx(0.995, abs=0.002)
     assert row["lung"] == pytest.approx(0.005, abs=0.002)
 
 
 def test_caval_entry_arrests_first_in_the_lung(human):
-    row = human.delivery_matrix(Clone(diameter_um=15.0)).loc["antecubital_vein"]
+    row = theory.delivery_matrix(human, Clone(diameter_um=15.0)).loc["antecubital_vein"]
     assert row.drop(DIED_IN_TRANSIT).idxmax() == "lung" and row["lung"] > 0.98
 
 
 def test_arterial_entry_splits_by_cardiac_output_for_large_cells(human):
     # a cell much larger than every bed arrests in the first bed it reaches: the arterial shares
-    row = human.delivery_matrix(Clone(diameter_um=40.0, transit_death_rate=0.0)).loc["left_ventricle"]
+    row = theory.delivery_matrix(human, Clone(diameter_um=40.0, transit_death_rate=0.0)).loc["left_ventricle"]
     shares = np.array([o.cardiac_output_fraction for o in human.organs.values()])
     np.testing.assert_allclose(row.drop(DIED_IN_TRANSIT).to_numpy(), shares / shares.sum(), atol=1e-6)
 
 
 def test_small_cells_pass_beds_and_are_delivered_more_widely(human):
-    big = human.delivery_matrix(Clone(diameter_um=15.0)).loc["antecubital_vein"]
-    small = human.delivery_matrix(Clone(diameter_um=7.0)).loc["antecubital_vein"]
+    big = theory.delivery_matrix(human, Clone(diameter_um=15.0)).loc["antecubital_vein"]
+    small = theory.delivery_matrix(human, Clone(diameter_um=7.0)).loc["antecubital_vein"]
     assert small["lung"] < big["lung"]
     assert (small.drop(["lung", DIED_IN_TRANSIT]) >= big.drop(["lung", DIED_IN_TRANSIT]) - 1e-12).all()
 
@@ -97,23 +98,23 @@ def test_delivery_matches_a_walk_through_beds_and_nodes(human, any_seed, entry, 
 
 
 def test_colon_cells_reach_the_liver_before_the_lung(human):
-    row = human.delivery_matrix(Clone(diameter_um=12.0)).loc["venous:large_intestine"]
+    row = theory.delivery_matrix(human, Clone(diameter_um=12.0)).loc["venous:large_intestine"]
     assert row.drop(DIED_IN_TRANSIT).idxmax() == "liver" and row["liver"] > 20 * row["lung"]
 
 
 def test_breast_cells_arrest_first_in_the_lung(human):
-    row = human.delivery_matrix(Clone(diameter_um=12.4)).loc["venous:breast"]  # mendelaar2021_ctc_diameters
+    row = theory.delivery_matrix(human, Clone(diameter_um=12.4)).loc["venous:breast"]  # mendelaar2021_ctc_diameters
     assert row.drop(DIED_IN_TRANSIT).idxmax() == "lung"
 
 
 def test_lymph_goes_to_regional_then_distant_nodes_then_the_lung(human):
-    row = human.delivery_matrix(Clone(diameter_um=12.4)).loc["lymph:breast"]
+    row = theory.delivery_matrix(human, Clone(diameter_um=12.4)).loc["lymph:breast"]
     assert row["lymph_nodes_regional"] > row["lymph_nodes_distant"] > 0
     assert row["lung"] > 0 and row.drop(["lymph_nodes_regional", "lymph_nodes_distant"]).idxmax() == "lung"
 
 
 def test_prostate_reaches_bone_through_the_paravertebral_route_only_when_it_is_on(human):
     clone = Clone(diameter_um=10.3)  # mendelaar2021_ctc_diameters, prostate CTCs
-    closed = human.delivery_matrix(clone).loc["venous:prostate", "bone"]
-    opened = human.delivery_matrix(clone, paravertebral=True).loc["venous:prostate", "bone"]
+    closed = theory.delivery_matrix(human, clone).loc["venous:prostate", "bone"]
+    opened = theory.delivery_matrix(human, clone, paravertebral=True).loc["venous:prostate", "bone"]
     assert closed < 0.01 and opened > 10 * closed

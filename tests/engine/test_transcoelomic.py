@@ -13,6 +13,7 @@ from metacascade.engine.reference import simulate_reference
 from metacascade.engine.routing import DIED_IN_TRANSIT, entries, mean_residence_time
 from metacascade.engine.shedding import expected_shed
 from metacascade.model import Clone
+from metacascade.analysis import theory
 
 SURFACES = ("peritoneum", "omentum", "diaphragm")
 #: The human peritoneal cavity: implantation probability and surface shares (catalogue ASSUMPTIONS).
@@ -48,7 +49,7 @@ def surface_arrests(out, lowered) -> np.ndarray:
 
 @pytest.mark.parametrize("clone", [Clone(diameter_um=8.0, transit_death_rate=0.0), Clone(diameter_um=20.0)])
 def test_a_cell_in_the_peritoneal_fluid_implants_on_its_surfaces_by_weight_or_dies_there(clone):
-    row = load_anatomy("human_adult").delivery_matrix(clone).loc["cavity:peritoneal"]
+    row = theory.delivery_matrix(load_anatomy("human_adult"), clone).loc["cavity:peritoneal"]
     np.testing.assert_allclose(row[list(SURFACES)], IMPLANT * SHARES, rtol=1e-12)
     assert row[DIED_IN_TRANSIT] == pytest.approx(1.0 - IMPLANT)
     assert row.drop([*SURFACES, DIED_IN_TRANSIT]).abs().max() == 0.0
@@ -58,7 +59,7 @@ def test_the_pleural_fluid_seeds_the_pleura_and_the_diaphragm_and_takes_no_time_
     human = load_anatomy("human_adult")
     routing = lower_routing(human, (Clone(),))
     names, first = entries(routing)
-    row = human.delivery_matrix(Clone()).loc["cavity:pleural"]
+    row = theory.delivery_matrix(human, Clone()).loc["cavity:pleural"]
     assert set(row[row > 0].index) == {"pleura", "diaphragm", DIED_IN_TRANSIT}
     assert mean_residence_time(routing, 0, first[[names.index("cavity:pleural")]])[0] == 0.0
 

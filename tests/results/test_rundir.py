@@ -155,3 +155,10 @@ def test_duckdb_reads_listed_files_by_their_names_not_as_globs(tmp_path, name):
         assert connection.execute(f"select count(*) from read_parquet({files})").fetchone() == (6,)
     finally:
         connection.close()
+
+
+def test_the_full_level_holds_every_table_of_a_single_run():
+    from metacascade.results.results import TABLES
+    from metacascade.results.rundir import detail_tables
+
+    assert detail_tables("full") == TABLES

@@ -2,7 +2,7 @@
 
 A particle is a set of values at the spec's paths; its summary statistics are the targets'
 quantities read from ``replicates`` runs of the scenario with those values (the same readers as
-``metacascade validate``, ``validation.assays.QUANTITIES``). The distance to the published values
+``metacascade validate``, ``analysis.assays.QUANTITIES``). The distance to the published values
 is the root mean square of log(simulated / published) in units of log(1 + tolerance), the
 target's validation tolerance, so every target weighs by how closely it is meant to agree.
 """
@@ -17,9 +17,9 @@ import pandas as pd
 
 from ..model import ScenarioError
 from ..model.paths import with_values
-from ..validation.assays import QUANTITIES, read
-from ..validation.rules import tolerance_of
-from ..validation.targets import load_targets
+from ..analysis.assays import QUANTITIES, read
+from ..analysis.targets import tolerance_of
+from ..analysis.targets import load_targets
 from .abc import AbcResult, LogUniformPrior, abc_smc
 from .spec import AbcSpec
 

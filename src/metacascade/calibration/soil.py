@@ -39,8 +39,8 @@ from scipy.stats import beta
 
 from ..model import Scenario, ScenarioError
 from ..model.paths import with_values
-from ..validation.patients import followed_up, involvement
-from ..validation.targets import disibio_matrix
+from ..analysis.autopsy import followed_up, involvement
+from ..analysis.targets import disibio_matrix
 from .spec import SoilSpec
 
 #: Multipliers are held on a grid of quarter decades, so that sites with the same soil share one

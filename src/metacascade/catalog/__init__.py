@@ -11,6 +11,7 @@ from typing import Any, Optional, Union
 
 from pydantic import ValidationError
 
+from ..engine.lower import check_runnable
 from ..model import Anatomy, Scenario, ScenarioError, format_validation_error
 from .reading import MAX_BYTES_VARIABLE, MAX_SCENARIO_BYTES, read_yaml
 
@@ -66,9 +67,14 @@ def scenario_from_data(data: Any, *, source: str = "scenario", stale_calibration
     if isinstance(anatomy, str):
         data = {**data, "anatomy": load_anatomy(anatomy).model_dump()}
     try:
-        return Scenario.model_validate(data, context={"stale_calibration": stale_calibration})
+        scenario = Scenario.model_validate(data, context={"stale_calibration": stale_calibration})
     except ValidationError as exc:
         raise ScenarioError(format_validation_error(exc, source=source, model=Scenario)) from None
+    try:
+        check_runnable(scenario)
+    except ScenarioError as exc:
+        raise ScenarioError(f"invalid {source}: 1 error(s)\n  {exc}") from None
+    return scenario
 
 
 def load_scenario(

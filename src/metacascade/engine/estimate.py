@@ -16,6 +16,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from ..errors import TooMuchWork  # noqa: F401 (re-exported)
 from .epochs import step_ends
 from .handoff import expected_founders_by_site, pooled_max_cells, primary_founders_shed
 from .lower import Lowered
@@ -31,9 +32,6 @@ MAX_CPU_SECONDS = 2 * 86_400.0
 _REFERENCE_SECONDS_PER_CELL, _REFERENCE_BYTES_PER_CELL = 1e-4, 1e3
 _SECONDS_PER_WINDOW, _SECONDS_PER_COLONY_WINDOW, _SECONDS_PER_KERNEL = 2e-3, 2e-6, 1e-3
 
-
-class TooMuchWork(ValueError):
-    """A run would take more time or memory than the machine has (raised before anything is drawn)."""
 
 
 @dataclass(frozen=True)

@@ -9,8 +9,12 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from ..model import Anatomy, Clone, FateRates, ObservationPlan, PatientVariation, PrimaryTumour, Scenario
+from ..model import Anatomy, Clone, FateRates, ObservationPlan, PatientVariation, PrimaryTumour, Scenario, ScenarioError
+from ..model.bounds import MAX_CELLS, MAX_RESIDENCE_DAYS
 from ..model.fates import SMALL_COLONY_MAX_CELLS
+from ..model.growth import CAPPED_LAWS
+from .growth import size_at
+from .routing import Routing, entries, mean_residence_time
 
 #: Fate-rate names as the engine knows them (the fields of ``FateRates``).
 RATE_NAMES: tuple[str, ...] = tuple(FateRates.model_fields)
@@ -18,28 +22,6 @@ RATE_NAMES: tuple[str, ...] = tuple(FateRates.model_fields)
 SMALL_COLONY_MAX: int = SMALL_COLONY_MAX_CELLS
 SECONDS_PER_DAY = 86_400.0
 MINUTES_PER_DAY = 1_440.0
-
-
-@dataclass(frozen=True)
-class Routing:
-    """The circulation as arrays: where cells go, where they stop, and survival per segment.
-
-    Blood beds and lymph stations are indexed by organ; a lymph station is a lymph-node organ
-    reached through lymph, with its own arrest probability. The fluid of a body cavity is a third
-    kind of place (the transcoelomic route): a cell there implants on one of its surfaces or dies.
-    """
-
-    organ_names: tuple[str, ...]
-    vessel_names: tuple[str, ...]
-    entry_bed: np.ndarray  # [V, O] distribution of the first bed reached from each vessel
-    drain: np.ndarray  # [O, O] next bed after passing a bed (venous drainage, Batson route included)
-    arrest: np.ndarray  # [C, O] probability of arrest at each visit to a bed
-    lymph_drain: np.ndarray  # [O, O] lymph station reached by each organ's (or node's) lymph; zero row: thoracic duct
-    lymph_arrest: np.ndarray  # [O] probability of arrest at a lymph station
-    segment_survival: np.ndarray  # [C] survival of one segment (blood or lymph)
-    segment_time: float  # days per segment
-    cavity_names: tuple[str, ...]
-    implant: np.ndarray  # [K, O] P(a cell in each cavity's fluid implants on each surface); the rest die there
 
 
 @dataclass(frozen=True)
@@ -304,8 +286,44 @@ def lower_observation(plan: ObservationPlan, organs: tuple[str, ...]) -> Observa
     )
 
 
+def check_runnable(scenario: Scenario, routing: Routing | None = None) -> None:
+    """Raise ``ScenarioError`` naming the field if the engine cannot run ``scenario``: cells of a clone
+    (or of its clusters) that stay longer than ``MAX_RESIDENCE_DAYS`` in the circulation before they
+    arrest or die, or a primary without a capacity that holds more than ``MAX_CELLS`` by the end of
+    the run. ``routing``: the scenario's own, with the cluster clones, if already lowered."""
+    named = with_clusters(scenario)
+    if routing is None:
+        routing = lower_routing(scenario.anatomy, tuple(named.values()), paravertebral=scenario.paravertebral_route)
+    first = entries(routing)[1]
+    for index, (name, cells) in enumerate(named.items()):
+        with np.errstate(all="ignore"):
+            try:
+                days = float(np.max(mean_residence_time(routing, index, first)))
+            except np.linalg.LinAlgError:  # a closed loop that no cell leaves
+                days = float("inf")
+        if not days <= MAX_RESIDENCE_DAYS:
+            where = f"clones.{name.removesuffix(CLUSTER_SUFFIX)}" + (".cluster" if name.endswith(CLUSTER_SUFFIX) else "")
+            raise ScenarioError(
+                f"{where}.transit_death_rate: cells of {cells.diameter_um:g} µm that die in transit at "
+                f"{cells.transit_death_rate:g}/day stay {days:.3g} days in the circulation before they arrest "
+                f"or die (at most {MAX_RESIDENCE_DAYS:g}): raise transit_death_rate or the diameter"
+            )
+    primary = scenario.primary
+    if primary is None or primary.growth.law in CAPPED_LAWS:
+        return  # at most max(initial_cells, capacity_cells)
+    growth, end = primary.growth, scenario.resolved_end_time
+    cells = float(size_at(growth.law, primary.initial_cells, end, growth.rate_per_day, growth.capacity_cells,
+                          growth.exponent))
+    if not cells <= MAX_CELLS:
+        raise ScenarioError(
+            f"primary.growth: the primary ({growth.law} law at {growth.rate_per_day:g}/day from "
+            f"{primary.initial_cells:g} cells) holds {cells:.3g} cells by day {end:g}, the end of the run: more than "
+            f"{MAX_CELLS:g} (beyond a body); lower rate_per_day, or use a law with a capacity"
+        )
+
+
 def lower(scenario: Scenario) -> Lowered:
-    """Flatten a validated scenario into engine arrays."""
+    """Flatten a validated scenario into engine arrays (``check_runnable`` first)."""
     named = with_clusters(scenario)
     clone_names, clones = tuple(named), tuple(named.values())
     organs = scenario.anatomy.organ_names
@@ -313,6 +331,7 @@ def lower(scenario: Scenario) -> Lowered:
     rates = {name: np.array([[getattr(f, name) for f in row] for row in fates]) for name in RATE_NAMES}
     masses = np.array([organ.mass_g for organ in scenario.anatomy.organs.values()])
     routing = lower_routing(scenario.anatomy, clones, paravertebral=scenario.paravertebral_route)
+    check_runnable(scenario, routing)
     return Lowered(
         clone_names=clone_names,
         routing=routing,

@@ -22,6 +22,7 @@ from functools import cached_property, lru_cache
 import numpy as np
 from scipy.linalg import expm
 
+from ..errors import TooManyColonies  # noqa: F401 (re-exported)
 from .colonies import Colonies
 from .handoff import handoff_sizes
 from .lower import RATE_NAMES
@@ -41,9 +42,6 @@ COLONY_DIRECT = 3
 #: Colonies tracked one by one at once, at most (~100 bytes each, plus 8 per observation time: ~1-2 GiB).
 MAX_TRACKED_COLONIES = 10_000_000
 
-
-class TooManyColonies(RuntimeError):
-    """The scenario makes more colonies outgrow the pool than the engine follows one by one."""
 
 
 def check_tracked(num: int, time: float) -> None:

@@ -26,7 +26,8 @@ import numpy as np
 
 from .growth import size_at, time_to_reach
 from .handoff import handoff_sizes, pooled_max_cells
-from .lower import SMALL_COLONY_MAX, Lowered, Primary, Routing
+from .lower import SMALL_COLONY_MAX, Lowered, Primary
+from .routing import Routing
 from .outcome import SNAPSHOT_FIELDS, RunOutcome, Lesions, Snapshot
 
 #: A cell that has visited this many beds without arresting or dying means a broken anatomy.

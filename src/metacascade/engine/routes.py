@@ -8,7 +8,8 @@ from dataclasses import dataclass
 import numpy as np
 
 from .growth import time_to_reach
-from .lower import Lowered, Routing
+from .lower import Lowered
+from .routing import Routing
 from .routing import delivery_from, entries
 
 

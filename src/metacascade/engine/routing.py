@@ -17,18 +17,33 @@ in transit (or in a cavity's fluid).
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from dataclasses import dataclass
 
 import numpy as np
 
-from .lower import Routing
-
-if TYPE_CHECKING:  # pragma: no cover
-    import pandas as pd
-
-    from ..model import Anatomy, Clone
-
 DIED_IN_TRANSIT = "died_in_transit"
+
+
+@dataclass(frozen=True)
+class Routing:
+    """The circulation as arrays: where cells go, where they stop, and survival per segment.
+
+    Blood beds and lymph stations are indexed by organ; a lymph station is a lymph-node organ
+    reached through lymph, with its own arrest probability. The fluid of a body cavity is a third
+    kind of place (the transcoelomic route): a cell there implants on one of its surfaces or dies.
+    """
+
+    organ_names: tuple[str, ...]
+    vessel_names: tuple[str, ...]
+    entry_bed: np.ndarray  # [V, O] distribution of the first bed reached from each vessel
+    drain: np.ndarray  # [O, O] next bed after passing a bed (venous drainage, Batson route included)
+    arrest: np.ndarray  # [C, O] probability of arrest at each visit to a bed
+    lymph_drain: np.ndarray  # [O, O] lymph station reached by each organ's (or node's) lymph; zero row: thoracic duct
+    lymph_arrest: np.ndarray  # [O] probability of arrest at a lymph station
+    segment_survival: np.ndarray  # [C] survival of one segment (blood or lymph)
+    segment_time: float  # days per segment
+    cavity_names: tuple[str, ...]
+    implant: np.ndarray  # [K, O] P(a cell in each cavity's fluid implants on each surface); the rest die there
 
 
 def _thoracic_duct(routing: Routing) -> np.ndarray:
@@ -106,18 +121,3 @@ def mean_residence_time(routing: Routing, clone: int, first: np.ndarray) -> np.n
     visits = expected_visits(routing, clone, first)[:, : 2 * organs]
     passing = np.r_[1.0 - routing.arrest[clone], 1.0 - routing.lymph_arrest]
     return (first[:, : 2 * organs].sum(axis=1) + (visits * passing).sum(axis=1)) * routing.segment_time
-
-
-def delivery_frame(anatomy: Anatomy, clone: Clone, *, paravertebral: bool = False) -> pd.DataFrame:
-    """Delivery from every entry point of ``anatomy`` for ``clone``, labelled (entry x organ/death)."""
-    import pandas as pd
-
-    from .lower import lower_routing
-
-    routing = lower_routing(anatomy, (clone,), paravertebral=paravertebral)
-    names, first = entries(routing)
-    return pd.DataFrame(
-        delivery_from(routing, 0, first),
-        index=pd.Index(names, name="entry"),
-        columns=pd.Index([*routing.organ_names, DIED_IN_TRANSIT], name="fate"),
-    )

@@ -20,6 +20,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from ..errors import TooManyCells  # noqa: F401 (re-exported)
 from . import course, pool
 from .colonies import Colonies
 from .growth import cell_days, size_at
@@ -30,9 +31,6 @@ from .routes import Routes
 #: near 9e18; a body holds ~4e13 cells).
 MAX_SHED_PER_WINDOW = 1e18
 
-
-class TooManyCells(RuntimeError):
-    """Tumours would shed more cells in a window than the engine can draw (a documented overflow)."""
 
 
 #: Lesions whose size curves over a window are evaluated at once (memory: LESION_CHUNK x pool.GRID floats).

@@ -8,6 +8,7 @@ from typing import Annotated, Any, Optional
 
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, ValidationError
 
+from ..errors import ScenarioError  # noqa: F401 (re-exported)
 from .bounds import MAX_TIMES, Days
 
 
@@ -72,9 +73,6 @@ def format_validation_error(
         lines.append(f"  {path or '<root>'}: {message} (got {shown})")
     return "\n".join(lines)
 
-
-class ScenarioError(ValueError):
-    """A scenario (file or object) that cannot be used; the message names field, value and rule."""
 
 
 def _strictly_increasing(times: tuple[float, ...]) -> tuple[float, ...]:

@@ -1,22 +1,17 @@
 """Anatomy: organs, venous drainage, capillary beds, lymph nodes and body cavities (MODEL.md §1).
 
-The anatomy only describes. Routing through it is solved by ``engine.routing``; the theory
-methods here delegate to it so that a user can ask an anatomy for its delivery matrix.
+The anatomy only describes. Routing through it is solved by ``engine.routing``; its delivery
+matrix, as a labelled table, is ``analysis.theory.delivery_matrix``.
 """
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Literal, Optional
+from typing import Literal, Optional
 
 from pydantic import Field, model_validator
 
 from ._base import Frozen
 from .bounds import Fraction, LengthUm, MassG, TransitTimeS, Weight
-
-if TYPE_CHECKING:  # pragma: no cover
-    import pandas as pd
-
-    from .tumour import Clone
 
 Drainage = Literal["caval", "portal", "pulmonary"]
 OrganKind = Literal["parenchyma", "lymph_node", "serosa"]
@@ -189,30 +184,3 @@ class Anatomy(Frozen):
     @property
     def organ_names(self) -> tuple[str, ...]:
         return tuple(self.organs)
-
-    def delivery_matrix(self, clone: Clone, *, paravertebral: bool = False) -> pd.DataFrame:
-        """Exact fate of a cell entering the circulation: P(arrest in organ), P(death in transit).
-
-        Rows: the entry vessels, then ``venous:<organ>`` (a cell shed into an organ's venous
-        outflow) and ``lymph:<organ>`` (shed into its lymph); columns: organs then
-        ``died_in_transit``. Rows sum to 1. ``paravertebral`` switches the Batson route on.
-        """
-        from ..engine.routing import delivery_frame  # the theory lives with the engine's solver
-
-        return delivery_frame(self, clone, paravertebral=paravertebral)
-
-    def residence_time_days(self, clone: Clone, *, paravertebral: bool = False) -> float:
-        """The longest mean time a cell of ``clone`` stays in blood and lymph, over every entry point,
-        before it arrests or dies, days (inf if some never leave)."""
-        import numpy as np
-
-        from ..engine.lower import lower_routing  # the theory lives with the engine's solver
-        from ..engine.routing import entries, mean_residence_time
-
-        with np.errstate(all="ignore"):
-            routing = lower_routing(self, (clone,), paravertebral=paravertebral)
-            try:
-                days = mean_residence_time(routing, 0, entries(routing)[1])
-            except np.linalg.LinAlgError:  # a closed loop that no cell leaves
-                return float("inf")
-        return float(np.max(days)) if np.isfinite(days).all() else float("inf")

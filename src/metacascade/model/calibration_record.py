@@ -21,6 +21,7 @@ from typing import Annotated, Any, Callable, Optional, Union
 
 from pydantic import Field, ValidationError, model_validator
 
+from ..errors import StaleCalibrationWarning  # noqa: F401 (re-exported)
 from ._base import Frozen
 from .bounds import Finite, Fraction, number
 from .paths import value_in_force, with_values
@@ -32,9 +33,6 @@ STALE_CALIBRATION = ("error", "drop")
 #: Stale paths named in an error; the others are counted.
 SHOWN_PATHS = 3
 
-
-class StaleCalibrationWarning(UserWarning):
-    """A calibration record left out on loading: the file no longer holds what its fit started from."""
 
 
 class CalibratedValue(Frozen):

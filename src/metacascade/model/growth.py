@@ -84,12 +84,6 @@ class GrowthLaw(Frozen):
         rate = self.specific_rate_per_day(cells)
         return math.log(2.0) / rate if rate > 0 else math.inf
 
-    def cells_at(self, initial_cells: float, days: float) -> float:
-        """Cells after ``days`` of growth from ``initial_cells`` (the closed forms of ``engine.growth``)."""
-        from ..engine.growth import size_at  # the theory lives with the engine's closed forms
-
-        return float(size_at(self.law, initial_cells, days, self.rate_per_day, self.capacity_cells, self.exponent))
-
     @classmethod
     def from_doubling_time(
         cls,

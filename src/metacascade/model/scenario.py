@@ -9,10 +9,9 @@ from pydantic import Field, ValidationError, ValidationInfo, field_validator, mo
 
 from ._base import Frozen, IncreasingDays, ScenarioError, format_validation_error
 from .anatomy import Anatomy
-from .bounds import MAX_CELLS, MAX_RESIDENCE_DAYS, Cells, Days, NumCells, number
+from .bounds import Cells, Days, NumCells, number
 from .calibration_record import Calibration, apply_calibration
 from .fates import SMALL_COLONY_MAX_CELLS
-from .growth import CAPPED_LAWS
 from .observation import ObservationPlan
 from .paths import check_paths, with_values
 from .tumour import Clone, PrimaryTumour
@@ -54,7 +53,12 @@ class Scenario(Frozen):
     name: str = Field(pattern=r"^[A-Za-z0-9_.-]+$")
     description: str = ""
     citation: str = ""
-    reproduces: tuple[str, ...] = Field(default=(), description="target ids in targets.yaml")
+    reproduces: tuple[str, ...] = Field(
+        default=(), description="target ids in targets.yaml that its runs reproduce (besides calibration.targets)"
+    )
+    inputs: tuple[str, ...] = Field(
+        default=(), description="target ids in targets.yaml whose values it takes as given, not reproduces"
+    )
     anatomy: Anatomy
     clones: dict[str, Clone] = Field(min_length=1)
     injections: tuple[Injection, ...] = Field(default=(), description="cells injected at time 0 (assays)")
@@ -164,44 +168,12 @@ class Scenario(Frozen):
                 )
         if self.observation is not None:
             self._check_observation(organs)
-        self._check_circulation()
         if self.end_time is not None and self.end_time < self.observation_times[-1]:
             raise ValueError(
                 f"end_time: must be at or after the last observation "
                 f"({self.end_time} < {self.observation_times[-1]})"
             )
-        if self.primary is not None:
-            self._check_primary_size()
         return self
-
-    def _check_circulation(self) -> None:
-        """Every clone's cells leave blood and lymph: they die in transit or arrest somewhere."""
-        clusters = self.primary is not None and self.primary.cluster_fraction > 0
-        for name, clone in self.clones.items():
-            kinds = {f"clones.{name}": clone}
-            if clusters:
-                kinds[f"clones.{name}.cluster"] = clone.as_cluster()
-            for where, cells in kinds.items():
-                days = self.anatomy.residence_time_days(cells, paravertebral=self.paravertebral_route)
-                if not days <= MAX_RESIDENCE_DAYS:
-                    raise ValueError(
-                        f"{where}.transit_death_rate: cells of {cells.diameter_um:g} µm that die in transit at "
-                        f"{cells.transit_death_rate:g}/day stay {days:.3g} days in the circulation before they arrest "
-                        f"or die (at most {MAX_RESIDENCE_DAYS:g}): raise transit_death_rate or the diameter"
-                    )
-
-    def _check_primary_size(self) -> None:
-        """The primary stays within ``MAX_CELLS`` up to the end of the run (laws without a capacity)."""
-        primary, end = self.primary, self.resolved_end_time
-        if primary.growth.law in CAPPED_LAWS:
-            return  # at most max(initial_cells, capacity_cells)
-        cells = primary.growth.cells_at(primary.initial_cells, end)
-        if not cells <= MAX_CELLS:
-            raise ValueError(
-                f"primary.growth: the primary ({primary.growth.law} law at {primary.growth.rate_per_day:g}/day from "
-                f"{primary.initial_cells:g} cells) holds {cells:.3g} cells by day {end:g}, the end of the run: more than "
-                f"{MAX_CELLS:g} (beyond a body); lower rate_per_day, or use a law with a capacity"
-            )
 
     def _check_observation(self, organs: tuple[str, ...]) -> None:
         plan = self.observation

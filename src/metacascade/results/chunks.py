@@ -34,6 +34,7 @@ from typing import Any
 
 import pandas as pd
 
+from ..errors import ForeignChunk  # noqa: F401 (re-exported)
 from .detail import cohort_detail, detail_tables
 from .io import _fsync
 from .rundir import TEMPORARY_SUFFIX
@@ -46,9 +47,6 @@ PARQUET_OPTIONS: dict[str, Any] = {"compression": "zstd"}
 #: The Parquet key-value metadata key of a chunk file's run identity.
 IDENTITY_KEY = b"metacascade"
 
-
-class ForeignChunk(FileExistsError):
-    """A chunk file in a run directory that records another run (or none)."""
 
 
 def num_chunks(num_patients: int, chunk_size: int) -> int:

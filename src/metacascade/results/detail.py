@@ -24,35 +24,14 @@ import pandas as pd
 
 from .clinical import clinical_tables
 from .ledger import chunk_ledger
-from .results import TABLES, outcome_tables, snapshot_times
-from .rundir import DETAILS
+from .results import outcome_tables, snapshot_times
+from .rundir import SUMMARY_TABLES, check_detail, cohort_detail, detail_tables  # noqa: F401 (re-exported)
 from .tables import dormant_cells_frame, lesions_frame, size_column
 
 if TYPE_CHECKING:  # pragma: no cover
     from ..engine.lower import Lowered
     from ..engine.observation import PatientObservations
     from ..engine.outcome import RunOutcome
-
-SUMMARY_TABLES: tuple[str, ...] = ("patients", "lesions", "detections", "ctc", "autopsy", "dormant_cells",
-                                   "chunk_ledger")
-
-
-def check_detail(detail: Any) -> str:
-    """``detail`` if it is one of ``DETAILS``, else a ``ValueError`` naming what is allowed."""
-    if detail not in DETAILS:
-        raise ValueError(f"detail: unknown output level {detail!r}; allowed: {', '.join(map(repr, DETAILS))}")
-    return detail
-
-
-def detail_tables(detail: str) -> tuple[str, ...]:
-    """The tables a cohort at output level ``detail`` holds."""
-    return TABLES if check_detail(detail) == "full" else SUMMARY_TABLES
-
-
-def cohort_detail(provenance: Mapping[str, Any]) -> str:
-    """The output level a cohort's provenance records (cohorts written before levels were full)."""
-    return provenance.get("detail", "full")
-
 
 def cohort_tables(
     outcomes: Sequence[RunOutcome],

@@ -4,7 +4,7 @@ and the lock that keeps a second writer out.
 
 A single run (``io.py``) holds ``TABLE_FILES`` and ``provenance.json``; a cohort (``chunks.py``)
 holds ``provenance.json``, ``catalogue.duckdb`` and one folder of ``chunk-NNNNN.parquet`` files per
-table of its output level. Either may hold hidden ``*.tmp`` files that an interrupted write left,
+table of its output level (``DETAILS``), each chunk ``chunk_size`` patients. Either may hold hidden ``*.tmp`` files that an interrupted write left,
 and a cohort that a process is writing holds ``.lock`` (that process's pid and host).
 
 A directory whose ``provenance.json`` is damaged is not one metacascade recognises as its own, even
@@ -24,6 +24,8 @@ from collections.abc import Callable, Iterator, Mapping
 from pathlib import Path
 from typing import Any, Optional
 
+from ..errors import DirectoryInUse, ProvenanceError  # noqa: F401 (re-exported)
+
 #: Table name -> file name of a single run, in writing order.
 TABLE_FILES: dict[str, str] = {
     "observations": "observations.parquet",
@@ -36,18 +38,40 @@ TABLE_FILES: dict[str, str] = {
     "autopsy": "autopsy.parquet",
 }
 PROVENANCE_FILE = "provenance.json"
+#: A cohort's output levels (``detail.py``), and the default.
+DETAILS: tuple[str, ...] = ("summary", "full")
+DEFAULT_DETAIL = "summary"
+#: Patients per Parquet chunk of a cohort run directory (and per task of a worker process).
+DEFAULT_CHUNK_SIZE = 100
 CATALOGUE_FILE = "catalogue.duckdb"
 LOCK_FILE = ".lock"
 TEMPORARY_SUFFIX = ".tmp"
 CHUNK_NAME = re.compile(r"chunk-\d{5,}\.parquet")
 
 
-class ProvenanceError(ValueError):
-    """A ``provenance.json`` that does not read as a metacascade provenance record."""
+# -- output levels -------------------------------------------------------------------------------
 
 
-class DirectoryInUse(FileExistsError):
-    """A run directory that another process is writing (it holds that process's ``.lock``)."""
+#: The tables of a cohort at the summary level (``detail.py``); at full detail, those of ``TABLE_FILES``.
+SUMMARY_TABLES: tuple[str, ...] = ("patients", "lesions", "detections", "ctc", "autopsy", "dormant_cells",
+                                   "chunk_ledger")
+
+
+def check_detail(detail: Any) -> str:
+    """``detail`` if it is one of ``DETAILS``, else a ``ValueError`` naming what is allowed."""
+    if detail not in DETAILS:
+        raise ValueError(f"detail: unknown output level {detail!r}; allowed: {', '.join(map(repr, DETAILS))}")
+    return detail
+
+
+def detail_tables(detail: str) -> tuple[str, ...]:
+    """The tables a cohort at output level ``detail`` holds."""
+    return tuple(TABLE_FILES) if check_detail(detail) == "full" else SUMMARY_TABLES
+
+
+def cohort_detail(provenance: Mapping[str, Any]) -> str:
+    """The output level a cohort's provenance records (cohorts written before levels were full)."""
+    return provenance.get("detail", "full")
 
 
 # -- provenance --------------------------------------------------------------------------------
@@ -73,8 +97,6 @@ COHORT_FIELDS: dict[str, tuple[Callable[[Any], bool], str]] = {
 
 def provenance_problem(record: Any) -> Optional[str]:
     """What keeps ``record`` from being a metacascade provenance record, ``None`` if nothing."""
-    from .detail import DETAILS  # here: detail -> results -> io -> this module
-
     if not isinstance(record, dict):
         return "it is not a JSON object"
     if record.get("package") != "metacascade":
@@ -127,8 +149,6 @@ def is_empty(directory: Path) -> bool:
 def _foreign_entries(directory: Path, provenance: Mapping[str, Any]) -> list[str]:
     """The entries of ``directory`` that a run described by ``provenance`` does not write."""
     if is_cohort(provenance):
-        from .detail import cohort_detail, detail_tables  # here: detail -> results -> io -> this module
-
         folders, files = set(detail_tables(cohort_detail(provenance))), {PROVENANCE_FILE, CATALOGUE_FILE}
     else:
         folders, files = set(), {PROVENANCE_FILE, *TABLE_FILES.values()}

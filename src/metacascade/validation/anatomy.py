@@ -12,10 +12,10 @@ import math
 import numpy as np
 
 from ..catalog import load_anatomy, load_scenario
-from ..engine.lower import arrest_probability, lower_routing
-from ..engine.routing import entries, mean_residence_time
+from ..analysis.theory import delivery_matrix, residence_time_days
+from ..engine.lower import arrest_probability
 from .rules import Outcome, check, compare, compare_table, fmt
-from .targets import Target
+from ..analysis.targets import Target
 
 #: human_adult organ -> entries of organ_blood_flow_fractions (% of cardiac output) it sums.
 FLOW_ENTRIES: dict[str, tuple[str, ...]] = {
@@ -93,7 +93,7 @@ def coarse_flows(target: Target, quick: bool, seed: int) -> Outcome:
 def _delivery(scenario: str, entry: str, organ: str) -> float:
     loaded = load_scenario(scenario)
     clone = loaded.clones[loaded.injections[0].clone]
-    return float(loaded.anatomy.delivery_matrix(clone).loc[entry, organ])
+    return float(delivery_matrix(loaded.anatomy, clone).loc[entry, organ])
 
 
 @check("ishii_liver_first_pass_escape")
@@ -137,9 +137,7 @@ def cluster_transit(target: Target, quick: bool, seed: int) -> Outcome:
 @check("meng2004_ctc_half_life")
 def ctc_half_life(target: Target, quick: bool, seed: int) -> Outcome:
     scenario = load_scenario("breast_patient")
-    routing = lower_routing(scenario.anatomy, (scenario.clones["A"],))
-    names, first = entries(routing)
-    residence_days = mean_residence_time(routing, 0, first)[names.index("tail_vein")]
+    residence_days = residence_time_days(scenario.anatomy, scenario.clones["A"])["tail_vein"]
     half_life_h = math.log(2.0) * residence_days * 24.0
     plan_h = scenario.observation.ctc_half_life_min / 60.0
     return compare(target, target.value, half_life_h, reason=(

@@ -14,7 +14,7 @@ from typing import Optional
 from ..parallel import single_threaded
 from . import anatomy, assays, parameters, patients  # noqa: F401  (they register their checks)
 from .rules import REGISTRY, Outcome, check, not_yet
-from .targets import Target, load_targets
+from ..analysis.targets import Target, load_targets
 
 #: Targets the simulator cannot compute yet -> why.
 NOT_YET: dict[str, str] = {

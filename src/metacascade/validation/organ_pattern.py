@@ -10,11 +10,11 @@ from typing import Any
 
 import pandas as pd
 
-from ..calibration.organotropism import LEVELS, analyse, autopsy_matrix
+from ..analysis.organotropism import LEVELS, analyse, autopsy_matrix
 from ..catalog import load_anatomy
 from ..parallel import single_threaded
 from .report import write_atomic
-from .targets import disibio_matrix
+from ..analysis.targets import disibio_matrix
 
 #: Bootstrap refits of the organ soil factors (full run; the quick run reports no interval).
 REPLICATES = 50

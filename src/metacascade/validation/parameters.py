@@ -9,9 +9,10 @@ import numpy as np
 
 from ..catalog import load_scenario
 from ..engine.shedding import sample_shed
-from .assays import REPLICATES, replicate_seeds
+from ..analysis.assays import replicate_seeds
+from .assays import REPLICATES
 from .rules import Outcome, check, compare, compare_table, mean_se
-from .targets import Target
+from ..analysis.targets import Target
 
 #: Butler & Gullino's isolated tumours weighed 2-4 g: the primary is measured at 3 g.
 BUTLER_TUMOUR_G = 3.0

@@ -15,13 +15,13 @@ from typing import Optional
 import numpy as np
 import pandas as pd
 
-from .assays import replicate_seeds
+from ..analysis.assays import replicate_seeds
+from ..analysis.autopsy import followed_up, involvement
+from ..analysis.targets import Target, disibio_matrix
 from .rules import Outcome, check, compare, compare_table, mean_se
-from .targets import Target, disibio_matrix
 
 #: Patients per cohort: quick, full.
 PATIENTS = {True: 12, False: 400}
-DAYS_PER_YEAR = 365.25
 
 
 @cache
@@ -38,30 +38,9 @@ def cohort(scenario: str, quick: bool, seed: int, follow_up_years: Optional[int]
     return simulate(loaded, num_patients=PATIENTS[quick], random_seed=own_seed)
 
 
-def followed_up(scenario, years: int):
-    """``scenario`` observed yearly to ``years`` years (days 365.25 k), or as it is if it goes further."""
-    horizon = years * DAYS_PER_YEAR
-    if scenario.observation_times[-1] >= horizon:
-        return scenario
-    from ..catalog import scenario_from_data
-
-    times = sorted({*scenario.observation_times, *(DAYS_PER_YEAR * k for k in range(1, years + 1))})
-    data = scenario.model_dump(mode="json")
-    data.update(observation_times=times, end_time=None)
-    return scenario_from_data(data, source=f"{scenario.name} followed for {years} years")
-
-
 def autopsies(scenario: str, quick: bool, seed: int, follow_up_years: Optional[int] = None) -> pd.DataFrame:
     """[patient x diSibio site] involved (bool) at the autopsies at death."""
     return involvement(cohort(scenario, quick, seed, follow_up_years))
-
-
-def involvement(cohort) -> pd.DataFrame:
-    """[patient x diSibio site] involved (bool) at the autopsies at death of ``cohort``."""
-    table = cohort.autopsy
-    table = table[~table["censored"]]
-    involved = table.pivot_table(index="patient", columns="organ", values="involved", aggfunc="any")
-    return involved.reindex(columns=disibio_matrix()["sites"], fill_value=False).fillna(False).astype(bool)
 
 
 def _share_se(p: np.ndarray, n: int) -> np.ndarray:

@@ -10,7 +10,7 @@ forms and model parameters). The verdict is
 - ``mismatch``: it does not (reported with the reason, never hidden);
 - ``not yet``: the simulator cannot compute the quantity yet (the reason says what is missing).
 
-Relative tolerances by category (:data:`TOLERANCE`), for a published number with no stated range:
+Relative tolerances by category (``analysis.targets.TOLERANCE``), for a published number with no stated range:
 cell_fate 25% (fractions recalled from secondary text), hemodynamics 5% (reference tables the
 anatomy is built from), hemodynamics_arrest 50% (single imaging studies, ~0.5% escape),
 hemodynamics_sizes 25%, shedding_ctc 25%, organotropism 50% (autopsy series, case mix),
@@ -25,23 +25,11 @@ from typing import Any, Literal, Optional
 
 import numpy as np
 
-from .targets import Target
+from ..analysis.targets import Target, tolerance_of
 
 Verdict = Literal["pass", "mismatch", "not yet"]
 #: z of the two-sided 95% Monte Carlo interval.
 Z95 = 1.96
-TOLERANCE: dict[str, float] = {
-    "cell_fate": 0.25,
-    "hemodynamics": 0.05,
-    "hemodynamics_arrest": 0.5,
-    "hemodynamics_sizes": 0.25,
-    "shedding_ctc": 0.25,
-    "organotropism": 0.5,
-    "growth_kinetics": 0.1,
-    "clinical_survival": 0.25,
-    "clinical_recurrence": 0.25,
-    "therapy": 0.25,
-}
 
 
 @dataclass(frozen=True)
@@ -75,16 +63,6 @@ def check(*target_ids: str) -> Callable[[CheckFunction], CheckFunction]:
         return function
 
     return register
-
-
-def tolerance_of(target: Target) -> float:
-    """The category's relative tolerance (ValueError naming the category if it has none)."""
-    try:
-        return TOLERANCE[target.category]
-    except KeyError:
-        raise ValueError(
-            f"target {target.id}: category {target.category!r} has no tolerance (known: {sorted(TOLERANCE)})"
-        ) from None
 
 
 def agrees(published: Any, simulated: float, se: float, rel_tol: float) -> bool:

@@ -4,9 +4,9 @@ known organ soil from synthetic autopsies."""
 import numpy as np
 import pytest
 
-from metacascade.calibration.organotropism import PRIMARY_ORGANS, AutopsyMatrix, analyse, autopsy_matrix, delivery
+from metacascade.analysis.organotropism import PRIMARY_ORGANS, AutopsyMatrix, analyse, autopsy_matrix, delivery
 from metacascade.catalog import load_anatomy
-from metacascade.validation.targets import disibio_matrix
+from metacascade.analysis.targets import disibio_matrix
 
 
 @pytest.fixture(scope="module")

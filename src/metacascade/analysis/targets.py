@@ -15,6 +15,19 @@ from typing import Any, Optional
 
 import yaml
 
+#: Relative tolerance of a published number with no stated range, by category (``validation.rules``).
+TOLERANCE: dict[str, float] = {
+    "cell_fate": 0.25,
+    "hemodynamics": 0.05,
+    "hemodynamics_arrest": 0.5,
+    "hemodynamics_sizes": 0.25,
+    "shedding_ctc": 0.25,
+    "organotropism": 0.5,
+    "growth_kinetics": 0.1,
+    "clinical_survival": 0.25,
+    "clinical_recurrence": 0.25,
+    "therapy": 0.25,
+}
 #: The shipped copy, relative to this package.
 TARGETS_FILE = "data/targets.yaml"
 
@@ -70,3 +83,13 @@ def disibio_matrix() -> dict:
     """The diSibio 2008 autopsy matrix: ``sites`` (30 names) and ``primaries`` (name ->
     n_autopsies, metastases_total, counts per site in the order of ``sites``)."""
     return _document()["disibio2008_matrix"]
+
+
+def tolerance_of(target: Target) -> float:
+    """The category's relative tolerance (ValueError naming the category if it has none)."""
+    try:
+        return TOLERANCE[target.category]
+    except KeyError:
+        raise ValueError(
+            f"target {target.id}: category {target.category!r} has no tolerance (known: {sorted(TOLERANCE)})"
+        ) from None
