@@ -29,7 +29,7 @@ from ..model.paths import value_in_force
 from ..parallel import single_threaded
 from ..results.io import check_target
 from ..results.rundir import is_empty
-from . import assays, soil
+from . import assay_fit, soil
 from .spec import AbcSpec, SoilSpec
 
 #: Significant digits of the calibrated values written to the record.
@@ -66,9 +66,9 @@ def calibrate(
     loaded = load_scenario(scenario, calibrated=False)
     where = {"workers": workers, "backend": backend, "scheduler": scheduler}
     if isinstance(spec, AbcSpec):
-        result = assays.fit(loaded.model_dump(mode="json"), spec, random_seed=random_seed, progress=progress, **where)
-        parameters, diagnostics = assays.record_fields(result, spec, 0.9)
-        fit, steps, particles = assays.fit_table(result, spec), result.diagnostics(), result.particles()
+        result = assay_fit.fit(loaded.model_dump(mode="json"), spec, random_seed=random_seed, progress=progress, **where)
+        parameters, diagnostics = assay_fit.record_fields(result, spec, 0.9)
+        fit, steps, particles = assay_fit.fit_table(result, spec), result.diagnostics(), result.particles()
     else:
         result = soil.fit(loaded, spec, random_seed=random_seed, progress=progress, **where)
         parameters, diagnostics = soil.record_fields(result, spec)

@@ -3,7 +3,7 @@
 The catalogue ships one spec per calibrated scenario (``catalog/calibrations.yaml``); a user passes
 their own with ``metacascade calibrate SCENARIO --spec FILE``. Two methods:
 
-- ``abc-smc``: likelihood-free, for targets read from simulated runs (``calibration.assays``):
+- ``abc-smc``: likelihood-free, for targets read from simulated runs (``calibration.assay_fit``):
   log-uniform priors on the fields named by their dotted paths;
 - ``organ-soil``: seed–soil compatibility from an autopsy row of diSibio 2008
   (``calibration.soil``): per-organ multipliers of every clone's colonisation rates.

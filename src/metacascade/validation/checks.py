@@ -1,6 +1,6 @@
 """The registry of checks: one per numeric published target (and the diSibio matrix), id -> check.
 
-Checks live by what they run: :mod:`.assays` (replicate assay runs), :mod:`.anatomy` (anatomy and
+Checks live by what they run: :mod:`.assay_checks` (replicate assay runs), :mod:`.anatomy` (anatomy and
 routing closed forms), :mod:`.parameters` (model inputs through the model and engine),
 :mod:`.patients` (cohorts); the targets the simulator cannot compute yet are registered here with
 the reason. Tolerances and verdicts: :mod:`.rules`.
@@ -12,7 +12,7 @@ from collections.abc import Iterable
 from typing import Optional
 
 from ..parallel import single_threaded
-from . import anatomy, assays, parameters, patients  # noqa: F401  (they register their checks)
+from . import anatomy, assay_checks, parameters, patients  # noqa: F401  (they register their checks)
 from .rules import REGISTRY, Outcome, check, not_yet
 from ..analysis.targets import Target, load_targets
 

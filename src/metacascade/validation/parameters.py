@@ -10,7 +10,7 @@ import numpy as np
 from ..catalog import load_scenario
 from ..engine.shedding import sample_shed
 from ..analysis.assays import replicate_seeds
-from .assays import REPLICATES
+from .assay_checks import REPLICATES
 from .rules import Outcome, check, compare, compare_table, mean_se
 from ..analysis.targets import Target
 
