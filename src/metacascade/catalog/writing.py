@@ -7,13 +7,12 @@ old file (or none), never half a file.
 
 from __future__ import annotations
 
-import os
-import uuid
 from pathlib import Path
 from typing import Any, Union
 
 import yaml
 
+from ..files import write_text_atomic
 from ..model import Scenario
 from . import anatomy_names, load_anatomy
 
@@ -38,13 +37,5 @@ def write_scenario(scenario: Scenario, path: Union[str, Path], *, overwrite: boo
         raise FileExistsError(f"{path} exists (pass {how} to replace it)")
     comments = "".join(f"# {line}".rstrip() + "\n" for line in header.splitlines())
     text = comments + yaml.safe_dump(scenario_data(scenario), sort_keys=False, allow_unicode=True, width=110)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    temporary = path.with_name(f".{path.name}.{uuid.uuid4().hex}.tmp")
-    try:
-        with temporary.open("x", encoding="utf-8") as stream:
-            stream.write(text)
-        os.replace(temporary, path)
-    except BaseException:
-        temporary.unlink(missing_ok=True)
-        raise
+    write_text_atomic(path, text)
     return path

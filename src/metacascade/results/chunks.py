@@ -26,8 +26,6 @@ from __future__ import annotations
 
 import hashlib
 import json
-import os
-import uuid
 from collections.abc import Iterable, Mapping
 from pathlib import Path
 from typing import Any
@@ -35,9 +33,8 @@ from typing import Any
 import pandas as pd
 
 from ..errors import ForeignChunk  # noqa: F401 (re-exported)
+from ..files import TEMPORARY_SUFFIX, write_atomic, write_text_atomic
 from .detail import cohort_detail, detail_tables
-from .io import _fsync
-from .rundir import TEMPORARY_SUFFIX
 
 #: Provenance keys that must agree for a directory to be resumed.
 RESUME_KEYS: tuple[str, ...] = ("version", "engine", "random_seed", "num_patients", "chunk_size", "detail",
@@ -81,21 +78,8 @@ def _chunk_identity(run: Mapping[str, Any], chunk: int, table: str) -> dict[str,
     return {**run, "chunk": chunk, "table": table}
 
 
-def _atomic_write(path: Path, write: Any) -> None:
-    """``write(temporary_path)``, then rename the temporary file to ``path``."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    temporary = path.parent / f".{path.name}.{uuid.uuid4().hex}{TEMPORARY_SUFFIX}"
-    try:
-        write(temporary)
-        _fsync(temporary)
-        os.replace(temporary, path)
-    except BaseException:
-        temporary.unlink(missing_ok=True)
-        raise
-
-
 def write_json_atomic(data: Mapping[str, Any], path: Path) -> None:
-    _atomic_write(path, lambda target: target.write_text(json.dumps(data, indent=2) + "\n", encoding="utf-8"))
+    write_text_atomic(path, json.dumps(data, indent=2) + "\n")
 
 
 def arrow_table(frame: pd.DataFrame) -> Any:
@@ -124,7 +108,7 @@ def write_chunk(directory: Path, chunk: int, tables: Mapping[str, pd.DataFrame],
     for name, frame in tables.items():
         identity = json.dumps(_chunk_identity(run, chunk, name), sort_keys=True).encode("utf-8")
         table = arrow_table(frame).replace_schema_metadata({IDENTITY_KEY: identity})
-        _atomic_write(chunk_path(directory, name, chunk),
+        write_atomic(chunk_path(directory, name, chunk),
                       lambda target, table=table: pq.write_table(table, target, **PARQUET_OPTIONS))
 
 

@@ -26,7 +26,8 @@ from typing import Any
 
 import pandas as pd
 
-from .chunks import _atomic_write, chunk_files
+from ..files import write_atomic
+from .chunks import chunk_files
 from .detail import cohort_detail, detail_tables
 from .rundir import CATALOGUE_FILE
 
@@ -90,7 +91,7 @@ def write_catalogue(directory: Path, provenance: Mapping[str, Any]) -> Path:
         finally:
             connection.close()
 
-    _atomic_write(target, write)
+    write_atomic(target, write)
     return target
 
 

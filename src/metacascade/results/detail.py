@@ -17,8 +17,8 @@ Any patient at full detail is ``simulate(scenario, random_seed=seed, patient=i)`
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
-from typing import TYPE_CHECKING, Any
+from collections.abc import Sequence
+from typing import TYPE_CHECKING
 
 import pandas as pd
 

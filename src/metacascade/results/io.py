@@ -19,6 +19,7 @@ from typing import Any, Union
 
 import pandas as pd
 
+from ..files import fsync
 from .rundir import PROVENANCE_FILE, TABLE_FILES, check_ours, check_unlocked, is_empty, read_provenance
 
 PathLike = Union[str, "os.PathLike[str]"]
@@ -31,17 +32,6 @@ def write_table(frame: pd.DataFrame, path: Path) -> None:
 
 def write_json(data: Mapping[str, Any], path: Path) -> None:
     path.write_text(json.dumps(data, indent=2) + "\n", encoding="utf-8")
-
-
-def _fsync(path: Path) -> None:
-    flags = os.O_RDONLY | getattr(os, "O_DIRECTORY", 0) if path.is_dir() else os.O_RDONLY
-    descriptor = os.open(path, flags)
-    try:
-        os.fsync(descriptor)
-    except OSError:  # pragma: no cover - some file systems cannot sync directories
-        pass
-    finally:
-        os.close(descriptor)
 
 
 def check_target(target: Path, overwrite: bool, *, how: str = "overwrite=True") -> None:
@@ -92,12 +82,12 @@ def write_tables(
             write_table(tables[name], staging / filename)
         write_json(provenance, staging / PROVENANCE_FILE)
         for path in staging.iterdir():
-            _fsync(path)
+            fsync(path)
         _swap_in(staging, target, overwrite)
     except BaseException:
         shutil.rmtree(staging, ignore_errors=True)
         raise
-    _fsync(target.parent)
+    fsync(target.parent)
     return target
 
 

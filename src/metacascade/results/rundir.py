@@ -25,6 +25,7 @@ from pathlib import Path
 from typing import Any, Optional
 
 from ..errors import DirectoryInUse, ProvenanceError  # noqa: F401 (re-exported)
+from ..files import TEMPORARY_SUFFIX
 
 #: Table name -> file name of a single run, in writing order.
 TABLE_FILES: dict[str, str] = {
@@ -45,7 +46,6 @@ DEFAULT_DETAIL = "summary"
 DEFAULT_CHUNK_SIZE = 100
 CATALOGUE_FILE = "catalogue.duckdb"
 LOCK_FILE = ".lock"
-TEMPORARY_SUFFIX = ".tmp"
 CHUNK_NAME = re.compile(r"chunk-\d{5,}\.parquet")
 
 

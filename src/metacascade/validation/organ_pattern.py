@@ -10,10 +10,10 @@ from typing import Any
 
 import pandas as pd
 
+from ..files import write_text_atomic
 from ..analysis.organotropism import LEVELS, analyse, autopsy_matrix
 from ..catalog import load_anatomy
 from ..parallel import single_threaded
-from .report import write_atomic
 from ..analysis.targets import disibio_matrix
 
 #: Bootstrap refits of the organ soil factors (full run; the quick run reports no interval).
@@ -86,7 +86,7 @@ def write_organ_pattern(table: pd.DataFrame, soil: pd.DataFrame, out: Path) -> P
         _markdown(soil.round(4).sort_values("soil")),
     ]) + "\n"
     path = Path(out) / "organ_pattern.md"
-    write_atomic(path, text)
+    write_text_atomic(path, text)
     return path
 
 

@@ -3,16 +3,20 @@
 from __future__ import annotations
 
 import json
-import os
-import tempfile
 from collections import Counter
 from dataclasses import asdict
 from pathlib import Path
 from typing import Any, Optional
 
+import pandas as pd
+
+from ..files import write_text_atomic
+from ..results.formatting import to_markdown
 from .rules import Outcome
 
 COLUMNS = ("target id", "quantity", "published", "simulated ± 95% CI", "tolerance", "verdict")
+#: The same, named for a machine, and the reason.
+FIELDS = ("target_id", "quantity", "published", "simulated", "tolerance", "verdict", "reason")
 STYLE = {"pass": "green", "mismatch": "red", "not yet": "yellow"}
 #: Characters of the quantity shown in the terminal table (report.md has it whole).
 QUANTITY_WIDTH = 40
@@ -28,6 +32,11 @@ def counts(outcomes: list[Outcome]) -> dict[str, int]:
 
 def _row(o: Outcome) -> tuple[str, ...]:
     return (o.target_id, o.quantity, o.published, o.simulated, o.tolerance, o.verdict)
+
+
+def verdict_frame(outcomes: list[Outcome]) -> pd.DataFrame:
+    """One row per target, columns ``FIELDS`` (what ``validate --format csv|json|markdown`` prints)."""
+    return pd.DataFrame([(*_row(o), o.reason) for o in outcomes], columns=list(FIELDS))
 
 
 def print_table(outcomes: list[Outcome], *, console: Any = None, title: str = "validation") -> None:
@@ -56,27 +65,14 @@ def print_table(outcomes: list[Outcome], *, console: Any = None, title: str = "v
 
 def markdown(outcomes: list[Outcome], header: str = "") -> str:
     """``report.md``: the table, then how each target was computed and why it does not pass."""
-    escape = lambda text: text.replace("|", "\\|")  # noqa: E731
     lines = ["# metacascade validation", ""]
     if header:
         lines += [header, ""]
     lines += [", ".join(f"{n} {verdict}" for verdict, n in counts(outcomes).items()), ""]
-    lines += ["| " + " | ".join(COLUMNS) + " |", "|" + " --- |" * len(COLUMNS)]
-    lines += ["| " + " | ".join(escape(cell) for cell in _row(o)) + " |" for o in outcomes]
+    lines += [to_markdown(verdict_frame(outcomes).drop(columns="reason").set_axis(COLUMNS, axis=1)).rstrip("\n")]
     lines += ["", "## How each target is computed, and why it does not pass", ""]
     lines += [f"- **{o.target_id}** ({o.verdict}): {o.reason}" for o in outcomes]
     return "\n".join(lines) + "\n"
-
-
-def write_atomic(path: Path, text: str) -> None:
-    handle, temporary = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.")
-    try:
-        with os.fdopen(handle, "w", encoding="utf-8") as stream:
-            stream.write(text)
-        os.replace(temporary, path)
-    except BaseException:
-        Path(temporary).unlink(missing_ok=True)
-        raise
 
 
 def write_report(outcomes: list[Outcome], out: Path, *, run: Optional[dict] = None) -> tuple[Path, Path]:
@@ -87,7 +83,7 @@ def write_report(outcomes: list[Outcome], out: Path, *, run: Optional[dict] = No
     run = run or {}
     header = ", ".join(f"{key}: {value}" for key, value in run.items())
     report, verdicts = out / "report.md", out / "verdicts.json"
-    write_atomic(report, markdown(outcomes, header))
+    write_text_atomic(report, markdown(outcomes, header))
     document = {"run": run, "counts": counts(outcomes), "targets": [asdict(o) for o in outcomes]}
-    write_atomic(verdicts, json.dumps(document, indent=2, default=float) + "\n")
+    write_text_atomic(verdicts, json.dumps(document, indent=2, default=float) + "\n")
     return report, verdicts
