@@ -67,19 +67,24 @@ def test_work_beyond_the_machine_exits_2_before_anything_is_drawn_or_written(tmp
     assert "num_patients: 1,000,000,000 runs" in capsys.readouterr().err and not out.exists()
 
 
-def test_scenarios_lists_the_catalogue_with_citations(capsys):
+def test_scenarios_lists_one_line_per_entry_and_the_citations_when_long(capsys):
     assert main(["scenarios"]) == 0
+    lines = capsys.readouterr().out.splitlines()
+    assert lines[0] == "name,kind,site,calibrated,reproduces,description"
+    assert [line.split(",")[0] for line in lines[1:]] == scenario_names()
+    assert main(["scenarios", "--long"]) == 0
     printed = capsys.readouterr().out
-    for name in scenario_names():
-        assert name in printed
-    assert "Luzzi" in printed and "Fidler" in printed
+    assert "Luzzi KJ et al." in printed and "Fidler IJ." in printed and "butler1975_shedding_rate" in printed
 
 
-def test_resolve_prints_the_complete_machine_form(capsys):
+def test_resolve_prints_the_values_in_force(capsys):
     assert main(["resolve", "luzzi1998_liver"]) == 0
     printed = yaml.safe_load(capsys.readouterr().out)
-    assert printed == load_scenario("luzzi1998_liver").resolved()
+    scenario = load_scenario("luzzi1998_liver")
     assert printed["clones"]["B16F1"]["fates"]["regression_rate"] is not None  # defaults filled
+    assert printed["clones"]["B16F1"]["organ_fates"]["liver"] == scenario.clones["B16F1"].fates_in("liver").model_dump()
+    assert {key: value for key, value in printed.items() if key != "clones"} == {
+        key: value for key, value in scenario.resolved().items() if key != "clones"}
 
 
 def test_bad_arguments_are_usage_errors(capsys):
@@ -140,7 +145,7 @@ def test_query_runs_sql_over_a_cohort(tmp_path, capsys, detail, table):
     assert main(["query", str(out), "select nonsense from nowhere"]) == 1
     assert "SQL" in capsys.readouterr().err
     assert main(["query", str(tmp_path), "select 1"]) == 1
-    assert "not a metacascade cohort directory" in capsys.readouterr().err
+    assert f"{tmp_path} is not a metacascade run directory: it has no provenance.json" in capsys.readouterr().err
 
 
 def test_cohort_options_need_patients(tmp_path, capsys):
@@ -325,3 +330,38 @@ def test_a_damaged_provenance_is_a_clear_error_on_resume_query_and_overwrite(tmp
         assert main(arguments) == 1
         assert f"{out / 'provenance.json'} is damaged: " in capsys.readouterr().err
     assert (out / "provenance.json").read_text() == damage and (out / "catalogue.duckdb").is_file()
+
+
+def test_a_run_without_seed_draws_one_below_2_to_the_32_and_names_its_directory(tmp_path, monkeypatch, capsys):
+    monkeypatch.chdir(tmp_path)
+    assert main(["run", str(SMALL)]) == 0
+    assert main(["run", str(SMALL), "--patients", "2"]) == 0
+    one, cohort = sorted((tmp_path / "runs").iterdir(), key=lambda path: path.name.endswith("patients"))
+    seed = load_results(one).random_seed
+    assert one.name == f"small_liver_assay-seed{seed}" and 1 <= seed < 2**32
+    seed = load_cohort(cohort).random_seed
+    assert cohort.name == f"small_liver_assay-seed{seed}-2patients" and 1 <= seed < 2**32
+
+
+def test_drawn_seeds_lie_in_1_to_2_to_the_32():
+    from metacascade.engine.patient import DRAWN_SEEDS, resolve_seed
+
+    seeds = [resolve_seed(None) for _ in range(2000)]
+    assert DRAWN_SEEDS == (1, 2**32) and all(1 <= seed < 2**32 for seed in seeds)
+    assert len(set(seeds)) > 1990 and max(seeds) > 2**31  # drawn over the whole range
+
+
+def test_an_assay_run_prints_the_published_values_beside_its_own(tmp_path, capsys):
+    from metacascade.analysis.assays import QUANTITIES
+
+    out = tmp_path / "luzzi"
+    assert main(["run", "luzzi1998_liver", "--seed", "1", "--out", str(out)]) == 0
+    lines = capsys.readouterr().out.splitlines()
+    assert lines[2].split()[-6:] == ["90", "min", "3", "d", "13", "d"]
+    assert "cumulative, by then:" in lines[4] and any("at that time:" in line for line in lines)
+    results = load_results(out)
+    for target, published in (("luzzi1998_survive_extravasate_d3", "80%"), ("luzzi1998_solitary_dormant_d13", "36%")):
+        row = next(line.split() for line in lines if line.split()[:1] == [target])
+        simulated = QUANTITIES[target].read(results, results.summary())
+        assert row[-2:] == [published, f"{100 * simulated:.3g}%"]
+    assert "reproduces too, not read from one run: ishii_liver_first_pass_escape" in "\n".join(lines)

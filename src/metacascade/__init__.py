@@ -11,11 +11,25 @@ True
 >>> cohort.query("select organ, count(*) from lesions group by organ")   # SQL over Parquet chunks
 """
 
+from typing import TYPE_CHECKING
+
+from ._lazy import lazy_exports
 from ._version import __version__
-from .catalog import load_scenario, scenario_names
-from .model import Anatomy, Clone, FateRates, Injection, Scenario, ScenarioError
-from .results import Cohort, Results, load_cohort, load_results
-from .simulate import replay, simulate
+
+if TYPE_CHECKING:  # for type checkers and API documentation; EXPORTS imports them at run time
+    from .catalog import load_scenario, scenario_names
+    from .model import Anatomy, Clone, FateRates, Injection, Scenario, ScenarioError
+    from .results import Cohort, Results, load_cohort, load_results
+    from .simulate import replay, simulate
+
+#: The public API: name -> the module it is imported from on first use (``_lazy``).
+EXPORTS = {
+    **dict.fromkeys(("load_scenario", "scenario_names"), ".catalog"),
+    **dict.fromkeys(("Anatomy", "Clone", "FateRates", "Injection", "Scenario", "ScenarioError"), ".model"),
+    **dict.fromkeys(("Cohort", "Results", "load_cohort", "load_results"), ".results"),
+    **dict.fromkeys(("replay", "simulate"), ".simulate"),
+}
+lazy_exports(__name__, EXPORTS)
 
 __all__ = [
     "Anatomy",

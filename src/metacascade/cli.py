@@ -3,10 +3,10 @@
     metacascade run SCENARIO [--seed S] [--out DIR] [--engine exact|reference] [--overwrite]
     metacascade run SCENARIO --patients N [--seed S] [--out DIR] [--chunk-size K] [--workers W]
                     [--backend local|dask] [--scheduler ADDRESS] [--detail summary|full]
-    metacascade query DIR SQL
-    metacascade scenarios
-    metacascade resolve SCENARIO
-    metacascade validate [--quick] [--out DIR] [--strict] [--seed S]
+    metacascade query DIR SQL [--format table|csv|json|markdown]
+    metacascade scenarios [--long] [--format table|csv|json|markdown]
+    metacascade resolve SCENARIO [--only PATH] [--organ ORGAN] [--diff]
+    metacascade validate [--quick] [--out DIR] [--strict] [--seed S] [--format table|csv|json|markdown]
     metacascade calibrate SCENARIO [--targets ID,...] [--spec FILE] [--out DIR] [--seed S] [--workers W]
                           [--backend local|dask] [--scheduler ADDRESS]
     metacascade schema [--out FILE]
@@ -21,6 +21,10 @@ progress bar, at the output level ``--detail`` (``results.detail``; default: sum
 metacascade wrote (``results.rundir``); a directory that is anything else, that another run is
 writing, or whose ``provenance.json`` is damaged exits with code 1 and says why, as does ``query``
 on a damaged one.
+
+Rows print as a table on a terminal and as CSV into a pipe or a file, or in the ``--format`` asked
+(``results.formatting``); no format cuts a number short. A run without ``--seed`` draws one in
+[1, 2^32) and records it. ``--help`` ends with examples, and imports neither pandas, pyarrow nor scipy.
 
 A scenario that does not validate exits with code 2, prints the field path, the bad value and
 what is allowed to stderr, and writes nothing; so does one whose rates make more colonies than the
@@ -51,7 +55,8 @@ def _parser() -> argparse.ArgumentParser:
     from .results.rundir import DEFAULT_CHUNK_SIZE, DEFAULT_DETAIL, DETAILS
 
     parser = argparse.ArgumentParser(
-        prog="metacascade", description="Simulate the metastatic cascade: assays of injected cells and cohorts of patients.",
+        prog="metacascade",
+        description="Simulate the metastatic cascade: assays of injected cells and cohorts of patients.",
         epilog=_examples((
             ("metacascade scenarios", "the published scenarios"),
             ("metacascade run luzzi1998_liver --seed 1", "one assay, its summary beside the published values"),
@@ -111,7 +116,8 @@ def _parser() -> argparse.ArgumentParser:
         ("metacascade resolve breast_patient --organ liver", "the liver's anatomy and each clone's rates there"),
     ))
     resolve.add_argument("scenario", metavar="SCENARIO", help="a catalogue name or a YAML file")
-    resolve.add_argument("--only", default=None, metavar="PATH", help="only the section at a dotted path, e.g. clones.A")
+    resolve.add_argument("--only", default=None, metavar="PATH",
+                         help="only the section at a dotted path, e.g. clones.A")
     resolve.add_argument("--organ", default=None, metavar="ORGAN",
                          help="only this organ's rows: its anatomy and each clone's rates in force there")
     resolve.add_argument("--diff", action="store_true",
@@ -312,7 +318,7 @@ def _print_published(scenario: Any, results: Any, console: Any) -> None:
     that one run gives; the others named, with the command that checks them."""
     from .catalog.entries import entry
     from .results.summary import print_published
-    from .validation.assays import beside_published
+    from .analysis.assays import beside_published
 
     reproduces = entry(scenario).reproduces
     comparison = beside_published(results, reproduces)
@@ -406,8 +412,9 @@ def _scenarios(args: argparse.Namespace) -> int:
         **({"inputs": [e.inputs for e in entries], "citation": [e.citation for e in entries]} if args.long else {}),
         "description": [e.description if args.long else e.summary for e in entries],
     })
+    text = ("reproduces", "description", *(("inputs", "citation") if args.long else ()))
     write_frame(frame, args.format or default_format(), title="metacascade catalogue",
-                prose=() if args.long else ("reproduces", "description"))
+                **{"wrap" if args.long else "prose": text})
     return OK
 
 
@@ -554,7 +561,7 @@ COMMANDS = {
 
 def main(argv: Optional[Sequence[str]] = None) -> int:
     """Entry point of the ``metacascade`` console script; returns the exit code."""
-    args = _parser().parse_args(argv)  # before the imports below: --help loads no engine, pandas or scipy
+    args = _parser().parse_args(argv)  # first: --help imports none of what the commands need below
 
     from .engine.estimate import TooMuchWork
     from .engine.pool import TooManyColonies

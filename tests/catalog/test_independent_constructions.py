@@ -46,8 +46,7 @@ from metacascade.model import (
     PrimaryTumour,
     Scenario,
 )
-
-TARGETS_PATH = Path(__file__).resolve().parents[2].parent / "shared" / "data" / "targets.yaml"
+from metacascade.analysis.targets import targets_text
 
 #: Documentation fields: free text, not compared.
 PROSE = frozenset({"description", "citation", "source"})
@@ -122,9 +121,8 @@ def test_differences_lists_each_differing_field_by_path():
 
 @pytest.fixture(scope="module")
 def document() -> dict:
-    if not TARGETS_PATH.is_file():
-        pytest.skip(f"{TARGETS_PATH} not present")
-    return yaml.safe_load(TARGETS_PATH.read_text(encoding="utf-8"))
+    """targets.yaml as the package ships it, read as plain YAML (setups included)."""
+    return yaml.safe_load(targets_text())
 
 
 @pytest.fixture(scope="module")
@@ -404,7 +402,7 @@ def breast_scenario(document: dict, targets: dict) -> Scenario:
     )
     return Scenario(
         name="breast_patient",
-        reproduces=("breast_tvdt_clinical", "butler1975_shedding_rate"),
+        inputs=("breast_tvdt_clinical", "butler1975_shedding_rate"),
         anatomy=load_anatomy("human_adult"),
         clones={
             "A": carcinoma_clone(targets, diameter, fates, soil),
@@ -481,7 +479,7 @@ def patient_scenario(document: dict, targets: dict, record: PatientSite) -> Scen
     )
     return Scenario(
         name=record.name,
-        reproduces=("butler1975_shedding_rate", *(("mendelaar2021_ctc_diameters",) if record.ctc_size else ())),
+        inputs=("butler1975_shedding_rate", *(("mendelaar2021_ctc_diameters",) if record.ctc_size else ())),
         anatomy=anatomy,
         clones={"A": clone},
         primary=primary,

@@ -43,4 +43,16 @@ def test_summary_by_clone_and_printing():
     console = Console(record=True, width=160)
     results.print_summary(by_clone=True, console=console)
     text = console.export_text()
-    assert "two_clones_inline_anatomy" in text and "day 7" in text and "large" in text and "dead" in text
+    assert "two_clones_inline_anatomy" in text and "7 d" in text and "large" in text and "dead" in text
+
+
+def test_the_printed_summary_marks_cumulative_rows_and_writes_times_in_their_unit(hand_results):
+    console = Console(record=True, width=120)
+    hand_results.print_summary(console=console)
+    lines = [line.strip() for line in console.export_text().splitlines()]
+    assert "1 d" in lines[2] and "5 d" in lines[2]
+    cumulative, current = lines.index("cumulative, by then:"), lines.index("at that time:")
+    by_then = [line.split()[0] for line in lines[cumulative + 1:current]]
+    at_that_time = [line.split()[0] for line in lines[current + 1:] if line]
+    assert by_then == ["arrested", "arrested", "arrested", "extravasated", "dead"]
+    assert at_that_time == ["in", "solitary", "dormant", "micrometastases", "macrometastases"]

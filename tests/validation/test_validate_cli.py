@@ -9,7 +9,7 @@ import pytest
 import metacascade.validation.checks as checks
 from metacascade.cli import FAILED, OK, main
 from metacascade.validation.rules import compare
-from metacascade.validation.targets import load_targets
+from metacascade.analysis.targets import load_targets
 
 
 @pytest.fixture
@@ -26,7 +26,7 @@ def test_a_mismatch_fails_only_with_strict(one_mismatch, tmp_path, capsys):
 
 
 def test_quick_validation_end_to_end(tmp_path, capsys):
-    assert main(["validate", "--quick", "--seed", "7", "--out", str(tmp_path)]) == OK
+    assert main(["validate", "--quick", "--seed", "7", "--out", str(tmp_path), "--format", "table"]) == OK
     printed = capsys.readouterr().out
     assert "luzzi1998_solitary_dormant_d13" in printed and "verdicts.json" in printed
     document = json.loads((tmp_path / "verdicts.json").read_text())

@@ -4,7 +4,9 @@ Columns (fractions of the cells injected, all clones together unless ``by_clone`
 ``arrested_<organ>`` for the organs where most cells arrested (``arrested_elsewhere`` for the rest),
 ``in_vessel``, ``extravasated`` (cumulative: left the vessel alive), ``solitary`` (single cells,
 not dormant), ``dormant`` (solitary dormant), ``micrometastases`` (avascular colonies, growing or
-at the bound), ``macrometastases`` and ``dead`` (every terminal fate, transit included).
+at the bound), ``macrometastases`` and ``dead`` (every terminal fate, transit included). The
+arrested, extravasated and dead count cells ever so by then (``is_cumulative``); the others the
+cells in that state at that time.
 """
 
 from __future__ import annotations
@@ -14,9 +16,12 @@ from typing import Any
 import pandas as pd
 
 from ..engine.outcome import GROWING_STATES, TERMINAL_FATES
+from .formatting import compact_table, human_time, rich_table
 from .tables import CIRCULATION, ORGAN_STATES
 
 TOP_ORGANS = 3
+#: Columns of ``fate_summary`` that count cells ever in a state by then (with every ``arrested_*``).
+CUMULATIVE: tuple[str, ...] = ("extravasated", "dead")
 
 
 def fate_summary(
@@ -57,34 +62,45 @@ def fate_summary(
     return summary.div(denominator.to_numpy(), axis=0).astype(float)
 
 
-def compact_table(title: str) -> Any:
-    """An empty rich table in the package's compact style (no vertical rules, one space between
-    columns), so that a run's tables fit a terminal."""
-    from rich import box
-    from rich.table import Table
-
-    return Table(title=title or None, title_justify="left", box=box.SIMPLE_HEAD, pad_edge=False,
-                 collapse_padding=True)
+def is_cumulative(column: str) -> bool:
+    """Whether a ``fate_summary`` column counts cells ever in a state by then (arrested,
+    extravasated, dead), rather than those in it at that time."""
+    return column.startswith("arrested_") or column in CUMULATIVE
 
 
 def print_summary(summary: pd.DataFrame, *, title: str = "", console: Any = None) -> None:
-    """Print a fate summary (from ``fate_summary``) as a rich table: one row per quantity, one
-    column per observation time (and clone), values in % of the cells that entered the circulation."""
+    """Print a fate summary (from ``fate_summary``) as a rich table: one row per quantity, the
+    cumulative ones first, one column per observation time (and clone), times in the unit that fits
+    them, values in % of the cells that entered the circulation."""
     from rich.console import Console
 
     table = compact_table(title)
-    table.add_column("% of cells entered", min_width=18, max_width=20, no_wrap=True, overflow="ellipsis")
+    table.add_column("% of cells entered", min_width=18, max_width=24, no_wrap=True, overflow="ellipsis")
     cells = summary.map(_percent)
+    names = summary.index.names
     for position, index in enumerate(summary.index):
         labels = index if isinstance(index, tuple) else (index,)
-        names = summary.index.names
         table.add_column(
-            " ".join(f"day {label:g}" if name == "time" else str(label) for name, label in zip(names, labels)),
+            " ".join(human_time(label) if name == "time" else str(label) for name, label in zip(names, labels)),
             justify="right", min_width=int(cells.iloc[position].str.len().max()),
         )
-    for column in summary.columns:
-        table.add_row(column.replace("_", " "), *cells[column])
+    for heading, cumulative in (("cumulative, by then:", True), ("at that time:", False)):
+        table.add_row(f"[italic]{heading}[/]")
+        for column in summary.columns:
+            if is_cumulative(column) == cumulative:
+                table.add_row(" " + column.replace("_", " "), *cells[column])
     (console or Console()).print(table)
+
+
+def print_published(comparison: pd.DataFrame, *, title: str = "", console: Any = None) -> None:
+    """Print published values beside simulated ones: ``comparison`` has the columns ``target``,
+    ``quantity``, ``published`` and ``simulated`` (fractions, shown in %)."""
+    from rich.console import Console
+
+    shown = comparison.assign(published=comparison["published"].map(_percent),
+                              simulated=comparison["simulated"].map(_percent))
+    (console or Console()).print(rich_table(shown[["target", "quantity", "published", "simulated"]], title,
+                                            prose=("quantity",)))
 
 
 def _percent(fraction: float) -> str:
