@@ -11,6 +11,7 @@ from typing import Any
 import pandas as pd
 
 from ..files import write_text_atomic
+from ..results.formatting import to_markdown
 from ..analysis.organotropism import LEVELS, analyse, autopsy_matrix
 from ..catalog import load_anatomy
 from ..parallel import single_threaded
@@ -82,16 +83,15 @@ def write_organ_pattern(table: pd.DataFrame, soil: pd.DataFrame, out: Path) -> P
     """``organ_pattern.md`` in ``out``: the header, the per-primary shares and the soil factors."""
     text = "\n\n".join([
         "# Organ pattern: anatomy, organ soil, seed-soil", HEADER,
-        _markdown(table.round(3).astype(object).where(table.notna(), "—")), "## Organ soil factors of level (b) (geometric mean 1)",
-        _markdown(soil.round(4).sort_values("soil")),
+        _indexed_markdown(table.round(3).astype(object).where(table.notna(), "—")),
+        "## Organ soil factors of level (b) (geometric mean 1)",
+        _indexed_markdown(soil.round(4).sort_values("soil")),
     ]) + "\n"
     path = Path(out) / "organ_pattern.md"
     write_text_atomic(path, text)
     return path
 
 
-def _markdown(frame: pd.DataFrame) -> str:
-    """A markdown table of ``frame``, its index first."""
-    header = [frame.index.name or "", *map(str, frame.columns)]
-    rows = [[str(label), *map(str, values)] for label, values in zip(frame.index, frame.to_numpy())]
-    return "\n".join("| " + " | ".join(cells) + " |" for cells in [header, ["---"] * len(header), *rows])
+def _indexed_markdown(frame: pd.DataFrame) -> str:
+    """A markdown table of ``frame``, its index as the first column."""
+    return to_markdown(frame.rename_axis(frame.index.name or "").reset_index()).rstrip("\n")
