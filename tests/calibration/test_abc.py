@@ -42,10 +42,11 @@ def analytic_quantiles(q) -> np.ndarray:
     return np.interp(q, cdf / cdf[-1], mu)
 
 
-def test_the_posterior_of_a_normal_mean_is_recovered():
-    result = abc_smc(sample_mean, DISTANCE, PRIOR, population_size=300, generations=8, random_seed=11)
+def test_the_posterior_of_a_normal_mean_is_recovered(any_seed):
+    result = abc_smc(sample_mean, DISTANCE, PRIOR, population_size=300, generations=8, random_seed=any_seed)
     median, low, high = analytic_quantiles([0.5, 0.05, 0.95])
     summary = result.summary(0.9).loc["mu"]
+    # over seeds the median misses by sd ~0.085 and the width by sd ~7%: both bounds are ~3.5 sd
     assert summary["median"] == pytest.approx(median, abs=0.3)
     assert summary["high"] - summary["low"] == pytest.approx(high - low, rel=0.25)
     particles = result.particles()

@@ -44,11 +44,11 @@ def test_the_published_row_is_diSibios_counts_over_autopsies():
 
 
 @pytest.fixture(scope="module")
-def small_fit():
+def small_fit(any_seed):
     spec = SoilSpec(method="organ-soil", primary="breast", num_patients=24, min_deaths=40, max_patients=48,
                     iterations=1)
     # from the file's own soil, where the lung is involved in every autopsy and the pleura in almost none
-    return soil.fit(load_scenario("breast_patient", calibrated=False), spec, random_seed=3), spec
+    return soil.fit(load_scenario("breast_patient", calibrated=False), spec, random_seed=any_seed), spec
 
 
 def test_a_fit_moves_each_site_towards_its_published_share(small_fit):
@@ -63,10 +63,11 @@ def test_a_fit_moves_each_site_towards_its_published_share(small_fit):
     # sites over-involved before the fit lose soil, under-involved ones gain it
     lung, pleura = table.loc["lung"], table.loc["pleura"]
     assert lung["multiplier"] < 1 < pleura["multiplier"]
+    uncalibrated = load_scenario("breast_patient", calibrated=False)
     for path, value in result.values.items():
         *_, site, rate = path.split(".")
         clone = path.split(".")[1]
-        base = getattr(load_scenario("breast_patient", calibrated=False).clones[clone].fates_in(site), rate)
+        base = getattr(uncalibrated.clones[clone].fates_in(site), rate)
         assert value == pytest.approx(base * table.loc[site, "multiplier"], rel=1e-9)
 
 

@@ -25,22 +25,23 @@ def clustered_patient(multiplier: float):
     })
 
 
-def test_shed_singles_and_clusters_are_poisson_with_their_shares_of_the_cells_shed():
+def test_shed_singles_and_clusters_are_poisson_with_their_shares_of_the_cells_shed(any_seed):
     lowered = lower(clustered_patient(30.0))
     shed = expected_shed("exponential", 1.0, 0.0, TIMES[-1], RATE, shedding_rate_per_g_day=3.2e4, cells_per_g=1e9,
                          vascularisation_cells=1e6)
-    entered = np.array([run_timeline(lowered, np.random.default_rng(s)).snapshots[-1].entered for s in range(30)])
+    entered = np.array([run_timeline(lowered, np.random.default_rng([any_seed, run])).snapshots[-1].entered
+                        for run in range(30)])
     expected = np.array([(1 - FRACTION) * shed, FRACTION * shed / CELLS])
     z = (entered.mean(axis=0) - expected) / np.sqrt(expected / len(entered))
     assert np.all(np.abs(z) < 4.5), z
 
 
-def test_cluster_founders_start_colonies_multiplier_times_more_often_than_single_cells():
+def test_cluster_founders_start_colonies_multiplier_times_more_often_than_single_cells(any_seed):
     """Same diameter and transit: per arrested founder, colonies are founded at 30x the rate."""
     lowered = lower(clustered_patient(30.0))
     founded, arrested = np.zeros(2), np.zeros(2)
-    for seed in range(10):
-        last = run_timeline(lowered, np.random.default_rng(seed)).snapshots[-1]
+    for run in range(10):
+        last = run_timeline(lowered, np.random.default_rng([any_seed, run])).snapshots[-1]
         founded += last.counts["founded_direct"].sum(axis=1)
         arrested += last.arrested.sum(axis=1)
     # extravasation 1.0 against vessel death 0.5, then division 0.01 (x30 for clusters) against

@@ -49,7 +49,7 @@ def test_an_epoch_that_changes_nothing_gives_the_run_without_it_draw_for_draw(na
     same_outcome(run_timeline(lowered, np.random.default_rng(5)), run_timeline(neutral, np.random.default_rng(5)))
 
 
-def test_a_change_at_t_is_running_to_t_and_continuing_with_the_new_rates():
+def test_a_change_at_t_is_running_to_t_and_continuing_with_the_new_rates(any_seed):
     """Cells arrested in the lung at time 0 split, at day 2, as P(0.1) then P'(1.9) predict, where P'
     has apoptosis cut fivefold and dormancy raised fivefold from day 0.1 (Markov property)."""
     lowered = fidler()
@@ -57,8 +57,8 @@ def test_a_change_at_t_is_running_to_t_and_continuing_with_the_new_rates():
     states = ("in_vessel", "solitary", "solitary_dormant", "dead_in_vessel", "dead_apoptosis")
     organ = lowered.organ_names.index("lung")
     observed = np.zeros(len(states))
-    for seed in range(4):
-        counts = run_timeline(changed, np.random.default_rng(seed)).snapshots[-1].counts
+    for run in range(4):
+        counts = run_timeline(changed, np.random.default_rng([any_seed, run])).snapshots[-1].counts
         observed += [counts[state][:, organ].sum() for state in states]
     rates = {name: lowered.rates[name][0, organ] for name in RATE_NAMES}
     later = {**rates, "apoptosis_rate": 0.2 * rates["apoptosis_rate"], "dormancy_rate": 5 * rates["dormancy_rate"]}

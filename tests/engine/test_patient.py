@@ -66,11 +66,11 @@ def test_every_shed_cell_is_in_one_state_where_it_arrested_whichever_route_it_to
     assert min(by_route.values()) > 0, by_route
 
 
-def test_shed_counts_follow_the_poisson_closed_form():
+def test_shed_counts_follow_the_poisson_closed_form(any_seed):
     lowered = lower(patient(fates={"division_rate": 0.2, "clearance_rate": 0.2, "switch_rate": 0.0}))  # no spread
     totals = np.array([
-        [s.entered[0] for s in run_timeline(lowered, np.random.default_rng(seed)).snapshots]
-        for seed in range(40)
+        [s.entered[0] for s in run_timeline(lowered, np.random.default_rng([any_seed, run])).snapshots]
+        for run in range(40)
     ])
     means = np.array([expected(0.0, t) for t in TIMES])
     z = (totals.mean(axis=0) - means) / np.sqrt(means / len(totals))
@@ -117,7 +117,7 @@ def test_the_paravertebral_route_takes_prostate_cells_to_bone():
     assert opened.snapshots[-1].arrested[0, bone] > 10 * max(closed.snapshots[-1].arrested[0, bone], 1)
 
 
-def test_macrometastases_shed_like_a_primary_from_their_switch_on():
+def test_macrometastases_shed_like_a_primary_from_their_switch_on(any_seed):
     """Secondary spread: given the lesions a run produced, the cells that entered the circulation in
     each window beyond the primary's are Poisson with mean rate/cells_per_g x the exact cell-days of
     every macrometastasis from its switch on (MODEL.md §2)."""
@@ -126,8 +126,8 @@ def test_macrometastases_shed_like_a_primary_from_their_switch_on():
     lowered = lower(patient(fates=fates))
     times = np.r_[0.0, TIMES]
     observed, expected_extra = 0.0, 0.0
-    for seed in range(5):
-        out = run_timeline(lowered, np.random.default_rng(seed))
+    for run in range(5):
+        out = run_timeline(lowered, np.random.default_rng([any_seed, run]))
         entered = np.r_[0.0, [s.entered[0] for s in out.snapshots]]
         switched, bound = out.lesions.switch_time, 1e4
         capacity = lowered.capacity[0, out.lesions.organ]

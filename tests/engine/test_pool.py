@@ -112,8 +112,8 @@ def test_advance_conserves_every_cohort_and_keeps_the_dead_dead():
     np.testing.assert_array_equal(escaped.size, 17.0)  # the handoff of a pool of 16
 
 
-def test_escape_times_lie_inside_the_window():
-    rng = np.random.default_rng(1)
+def test_escape_times_lie_inside_the_window(any_seed):
+    rng = np.random.default_rng(any_seed)
     chains = _chains(birth_rate=3.0, death_rate=0.0, clearance_rate=0.0)
     counts = np.zeros((1, 1, chains.chain.num_states), dtype=np.int64)
     counts[0, 0, pool.COLONY_DIRECT] = 500
@@ -137,14 +137,13 @@ def _founder_path(rng, q, chain, start, end):
     return state, (time if state in chain.escaped else np.nan)
 
 
-@pytest.mark.parametrize("seed, pooled_max, stepped", [(41, 16, False), (42, 40, False), (43, 0, False),
-                                                     (44, 0, True), (45, 16, True)])
-def test_arrivals_spread_over_a_window_match_founders_followed_one_by_one(seed, pooled_max, stepped):
+@pytest.mark.parametrize("pooled_max, stepped", [(16, False), (40, False), (0, False), (0, True), (16, True)])
+def test_arrivals_spread_over_a_window_match_founders_followed_one_by_one(pooled_max, stepped, any_seed):
     """Smooth sources go through the kernel's Legendre moments, a source that starts inside the
     window through the grid; both match founders followed one at a time."""
     from scipy import stats
 
-    rng = np.random.default_rng(seed)
+    rng = np.random.default_rng(any_seed)
     overrides = dict(birth_rate=2.5, death_rate=0.3, clearance_rate=0.1, division_rate=1.0)
     chains = _chains(pooled_max=pooled_max, **overrides)
     chain = chains.chain

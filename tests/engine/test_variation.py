@@ -24,14 +24,14 @@ def primary(variation: Variation = NO_VARIATION, shares=(0.6, 0.3, 0.0, 0.1)) ->
     )
 
 
-def draws(base: Primary, seed: int = 11) -> list[Primary]:
+def draws(base: Primary, seed: int) -> list[Primary]:
     rng = np.random.default_rng(seed)
     return [draw_primary(base, rng) for _ in range(NUM_DRAWS)]
 
 
-def test_without_variation_every_patient_is_the_scenario():
+def test_without_variation_every_patient_is_the_scenario(any_seed):
     base = primary()
-    for drawn in draws(base)[:20]:
+    for drawn in draws(base, any_seed)[:20]:
         assert drawn.rate == base.rate and drawn.shedding_rate_per_g_day == base.shedding_rate_per_g_day
         np.testing.assert_array_equal(drawn.clone_share, base.clone_share)
 
@@ -39,19 +39,20 @@ def test_without_variation_every_patient_is_the_scenario():
 @pytest.mark.parametrize("field, attribute, value", [
     ("growth_rate_sigma", "rate", 6e-4), ("shedding_rate_sigma", "shedding_rate_per_g_day", 3.2e6),
 ])
-def test_rate_multipliers_are_lognormal_with_median_one_and_the_stated_cv(field, attribute, value):
+def test_rate_multipliers_are_lognormal_with_median_one_and_the_stated_cv(field, attribute, value, any_seed):
     cv = 0.6
-    drawn = np.array([getattr(p, attribute) for p in draws(primary(Variation(**{field: lognormal_sigma(cv)})))])
+    varied = primary(Variation(**{field: lognormal_sigma(cv)}))
+    drawn = np.array([getattr(p, attribute) for p in draws(varied, any_seed)])
     logs = np.log(drawn / value)
     assert stats.kstest(logs, stats.norm(scale=lognormal_sigma(cv)).cdf).pvalue > 1e-3
     assert np.median(drawn / value) == pytest.approx(1.0, abs=0.05)
     assert drawn.std() / drawn.mean() == pytest.approx(cv, rel=0.1)
 
 
-def test_clone_shares_are_dirichlet_around_the_scenario_mix():
+def test_clone_shares_are_dirichlet_around_the_scenario_mix(any_seed):
     concentration = 20.0
     base = primary(Variation(clone_mix_concentration=concentration))
-    shares = np.array([p.clone_share for p in draws(base)])
+    shares = np.array([p.clone_share for p in draws(base, any_seed)])
     np.testing.assert_allclose(shares.sum(axis=1), 1.0, atol=1e-12)
     assert (shares[:, 2] == 0).all()  # a clone the primary does not shed stays absent
     mean = base.clone_share
@@ -68,8 +69,9 @@ def test_a_drawn_patient_has_no_variation_left():
                    clone_share=varied.clone_share, variation=varied.variation) == varied
 
 
-def test_turning_one_distribution_on_leaves_the_others_draws_unchanged():
-    growth_only = draws(primary(Variation(growth_rate_sigma=0.5)), seed=3)
-    everything = draws(primary(Variation(growth_rate_sigma=0.5, shedding_rate_sigma=1.0, clone_mix_concentration=5.0)), seed=3)
+def test_turning_one_distribution_on_leaves_the_others_draws_unchanged(any_seed):
+    growth_only = draws(primary(Variation(growth_rate_sigma=0.5)), any_seed)
+    everything = draws(primary(Variation(growth_rate_sigma=0.5, shedding_rate_sigma=1.0, clone_mix_concentration=5.0)),
+                       any_seed)
     assert growth_only[0].rate == everything[0].rate
     assert everything[0].shedding_rate_per_g_day != 3.2e6
