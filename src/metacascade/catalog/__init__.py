@@ -13,7 +13,7 @@ from pydantic import ValidationError
 
 from ..engine.lower import check_runnable
 from ..model import Anatomy, Scenario, ScenarioError, format_validation_error
-from .reading import MAX_BYTES_VARIABLE, MAX_SCENARIO_BYTES, read_yaml
+from .reading import MAX_BYTES_VARIABLE, MAX_SCENARIO_BYTES, parse_yaml, read_yaml
 
 CATALOG_DIR = Path(__file__).parent
 ANATOMY_DIR = CATALOG_DIR / "anatomy"
@@ -77,6 +77,16 @@ def scenario_from_data(data: Any, *, source: str = "scenario", stale_calibration
     return scenario
 
 
+def scenario_from_yaml(
+    content: bytes, *, source: str = "uploaded scenario", max_bytes: Optional[int] = None,
+    stale_calibration: str = "error",
+) -> Scenario:
+    """A validated ``Scenario`` from the bytes of a YAML file held in memory (an upload), read and
+    validated as ``load_scenario`` reads a file: the same limits and messages, ``source`` naming it."""
+    data = parse_yaml(content, source=source, max_bytes=max_bytes)
+    return scenario_from_data(data, source=source, stale_calibration=stale_calibration)
+
+
 def load_scenario(
     name_or_path: Union[str, Path, Scenario], *, calibrated: bool = True, max_bytes: Optional[int] = None,
     stale_calibration: str = "error",
@@ -105,5 +115,6 @@ __all__ = [
     "load_anatomy",
     "load_scenario",
     "scenario_from_data",
+    "scenario_from_yaml",
     "scenario_names",
 ]

@@ -108,22 +108,26 @@ def read_yaml(path: Path, *, max_bytes: Optional[int] = None) -> Any:
     except OSError as exc:
         raise ScenarioError(f"cannot read {path}: {exc.strerror}") from None
     if len(data) > limit:
-        size = path.stat().st_size
-        raise ScenarioError(
-            f"{path} is {f'{size:,} bytes' if size > limit else 'larger than the limit'}: scenario files are at most "
-            f"{limit:,} bytes (catalogue scenarios are 2-25 kB); a larger one needs max_bytes= or the "
-            f"environment variable {MAX_BYTES_VARIABLE}"
-        )
+        raise _too_large(str(path), path.stat().st_size, limit)
+    return parse_yaml(data, source=str(path), max_bytes=limit)
+
+
+def parse_yaml(data: bytes, *, source: str, max_bytes: Optional[int] = None) -> Any:
+    """The data of a YAML document held in memory (an upload), read as safely as a file;
+    ``source`` names it in messages."""
+    limit = size_limit(max_bytes)
+    if len(data) > limit:
+        raise _too_large(source, len(data), limit)
     try:
         text = data.decode("utf-8")
     except UnicodeDecodeError as exc:
         line = data[: exc.start].count(b"\n") + 1
         raise ScenarioError(
-            f"{path} is not UTF-8 text: byte 0x{data[exc.start]:02x} at offset {exc.start} (line {line}): "
+            f"{source} is not UTF-8 text: byte 0x{data[exc.start]:02x} at offset {exc.start} (line {line}): "
             f"{exc.reason}; save the file as UTF-8"
         ) from None
     stream = io.StringIO(text)
-    stream.name = str(path)  # marks in messages name the file
+    stream.name = source  # marks in messages name the file
     try:
         loader = ScenarioLoader(stream)  # reads the first characters already
         try:
@@ -131,4 +135,14 @@ def read_yaml(path: Path, *, max_bytes: Optional[int] = None) -> Any:
         finally:
             loader.dispose()
     except yaml.YAMLError as exc:
-        raise ScenarioError(f"invalid YAML in {path}: {exc}") from None
+        raise ScenarioError(f"invalid YAML in {source}: {exc}") from None
+
+
+def _too_large(source: str, size: int, limit: int) -> ScenarioError:
+    """The refusal of a document of ``size`` bytes over ``limit`` (a file may have grown since its
+    first ``limit`` + 1 bytes were read: then its size is no longer known to exceed it)."""
+    return ScenarioError(
+        f"{source} is {f'{size:,} bytes' if size > limit else 'larger than the limit'}: scenario files are at most "
+        f"{limit:,} bytes (catalogue scenarios are 2-25 kB); a larger one needs max_bytes= or the "
+        f"environment variable {MAX_BYTES_VARIABLE}"
+    )
