@@ -30,22 +30,26 @@ def test_each_level_explains_more_and_the_held_out_soil_a_little_less(anatomy):
     assert np.exp(np.log(soil["soil"]).mean()) == pytest.approx(1.0)
 
 
-def test_a_known_organ_soil_is_recovered_from_synthetic_autopsies(anatomy):
-    """Autopsies drawn from p = 1 - exp(-λ d s) with a known soil s: the fit finds s again and
-    level (b) explains nearly everything that level (c) does."""
-    rng = np.random.default_rng(7)
+def test_a_known_organ_soil_is_recovered_from_synthetic_autopsies(anatomy, any_seed):
+    """Autopsies drawn from p = 1 - exp(-λ d s) with a known soil s (each primary's most involved
+    site at p = 0.6): level (b) explains nearly everything that level (c) does, and the soil of
+    every blood-borne site is found again within its bootstrap interval (z < 5 for the largest of
+    the 7; the regional nodes' soil is confounded with the lymphatic shares, so it is left out and
+    both sides are normalised over the others)."""
+    rng = np.random.default_rng(any_seed)
     primaries = ("breast", "colon", "kidney", "prostate", "stomach", "lung", "thyroid", "skin_body")
     sites = ("liver", "lung", "bone", "brain", "adrenal", "kidney", "spleen", "lymph_nodes_regional")
     shell = AutopsyMatrix(primaries, sites, np.zeros((8, 8)), np.full(8, 4000.0))
     venous, lymph = delivery(anatomy, shell)
-    soil = np.exp(rng.normal(0.0, 1.5, len(sites)))
-    soil /= np.exp(np.log(soil).mean())
-    pressure, share = np.exp(rng.normal(1.0, 0.5, 8)), rng.uniform(0.1, 0.6, 8)
-    d = (1 - share)[:, None] * venous + share[:, None] * lymph
-    p = -np.expm1(-pressure[:, None] * soil[None, :] * d / np.mean(d))
-    synthetic = AutopsyMatrix(primaries, sites, rng.binomial(4000, p).astype(float), shell.autopsies)
+    soil = np.exp(rng.normal(0.0, 0.7, len(sites)))
+    share = rng.uniform(0.1, 0.6, len(primaries))
+    hazard = soil[None, :] * ((1 - share)[:, None] * venous + share[:, None] * lymph)
+    hazard *= -np.log1p(-0.6) / hazard.max(axis=1, keepdims=True)
+    synthetic = AutopsyMatrix(primaries, sites, rng.binomial(4000, -np.expm1(-hazard)).astype(float), shell.autopsies)
     table, fitted = analyse(anatomy, synthetic, replicates=20)
-    assert np.corrcoef(np.log(fitted["soil"]), np.log(soil))[0, 1] > 0.95
-    covered = (fitted["low"] <= soil) & (soil <= fitted["high"])
-    assert covered.sum() >= 6  # 90% intervals: most of the 8 true factors inside
     assert table.loc["all", "delivery_x_soil"] > 0.95
+    blood = [site != "lymph_nodes_regional" for site in sites]
+    true, found = np.log(soil[blood]), np.log(fitted["soil"].to_numpy()[blood])
+    se = (np.log(fitted["high"].to_numpy()[blood]) - np.log(fitted["low"].to_numpy()[blood])) / (2 * 1.645)
+    z = ((found - found.mean()) - (true - true.mean())) / se
+    assert np.abs(z).max() < 5, dict(zip(np.array(sites)[blood], z.round(2)))
