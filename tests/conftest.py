@@ -92,3 +92,15 @@ def dask_scheduler():
 
     with distributed.LocalCluster(n_workers=2, threads_per_worker=1, processes=True, dashboard_address=":0") as cluster:
         yield cluster.scheduler_address
+
+
+@pytest.fixture
+def one_mismatch(monkeypatch):
+    """``metacascade validate`` judges one target only, and it mismatches (nothing is simulated)."""
+    import metacascade.validation.checks as checks
+    from metacascade.analysis.targets import load_targets
+    from metacascade.validation.rules import compare
+
+    target = load_targets()["fidler1970_alive_24h"]
+    outcomes = [compare(target, target.value, 0.5, reason="fake")]
+    monkeypatch.setattr(checks, "run_checks", lambda quick, seed: outcomes)

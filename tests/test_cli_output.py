@@ -11,12 +11,9 @@ from pathlib import Path
 import pytest
 import yaml
 
-import metacascade.validation.checks as checks
 from metacascade import load_results, load_scenario, scenario_names
 from metacascade.cli import FAILED, OK, main
 from metacascade.validation.report import FIELDS
-from metacascade.validation.rules import compare
-from metacascade.analysis.targets import load_targets
 
 SMALL = Path(__file__).resolve().parent / "data" / "valid" / "small_liver_assay.yaml"
 LONG_NUMBER = "1095.7534246575342"
@@ -165,12 +162,6 @@ def test_resolve_names_an_unknown_organ_or_path(capsys):
 
 # -- validate ----------------------------------------------------------------------------------
 
-
-@pytest.fixture
-def one_mismatch(monkeypatch):
-    target = load_targets()["fidler1970_alive_24h"]
-    outcomes = [compare(target, target.value, 0.5, reason="fake")]
-    monkeypatch.setattr(checks, "run_checks", lambda quick, seed: outcomes)
 
 
 def test_validate_into_a_pipe_prints_the_verdicts_as_csv_and_the_rest_on_stderr(one_mismatch, tmp_path, capsys):
