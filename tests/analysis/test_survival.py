@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import warnings
+
 import numpy as np
 import pandas as pd
 import pytest
@@ -47,6 +49,16 @@ def test_survival_at_counts_the_patients_at_risk_and_the_events_by_each_time():
     assert table["survival"].tolist() == pytest.approx([1, 0.75, 0.375, 1, 0.5, 0.25])
     defined = table.dropna()
     assert len(defined) >= 4 and ((defined["low"] <= defined["survival"]) & (defined["survival"] <= defined["high"])).all()
+
+
+def test_the_band_is_nan_where_it_is_undefined_without_a_warning():
+    everyone_dies = PATIENTS.assign(death_time=PATIENTS["follow_up_time"])
+    sf = survival.kaplan_meier(everyone_dies, "overall")
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        band = survival.confidence_band(sf)
+    assert sf.evaluate(300.0) == 0 and np.isnan(band.low.evaluate(300.0))
+    assert band.low.evaluate(150.0) < sf.evaluate(150.0) < band.high.evaluate(150.0)
 
 
 def test_an_unknown_endpoint_names_the_endpoints():

@@ -49,6 +49,14 @@ def kaplan_meier(patients: pd.DataFrame, endpoint: str):
     return stats.ecdf(censored(patients, endpoint)).sf
 
 
+def confidence_band(sf):
+    """The pointwise 95% band (log-log) of a Kaplan–Meier estimate ``sf`` (``low``, ``high``
+    step functions); NaN where the formula has none (no event yet, or none left at risk), silently."""
+    with warnings.catch_warnings():
+        warnings.filterwarnings("ignore", "The confidence interval is undefined", RuntimeWarning)
+        return sf.confidence_interval(CONFIDENCE_LEVEL, method=CONFIDENCE_METHOD)
+
+
 def median_time(patients: pd.DataFrame, endpoint: str) -> float:
     """The first time (days) at which the Kaplan–Meier survival is at most 1/2; NaN if not reached."""
     sf = kaplan_meier(patients, endpoint)
@@ -59,15 +67,12 @@ def median_time(patients: pd.DataFrame, endpoint: str) -> float:
 def survival_at(patients: pd.DataFrame, times: Sequence[float]) -> pd.DataFrame:
     """Per endpoint and time (index [endpoint, time], days): ``at_risk`` (patients followed without
     the event until then), ``events`` by then, the Kaplan–Meier ``survival`` and its pointwise 95%
-    band (``low``, ``high``; NaN where the log-log formula has none, e.g. where every patient at risk
-    has had the event)."""
+    band (``low``, ``high``: ``confidence_band``)."""
     rows = []
     for endpoint in ENDPOINTS:
         elapsed, happened = durations(patients, endpoint)
         sf = kaplan_meier(patients, endpoint)
-        with warnings.catch_warnings():  # where the band is undefined it is NaN, and scipy says so
-            warnings.filterwarnings("ignore", "The confidence interval is undefined", RuntimeWarning)
-            band = sf.confidence_interval(CONFIDENCE_LEVEL, method=CONFIDENCE_METHOD)
+        band = confidence_band(sf)
         for time in times:
             rows.append((endpoint, float(time), int((elapsed >= time).sum()),
                          int((happened & (elapsed <= time)).sum()), float(sf.evaluate(time)),
