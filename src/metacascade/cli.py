@@ -11,6 +11,7 @@
                           [--backend local|dask] [--scheduler ADDRESS]
     metacascade schema [--out FILE]
     metacascade derive SCENARIO --set PATH=VALUE [--set ...] --out FILE [--name NAME] [--overwrite]
+    metacascade plot RUN_DIR KIND [--out FILE.png|FILE.svg]
 
 ``run``, ``resolve`` and ``derive`` refuse a file edited at a path its calibration block records (the
 record no longer describes it); ``--drop-stale-calibration`` loads it without the record, with a warning.
@@ -43,6 +44,8 @@ from typing import Any, Optional
 
 #: Exit codes.
 OK, FAILED, BAD_SCENARIO, INTERRUPTED = 0, 1, 2, 130
+#: Exit code of a command line that asks for what does not exist (argparse's own).
+USAGE = 2
 DEFAULT_RUNS_DIR = Path("runs")
 #: The first line of every ``--help`` epilog.
 EXAMPLES = "examples:"
@@ -173,6 +176,7 @@ def _parser() -> argparse.ArgumentParser:
         ("metacascade schema --out scenario.schema.json", "for an editor that checks YAML against a schema"),
     ))
     schema.add_argument("--out", type=Path, default=None, metavar="FILE", help="write it to FILE instead")
+    _plot_parser(commands)
     return parser
 
 
@@ -553,9 +557,55 @@ def _schema(args: argparse.Namespace) -> int:
     return OK
 
 
+def _plot_parser(commands: Any) -> None:
+    from .results.rundir import FIGURE_KINDS
+
+    plot = _command(commands, "plot", "draw one figure of a run into a PNG or SVG file", (
+        ("metacascade plot runs/breast_patient cascade", "runs/breast_patient/cascade.png: the fate Sankey"),
+        ("metacascade plot runs/breast_patient survival --out survival.svg", "Kaplan-Meier curves, as SVG"),
+    ))
+    plot.add_argument("directory", metavar="RUN_DIR", type=Path, help="a run directory: one run or a cohort")
+    plot.add_argument("kind", metavar="KIND", help=f"the figure, one of {', '.join(FIGURE_KINDS)}")
+    plot.add_argument("--out", type=Path, default=None, metavar="FILE",
+                      help="the .png or .svg file to write, replaced if it exists (default: RUN_DIR/KIND.png)")
+
+
+def _plot(args: argparse.Namespace) -> int:
+    """One figure of a run (``metacascade.viz``, the [viz] extra) written to --out; an unknown KIND,
+    or one that shows nothing for the run, exits with code 2 and names the kinds."""
+    from .results.rundir import FIGURE_KINDS
+
+    if args.kind not in FIGURE_KINDS:
+        _error(f"unknown figure kind {args.kind!r}; the kinds are {', '.join(FIGURE_KINDS)}")
+        return USAGE
+    try:
+        from .viz import figure, save
+    except ModuleNotFoundError as exc:
+        if (exc.name or "").partition(".")[0] != "matplotlib":
+            raise
+        _error("metacascade plot needs matplotlib: pip install 'metacascade[viz]'")
+        return FAILED
+    from .results.query import load_run
+    from .results.rundir import ProvenanceError
+
+    out = args.out if args.out is not None else args.directory / f"{args.kind}.png"
+    try:
+        run = load_run(args.directory)
+    except (FileNotFoundError, ProvenanceError) as exc:
+        _error(str(exc))
+        return FAILED
+    try:
+        written = save(figure(run, args.kind), out)
+    except ValueError as exc:
+        _error(str(exc))
+        return USAGE
+    print(f"{args.kind} written to {written}")
+    return OK
+
+
 COMMANDS = {
     "run": _run, "query": _query, "scenarios": _scenarios, "resolve": _resolve, "validate": _validate,
-    "calibrate": _calibrate, "schema": _schema, "derive": _derive,
+    "calibrate": _calibrate, "schema": _schema, "derive": _derive, "plot": _plot,
 }
 
 

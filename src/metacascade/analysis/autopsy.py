@@ -1,5 +1,6 @@
-"""Reading autopsies: a cohort's organ involvement at death on diSibio 2008's sites, and a scenario
-followed up long enough for its patients to die.
+"""Reading autopsies: a cohort's organ involvement at death on diSibio 2008's sites, diSibio's row of
+a primary, how much of it a simulated pattern explains, and a scenario followed up long enough for
+its patients to die.
 
 An organ is "involved" at autopsy as ``Cohort.autopsy`` says (a macrometastasis there); the diSibio
 counts are one per patient per site, so a patient's metastases are the sites involved. Only
@@ -11,6 +12,7 @@ from __future__ import annotations
 import pandas as pd
 
 from ..catalog import scenario_from_data
+from ..model import ScenarioError
 from .targets import disibio_matrix
 
 DAYS_PER_YEAR = 365.25
@@ -33,3 +35,18 @@ def involvement(cohort) -> pd.DataFrame:
     table = table[~table["censored"]]
     involved = table.pivot_table(index="patient", columns="organ", values="involved", aggfunc="any")
     return involved.reindex(columns=disibio_matrix()["sites"], fill_value=False).fillna(False).astype(bool)
+
+
+def published_row(primary: str) -> tuple[pd.Series, pd.Series, int]:
+    """(involved patients per site, share, autopsies) of ``primary`` in diSibio 2008."""
+    matrix = disibio_matrix()
+    if primary not in matrix["primaries"]:
+        raise ScenarioError(f"primary: unknown diSibio 2008 primary {primary!r}; allowed: {', '.join(matrix['primaries'])}")
+    row = matrix["primaries"][primary]
+    counts = pd.Series(row["counts"], index=pd.Index(matrix["sites"], name="site"), dtype=float)
+    return counts, counts / row["n_autopsies"], int(row["n_autopsies"])
+
+
+def explained_share(published: pd.Series, simulated: pd.Series) -> float:
+    """1 - Σ (published - simulated)² / Σ (published - its mean)²: the organ pattern explained."""
+    return float(1.0 - ((published - simulated) ** 2).sum() / ((published - published.mean()) ** 2).sum())

@@ -39,8 +39,7 @@ from scipy.stats import beta
 
 from ..model import Scenario, ScenarioError
 from ..model.paths import with_values
-from ..analysis.autopsy import followed_up, involvement
-from ..analysis.targets import disibio_matrix
+from ..analysis.autopsy import explained_share, followed_up, involvement, published_row
 from .spec import SoilSpec
 
 #: Multipliers are held on a grid of quarter decades, so that sites with the same soil share one
@@ -56,21 +55,6 @@ class SoilFit:
     table: pd.DataFrame  # index site: autopsies, published, low, high, simulated, multiplier
     iterations: pd.DataFrame  # index iteration: deaths, explained_share, largest_step
     values: dict[str, float]  # dotted path -> calibrated rate
-
-
-def published_row(primary: str) -> tuple[pd.Series, pd.Series, int]:
-    """(involved patients per site, share, autopsies) of ``primary`` in diSibio 2008."""
-    matrix = disibio_matrix()
-    if primary not in matrix["primaries"]:
-        raise ScenarioError(f"primary: unknown diSibio 2008 primary {primary!r}; allowed: {', '.join(matrix['primaries'])}")
-    row = matrix["primaries"][primary]
-    counts = pd.Series(row["counts"], index=pd.Index(matrix["sites"], name="site"), dtype=float)
-    return counts, counts / row["n_autopsies"], int(row["n_autopsies"])
-
-
-def explained_share(published: pd.Series, simulated: pd.Series) -> float:
-    """1 - Σ (published - simulated)² / Σ (published - its mean)²: the organ pattern explained."""
-    return float(1.0 - ((published - simulated) ** 2).sum() / ((published - published.mean()) ** 2).sum())
 
 
 def _hazard(share: pd.Series | np.ndarray, n: int) -> np.ndarray:
