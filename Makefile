@@ -8,13 +8,16 @@ PYTEST_PARALLEL ?= -n auto
 
 .PHONY: run run-assay test validate validate-stats calibrate bench install clean-runs docs
 
-# 10,000 virtual breast-cancer patients over 10 years: organ pattern, detection by year, step efficiencies
+# 10,000 virtual breast-cancer patients over 10 years: organ pattern, detection by year, step
+# efficiencies; then its HTML report (figures, tables, provenance), whose path it prints
 run: $(STAMP)
 	$(BIN)/metacascade run breast_patient --patients 10000 --seed 2026 --out runs/breast_patient --overwrite --workers 2
+	$(BIN)/metacascade report runs/breast_patient
 
-# the Luzzi 1998 liver assay (one run)
+# the Luzzi 1998 liver assay (one run), and its HTML report
 run-assay: $(STAMP)
 	$(BIN)/metacascade run luzzi1998_liver --seed 1998 --out runs/luzzi1998_liver --overwrite
+	$(BIN)/metacascade report runs/luzzi1998_liver
 
 # the fast tier; statistical tests draw from METACASCADE_TEST_SEED (fixed unless set: .ci/run sets a
 # fresh one); the check against ../shared runs in .ci/run

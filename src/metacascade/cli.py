@@ -11,6 +11,7 @@
                           [--backend local|dask] [--scheduler ADDRESS]
     metacascade schema [--out FILE]
     metacascade derive SCENARIO --set PATH=VALUE [--set ...] --out FILE [--name NAME] [--overwrite]
+    metacascade report RUN_DIR [--out FILE.html]
     metacascade plot RUN_DIR KIND [--out FILE.png|FILE.svg]
 
 ``run``, ``resolve`` and ``derive`` refuse a file edited at a path its calibration block records (the
@@ -176,6 +177,15 @@ def _parser() -> argparse.ArgumentParser:
         ("metacascade schema --out scenario.schema.json", "for an editor that checks YAML against a schema"),
     ))
     schema.add_argument("--out", type=Path, default=None, metavar="FILE", help="write it to FILE instead")
+
+    report = _command(commands, "report", "write a run's report: one HTML file that opens offline", (
+        ("metacascade report runs/breast_patient", "runs/breast_patient/report.html: figures, tables, provenance"),
+        ("metacascade report runs/validation --out validation.html", "the verdicts of metacascade validate"),
+    ))
+    report.add_argument("directory", metavar="RUN_DIR", type=Path,
+                        help="a run directory (one run or a cohort), or the output folder of metacascade validate")
+    report.add_argument("--out", type=Path, default=None, metavar="FILE.html",
+                        help="the HTML file to write, replaced if it exists (default: RUN_DIR/report.html)")
     _plot_parser(commands)
     return parser
 
@@ -557,6 +567,19 @@ def _schema(args: argparse.Namespace) -> int:
     return OK
 
 
+def _report(args: argparse.Namespace) -> int:
+    """The run's (or the validation's) self-contained HTML report, written to --out."""
+    from .report import write_report
+
+    try:
+        written = write_report(args.directory, args.out)
+    except (FileNotFoundError, IsADirectoryError, ModuleNotFoundError, ValueError) as exc:  # ProvenanceError too
+        _error(str(exc))
+        return FAILED
+    print(f"report written to {written}")
+    return OK
+
+
 def _plot_parser(commands: Any) -> None:
     from .results.rundir import FIGURE_KINDS
 
@@ -605,7 +628,7 @@ def _plot(args: argparse.Namespace) -> int:
 
 COMMANDS = {
     "run": _run, "query": _query, "scenarios": _scenarios, "resolve": _resolve, "validate": _validate,
-    "calibrate": _calibrate, "schema": _schema, "derive": _derive, "plot": _plot,
+    "calibrate": _calibrate, "schema": _schema, "derive": _derive, "report": _report, "plot": _plot,
 }
 
 

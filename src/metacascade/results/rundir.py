@@ -6,7 +6,8 @@ A single run (``io.py``) holds ``TABLE_FILES`` and ``provenance.json``; a cohort
 holds ``provenance.json``, ``catalogue.duckdb`` and one folder of ``chunk-NNNNN.parquet`` files per
 table of its output level (``DETAILS``), each chunk ``chunk_size`` patients. Either may hold hidden ``*.tmp`` files that an interrupted write left,
 and a cohort that a process is writing holds ``.lock`` (that process's pid and host). Either may
-hold figures (``FIGURE_FILES``), which ``overwrite`` replaces with the rest.
+hold its HTML report (``REPORT_FILE``) and figures (``FIGURE_FILES``), which ``overwrite`` replaces
+with the rest.
 
 A directory whose ``provenance.json`` is damaged is not one metacascade recognises as its own, even
 if everything else in it looks like a run: what it holds cannot be told, so ``overwrite`` refuses
@@ -40,8 +41,10 @@ TABLE_FILES: dict[str, str] = {
     "autopsy": "autopsy.parquet",
 }
 PROVENANCE_FILE = "provenance.json"
-#: The figures of ``metacascade plot`` (``metacascade.viz``), which a run directory may hold beside its
-#: tables, as KIND.png or KIND.svg.
+#: The run's HTML report (``metacascade report``), which a run directory may hold beside its tables.
+REPORT_FILE = "report.html"
+#: The figures of ``metacascade plot`` (``metacascade.viz``), which a run directory may hold too, as
+#: KIND.png or KIND.svg.
 FIGURE_KINDS: tuple[str, ...] = (
     "cascade", "body_map", "lesion_timelines", "organ_pattern", "survival", "dormant_pool", "ctc",
 )
@@ -156,9 +159,10 @@ def is_empty(directory: Path) -> bool:
 def _foreign_entries(directory: Path, provenance: Mapping[str, Any]) -> list[str]:
     """The entries of ``directory`` that a run described by ``provenance`` does not write."""
     if is_cohort(provenance):
-        folders, files = set(detail_tables(cohort_detail(provenance))), {PROVENANCE_FILE, CATALOGUE_FILE, *FIGURE_FILES}
+        folders, files = set(detail_tables(cohort_detail(provenance))), {PROVENANCE_FILE, CATALOGUE_FILE, REPORT_FILE,
+                                                                         *FIGURE_FILES}
     else:
-        folders, files = set(), {PROVENANCE_FILE, *FIGURE_FILES, *TABLE_FILES.values()}
+        folders, files = set(), {PROVENANCE_FILE, REPORT_FILE, *FIGURE_FILES, *TABLE_FILES.values()}
     foreign = []
     for path in sorted(Path(directory).iterdir()):
         if path.is_symlink():
