@@ -6,7 +6,7 @@ import pytest
 from metacascade.calibration.spec import AbcSpec, catalogue_specs
 from metacascade.catalog import load_scenario
 from metacascade.model.paths import value_in_force
-from metacascade.validation.targets import disibio_matrix
+from metacascade.analysis.targets import disibio_matrix
 
 SPECS = catalogue_specs()
 

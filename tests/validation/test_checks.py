@@ -6,7 +6,7 @@ import pytest
 
 from metacascade.validation.checks import CHECKS, NOT_YET, run_checks
 from metacascade.validation.rules import agrees, compare, compare_table
-from metacascade.validation.targets import Target, load_targets
+from metacascade.analysis.targets import Target, load_targets
 
 NUMERIC_IDS = {
     "luzzi1998_survive_extravasate_d3", "luzzi1998_micromet_initiation_d3", "luzzi1998_macromet_persistence_d13",
