@@ -72,7 +72,7 @@ class AutopsyMatrix:
 
 def autopsy_matrix(block: dict) -> AutopsyMatrix:
     """The diSibio 2008 matrix from the ``disibio2008_matrix`` block of ``targets.yaml``
-    (``validation.targets.disibio_matrix()``), primaries with an organ (``PRIMARY_ORGANS``)."""
+    (``analysis.targets.disibio_matrix()``), primaries with an organ (``PRIMARY_ORGANS``)."""
     rows = {name: row for name, row in block["primaries"].items() if name in PRIMARY_ORGANS}
     return AutopsyMatrix(
         primaries=tuple(rows),
