@@ -1,5 +1,5 @@
 """Seed–soil compatibility of a patient scenario from its diSibio 2008 autopsy row (level (c) of
-``calibration.organotropism``, in the simulator itself).
+``analysis.organotropism``, in the simulator itself).
 
 A site's involvement at autopsy is about 1 - exp(-Λ), where the hazard Λ grows in proportion to the
 colonisation rates of the cells delivered there (division and reactivation are small next to

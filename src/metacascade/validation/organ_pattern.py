@@ -1,5 +1,5 @@
 """The organ-pattern analysis in a validation run: how much of diSibio 2008's organ involvement
-delivery alone, delivery x organ soil and seed–soil explain (``calibration.organotropism``), and
+delivery alone, delivery x organ soil and seed–soil explain (``analysis.organotropism``), and
 how much the calibrated catalogue scenarios reproduce (``calibration.soil``), as a terminal table and
 ``organ_pattern.md`` beside ``report.md``."""
 
