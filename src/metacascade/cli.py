@@ -13,6 +13,7 @@
     metacascade derive SCENARIO --set PATH=VALUE [--set ...] --out FILE [--name NAME] [--overwrite]
     metacascade report RUN_DIR [--out FILE.html]
     metacascade plot RUN_DIR KIND [--out FILE.png|FILE.svg]
+    metacascade serve [--port P] [--host HOST]
 
 ``run``, ``resolve`` and ``derive`` refuse a file edited at a path its calibration block records (the
 record no longer describes it); ``--drop-stale-calibration`` loads it without the record, with a warning.
@@ -186,6 +187,15 @@ def _parser() -> argparse.ArgumentParser:
                         help="a run directory (one run or a cohort), or the output folder of metacascade validate")
     report.add_argument("--out", type=Path, default=None, metavar="FILE.html",
                         help="the HTML file to write, replaced if it exists (default: RUN_DIR/report.html)")
+
+    serve = _command(commands, "serve", "serve the web page: pick or upload a scenario, run it, see and download it", (
+        ("metacascade serve", "the page at http://127.0.0.1:8050, for this machine only"),
+        ("metacascade serve --port 8080", "on another port"),
+    ))
+    serve.add_argument("--port", type=_port, default=8050, help="the port to listen on (default: 8050)")
+    serve.add_argument("--host", default="127.0.0.1",
+                       help="the address to listen on (default: 127.0.0.1, this machine only; any other address lets "
+                            "the network run simulations on this machine)")
     _plot_parser(commands)
     return parser
 
@@ -290,6 +300,13 @@ def _positive(text: str) -> int:
     value = _seed(text)
     if value < 1:
         raise argparse.ArgumentTypeError(f"must be a positive integer (got {text!r})")
+    return value
+
+
+def _port(text: str) -> int:
+    value = _seed(text)
+    if not 1 <= value <= 65535:
+        raise argparse.ArgumentTypeError(f"must be a port number from 1 to 65535 (got {text!r})")
     return value
 
 
@@ -580,6 +597,23 @@ def _report(args: argparse.Namespace) -> int:
     return OK
 
 
+def _serve(args: argparse.Namespace) -> int:
+    """The web page (``metacascade.web``, the [web] extra) until Ctrl-C."""
+    try:
+        from .web.server import serve
+    except ModuleNotFoundError as exc:
+        if (exc.name or "").partition(".")[0] != "dash":
+            raise
+        _error("metacascade serve needs Dash: pip install 'metacascade[web]'")
+        return FAILED
+    print(f"metacascade: serving on http://{args.host}:{args.port} (Ctrl-C stops it)", flush=True)
+    try:
+        serve(args.host, args.port)
+    except KeyboardInterrupt:
+        pass
+    return OK
+
+
 def _plot_parser(commands: Any) -> None:
     from .results.rundir import FIGURE_KINDS
 
@@ -629,6 +663,7 @@ def _plot(args: argparse.Namespace) -> int:
 COMMANDS = {
     "run": _run, "query": _query, "scenarios": _scenarios, "resolve": _resolve, "validate": _validate,
     "calibrate": _calibrate, "schema": _schema, "derive": _derive, "report": _report, "plot": _plot,
+    "serve": _serve,
 }
 
 
