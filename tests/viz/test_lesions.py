@@ -30,7 +30,7 @@ def test_on_the_way_to_the_bound_the_dotted_line_joins_the_sizes_observed(assay)
         early = {time: lesion[size_column(i)] for i, time in enumerate(assay.observation_times)
                  if lesion["tracked_time"] < time < lesion["bound_time"]}
         assert dict(zip(line.get_xdata()[1:-1], line.get_ydata()[1:-1])) == early
-        assert line.get_ydata()[0] == 17 and line.get_ydata()[-1] == 20000
+        assert line.get_ydata()[0] == 1 and line.get_ydata()[-1] == 20000  # ~1e4 founders: followed from one cell
         joined += len(early)
     assert joined > 0
 
@@ -61,6 +61,8 @@ def test_a_full_cohort_shows_its_first_patient_with_a_macrometastasis_until_deat
     assert np.isfinite(death)
     words = texts(figure)
     assert f"patient {patient}" in words and "death (lethal burden)" in words and "primary tumour" in words
+    starts = {line.get_ydata()[0] for line in artists(figure, "founding:").values()}
+    assert starts == {1.0} and "followed from 1 cell, sizes observed on the way to the bound" in words
     years = max(line.get_xdata().max() for line in artists(figure, "lesion:").values())
     assert years == pytest.approx(death / 365.25)
     assert "years" in figure.axes[0].get_xlabel()

@@ -11,6 +11,7 @@ from matplotlib import colormaps
 from matplotlib.figure import Figure
 from matplotlib.lines import Line2D
 
+from ..engine.handoff import handoff_sizes, pooled_max_cells
 from ..engine.lower import Lowered, lower
 from ..engine.observation import lesion_sizes, primary_size
 from ..engine.outcome import Lesions
@@ -20,8 +21,6 @@ from ..results.tables import size_column
 from .runs import Run, is_cohort, scenario_of
 from .style import new_figure, run_title, time_label, time_unit
 
-#: Cells of a colony when it is first tracked (it exceeded the pooled sizes).
-TRACKED_CELLS = 17.0
 MAX_LESIONS = 12
 #: Events marked on a lesion's curve: marker and legend text.
 MARKERS = {"switch": "^", "seen": "o", "regressed": "x"}
@@ -49,7 +48,8 @@ def lesion_curves(run: Results, times) -> pd.DataFrame:
 def lesion_timelines(run: Run, *, patient: int | None = None, max_lesions: int = MAX_LESIONS) -> Figure:
     """Sizes of the tracked lesions of ``run`` over time (a cohort: of ``patient``, by default the
     first with a macrometastasis), the ``max_lesions`` largest at the end (then the latest to regress):
-    dotted from founding (17 cells) through the sizes observed on the way to the avascular bound
+    dotted from the size at which the engine starts following it (its handoff size: 1 cell for a
+    patient's colonies, up to ``handoff.POOLED_MAX_CELLS + 1`` in a large assay) through the sizes observed on the way to the avascular bound
     (growth there is random: only these points are known), then the exact curve: flat while dormant
     at the bound, rising after the switch. The primary, the detection threshold and death where the
     run has them."""
@@ -65,6 +65,7 @@ def lesion_timelines(run: Run, *, patient: int | None = None, max_lesions: int =
     times = times[(times >= first) & (times <= follow_up)]
     curves = lesion_curves(one, times)
     bounds = dict(zip(table["lesion"], _bounds(_lowered(one), table)))
+    tracked = dict(zip(table["lesion"], _tracked_cells(_lowered(one), table)))
     shown = _largest(table, curves, max_lesions)
     divisor, unit = time_unit([follow_up])
     figure = new_figure(11.0, 6.0)
@@ -77,8 +78,8 @@ def lesion_timelines(run: Run, *, patient: int | None = None, max_lesions: int =
     for row in table.loc[shown].itertuples():
         early = [(time, getattr(row, size_column(i))) for i, time in enumerate(one.observation_times)
                  if row.tracked_time < time < row.bound_time]
-        marked |= _lesion(axes, row, curves[row.lesion], bounds[row.lesion], early, colour[row.organ], divisor,
-                          detected.get(row.lesion, np.nan))
+        marked |= _lesion(axes, row, tracked[row.lesion], curves[row.lesion], bounds[row.lesion], early,
+                          colour[row.organ], divisor, detected.get(row.lesion, np.nan))
     lowered = _lowered(one)
     if lowered.primary is not None:
         axes.plot(times / divisor, primary_size(lowered, times).ravel(), color="#333333", lw=2.5, label="primary tumour",
@@ -96,7 +97,7 @@ def lesion_timelines(run: Run, *, patient: int | None = None, max_lesions: int =
     axes.set_ylim(bottom=1.0)
     axes.set_xlabel(time_label(unit))
     axes.set_ylabel("cells in the lesion (log scale)")
-    axes.legend(handles=[*axes.get_legend_handles_labels()[0], *_marker_handles(marked), *[
+    axes.legend(handles=[*axes.get_legend_handles_labels()[0], *_marker_handles(marked, {tracked[lesion] for lesion in table.loc[shown, "lesion"]}), *[
         Line2D([], [], color=colour[organ], lw=2, label=organ.replace("_", " ")) for organ in organs]],
         fontsize=7, loc="upper left", bbox_to_anchor=(1.01, 1.0), frameon=False)
     who = f"{run_title(run)}, patient {one.provenance['patient']}" if is_cohort(run) else run_title(run)
@@ -128,6 +129,13 @@ def _bounds(lowered: Lowered, table: pd.DataFrame) -> list[float]:
             for c, o in zip(table["clone"], table["organ"])]
 
 
+def _tracked_cells(lowered: Lowered, table: pd.DataFrame) -> list[float]:
+    """The size at which each lesion was first followed one by one (``engine.handoff``)."""
+    sizes = handoff_sizes(lowered.rates, lowered.deterministic_threshold, pooled_max_cells(lowered))
+    return [float(sizes[lowered.clone_names.index(c), lowered.organ_names.index(o)])
+            for c, o in zip(table["clone"], table["organ"])]
+
+
 def _largest(table: pd.DataFrame, curves: pd.DataFrame, count: int) -> list[int]:
     """Row labels of the ``count`` lesions largest at the end, then the latest to regress."""
     last = curves.iloc[-1].to_numpy()
@@ -135,12 +143,12 @@ def _largest(table: pd.DataFrame, curves: pd.DataFrame, count: int) -> list[int]
     return [table.index[i] for i in order[:count]]
 
 
-def _lesion(axes, row, curve: pd.Series, bound: float, early: list[tuple[float, float]], colour, divisor: float,
-            detection: float) -> set[str]:
-    """One lesion: dotted from founding through the ``early`` (time, size) observed to the ``bound``,
-    its exact curve after, and its events marked (returned)."""
+def _lesion(axes, row, tracked: float, curve: pd.Series, bound: float, early: list[tuple[float, float]], colour,
+            divisor: float, detection: float) -> set[str]:
+    """One lesion: dotted from its ``tracked`` cells when first followed through the ``early`` (time,
+    size) observed to the ``bound``, its exact curve after, and its events marked (returned)."""
     gid = f"lesion:{row.lesion}"
-    start, end = (row.tracked_time, TRACKED_CELLS), (row.bound_time, bound)
+    start, end = (row.tracked_time, tracked), (row.bound_time, bound)
     times, sizes = np.array([start, *early, end]).T
     axes.plot(times / divisor, sizes, ls=":", marker="o", ms=2.5, markevery=slice(0, -1), color=colour, lw=1,
               gid=f"founding:{row.lesion}")
@@ -160,12 +168,14 @@ def _lesion(axes, row, curve: pd.Series, bound: float, early: list[tuple[float, 
     return events
 
 
-def _marker_handles(events: set[str]) -> list[Line2D]:
-    """Legend entries of the curves' parts and of the ``events`` marked."""
+def _marker_handles(events: set[str], tracked: set[float]) -> list[Line2D]:
+    """Legend entries of the curves' parts (the lesions first followed at ``tracked`` cells) and of
+    the ``events`` marked."""
     grey = {"color": "#999999", "ls": "none", "mec": "black", "mew": 0.6}
+    cells = " or ".join(f"{size:g}" for size in sorted(tracked))
     return [
         Line2D([], [], color="#999999", ls=":", marker="o", ms=2.5,
-               label="founded (17 cells), sizes observed on the way to the bound"),
+               label=f"followed from {cells} cell{'s' if tracked != {1.0} else ''}, sizes observed on the way to the bound"),
         Line2D([], [], color="#999999", lw=1.4, label="flat: dormant at the bound"),
         *(Line2D([], [], marker=MARKERS[event], ms=6, label=label, **grey)
           for event, label in EVENTS.items() if event in events),
