@@ -30,7 +30,7 @@ def survival(runs: Cohort | Mapping[str, Cohort], *, endpoints: tuple[str, ...] 
     divisor, unit = time_unit([follow_up])
     ticks = np.linspace(0.0, follow_up / divisor, AT_RISK_TICKS).round(1)
     figure = new_figure(6.0 * len(endpoints), 5.0 + 0.25 * len(named))
-    grid = figure.add_gridspec(2, len(endpoints), height_ratios=(12.0, 1.0 + 0.6 * len(named)))
+    grid = figure.add_gridspec(2, len(endpoints), height_ratios=(12.0, 1.0 + 0.6 * len(named)), wspace=0.25)
     palette = colormaps["tab10"]
     for column, endpoint in enumerate(endpoints):
         axes = figure.add_subplot(grid[0, column])
@@ -47,7 +47,7 @@ def survival(runs: Cohort | Mapping[str, Cohort], *, endpoints: tuple[str, ...] 
                 table.text(tick, -i, str(int((elapsed >= tick * divisor).sum())), ha="center", va="center",
                            fontsize=8, color=colour, gid=f"at_risk:{endpoint}:{name}")
         table.set_ylim(-len(named) + 0.5, 0.5)
-        table.set_yticks(-np.arange(len(named)), list(named), fontsize=8)
+        table.set_yticks(-np.arange(len(named)), list(named) if column == 0 else [], fontsize=8)
         table.tick_params(length=0, labelbottom=False)
         table.tick_params(axis="y", pad=14)
         table.set_title("patients at risk", fontsize=8, loc="left")
@@ -59,7 +59,7 @@ def survival(runs: Cohort | Mapping[str, Cohort], *, endpoints: tuple[str, ...] 
         axes.set_ylim(0.0, 1.02)
         axes.set_xlabel(time_label(unit))
         axes.set_ylabel(f"{endpoint.replace('_', '-')} survival (95% band)")
-        axes.set_title(f"{endpoint.replace('_', '-')} survival; event: {ENDPOINTS[endpoint]}", fontsize=10)
+        axes.set_title(f"{endpoint.replace('_', '-')} survival\nevent: {ENDPOINTS[endpoint]}", fontsize=10)
         axes.grid(alpha=0.3)
         axes.legend(fontsize=8, loc="lower left")
     first = next(iter(named.values()))
