@@ -64,3 +64,102 @@ def test_the_band_is_nan_where_it_is_undefined_without_a_warning():
 def test_an_unknown_endpoint_names_the_endpoints():
     with pytest.raises(ValueError, match="overall, metastasis_free"):
         survival.event_times(PATIENTS, "progression_free")
+
+
+# -- more endpoints ------------------------------------------------------------------------------
+
+#: Two patients of a cohort: p0 diagnosed at 100, a bone lesion seen at 400 and a regional node at
+#: 300, dies at 3000; p1 diagnosed at 200, a liver lesion seen at 2500, followed to 3650 alive.
+COHORT = pd.DataFrame({
+    "patient": [0, 1],
+    "diagnosis_time": [100.0, 200.0],
+    "first_metastasis_time": [300.0, 2500.0],
+    "death_time": [3000.0, NAN],
+    "follow_up_time": [3000.0, 3650.0],
+})
+DETECTIONS = pd.DataFrame({
+    "patient": [0, 0, 1, 1],
+    "organ": ["bone", "lymph_nodes_regional", "liver", "bone"],
+    "detection_time": [400.0, 300.0, 2500.0, NAN],  # p1's bone lesion reached the threshold, unseen
+})
+
+
+def test_time_to_metastasis_is_censored_at_death():
+    times, happened = survival.durations(PATIENTS, "time_to_metastasis")
+    assert times.tolist() == [50.0, 300.0, 200.0, 120.0] and happened.tolist() == [True, False, False, True]
+
+
+def test_organ_relapse_ends_at_the_first_lesion_seen_in_that_organ():
+    times, happened = survival.durations(COHORT, "relapse_in_bone", DETECTIONS)
+    assert times.tolist() == [400.0, 3650.0] and happened.tolist() == [True, False]
+    times, happened = survival.durations(COHORT, "relapse_in_lymph_nodes_regional", DETECTIONS)
+    assert times.tolist() == [300.0, 3650.0] and happened.tolist() == [True, False]
+
+
+def test_late_relapse_counts_from_diagnosis_among_the_patients_free_of_distant_metastasis_at_5_years():
+    # p0: a distant (bone) lesion seen 300 days after diagnosis: not at risk; p1: liver 2300 days after
+    times, happened = survival.durations(COHORT, "late_relapse", DETECTIONS)
+    assert times.tolist() == [2300.0] and happened.tolist() == [True]
+    # p0's only lesion a regional node: at risk, and censored at death 2900 days after diagnosis
+    nodes_only = DETECTIONS[DETECTIONS["organ"] != "bone"]
+    times, happened = survival.durations(COHORT, "late_relapse", nodes_only)
+    assert times.tolist() == [2900.0, 2300.0] and happened.tolist() == [False, True]
+
+
+def test_an_endpoint_on_detections_needs_them_and_an_unknown_one_is_named():
+    with pytest.raises(ValueError, match="detections: this endpoint reads the detections table"):
+        survival.durations(COHORT, "relapse_in_bone")
+    with pytest.raises(ValueError, match="endpoint: unknown 'relapse'.*late_relapse.*relapse_in_ORGAN"):
+        survival.durations(COHORT, "relapse")
+
+
+# -- comparing arms ------------------------------------------------------------------------------
+
+
+def test_restricted_mean_is_the_area_under_the_kaplan_meier_steps():
+    sf = survival.kaplan_meier(PATIENTS, "overall")  # 1 to 100, 3/4 to 200, 3/8 after
+    assert survival.restricted_mean(sf, 250.0) == pytest.approx(100 + 0.75 * 100 + 0.375 * 50)
+    assert survival.restricted_mean(sf, 80.0) == pytest.approx(80.0)
+    with pytest.raises(ValueError, match="horizon: must be a time > 0 days"):
+        survival.restricted_mean(sf, 0.0)
+
+
+def exponential_arm(rng, hazard: float, size: int = 2000, end: float = 1000.0):
+    """Exponential event times (days) with ``hazard`` per day, censored at ``end`` and at random."""
+    times = np.minimum(rng.exponential(1 / hazard, size), rng.uniform(0, 3 * end, size))
+    happened = times < np.minimum(end, rng.uniform(0, 3 * end, size))
+    return np.where(happened, times, np.minimum(times, end)), happened
+
+
+def log_hr_within(row, hazard_ratio: float, half_widths: float) -> bool:
+    """``hazard_ratio`` lies within ``half_widths`` times the 95% half-width of ``row``'s log hazard ratio."""
+    centre, half_width = np.log(row["hazard_ratio"]), (np.log(row["hr_high"]) - np.log(row["hr_low"])) / 2
+    return abs(centre - np.log(hazard_ratio)) <= half_widths * half_width
+
+
+def test_a_planted_hazard_ratio_is_recovered_and_the_log_rank_test_sees_it(any_seed):
+    rng = np.random.default_rng(any_seed)
+    arms = {"control": exponential_arm(rng, 1 / 500), "treated": exponential_arm(rng, 0.6 / 500)}
+    table = survival.compare(arms, horizon=730.0)
+    treated = table.loc["treated"]
+    assert treated["hr_low"] < treated["hazard_ratio"] < treated["hr_high"]
+    assert log_hr_within(treated, 0.6, 2.0)  # twice the 95% interval: fails once in ~10^4 seeds
+    assert treated["hr_high"] < 0.75 and treated["p_value"] < 1e-10
+    assert treated["rmst_difference"] > 0 and treated["median"] > table.loc["control", "median"]
+    assert table.loc["control", ["hazard_ratio", "rmst_difference"]].tolist() == [1.0, 0.0]
+    assert np.isnan(table.loc["control", "p_value"]) and table["patients"].tolist() == [2000, 2000]
+
+
+def test_identical_arms_give_a_hazard_ratio_of_one(any_seed):
+    rng = np.random.default_rng(any_seed)
+    table = survival.compare({"a": exponential_arm(rng, 1 / 500), "b": exponential_arm(rng, 1 / 500)}, horizon=730.0)
+    assert log_hr_within(table.loc["b"], 1.0, 2.0) and table.loc["b", "p_value"] > 1e-4
+
+
+def test_rmst_in_the_comparison_is_each_arms_area_and_the_reference_can_be_named():
+    arm = survival.durations(PATIENTS, "overall")
+    table = survival.compare({"x": arm, "y": arm}, horizon=250.0, reference="y")
+    assert table["rmst"].tolist() == pytest.approx([193.75, 193.75]) and table["rmst_difference"].tolist() == [0, 0]
+    assert table.loc["x", "hazard_ratio"] == pytest.approx(1.0) and table.loc["x", "p_value"] == pytest.approx(1.0)
+    with pytest.raises(ValueError, match="reference: 'z' is not an arm; the arms are x, y"):
+        survival.compare({"x": arm, "y": arm}, horizon=250.0, reference="z")
