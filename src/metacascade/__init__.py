@@ -21,6 +21,7 @@ if TYPE_CHECKING:  # for type checkers and API documentation; EXPORTS imports th
     from .model import Anatomy, Clone, FateRates, Injection, Scenario, ScenarioError
     from .results import Cohort, Results, load_cohort, load_results
     from .simulate import replay, simulate
+    from .trial import Trial, load_trial, trial
 
 #: The public API: name -> the module it is imported from on first use (``_lazy``).
 EXPORTS = {
@@ -28,6 +29,7 @@ EXPORTS = {
     **dict.fromkeys(("Anatomy", "Clone", "FateRates", "Injection", "Scenario", "ScenarioError"), ".model"),
     **dict.fromkeys(("Cohort", "Results", "load_cohort", "load_results"), ".results"),
     **dict.fromkeys(("replay", "simulate"), ".simulate"),
+    **dict.fromkeys(("Trial", "load_trial", "trial"), ".trial"),
 }
 lazy_exports(__name__, EXPORTS)
 
@@ -40,11 +42,14 @@ __all__ = [
     "Results",
     "Scenario",
     "ScenarioError",
+    "Trial",
     "__version__",
     "load_cohort",
     "load_results",
     "load_scenario",
+    "load_trial",
     "replay",
     "scenario_names",
     "simulate",
+    "trial",
 ]

@@ -135,8 +135,13 @@ def restricted_mean(sf, horizon: float) -> float:
 
 
 def logrank_p(arm: tuple[np.ndarray, np.ndarray], reference: tuple[np.ndarray, np.ndarray]) -> float:
-    """The two-sided p-value of the log-rank test between two arms' ``durations``."""
-    return float(stats.logrank(_censored(*arm), _censored(*reference)).pvalue)
+    """The two-sided p-value of the log-rank test between two arms' ``durations``; NaN without a
+    patient in each or without an event."""
+    if not (arm[0].size and reference[0].size and (arm[1].any() or reference[1].any())):
+        return float("nan")
+    with warnings.catch_warnings():  # no variance: no event while both arms are at risk
+        warnings.filterwarnings("ignore", "invalid value encountered", RuntimeWarning)
+        return float(stats.logrank(_censored(*arm), _censored(*reference)).pvalue)
 
 
 def hazard_ratio(arm: tuple[np.ndarray, np.ndarray], reference: tuple[np.ndarray, np.ndarray],
@@ -144,11 +149,11 @@ def hazard_ratio(arm: tuple[np.ndarray, np.ndarray], reference: tuple[np.ndarray
     """The hazard ratio of ``arm`` to ``reference`` (their ``durations``) and its 95% confidence
     interval, from a Cox proportional-hazards model with the arm as its one covariate (Breslow
     ties; ``statsmodels``' ``PHReg``: ``pip install 'metacascade[trial]'``). NaN where either arm
-    has no patient or no arm has an event."""
+    has no event (the estimate is 0 or infinite, its interval undefined)."""
     from statsmodels.duration.hazard_regression import PHReg
 
     (times, happened), (reference_times, reference_happened) = arm, reference
-    if not times.size or not reference_times.size or not (happened.any() or reference_happened.any()):
+    if not happened.any() or not reference_happened.any():
         return (np.nan, np.nan, np.nan)
     in_arm = np.concatenate([np.ones(times.size), np.zeros(reference_times.size)])
     fit = PHReg(np.concatenate([times, reference_times]), in_arm[:, None],
@@ -163,22 +168,25 @@ def compare(arms: Mapping[str, tuple[np.ndarray, np.ndarray]], horizon: float, r
     the Kaplan–Meier ``median`` (days; NaN if not reached), against the ``reference`` arm (default:
     the first) the ``hazard_ratio`` and its 95% interval (``hr_low``, ``hr_high``) and the log-rank
     ``p_value``, and the restricted mean survival time to ``horizon`` (days): ``rmst`` and
-    ``rmst_difference`` (this arm's minus the reference's)."""
+    ``rmst_difference`` (this arm's minus the reference's). An arm without patients (none at risk of
+    ``late_relapse``) has NaN statistics."""
     reference = next(iter(arms)) if reference is None else reference
     if reference not in arms:
         raise ValueError(f"reference: {reference!r} is not an arm; the arms are {', '.join(arms)}")
-    curves = {name: stats.ecdf(_censored(*arm)).sf for name, arm in arms.items()}
-    reference_rmst = restricted_mean(curves[reference], horizon)
+    if not horizon > 0:
+        raise ValueError(f"horizon: must be a time > 0 days (got {horizon!r})")
+    curves = {name: stats.ecdf(_censored(*arm)).sf if arm[0].size else None for name, arm in arms.items()}
+    rmst = {name: np.nan if sf is None else restricted_mean(sf, horizon) for name, sf in curves.items()}
     rows = []
     for name, arm in arms.items():
         versus = name != reference
-        rmst = restricted_mean(curves[name], horizon)
         rows.append({
-            "arm": name, "patients": int(arm[0].size), "events": int(arm[1].sum()), "median": _median(curves[name]),
+            "arm": name, "patients": int(arm[0].size), "events": int(arm[1].sum()),
+            "median": np.nan if curves[name] is None else _median(curves[name]),
             **dict(zip(("hazard_ratio", "hr_low", "hr_high"),
                        hazard_ratio(arm, arms[reference]) if versus else (1.0, np.nan, np.nan))),
             "p_value": logrank_p(arm, arms[reference]) if versus else np.nan,
-            "rmst": rmst, "rmst_difference": rmst - reference_rmst,
+            "rmst": rmst[name], "rmst_difference": rmst[name] - rmst[reference],
         })
     return pd.DataFrame(rows).set_index("arm")
 

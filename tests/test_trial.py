@@ -1,0 +1,108 @@
+"""Virtual trials: arms on the same virtual patients (common random numbers), written, resumed, compared."""
+
+from __future__ import annotations
+
+import json
+
+import numpy as np
+import pandas as pd
+import pytest
+
+import metacascade as mc
+from metacascade.trial import TABLE_ENDPOINTS, TRIAL_FILE
+
+YEARLY = [365.25 * year for year in range(1, 11)]
+#: Follow-up cut after 7 years: the same patients, seen less long.
+SEVEN_YEARS = {"observation.imaging_times": YEARLY[:7], "observation.draw_times": YEARLY[:7],
+               "observation_times": YEARLY[:7]}
+ARMS = {"control": {}, "same": {}, "shedding_x10": {"primary.shedding_rate_per_g_day": 3.2e7},
+        "seven_years": SEVEN_YEARS}
+
+
+@pytest.fixture(scope="module")
+def written(tmp_path_factory):
+    out = tmp_path_factory.mktemp("trial") / "breast"
+    return mc.trial("breast_patient", ARMS, num_patients=12, random_seed=7, out=out), out
+
+
+def test_an_arm_that_changes_nothing_has_the_same_patients(written):
+    trial, _ = written
+    control, same = trial.arms["control"], trial.arms["same"]
+    pd.testing.assert_frame_equal(control.patients, same.patients)
+    pd.testing.assert_frame_equal(control.detections, same.detections)
+    assert control.patients["death_time"].notna().sum() >= 2  # events to compare, not an empty run
+
+
+def test_an_arm_that_sheds_more_changes_the_metastases_but_not_the_patients_own_primary(written):
+    trial, _ = written
+    control, more = trial.arms["control"].patients, trial.arms["shedding_x10"].patients
+    pd.testing.assert_series_equal(control["diagnosis_time"], more["diagnosis_time"])
+    assert (more["death_time"].fillna(np.inf) <= control["death_time"].fillna(np.inf)).all()
+    assert more["death_time"].notna().sum() > control["death_time"].notna().sum()
+
+
+def test_an_arm_that_changes_only_later_events_leaves_the_earlier_ones_unchanged(written):
+    trial, _ = written
+    cut = YEARLY[6]
+    control, short = trial.arms["control"], trial.arms["seven_years"]
+
+    def before(detections):
+        return detections[detections["reach_time"] <= cut].reset_index(drop=True)
+
+    assert len(before(control.detections)) >= 3 and len(control.detections) > len(before(control.detections))
+    pd.testing.assert_frame_equal(before(control.detections), before(short.detections))
+    early = control.patients["first_metastasis_time"] <= cut
+    assert early.sum() >= 2
+    pd.testing.assert_series_equal(control.patients["first_metastasis_time"][early],
+                                   short.patients["first_metastasis_time"][early])
+    assert (short.patients["follow_up_time"] == cut).all()
+
+
+def test_the_trial_table_compares_every_arm_with_the_first(written):
+    trial, _ = written
+    table = trial.table(horizon=3000.0)
+    assert table["endpoint"].tolist() == [endpoint for endpoint in TABLE_ENDPOINTS for _ in ARMS]
+    assert table["arm"].tolist() == list(ARMS) * len(TABLE_ENDPOINTS)
+    overall = table[table["endpoint"] == "overall"].set_index("arm")
+    assert overall.loc["same", ["hazard_ratio", "p_value", "rmst_difference"]].tolist() == pytest.approx([1, 1, 0])
+    assert overall.loc["shedding_x10", "hazard_ratio"] > 1 and overall.loc["shedding_x10", "rmst_difference"] < 0
+    assert (overall["patients"] == 12).all()
+    relapse = trial.compare("relapse_in_bone", reference="same")
+    assert relapse.loc["control", "events"] == relapse.loc["same", "events"]
+    assert set(trial.survival("overall")) == set(ARMS)
+
+
+def test_a_trial_is_recorded_reloaded_and_resumed_with_its_seed(written):
+    trial, out = written
+    record = json.loads((out / TRIAL_FILE).read_text())
+    assert record["arms"]["shedding_x10"] == {"values": {"primary.shedding_rate_per_g_day": 3.2e7}}
+    assert (record["scenario"], record["num_patients"], record["random_seed"]) == ("breast_patient", 12, 7)
+    loaded = mc.load_trial(out)
+    assert list(loaded.arms) == list(ARMS)
+    pd.testing.assert_frame_equal(loaded.table(), trial.table())
+    resumed = mc.trial("breast_patient", ARMS, num_patients=12, out=out)  # no seed: the recorded one
+    assert resumed.random_seed == 7 and resumed.arms["shedding_x10"].equals(trial.arms["shedding_x10"])
+    with pytest.raises(FileExistsError, match="holds another trial"):
+        mc.trial("breast_patient", ARMS, num_patients=12, random_seed=8, out=out)
+
+
+def test_arms_may_be_scenarios_or_catalogue_names(tmp_path):
+    scenario = mc.load_scenario("breast_patient")
+    trial = mc.trial(scenario, {"named": "breast_patient", "given": scenario}, num_patients=2, random_seed=3)
+    pd.testing.assert_frame_equal(trial.arms["named"].patients, trial.arms["given"].patients)
+    assert trial.record["arms"] == {"named": {"scenario": "breast_patient"}, "given": {"scenario": "breast_patient"}}
+
+
+@pytest.mark.parametrize(("arms", "options", "message"), [
+    ({}, {}, "arms: a trial needs at least one arm"),
+    ({"a/b": {}}, {}, "arms: the arm name 'a/b' is not a directory name"),
+    ({"a": {}}, {"num_patients": 1}, r"num_patients: must be an integer >= 2 \(got 1\)"),
+])
+def test_a_malformed_trial_is_refused_naming_what_is_wrong(arms, options, message):
+    with pytest.raises(ValueError, match=message):
+        mc.trial("breast_patient", arms, **{"num_patients": 2, "random_seed": 1, **options})
+
+
+def test_an_arm_value_that_names_nothing_is_a_scenario_error():
+    with pytest.raises(mc.ScenarioError, match="primary.no_such_field"):
+        mc.trial("breast_patient", {"a": {"primary.no_such_field": 1}}, num_patients=2, random_seed=1)
