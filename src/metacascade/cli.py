@@ -99,6 +99,34 @@ def _parser() -> argparse.ArgumentParser:
     _backend_arguments(run)
     _stale_calibration_argument(run)
 
+    trial = _command(commands, "trial", "run arms of a virtual trial on the same patients; compare their survival", (
+        ("metacascade trial breast_patient --arm control=breast_patient --arm shed_less=shed_less.yaml "
+         "--patients 200 --seed 1", "two arms on the same 200 patients, written to runs/trial-breast_patient-seed1-200patients"),
+        ("metacascade trial breast_patient --arm control=breast_patient --arm b=b.yaml --patients 200 --seed 1 "
+         "--endpoint relapse_in_bone --horizon-years 8 --format csv", "bone relapse, RMST to 8 years, as CSV"),
+    ), description="Run each arm (a scenario: a catalogue name or a YAML file) on the same virtual patients "
+                   "(one seed: patient i has the same random streams in every arm) and print, per endpoint and "
+                   "arm against the first arm: patients, events, median, Cox hazard ratio with its 95% interval, "
+                   "log-rank p and the restricted mean survival time (times in years). Resumable: the same "
+                   "command again finishes an interrupted trial.")
+    trial.add_argument("scenario", metavar="SCENARIO", help="the trial's scenario: a catalogue name or a YAML file")
+    trial.add_argument("--arm", dest="arms", action="append", type=_arm, required=True, metavar="NAME=SCENARIO",
+                       help="an arm: its name and its scenario (a catalogue name or a YAML file; repeat for more; "
+                            "the first is the reference)")
+    trial.add_argument("--patients", type=_positive, required=True, metavar="N", help="virtual patients in each arm")
+    trial.add_argument("--seed", type=_seed, default=None, help="random seed (default: drawn and recorded)")
+    trial.add_argument("--out", type=Path, default=None,
+                       help="trial directory (default: runs/trial-NAME-seedS-Npatients)")
+    trial.add_argument("--endpoint", dest="endpoints", action="append", default=None, metavar="ENDPOINT",
+                       help="an endpoint to compare (repeat for more; default: overall and metastasis_free): "
+                            "overall, metastasis_free, time_to_metastasis, late_relapse, relapse_in_ORGAN")
+    trial.add_argument("--horizon-years", type=_positive_float, default=5.0, metavar="Y",
+                       help="horizon of the restricted mean survival time (default: 5)")
+    trial.add_argument("--workers", type=_positive, default=1, metavar="W", help="worker processes (default: 1)")
+    _backend_arguments(trial)
+    _format_argument(trial, FORMATS)
+    _stale_calibration_argument(trial)
+
     query = _command(commands, "query", "run SQL over the tables and provenance of a run directory (DuckDB)", (
         ('metacascade query runs/luzzi1998_liver-seed1 "select * from provenance"', "one run"),
         ('metacascade query runs/breast_patient-seed1-100patients "select organ, count(*) as lesions from lesions '
@@ -303,6 +331,24 @@ def _positive(text: str) -> int:
     return value
 
 
+def _positive_float(text: str) -> float:
+    try:
+        value = float(text)
+    except ValueError:
+        value = float("nan")
+    if not value > 0 or value == float("inf"):
+        raise argparse.ArgumentTypeError(f"must be a positive number (got {text!r})")
+    return value
+
+
+def _arm(text: str) -> tuple[str, str]:
+    """``NAME=SCENARIO`` -> (name, scenario: a catalogue name or a YAML file)."""
+    name, equals, scenario = text.partition("=")
+    if not equals or not name or not scenario:
+        raise argparse.ArgumentTypeError(f"expected NAME=SCENARIO, e.g. control=breast_patient (got {text!r})")
+    return name, scenario
+
+
 def _port(text: str) -> int:
     value = _seed(text)
     if not 1 <= value <= 65535:
@@ -405,6 +451,48 @@ def _run_cohort(args: argparse.Namespace, scenario: Any) -> int:
     example = "select organ, count(*) as lesions from lesions group by organ"
     console.print(f'  metacascade query {out} "{example}"', soft_wrap=True, markup=False, highlight=False)
     console.print(f'  duckdb {cohort.catalogue} "{example}"', soft_wrap=True, markup=False, highlight=False)
+    return OK
+
+
+def _trial(args: argparse.Namespace) -> int:
+    """A trial into its directory (resumed if it holds the same, unfinished trial); its table printed."""
+    from .analysis.autopsy import DAYS_PER_YEAR
+    from .engine.patient import draw_seed
+    from .results.formatting import default_format, write_frame
+    from .errors import ScenarioError, TooMuchWork
+    from .trial import TABLE_ENDPOINTS, trial
+
+    if _backend_error(args):
+        return FAILED
+    arms = dict(args.arms)
+    if len(arms) < len(args.arms):
+        _error("--arm: each arm needs its own name")
+        return FAILED
+    scenario = _loaded(args)
+    seed, out, again = args.seed, args.out, "the same command"
+    if out is None:  # the directory names the seed: draw it now
+        if seed is None:
+            seed = draw_seed()
+            again = f"the same command with --seed {seed}"
+        out = DEFAULT_RUNS_DIR / f"trial-{scenario.name}-seed{seed}-{args.patients}patients"
+    try:
+        result = trial(scenario, arms, num_patients=args.patients, random_seed=seed, out=out,
+                       num_workers=args.workers, backend=args.backend, scheduler=args.scheduler, progress=True)
+        table = result.table(tuple(args.endpoints or TABLE_ENDPOINTS), horizon=args.horizon_years * DAYS_PER_YEAR)
+    except (ScenarioError, TooMuchWork):
+        raise  # exit status 2 (main)
+    except (OSError, ModuleNotFoundError, ValueError) as exc:  # ValueError: an endpoint, an arm name, provenance
+        _error(str(exc))
+        return FAILED
+    except KeyboardInterrupt:
+        _error(f"interrupted; the patients written so far are kept in {out}: run {again} to resume")
+        return INTERRUPTED
+    in_days = ["median", "rmst", "rmst_difference"]
+    table[in_days] = table[in_days] / DAYS_PER_YEAR
+    table = table.rename(columns={column: f"{column}_years" for column in in_days})
+    write_frame(table, args.format or default_format(),
+                title=f"trial of {scenario.name}: {args.patients} patients per arm, seed {result.random_seed}, "
+                      f"written to {out}")
     return OK
 
 
@@ -663,7 +751,7 @@ def _plot(args: argparse.Namespace) -> int:
 COMMANDS = {
     "run": _run, "query": _query, "scenarios": _scenarios, "resolve": _resolve, "validate": _validate,
     "calibrate": _calibrate, "schema": _schema, "derive": _derive, "report": _report, "plot": _plot,
-    "serve": _serve,
+    "serve": _serve, "trial": _trial,
 }
 
 

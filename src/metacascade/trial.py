@@ -20,6 +20,7 @@ import pandas as pd
 
 from ._version import __version__
 from .analysis import survival
+from .analysis.autopsy import DAYS_PER_YEAR
 from .catalog import load_scenario
 from .engine.patient import resolve_seed
 from .files import write_text_atomic
@@ -30,7 +31,7 @@ from .simulate import _count, simulate
 #: The trial's record in its directory.
 TRIAL_FILE = "trial.json"
 #: The restricted mean survival time's default horizon (days: 5 years).
-DEFAULT_HORIZON = 5 * 365.25
+DEFAULT_HORIZON = 5 * DAYS_PER_YEAR
 #: The endpoints of the trial table (``Trial.table``).
 TABLE_ENDPOINTS: tuple[str, ...] = ("overall", "metastasis_free")
 #: An arm's name: its run directory's name too.

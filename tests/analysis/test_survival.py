@@ -163,3 +163,15 @@ def test_rmst_in_the_comparison_is_each_arms_area_and_the_reference_can_be_named
     assert table.loc["x", "hazard_ratio"] == pytest.approx(1.0) and table.loc["x", "p_value"] == pytest.approx(1.0)
     with pytest.raises(ValueError, match="reference: 'z' is not an arm; the arms are x, y"):
         survival.compare({"x": arm, "y": arm}, horizon=250.0, reference="z")
+
+
+def test_arms_without_events_or_patients_have_nan_statistics_silently():
+    none = (np.array([10.0, 20.0]), np.array([False, False]))
+    some = (np.array([10.0, 20.0]), np.array([True, False]))
+    empty = (np.array([]), np.array([], dtype=bool))
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        table = survival.compare({"none": none, "some": some, "empty": empty, "none_again": none}, horizon=30.0)
+    assert np.isnan(table.loc["some", "hazard_ratio"]) and table.loc["some", "p_value"] > 0
+    assert table.loc["empty", ["patients", "events"]].tolist() == [0, 0] and table.loc["empty"].iloc[2:].isna().all()
+    assert np.isnan(table.loc["none_again", "p_value"]) and table.loc["none_again", "rmst"] == 30.0
