@@ -50,3 +50,14 @@ def test_an_arm_is_a_name_and_a_scenario(capsys):
     with pytest.raises(SystemExit):
         main(["trial", "breast_patient", "--arm", "control", "--patients", "2"])
     assert "expected NAME=SCENARIO" in capsys.readouterr().err
+
+
+def test_plot_draws_the_survival_of_a_trials_arms_together(tmp_path, shed_more, capsys):
+    out = tmp_path / "trial"
+    assert main(["trial", "breast_patient", "--arm", "control=breast_patient", "--arm", f"more={shed_more}",
+                 "--patients", "3", "--seed", "2", "--out", str(out), "--format", "csv"]) == 0
+    assert main(["plot", str(out), "survival", "--out", str(tmp_path / "arms.svg")]) == 0
+    drawn = (tmp_path / "arms.svg").read_text()
+    assert all(f"km:{endpoint}:{arm}" in drawn for endpoint in ("overall", "metastasis_free") for arm in ("control", "more"))
+    assert main(["plot", str(out), "cascade"]) == 2
+    assert "cascade: a trial's figure is survival" in capsys.readouterr().err

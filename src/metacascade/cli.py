@@ -708,8 +708,10 @@ def _plot_parser(commands: Any) -> None:
     plot = _command(commands, "plot", "draw one figure of a run into a PNG or SVG file", (
         ("metacascade plot runs/breast_patient cascade", "runs/breast_patient/cascade.png: the fate Sankey"),
         ("metacascade plot runs/breast_patient survival --out survival.svg", "Kaplan-Meier curves, as SVG"),
+        ("metacascade plot runs/trial-breast_patient-seed1-200patients survival", "the arms of a trial, together"),
     ))
-    plot.add_argument("directory", metavar="RUN_DIR", type=Path, help="a run directory: one run or a cohort")
+    plot.add_argument("directory", metavar="RUN_DIR", type=Path,
+                      help="a run directory (one run or a cohort), or a trial's directory (its arms' survival)")
     plot.add_argument("kind", metavar="KIND", help=f"the figure, one of {', '.join(FIGURE_KINDS)}")
     plot.add_argument("--out", type=Path, default=None, metavar="FILE",
                       help="the .png or .svg file to write, replaced if it exists (default: RUN_DIR/KIND.png)")
@@ -732,15 +734,22 @@ def _plot(args: argparse.Namespace) -> int:
         return FAILED
     from .results.query import load_run
     from .results.rundir import ProvenanceError
+    from .trial import TRIAL_FILE, load_trial
+    from .viz.clinical import survival
 
     out = args.out if args.out is not None else args.directory / f"{args.kind}.png"
+    trial = (args.directory / TRIAL_FILE).is_file()
+    if trial and args.kind != "survival":
+        _error(f"{args.kind}: a trial's figure is survival (its arms together); plot an arm's directory "
+               f"{args.directory}/ARM for the others")
+        return USAGE
     try:
-        run = load_run(args.directory)
+        run = load_trial(args.directory).arms if trial else load_run(args.directory)
     except (FileNotFoundError, ProvenanceError) as exc:
         _error(str(exc))
         return FAILED
     try:
-        written = save(figure(run, args.kind), out)
+        written = save(survival(run) if trial else figure(run, args.kind), out)
     except ValueError as exc:
         _error(str(exc))
         return USAGE
