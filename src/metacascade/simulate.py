@@ -10,7 +10,7 @@ import numpy as np
 
 from .catalog import load_scenario, scenario_from_data
 from .engine.patient import engine_function, resolve_seed, run_patient, run_single
-from .model import Scenario
+from .model import Scenario, ScenarioError
 from .parallel import check_backend, single_threaded
 from .results import Results
 from .results.cohort import Cohort
@@ -88,6 +88,9 @@ def simulate(
     check_detail(detail)
     num_patients = _count("num_patients", num_patients, 1)
     lowered = lower(model)
+    if engine == "reference" and model.therapy is not None:
+        raise ScenarioError("therapy: the reference engine follows constant rates only (no epochs, no resection); "
+                            "run a therapy on the exact engine")
     if not force:
         check_work(lowered, engine, num_patients)
     if num_patients == 1 and out is None:

@@ -48,6 +48,10 @@ EXPECTED: dict[str, tuple[str, ...]] = {
     "lymph_chain_to_a_missing_node": ("anatomy.organs.node_b.lymph_drains_to", "'node_c'", "allowed: node_a, node_b"),
     "unknown_organ_in_organ_fates": ("clones.A.organ_fates", "'pancreas2'", "allowed: lung, liver"),
     "unknown_vessel": ("injections.0.vessel", "'aorta'", "allowed: tail_vein"),
+    "therapy_unknown_organ": ("therapy.interventions.0.organ", "'lungs'", "allowed: lung, liver"),
+    "therapy_from_diagnosis_without_observation": (
+        "therapy.interventions.0.relative_to", "'diagnosis' needs an observation plan", "allowed without one: start",
+    ),
     "unknown_clone_in_injection": ("injections.0.clone", "'B'", "allowed: A"),
     "non_increasing_observation_times": ("observation_times", "[3.0, 1.0]", "strictly increasing"),
     "repeated_observation_times": ("observation_times", "[1.0, 1.0]", "strictly increasing"),

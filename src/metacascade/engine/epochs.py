@@ -21,8 +21,8 @@ def with_epochs(
     if epochs is not None:
         times = np.asarray(epochs.times, dtype=float)
         shape = (times.size, len(lowered.clone_names), len(lowered.organ_names))
-        if times.ndim != 1 or np.any(times <= 0) or np.any(np.diff(times) <= 0) or not np.all(np.isfinite(times)):
-            raise ValueError(f"epochs.times: must be finite, positive and strictly increasing (got {times})")
+        if times.ndim != 1 or np.any(times < 0) or np.any(np.diff(times) <= 0) or not np.all(np.isfinite(times)):
+            raise ValueError(f"epochs.times: must be finite, >= 0 and strictly increasing (got {times})")
         for name, values in epochs.rate_multipliers.items():
             if name not in RATE_NAMES or name in FIXED_RATES:
                 allowed = ", ".join(n for n in RATE_NAMES if n not in FIXED_RATES)
@@ -63,7 +63,7 @@ def step_ends(lowered: Lowered) -> np.ndarray:
     if lowered.primary is not None:
         changes.append(lowered.primary.removal_time)
     end = lowered.observation_times[-1]
-    return np.union1d(lowered.observation_times, [t for t in changes if t < end])
+    return np.union1d(lowered.observation_times, [t for t in changes if 0 < t < end])  # a change at 0: from the start
 
 
 def epoch_at(lowered: Lowered, time: float) -> int:

@@ -9,7 +9,9 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from ..model import Anatomy, Clone, FateRates, ObservationPlan, PatientVariation, PrimaryTumour, Scenario, ScenarioError
+from ..model import (
+    Anatomy, Clone, FateRates, ObservationPlan, PatientVariation, PrimaryTumour, Scenario, ScenarioError, Therapy,
+)
 from ..model.bounds import MAX_CELLS, MAX_RESIDENCE_DAYS
 from ..model.fates import SMALL_COLONY_MAX_CELLS
 from ..model.growth import CAPPED_LAWS
@@ -121,9 +123,24 @@ class Epochs:
     splits its windows at these times and composes the pieces exactly (Markov property).
     """
 
-    times: np.ndarray  # [E] days, strictly increasing, > 0
+    times: np.ndarray  # [E] days, strictly increasing, >= 0 (0: in force from the start)
     rate_multipliers: dict[str, np.ndarray]  # fate-rate name -> [E, C, O]
     shedding: np.ndarray  # [E]
+
+
+@dataclass(frozen=True)
+class TherapyPlan:
+    """A therapy schedule (``model/therapy.py``) as numbers: W windows of rate multipliers and an
+    optional surgery, each timed in days from the start or from the patient's diagnosis
+    (``engine/therapy.py`` resolves the times per patient)."""
+
+    start: np.ndarray  # [W] days after the start or the diagnosis
+    from_diagnosis: np.ndarray  # [W] bool
+    duration: np.ndarray  # [W] days (inf: until the end of the run)
+    rate_multipliers: dict[str, np.ndarray]  # fate-rate name -> [W, C, O] while each window is in force
+    surgery_start: float = np.nan  # days after the start or the diagnosis; NaN: no surgery
+    surgery_from_diagnosis: bool = False
+    residual_fraction: float = 0.0  # share of the primary's cells the surgery leaves
 
 
 @dataclass(frozen=True)
@@ -143,6 +160,7 @@ class Lowered:
     primary: Primary | None = None
     observation: Observation | None = None
     epochs: Epochs | None = None
+    therapy: TherapyPlan | None = None  # resolved into epochs per patient (engine/therapy.py)
 
     @property
     def organ_names(self) -> tuple[str, ...]:
@@ -286,6 +304,36 @@ def lower_observation(plan: ObservationPlan, organs: tuple[str, ...]) -> Observa
     )
 
 
+def lower_therapy(therapy: Therapy, clones: tuple[Clone, ...], organs: tuple[str, ...]) -> TherapyPlan:
+    """The therapy schedule as windows of rate multipliers over ``clones`` (cluster clones included)
+    and ``organs``: one per course, and one more for an anti-angiogenic rebound."""
+    windows = []  # (start, from diagnosis, duration, {name: factor}, organ, hormone-sensitive only)
+    for course in therapy.courses:
+        duration = np.inf if course.duration_days is None else course.duration_days
+        timing = (course.start_days, course.relative_to == "diagnosis")
+        target = (course.target_organ, course.hormone_sensitive_only)
+        windows.append((*timing, duration, course.rate_factors(), *target))
+        if (rebound := course.rebound()) is not None:
+            windows.append((course.start_days + duration, timing[1], *rebound, *target))
+    names = sorted({name for window in windows for name in window[3]})
+    multipliers = {name: np.ones((len(windows), len(clones), len(organs))) for name in names}
+    for w, (_, _, _, factors, organ, hormone_only) in enumerate(windows):
+        rows = np.array([clone.hormone_sensitive or not hormone_only for clone in clones])
+        columns = np.array([organ is None or name == organ for name in organs])
+        for name, factor in factors.items():
+            multipliers[name][w][np.ix_(rows, columns)] = factor
+    surgery = therapy.surgery
+    return TherapyPlan(
+        start=np.array([window[0] for window in windows], dtype=float),
+        from_diagnosis=np.array([window[1] for window in windows], dtype=bool),
+        duration=np.array([window[2] for window in windows], dtype=float),
+        rate_multipliers=multipliers,
+        surgery_start=np.nan if surgery is None else surgery.start_days,
+        surgery_from_diagnosis=surgery is not None and surgery.relative_to == "diagnosis",
+        residual_fraction=0.0 if surgery is None else surgery.residual_fraction,
+    )
+
+
 def check_runnable(scenario: Scenario, routing: Routing | None = None) -> None:
     """Raise ``ScenarioError`` naming the field if the engine cannot run ``scenario``: cells of a clone
     (or of its clusters) that stay longer than ``MAX_RESIDENCE_DAYS`` in the circulation before they
@@ -346,4 +394,5 @@ def lower(scenario: Scenario) -> Lowered:
         primary=None if scenario.primary is None else lower_primary(scenario.primary, scenario.anatomy, clone_names,
                                                                     clones),
         observation=None if scenario.observation is None else lower_observation(scenario.observation, organs),
+        therapy=None if scenario.therapy is None else lower_therapy(scenario.therapy, clones, organs),
     )

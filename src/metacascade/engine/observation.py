@@ -173,6 +173,13 @@ def first_imaging(lowered: Lowered, reach, end: float, gone=np.nan) -> np.ndarra
     return np.where((first <= end) & ~(first >= gone), first, np.nan)
 
 
+def diagnosis_time(lowered: Lowered) -> float:
+    """The first imaging that sees the primary, up to the last observation (days; NaN if none): the
+    patient's diagnosis, which ``observe`` reports unless death comes first."""
+    reach = course.reach_time(lowered.primary, lowered.observation.detection_cells)
+    return float(first_imaging(lowered, reach, float(lowered.observation_times[-1])))
+
+
 def _within(times, end: float) -> np.ndarray:
     """``times`` up to ``end``; NaN beyond (and where never)."""
     times = np.asarray(times, dtype=float)

@@ -72,14 +72,16 @@ def variation_seed_sequence(random_seed: int, patient: int) -> np.random.SeedSeq
 def patient_lowered(lowered: Lowered, random_seed: int, patient: int) -> Lowered:
     """The lowered scenario that patient ``patient`` runs on: ``lowered`` with the primary's growth
     rate, shedding rate and clone mix drawn from its ``variation`` on the patient's variation stream
-    (``engine.variation.draw_primary``); ``lowered`` itself when nothing varies."""
+    (``engine.variation.draw_primary``), then its therapy timed from this primary's own diagnosis
+    (``engine.therapy.treated``); ``lowered`` itself when nothing varies and nothing is given."""
+    from .therapy import treated
     from .variation import draw_primary
 
     primary = lowered.primary
-    if primary is None or not primary.variation.varies:
-        return lowered
-    rng = np.random.default_rng(variation_seed_sequence(random_seed, patient))
-    return replace(lowered, primary=draw_primary(primary, rng))
+    if primary is not None and primary.variation.varies:
+        rng = np.random.default_rng(variation_seed_sequence(random_seed, patient))
+        lowered = replace(lowered, primary=draw_primary(primary, rng))
+    return treated(lowered)
 
 
 def observation_seed_sequence(random_seed: int, patient: Optional[int]) -> np.random.SeedSequence:
@@ -112,7 +114,10 @@ def run_patient(
 
 
 def run_single(lowered: Lowered, run: Callable[..., Any], random_seed: int) -> tuple[RunOutcome, Optional[PatientObservations]]:
-    """One run of the scenario itself (no patient variation) on the stream ``SeedSequence(random_seed)``,
-    and what its observation plan sees of it."""
+    """One run of the scenario itself (no patient variation; its therapy, ``engine.therapy.treated``)
+    on the stream ``SeedSequence(random_seed)``, and what its observation plan sees of it."""
+    from .therapy import treated
+
+    lowered = treated(lowered)
     outcome = run(lowered, np.random.default_rng(np.random.SeedSequence(random_seed)))
     return outcome, observe_run(lowered, outcome, random_seed, None)

@@ -7,6 +7,7 @@ from .fates import FateOverrides, FateRates
 from .growth import GrowthLaw
 from .observation import ObservationPlan
 from .scenario import Injection, Scenario
+from .therapy import Therapy
 from .tumour import Clone, ClusterTraits, PrimaryTumour
 from .variation import PatientVariation
 
@@ -29,5 +30,6 @@ __all__ = [
     "ScenarioError",
     "STALE_CALIBRATION",
     "StaleCalibrationWarning",
+    "Therapy",
     "format_validation_error",
 ]

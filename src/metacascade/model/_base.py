@@ -22,10 +22,22 @@ def _is_model(annotation: Any) -> bool:
     return isinstance(annotation, type) and issubclass(annotation, BaseModel)
 
 
+def _tagged(union: Any, tag: Any) -> Optional[type[BaseModel]]:
+    """The member of a discriminated union whose tag (a string field's default) is ``tag``, if any."""
+    if typing.get_origin(union) is not typing.Union:
+        return None
+    return next((member for member in typing.get_args(union) if _is_model(member) and any(
+        isinstance(field.default, str) and field.default == tag for field in member.model_fields.values())), None)
+
+
 def _model_at(root: type[BaseModel], loc: tuple) -> Optional[type[BaseModel]]:
-    """The model class found at ``loc`` below ``root`` (through dict values, tuple items, Optional)."""
+    """The model class found at ``loc`` below ``root`` (through dict values, tuple items, Optional
+    and the members of discriminated unions, which pydantic names by their tag)."""
     current: Any = root
     for part in loc:
+        if (member := _tagged(current, part)) is not None:
+            current = member
+            continue
         if _is_model(current):
             field = current.model_fields.get(part)
             current = field.annotation if field else None
@@ -34,7 +46,9 @@ def _model_at(root: type[BaseModel], loc: tuple) -> Optional[type[BaseModel]]:
             current = args[-1] if typing.get_origin(current) is dict else args[0]
         else:
             return None
-        if typing.get_origin(current) is typing.Union:  # Optional[X] -> X
+        if typing.get_origin(current) is typing.Annotated:
+            current = typing.get_args(current)[0]
+        if typing.get_origin(current) is typing.Union and type(None) in typing.get_args(current):  # Optional[X] -> X
             current = next(a for a in typing.get_args(current) if a is not type(None))
     return current if _is_model(current) else None
 

@@ -14,6 +14,7 @@ from .calibration_record import Calibration, apply_calibration
 from .fates import SMALL_COLONY_MAX_CELLS
 from .observation import ObservationPlan
 from .paths import check_paths, with_values
+from .therapy import Surgery, Therapy
 from .tumour import Clone, PrimaryTumour
 
 
@@ -65,6 +66,9 @@ class Scenario(Frozen):
     primary: Optional[PrimaryTumour] = Field(default=None, description="a growing, shedding primary (patients)")
     observation: Optional[ObservationPlan] = Field(
         default=None, description="imaging, blood draws and death of a patient (needs a primary)"
+    )
+    therapy: Optional[Therapy] = Field(
+        default=None, description="interventions, timed from the start or from each patient's diagnosis (MODEL.md §4)"
     )
     observation_times: IncreasingDays = Field(min_length=1, description="days after injection")
     end_time: Optional[Days] = Field(default=None, description="days; defaults to the last observation")
@@ -173,7 +177,38 @@ class Scenario(Frozen):
                 f"end_time: must be at or after the last observation "
                 f"({self.end_time} < {self.observation_times[-1]})"
             )
+        if self.therapy is not None:
+            self._check_therapy(organs)
         return self
+
+    def _check_therapy(self, organs: tuple[str, ...]) -> None:
+        end = self.resolved_end_time
+        for i, item in enumerate(self.therapy.interventions):
+            where = f"therapy.interventions.{i}"
+            if item.relative_to == "diagnosis" and self.observation is None:
+                raise ValueError(
+                    f"{where}.relative_to: 'diagnosis' needs an observation plan, whose imaging diagnoses the "
+                    "primary (observation is not set); allowed without one: start"
+                )
+            if item.relative_to == "start" and not item.start_days < end:
+                raise ValueError(
+                    f"{where}.start_days: a start after the end of the run ({end:g} days) changes nothing "
+                    f"(got {item.start_days:g})"
+                )
+            organ = getattr(item, "target_organ", None)
+            if organ is not None and organ not in organs:
+                field = "kind" if item.kind == "bone_targeted" else "organ"
+                raise ValueError(
+                    f"{where}.{field}: {item.kind} acts in organ {organ!r}, which the anatomy lacks; "
+                    f"allowed: {', '.join(organs)}"
+                )
+            if isinstance(item, Surgery):
+                if self.primary is None:
+                    raise ValueError(
+                        f"{where}.kind: surgery resects the primary, and there is none (primary is not set)"
+                    )
+                if item.relative_to == "start" and item.start_days == 0:
+                    raise ValueError(f"{where}.start_days: surgery from the start must come after time 0 (got 0)")
 
     def _check_observation(self, organs: tuple[str, ...]) -> None:
         plan = self.observation

@@ -73,6 +73,11 @@ class Clone(Frozen):
     cluster: ClusterTraits = Field(
         default_factory=ClusterTraits, description="traits of this clone's cells shed as clusters"
     )
+    hormone_sensitive: bool = Field(
+        default=False,
+        description="its division and reactivation answer endocrine therapy (oestrogen-receptor positive; "
+        "ASSUMPTION: a trait of the whole clone, set by hand)",
+    )
     source: str = ""
 
     @model_validator(mode="after")
