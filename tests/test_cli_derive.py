@@ -37,6 +37,14 @@ def test_derive_names_the_scenario_as_asked_and_reads_values_as_yaml(tmp_path):
     assert derived.name == "fewer_cells" and derived.injections[0].num_cells == 1000 and derived.paravertebral_route
 
 
+def test_a_derived_therapy_keeps_the_kind_of_each_intervention(tmp_path):
+    out = tmp_path / "surgery.yaml"
+    schedule = "therapy={interventions: [{kind: surgery, start_days: 0, relative_to: diagnosis}]}"
+    assert main(["derive", "breast_patient", "--set", schedule, "--out", str(out)]) == 0
+    (surgery,) = load_scenario(out).therapy.interventions  # "kind: surgery" is its class's default, yet written
+    assert (surgery.kind, surgery.start_days, surgery.relative_to) == ("surgery", 0.0, "diagnosis")
+
+
 def test_derive_refuses_to_replace_a_file_without_overwrite(tmp_path, capsys):
     out = tmp_path / "my.yaml"
     out.write_text("my notes\n", encoding="utf-8")

@@ -19,11 +19,22 @@ from . import anatomy_names, load_anatomy
 
 def scenario_data(scenario: Scenario) -> dict[str, Any]:
     """The terse mapping of ``scenario``: no field at its default, a catalogue anatomy by name."""
-    data = scenario.model_dump(mode="json", exclude_defaults=True)
+    data = _with_kinds(scenario.model_dump(mode="json", exclude_defaults=True), scenario.model_dump(mode="json"))
     named = [name for name in anatomy_names() if load_anatomy(name) == scenario.anatomy]
     if named:
         data["anatomy"] = named[0]
     return data
+
+
+def _with_kinds(terse: Any, full: Any) -> Any:
+    """``terse`` with the ``kind`` of every mapping that ``full`` gives one: the discriminator of a
+    union (a therapy's interventions) must be written even when it is its class's default."""
+    if isinstance(terse, dict) and isinstance(full, dict):
+        kind = {"kind": full["kind"]} if "kind" in full else {}
+        return {**kind, **{key: _with_kinds(value, full.get(key)) for key, value in terse.items()}}
+    if isinstance(terse, list) and isinstance(full, list) and len(terse) == len(full):
+        return [_with_kinds(a, b) for a, b in zip(terse, full)]
+    return terse
 
 
 def write_scenario(scenario: Scenario, path: Union[str, Path], *, overwrite: bool = False, header: str = "",
