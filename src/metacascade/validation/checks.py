@@ -2,7 +2,7 @@
 
 Checks live by what they run: :mod:`.assay_checks` (replicate assay runs), :mod:`.anatomy` (anatomy and
 routing closed forms), :mod:`.parameters` (model inputs through the model and engine),
-:mod:`.patients` (cohorts); the targets the simulator cannot compute yet are registered here with
+:mod:`.patients` (cohorts), :mod:`.clinical` (treated cohorts); the targets the simulator cannot compute yet are registered here with
 the reason. Tolerances and verdicts: :mod:`.rules`.
 """
 
@@ -12,7 +12,7 @@ from collections.abc import Iterable
 from typing import Optional
 
 from ..parallel import single_threaded
-from . import anatomy, assay_checks, parameters, patients  # noqa: F401  (they register their checks)
+from . import anatomy, assay_checks, clinical, parameters, patients  # noqa: F401  (they register their checks)
 from .rules import REGISTRY, Outcome, check, not_yet
 from ..analysis.targets import Target, load_targets
 
@@ -21,7 +21,6 @@ NOT_YET: dict[str, str] = {
     "disibio2008_site_share_of_all_metastases": (
         "needs cohorts of all 41 primaries weighted by the autopsy case mix; the catalogue has 10 primary scenarios"),
     "disibio2008_testis_profile": "no testis_patient scenario",
-    "seer_breast_stage_survival": "survival needs treatment (surgery, systemic therapy); virtual patients are untreated",
     "pan2017_late_distant_recurrence": "needs resection and 5 years of endocrine therapy; not modelled",
     "carmel1977_cyclophosphamide_lung": "therapy (host cyclophosphamide pretreatment) is not modelled",
     "vollmer1984_cyclophosphamide_organ_specificity": "therapy (cyclophosphamide) is not modelled; qualitative",

@@ -1,0 +1,55 @@
+"""Clinical checks of treated cohorts: the SEER summary stage read from each patient at its own
+diagnosis, and survival counted from diagnosis."""
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from metacascade.analysis.targets import load_targets
+from metacascade.validation.clinical import (
+    STAGES, seer_stage_survival, stage_at_diagnosis, survival_after_diagnosis, treated_cohort,
+)
+
+NAN = np.nan
+
+
+def test_the_stage_is_read_at_the_imaging_that_diagnoses():
+    patients = pd.DataFrame({
+        "patient": [0, 1, 2, 3, 4, 5],
+        "diagnosis_time": [365.25, 365.25, 730.5, 730.5, 730.5, NAN],
+        "n_stage": ["N0", "N+", "N0", "N0", "N0", ""],
+    })
+    detections = pd.DataFrame({
+        "patient": [2, 3, 4, 5],
+        "organ": ["lung", "lymph_nodes_regional", "bone", "liver"],
+        "detection_time": [730.5, 730.5, 1095.75, 365.25],
+    })
+    stage = stage_at_diagnosis(patients, detections)
+    # 0: nothing seen; 1: N+; 2: a lung lesion seen with the primary; 3: a nodal lesion seen then;
+    # 4: bone seen only a year later; 5: never diagnosed (no stage)
+    assert stage.to_dict() == {0: "localized", 1: "regional", 2: "distant", 3: "regional", 4: "localized"}
+
+
+def test_survival_is_counted_from_each_patients_diagnosis():
+    # diagnosed at 365 and 1000: deaths 2 and 4 years after diagnosis, one censored at 6 years
+    patients = pd.DataFrame({
+        "diagnosis_time": [365.0, 1000.0, 365.0, 365.0],
+        "death_time": [365.0 + 730.0, 1000.0 + 1461.0, NAN, NAN],
+        "follow_up_time": [365.0 + 730.0, 1000.0 + 1461.0, 365.0 + 2191.5, 365.0 + 1000.0],
+    })
+    value, se = survival_after_diagnosis(patients, 1826.25)
+    # Kaplan–Meier: 3/4 after the death at 2 y; the patient censored at 1000 d leaves 2 at risk; 1/2 after 4 y
+    assert value == pytest.approx(0.75 * 0.5) and se > 0
+    assert np.isnan(survival_after_diagnosis(patients.iloc[:0], 1826.25)[0])
+
+
+def test_the_seer_check_compares_stage_shares_and_five_year_survival_per_stage():
+    target = load_targets()["seer_breast_stage_survival"]
+    outcome = seer_stage_survival(target, True, 2026)
+    assert set(outcome.entries) == {f"{what}/{stage}" for what in ("stage_pct", "survival_5y_pct") for stage in STAGES}
+    cohort = treated_cohort("breast_patient", True, 2026)
+    assert cohort.provenance["scenario"]["therapy"]["interventions"][0]["kind"] == "surgery"
+    stage = stage_at_diagnosis(cohort.patients, cohort.detections)
+    shares = sum(outcome.entries[f"stage_pct/{name}"]["simulated"] for name in STAGES)
+    assert len(stage) > 0 and shares == pytest.approx(100.0)
+    assert outcome.verdict in ("pass", "mismatch") and "no systemic therapy" in outcome.reason
