@@ -53,3 +53,15 @@ def test_the_seer_check_compares_stage_shares_and_five_year_survival_per_stage()
     shares = sum(outcome.entries[f"stage_pct/{name}"]["simulated"] for name in STAGES)
     assert len(stage) > 0 and shares == pytest.approx(100.0)
     assert outcome.verdict in ("pass", "mismatch") and "no systemic therapy" in outcome.reason
+
+
+def test_late_recurrence_is_read_among_node_negative_patients_free_of_metastasis_at_five_years():
+    from metacascade.validation.clinical import late_distant_recurrence
+
+    target = load_targets()["pan2017_late_distant_recurrence"]
+    outcome = late_distant_recurrence(target, True, 2026)
+    cohort = treated_cohort("breast_patient", True, 2026, endocrine=True)
+    therapy = cohort.provenance["scenario"]["therapy"]["interventions"]
+    assert [intervention["kind"] for intervention in therapy] == ["surgery", "endocrine"]
+    assert all(clone["hormone_sensitive"] for clone in cohort.provenance["scenario"]["clones"].values())
+    assert 0.0 <= float(outcome.simulated.split()[0]) <= 1.0 and "5 to 20 years after diagnosis" in outcome.reason

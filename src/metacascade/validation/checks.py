@@ -21,7 +21,6 @@ NOT_YET: dict[str, str] = {
     "disibio2008_site_share_of_all_metastases": (
         "needs cohorts of all 41 primaries weighted by the autopsy case mix; the catalogue has 10 primary scenarios"),
     "disibio2008_testis_profile": "no testis_patient scenario",
-    "pan2017_late_distant_recurrence": "needs resection and 5 years of endocrine therapy; not modelled",
     "carmel1977_cyclophosphamide_lung": "therapy (host cyclophosphamide pretreatment) is not modelled",
     "vollmer1984_cyclophosphamide_organ_specificity": "therapy (cyclophosphamide) is not modelled; qualitative",
     "ebos2009_sunitinib_acceleration": "therapy (VEGFR TKI) is not modelled; qualitative",

@@ -16,19 +16,26 @@ import pandas as pd
 
 from ..analysis.assays import replicate_seeds
 from ..analysis.autopsy import DAYS_PER_YEAR, followed_up
-from ..analysis.survival import REGIONAL_NODES, confidence_band
+from ..analysis.survival import REGIONAL_NODES, confidence_band, durations, kaplan_meier
 from ..analysis.targets import Target
 from .patients import PATIENTS
-from .rules import Outcome, check, compare_table
+from .rules import Outcome, check, compare, compare_table
 
 #: SEER summary stages, in order.
 STAGES = ("localized", "regional", "distant")
-#: The primary resected at its diagnosis, nothing else.
-SURGERY_AT_DIAGNOSIS = {"interventions": [{"kind": "surgery", "relative_to": "diagnosis", "start_days": 0.0}]}
-#: Years a treated cohort is followed: diagnosis (years 1–5 of a breast_patient) plus 5 years and more.
-FOLLOW_UP_YEARS = 15
+#: The primary resected at its diagnosis.
+SURGERY = {"kind": "surgery", "relative_to": "diagnosis", "start_days": 0.0}
+#: Five years of endocrine therapy from diagnosis. ASSUMPTION: it halves division and reactivation of
+#: hormone-sensitive cells (not fitted to a trial; the issue-10 calibration will).
+ENDOCRINE_5Y = {"kind": "endocrine", "relative_to": "diagnosis", "start_days": 0.0, "duration_days": 5 * 365.25,
+                "division_factor": 0.5, "reactivation_factor": 0.5}
+#: Years a treated cohort is followed: to diagnosis (years 1–5 of a breast_patient), then 5 years for
+#: survival, or 20 for late recurrence.
+FOLLOW_UP_YEARS = {"survival": 15, "late_recurrence": 25}
 #: Survival is read this long after diagnosis (days).
 SURVIVAL_DAYS = 5 * DAYS_PER_YEAR
+#: Late recurrence: from the landmark (5 years after diagnosis) to this long after diagnosis (days).
+LATE_RECURRENCE_DAYS = 20 * DAYS_PER_YEAR
 
 
 def stage_at_diagnosis(patients: pd.DataFrame, detections: pd.DataFrame) -> pd.Series:
@@ -62,15 +69,20 @@ def survival_after_diagnosis(patients: pd.DataFrame, days: float) -> tuple[float
 
 
 @cache
-def treated_cohort(scenario: str, quick: bool, seed: int):
-    """A cohort of ``scenario`` followed ``FOLLOW_UP_YEARS`` years, its primary resected at diagnosis
-    (its own seed derived from ``seed`` and the name)."""
+def treated_cohort(scenario: str, quick: bool, seed: int, *, endocrine: bool = False):
+    """A cohort of ``scenario``, its primary resected at diagnosis and, with ``endocrine``, every
+    clone hormone-sensitive and given ``ENDOCRINE_5Y``; followed ``FOLLOW_UP_YEARS`` years (its own
+    seed derived from ``seed`` and the name, the same patients in both)."""
     from ..catalog import load_scenario
     from ..simulate import simulate
 
     own_seed = replicate_seeds(seed + sum(map(ord, scenario)), 1)[0]
-    treated = followed_up(load_scenario(scenario), FOLLOW_UP_YEARS).with_values({"therapy": SURGERY_AT_DIAGNOSIS})
-    return simulate(treated, num_patients=PATIENTS[quick], random_seed=own_seed)
+    loaded = load_scenario(scenario)
+    years = FOLLOW_UP_YEARS["late_recurrence" if endocrine else "survival"]
+    values: dict = {"therapy": {"interventions": [SURGERY, *([ENDOCRINE_5Y] if endocrine else [])]}}
+    if endocrine:
+        values.update({f"clones.{name}.hormone_sensitive": True for name in loaded.clones})
+    return simulate(followed_up(loaded, years).with_values(values), num_patients=PATIENTS[quick], random_seed=own_seed)
 
 
 @check("seer_breast_stage_survival")
@@ -89,8 +101,26 @@ def seer_stage_survival(target: Target, quick: bool, seed: int) -> Outcome:
         key = f"survival_5y_pct/{name}"
         wanted[key], simulated[key], se[key] = published[name], 100.0 * value, 100.0 * error
     return compare_table(target, wanted, simulated, se, reason=(
-        f"{len(stage)} of {len(patients)} breast_patient patients diagnosed in {FOLLOW_UP_YEARS} years; stage "
+        f"{len(stage)} of {len(patients)} breast_patient patients diagnosed in {FOLLOW_UP_YEARS['survival']} years; stage "
         "at the imaging that diagnoses (distant: a lesion outside the regional nodes seen then; regional: N+); "
         "Kaplan–Meier survival 5 years after diagnosis with the primary resected then and no systemic therapy "
         "(not built); no death from other causes, so observed survival is set against relative survival; "
         "published stage shares include 2% unknown"))
+
+
+@check("pan2017_late_distant_recurrence")
+def late_distant_recurrence(target: Target, quick: bool, seed: int) -> Outcome:
+    cohort = treated_cohort("breast_patient", quick, seed, endocrine=True)
+    stage = stage_at_diagnosis(cohort.patients, cohort.detections)
+    node_negative = cohort.patients[cohort.patients["patient"].isin(stage.index[stage == "localized"])]
+    sf = kaplan_meier(node_negative, "late_relapse", cohort.detections)
+    band = confidence_band(sf)
+    risk = 1.0 - float(sf.evaluate(LATE_RECURRENCE_DAYS))
+    spread = float(band.high.evaluate(LATE_RECURRENCE_DAYS) - band.low.evaluate(LATE_RECURRENCE_DAYS))
+    at_risk = len(durations(node_negative, "late_relapse", cohort.detections)[0])
+    return compare(target, target.value["T1N0"], risk, spread / (2 * 1.96) if np.isfinite(spread) else 0.0, reason=(
+        f"breast_patient, every clone hormone-sensitive, the primary resected at diagnosis and 5 years of "
+        f"endocrine therapy (division and reactivation halved: an ASSUMPTION); Kaplan–Meier risk of a distant "
+        f"metastasis seen 5 to 20 years after diagnosis among the {at_risk} patients localized (N0, no distant "
+        f"lesion seen) at diagnosis, alive and free of one at 5 years, of {len(node_negative)} localized (T not "
+        f"read: the primary is ~1e9–2e10 cells at its yearly diagnosis, T1–T2)"))
