@@ -10,7 +10,8 @@ from dataclasses import dataclass
 import numpy as np
 
 from ..model import (
-    Anatomy, Clone, FateRates, ObservationPlan, PatientVariation, PrimaryTumour, Scenario, ScenarioError, Therapy,
+    Anatomy, Clone, FateRates, Host, ObservationPlan, PatientVariation, PrimaryTumour, Scenario, ScenarioError,
+    Therapy,
 )
 from ..model.bounds import MAX_CELLS, MAX_RESIDENCE_DAYS
 from ..model.fates import SMALL_COLONY_MAX_CELLS
@@ -138,6 +139,7 @@ class TherapyPlan:
     from_diagnosis: np.ndarray  # [W] bool
     duration: np.ndarray  # [W] days (inf: until the end of the run)
     rate_multipliers: dict[str, np.ndarray]  # fate-rate name -> [W, C, O] while each window is in force
+    postmenopausal_only: np.ndarray  # [W] bool: the window acts in no patient known to be premenopausal
     surgery_start: float = np.nan  # days after the start or the diagnosis; NaN: no surgery
     surgery_from_diagnosis: bool = False
     residual_fraction: float = 0.0  # share of the primary's cells the surgery leaves
@@ -161,6 +163,7 @@ class Lowered:
     observation: Observation | None = None
     epochs: Epochs | None = None
     therapy: TherapyPlan | None = None  # resolved into epochs per patient (engine/therapy.py)
+    postmenopausal: float | None = None  # chance the patient is postmenopausal (1 or 0: known); None: unknown
 
     @property
     def organ_names(self) -> tuple[str, ...]:
@@ -184,8 +187,11 @@ def _arterial_shares(anatomy: Anatomy) -> np.ndarray:
     return shares / shares.sum()  # exact normalisation of table values that sum to 1 within tolerance
 
 
-def lower_routing(anatomy: Anatomy, clones: tuple[Clone, ...], *, paravertebral: bool = False) -> Routing:
-    """The circulation of ``anatomy`` for ``clones`` as arrays (``paravertebral``: Batson route on)."""
+def lower_routing(
+    anatomy: Anatomy, clones: tuple[Clone, ...], *, paravertebral: bool = False, immune_status: float = 1.0
+) -> Routing:
+    """The circulation of ``anatomy`` for ``clones`` as arrays (``paravertebral``: Batson route on;
+    ``immune_status``: the host's factor on the clones' transit death rates)."""
     names = anatomy.organ_names
     index = {name: i for i, name in enumerate(names)}
     arterial = _arterial_shares(anatomy)
@@ -226,7 +232,7 @@ def lower_routing(anatomy: Anatomy, clones: tuple[Clone, ...], *, paravertebral:
         arrest=np.array([arrest_probability(c.diameter_um, beds, anatomy.arrest_width_um) for c in clones]),
         lymph_drain=lymph,
         lymph_arrest=np.array([organ.lymph_arrest_probability for organ in anatomy.organs.values()]),
-        segment_survival=np.exp(-np.array([c.transit_death_rate for c in clones]) * segment_time),
+        segment_survival=np.exp(-np.array([c.transit_death_rate * immune_status for c in clones]) * segment_time),
         segment_time=segment_time,
         cavity_names=tuple(anatomy.cavities),
         implant=implant,
@@ -307,17 +313,18 @@ def lower_observation(plan: ObservationPlan, organs: tuple[str, ...]) -> Observa
 def lower_therapy(therapy: Therapy, clones: tuple[Clone, ...], organs: tuple[str, ...]) -> TherapyPlan:
     """The therapy schedule as windows of rate multipliers over ``clones`` (cluster clones included)
     and ``organs``: one per course, and one more for an anti-angiogenic rebound."""
-    windows = []  # (start, from diagnosis, duration, {name: factor}, organ, hormone-sensitive only)
+    # (start, from diagnosis, duration, {name: factor}, organ, hormone-sensitive only, postmenopausal only)
+    windows = []
     for course in therapy.courses:
         duration = np.inf if course.duration_days is None else course.duration_days
         timing = (course.start_days, course.relative_to == "diagnosis")
-        target = (course.target_organ, course.hormone_sensitive_only)
+        target = (course.target_organ, course.hormone_sensitive_only, course.postmenopausal_only)
         windows.append((*timing, duration, course.rate_factors(), *target))
         if (rebound := course.rebound()) is not None:
             windows.append((course.start_days + duration, timing[1], *rebound, *target))
     names = sorted({name for window in windows for name in window[3]})
     multipliers = {name: np.ones((len(windows), len(clones), len(organs))) for name in names}
-    for w, (_, _, _, factors, organ, hormone_only) in enumerate(windows):
+    for w, (_, _, _, factors, organ, hormone_only, _) in enumerate(windows):
         rows = np.array([clone.hormone_sensitive or not hormone_only for clone in clones])
         columns = np.array([organ is None or name == organ for name in organs])
         for name, factor in factors.items():
@@ -328,6 +335,7 @@ def lower_therapy(therapy: Therapy, clones: tuple[Clone, ...], organs: tuple[str
         from_diagnosis=np.array([window[1] for window in windows], dtype=bool),
         duration=np.array([window[2] for window in windows], dtype=float),
         rate_multipliers=multipliers,
+        postmenopausal_only=np.array([window[6] for window in windows], dtype=bool),
         surgery_start=np.nan if surgery is None else surgery.start_days,
         surgery_from_diagnosis=surgery is not None and surgery.relative_to == "diagnosis",
         residual_fraction=0.0 if surgery is None else surgery.residual_fraction,
@@ -341,8 +349,10 @@ def check_runnable(scenario: Scenario, routing: Routing | None = None) -> None:
     the run. ``routing``: the scenario's own, with the cluster clones, if already lowered."""
     named = with_clusters(scenario)
     if routing is None:
-        routing = lower_routing(scenario.anatomy, tuple(named.values()), paravertebral=scenario.paravertebral_route)
+        routing = scenario_routing(scenario, tuple(named.values()))
     first = entries(routing)[1]
+    factor = immune_status(scenario)
+    immune = "" if factor == 1.0 else f" times host.immune_status {factor:g}"
     for index, (name, cells) in enumerate(named.items()):
         with np.errstate(all="ignore"):
             try:
@@ -353,8 +363,8 @@ def check_runnable(scenario: Scenario, routing: Routing | None = None) -> None:
             where = f"clones.{name.removesuffix(CLUSTER_SUFFIX)}" + (".cluster" if name.endswith(CLUSTER_SUFFIX) else "")
             raise ScenarioError(
                 f"{where}.transit_death_rate: cells of {cells.diameter_um:g} µm that die in transit at "
-                f"{cells.transit_death_rate:g}/day stay {days:.3g} days in the circulation before they arrest "
-                f"or die (at most {MAX_RESIDENCE_DAYS:g}): raise transit_death_rate or the diameter"
+                f"{cells.transit_death_rate:g}/day{immune} stay {days:.3g} days in the circulation before they "
+                f"arrest or die (at most {MAX_RESIDENCE_DAYS:g}): raise transit_death_rate or the diameter"
             )
     primary = scenario.primary
     if primary is None or primary.growth.law in CAPPED_LAWS:
@@ -370,6 +380,26 @@ def check_runnable(scenario: Scenario, routing: Routing | None = None) -> None:
         )
 
 
+def immune_status(scenario: Scenario) -> float:
+    """The host's factor on immune killing (1 without a host)."""
+    return 1.0 if scenario.host is None else scenario.host.immune_status
+
+
+def scenario_routing(scenario: Scenario, clones: tuple[Clone, ...]) -> Routing:
+    """The circulation of ``scenario`` for ``clones`` (its own, with the cluster clones), with its host."""
+    return lower_routing(scenario.anatomy, clones, paravertebral=scenario.paravertebral_route,
+                         immune_status=immune_status(scenario))
+
+
+def host_rates(rates: dict[str, np.ndarray], host: Host | None) -> dict[str, np.ndarray]:
+    """The fate rates ([C, O] by name) in ``host``: immune clearance times its immune status,
+    reactivation times its reactivation factor; ``rates`` themselves without a host."""
+    if host is None:
+        return rates
+    factors = {"clearance_rate": host.immune_status, "reactivation_rate": host.reactivation_factor}
+    return {name: values * factors.get(name, 1.0) for name, values in rates.items()}
+
+
 def lower(scenario: Scenario) -> Lowered:
     """Flatten a validated scenario into engine arrays (``check_runnable`` first)."""
     named = with_clusters(scenario)
@@ -378,12 +408,12 @@ def lower(scenario: Scenario) -> Lowered:
     fates = [[clone.fates_in(organ) for organ in organs] for clone in clones]
     rates = {name: np.array([[getattr(f, name) for f in row] for row in fates]) for name in RATE_NAMES}
     masses = np.array([organ.mass_g for organ in scenario.anatomy.organs.values()])
-    routing = lower_routing(scenario.anatomy, clones, paravertebral=scenario.paravertebral_route)
+    routing = scenario_routing(scenario, clones)
     check_runnable(scenario, routing)
     return Lowered(
         clone_names=clone_names,
         routing=routing,
-        rates=rates,
+        rates=host_rates(rates, scenario.host),
         capacity=np.array([clone.cells_per_g * masses for clone in clones]),
         deterministic_threshold=float(scenario.deterministic_threshold_cells),
         observation_times=np.array(scenario.observation_times, dtype=float),
@@ -395,4 +425,5 @@ def lower(scenario: Scenario) -> Lowered:
                                                                     clones),
         observation=None if scenario.observation is None else lower_observation(scenario.observation, organs),
         therapy=None if scenario.therapy is None else lower_therapy(scenario.therapy, clones, organs),
+        postmenopausal=None if scenario.host is None else scenario.host.postmenopausal,
     )

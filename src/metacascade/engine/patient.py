@@ -4,8 +4,8 @@ each patient of a cohort, the patient's own parameters and what its observation 
 
 Streams: a single run draws from ``SeedSequence(seed)``; patient ``i`` of a cohort from
 ``SeedSequence(seed, spawn_key=(i,))`` for the engine, and from streams keyed by ``[seed, stream]``
-and ``i`` for its own parameters and its observations, so that none of them shifts another and
-none depends on the chunk size, the number of workers or the backend.
+and ``i`` for its own parameters, its host and its observations, so that none of them shifts
+another and none depends on the chunk size, the number of workers or the backend.
 """
 
 from __future__ import annotations
@@ -33,6 +33,8 @@ DRAWN_SEEDS = (1, 2**32)
 VARIATION_STREAM = 1
 #: Second entropy word of the observation plan's streams (``observation_seed_sequence``).
 OBSERVATION_STREAM = 2
+#: Second entropy word of the host's streams (``host_seed_sequence``).
+HOST_STREAM = 3
 
 
 def engine_function(name: str) -> Callable[..., Any]:
@@ -69,10 +71,27 @@ def variation_seed_sequence(random_seed: int, patient: int) -> np.random.SeedSeq
     return np.random.SeedSequence([random_seed, VARIATION_STREAM], spawn_key=(patient,))
 
 
+def host_seed_sequence(random_seed: int, patient: Optional[int]) -> np.random.SeedSequence:
+    """The stream of the host's draws (menopausal status) of patient ``patient``, or of a single run
+    (``None``): apart from every other stream, so that drawing the host shifts no other draw."""
+    return np.random.SeedSequence([random_seed, HOST_STREAM], spawn_key=() if patient is None else (patient,))
+
+
+def with_menopause(lowered: Lowered, random_seed: int, patient: Optional[int]) -> Lowered:
+    """``lowered`` with the patient's menopausal status drawn on its host stream when its host gives
+    only a chance of it (``Host.postmenopausal_probability``); ``lowered`` itself otherwise."""
+    chance = lowered.postmenopausal
+    if chance is None or chance in (0.0, 1.0):
+        return lowered
+    rng = np.random.default_rng(host_seed_sequence(random_seed, patient))
+    return replace(lowered, postmenopausal=float(rng.random() < chance))
+
+
 def patient_lowered(lowered: Lowered, random_seed: int, patient: int) -> Lowered:
     """The lowered scenario that patient ``patient`` runs on: ``lowered`` with the primary's growth
     rate, shedding rate and clone mix drawn from its ``variation`` on the patient's variation stream
-    (``engine.variation.draw_primary``), then its therapy timed from this primary's own diagnosis
+    (``engine.variation.draw_primary``) and its menopausal status on its host stream
+    (``with_menopause``), then its therapy timed from this primary's own diagnosis
     (``engine.therapy.treated``); ``lowered`` itself when nothing varies and nothing is given."""
     from .therapy import treated
     from .variation import draw_primary
@@ -81,7 +100,7 @@ def patient_lowered(lowered: Lowered, random_seed: int, patient: int) -> Lowered
     if primary is not None and primary.variation.varies:
         rng = np.random.default_rng(variation_seed_sequence(random_seed, patient))
         lowered = replace(lowered, primary=draw_primary(primary, rng))
-    return treated(lowered)
+    return treated(with_menopause(lowered, random_seed, patient))
 
 
 def observation_seed_sequence(random_seed: int, patient: Optional[int]) -> np.random.SeedSequence:
@@ -114,10 +133,11 @@ def run_patient(
 
 
 def run_single(lowered: Lowered, run: Callable[..., Any], random_seed: int) -> tuple[RunOutcome, Optional[PatientObservations]]:
-    """One run of the scenario itself (no patient variation; its therapy, ``engine.therapy.treated``)
-    on the stream ``SeedSequence(random_seed)``, and what its observation plan sees of it."""
+    """One run of the scenario itself (no patient variation; its menopausal status drawn as a patient's,
+    ``with_menopause``; its therapy, ``engine.therapy.treated``) on the stream ``SeedSequence(random_seed)``,
+    and what its observation plan sees of it."""
     from .therapy import treated
 
-    lowered = treated(lowered)
+    lowered = treated(with_menopause(lowered, random_seed, None))
     outcome = run(lowered, np.random.default_rng(np.random.SeedSequence(random_seed)))
     return outcome, observe_run(lowered, outcome, random_seed, None)

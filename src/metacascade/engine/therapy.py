@@ -19,12 +19,18 @@ def _offset(from_diagnosis, diagnosis: float) -> np.ndarray:
 
 def apply_therapy(lowered: Lowered, diagnosis: float) -> Lowered:
     """``lowered`` with its therapy plan as epochs and removal, for a patient diagnosed at
-    ``diagnosis`` (days; NaN: never, and then none of the interventions timed from it happen)."""
+    ``diagnosis`` (days; NaN: never, and then none of the interventions timed from it happen) whose
+    menopausal status is known or unknown, not a chance (``engine.patient`` draws it): a patient
+    known to be premenopausal gets none of the postmenopausal-only interventions."""
     plan = lowered.therapy
     if plan is None:
         return lowered
+    if lowered.postmenopausal not in (None, 0.0, 1.0):
+        raise ValueError(
+            f"postmenopausal: draw the patient's status first (engine.patient; got a chance of {lowered.postmenopausal:g})"
+        )
     start = plan.start + _offset(plan.from_diagnosis, diagnosis)
-    given = ~np.isnan(start)
+    given = ~np.isnan(start) & ~(plan.postmenopausal_only & (lowered.postmenopausal == 0.0))
     start, end = start[given], start[given] + plan.duration[given]
     times = np.unique(np.r_[start, end[np.isfinite(end)]])
     epochs = None

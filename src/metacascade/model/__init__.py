@@ -5,6 +5,7 @@ from .anatomy import Anatomy, Cavity, Organ
 from .calibration_record import STALE_CALIBRATION, CalibratedValue, Calibration, StaleCalibrationWarning
 from .fates import FateOverrides, FateRates
 from .growth import GrowthLaw
+from .host import Host
 from .observation import ObservationPlan
 from .scenario import Injection, Scenario
 from .therapy import Therapy
@@ -21,6 +22,7 @@ __all__ = [
     "FateOverrides",
     "FateRates",
     "GrowthLaw",
+    "Host",
     "Injection",
     "ObservationPlan",
     "Organ",

@@ -12,6 +12,7 @@ from .anatomy import Anatomy
 from .bounds import Cells, Days, NumCells, number
 from .calibration_record import Calibration, apply_calibration
 from .fates import SMALL_COLONY_MAX_CELLS
+from .host import Host
 from .observation import ObservationPlan
 from .paths import check_paths, with_values
 from .therapy import Surgery, Therapy
@@ -69,6 +70,9 @@ class Scenario(Frozen):
     )
     therapy: Optional[Therapy] = Field(
         default=None, description="interventions, timed from the start or from each patient's diagnosis (MODEL.md §4)"
+    )
+    host: Optional[Host] = Field(
+        default=None, description="the patient's immune status, immunosuppression and menopausal status (none: neutral)"
     )
     observation_times: IncreasingDays = Field(min_length=1, description="days after injection")
     end_time: Optional[Days] = Field(default=None, description="days; defaults to the last observation")

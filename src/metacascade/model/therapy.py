@@ -40,6 +40,7 @@ class Course(Timed):
         default=None, description="days it is given; unset: until the end of the run"
     )
     hormone_sensitive_only: ClassVar[bool] = False
+    postmenopausal_only: ClassVar[bool] = False  # acts in no host known to be premenopausal
 
     @property
     def target_organ(self) -> Optional[str]:
@@ -162,11 +163,12 @@ class HostPretreatment(Course):
 class BoneTargeted(Course):
     """Bone-targeted therapy (bisphosphonates, denosumab): lowers the bone soil, the start of
     division and the reactivation there, for every clone. The published effect holds in
-    postmenopausal hosts only (ebctcg2015_bisphosphonates); menopause belongs to the host model,
-    not built yet, so here it acts in every patient. Needs an organ named bone."""
+    postmenopausal hosts only (ebctcg2015_bisphosphonates): it acts in no premenopausal patient
+    (``Host``), and in every patient whose status is unknown. Needs an organ named bone."""
 
     kind: Literal["bone_targeted"] = "bone_targeted"
     factor: Fraction = Field(description="factor on bone's division_rate and reactivation_rate while given")
+    postmenopausal_only: ClassVar[bool] = True
 
     @property
     def target_organ(self) -> Optional[str]:

@@ -1,0 +1,58 @@
+"""The host is data: factors on immune killing and reactivation, and a menopausal status given or
+drawn with a chance; its defaults are a host that changes nothing, and bad values name the field."""
+
+from __future__ import annotations
+
+import pytest
+
+from metacascade import ScenarioError
+from metacascade.catalog import scenario_from_data
+from metacascade.model import Host
+
+
+def scenario_data(host) -> dict:
+    return {"name": "hosted", "anatomy": "mouse", "clones": {"A": {}}, "observation_times": [10.0],
+            "injections": [{"clone": "A", "vessel": "tail_vein", "num_cells": 100}], "host": host}
+
+
+def error_of(host: dict) -> str:
+    with pytest.raises(ScenarioError) as caught:
+        scenario_from_data(scenario_data(host))
+    return str(caught.value)
+
+
+def test_the_default_host_changes_nothing_and_its_status_is_unknown():
+    host = Host()
+    assert (host.immune_status, host.reactivation_factor) == (1.0, 1.0)
+    assert host.postmenopausal is None
+
+
+def test_the_menopausal_status_is_a_chance_of_being_postmenopausal():
+    assert Host(menopausal_status="postmenopausal").postmenopausal == 1.0
+    assert Host(menopausal_status="premenopausal").postmenopausal == 0.0
+    assert Host(postmenopausal_probability=0.63).postmenopausal == 0.63
+
+
+def test_a_host_round_trips_through_the_resolved_form():
+    host = {"immune_status": 0.5, "reactivation_factor": 3.0, "menopausal_status": None,
+            "postmenopausal_probability": 0.63}
+    scenario = scenario_from_data(scenario_data(host))
+    resolved = scenario.resolved()
+    assert resolved["host"] == host
+    assert scenario_from_data(resolved).resolved() == resolved
+
+
+@pytest.mark.parametrize(("host", "words"), [
+    ({"immune_status": 0.0}, ["host.immune_status", "greater than 0"]),
+    ({"immune_status": 1e4}, ["host.immune_status", "less than or equal to 1000"]),
+    ({"reactivation_factor": 0.5}, ["host.reactivation_factor", "greater than or equal to 1"]),
+    ({"menopausal_status": "perimenopausal"}, ["host.menopausal_status", "premenopausal", "postmenopausal"]),
+    ({"postmenopausal_probability": 1.5}, ["host.postmenopausal_probability", "less than or equal to 1"]),
+    ({"menopausal_status": "premenopausal", "postmenopausal_probability": 0.5},
+     ["postmenopausal_probability", "either menopausal_status", "'premenopausal'", "0.5", "not both"]),
+    ({"immune_status": True}, ["host.immune_status", "not a boolean"]),
+])
+def test_invalid_values_name_the_field_the_value_and_what_is_allowed(host, words):
+    message = error_of(host)
+    for word in words:
+        assert word in message
