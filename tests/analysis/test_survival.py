@@ -125,10 +125,10 @@ def test_restricted_mean_is_the_area_under_the_kaplan_meier_steps():
 
 
 def exponential_arm(rng, hazard: float, size: int = 2000, end: float = 1000.0):
-    """Exponential event times (days) with ``hazard`` per day, censored at ``end`` and at random."""
-    times = np.minimum(rng.exponential(1 / hazard, size), rng.uniform(0, 3 * end, size))
-    happened = times < np.minimum(end, rng.uniform(0, 3 * end, size))
-    return np.where(happened, times, np.minimum(times, end)), happened
+    """Exponential event times (days) with ``hazard`` per day, censored at random (uniform on 0 to
+    3 ``end``) and at ``end``."""
+    events, censoring = rng.exponential(1 / hazard, size), np.minimum(rng.uniform(0, 3 * end, size), end)
+    return np.minimum(events, censoring), events <= censoring
 
 
 def log_hr_within(row, hazard_ratio: float, half_widths: float) -> bool:
