@@ -411,18 +411,12 @@ def _run_cohort(args: argparse.Namespace, scenario: Any) -> int:
     """A cohort into a run directory (resumed if it holds the same, unfinished cohort)."""
     from rich.console import Console
 
-    from .engine.patient import draw_seed
     from .results.rundir import DEFAULT_CHUNK_SIZE, DEFAULT_DETAIL, ProvenanceError
     from .simulate import simulate
 
     if _backend_error(args):
         return FAILED
-    seed, out, again = args.seed, args.out, "the same command"
-    if out is None:  # the directory names the seed: draw it now
-        if seed is None:
-            seed = draw_seed()
-            again = f"the same command with --seed {seed}"
-        out = DEFAULT_RUNS_DIR / f"{scenario.name}-seed{seed}-{args.patients}patients"
+    seed, out, again = _run_directory(args, f"{scenario.name}-seed{{seed}}-{args.patients}patients")
     # with --out and no --seed, simulate draws a seed, or takes the one recorded there to resume
     try:
         cohort = simulate(
@@ -454,10 +448,23 @@ def _run_cohort(args: argparse.Namespace, scenario: Any) -> int:
     return OK
 
 
+def _run_directory(args: argparse.Namespace, name: str) -> tuple[Optional[int], Path, str]:
+    """The seed, the directory (``--out``, else ``runs/`` + ``name`` with ``{seed}`` filled: a seed is
+    drawn now to name it) and the command that resumes the run."""
+    from .engine.patient import draw_seed
+
+    seed, out, again = args.seed, args.out, "the same command"
+    if out is None:
+        if seed is None:
+            seed = draw_seed()
+            again = f"the same command with --seed {seed}"
+        out = DEFAULT_RUNS_DIR / name.format(seed=seed)
+    return seed, out, again
+
+
 def _trial(args: argparse.Namespace) -> int:
     """A trial into its directory (resumed if it holds the same, unfinished trial); its table printed."""
     from .analysis.autopsy import DAYS_PER_YEAR
-    from .engine.patient import draw_seed
     from .results.formatting import default_format, write_frame
     from .errors import ScenarioError, TooMuchWork
     from .trial import TABLE_ENDPOINTS, trial
@@ -469,12 +476,7 @@ def _trial(args: argparse.Namespace) -> int:
         _error("--arm: each arm needs its own name")
         return FAILED
     scenario = _loaded(args)
-    seed, out, again = args.seed, args.out, "the same command"
-    if out is None:  # the directory names the seed: draw it now
-        if seed is None:
-            seed = draw_seed()
-            again = f"the same command with --seed {seed}"
-        out = DEFAULT_RUNS_DIR / f"trial-{scenario.name}-seed{seed}-{args.patients}patients"
+    seed, out, again = _run_directory(args, f"trial-{scenario.name}-seed{{seed}}-{args.patients}patients")
     try:
         result = trial(scenario, arms, num_patients=args.patients, random_seed=seed, out=out,
                        num_workers=args.workers, backend=args.backend, scheduler=args.scheduler, progress=True)
