@@ -32,8 +32,11 @@ POINTS = 400
 def lesion_curves(run: Results, times) -> pd.DataFrame:
     """[time, lesion] cells in each tracked lesion of ``run`` at ``times`` (days), on its exact curve
     from the avascular bound on (0 before its bound time and from regression)."""
-    lowered = _lowered(run)
-    table = run.lesions
+    return _curves(_lowered(run), run.lesions, times)
+
+
+def _curves(lowered: Lowered, table: pd.DataFrame, times) -> pd.DataFrame:
+    """``lesion_curves`` of the lesions in ``table`` on the engine arrays ``lowered``."""
     lesions = Lesions(
         clone=np.array([lowered.clone_names.index(c) for c in table["clone"]], dtype=np.int64),
         organ=np.array([lowered.organ_names.index(o) for o in table["organ"]], dtype=np.int64),
@@ -63,9 +66,10 @@ def lesion_timelines(run: Run, *, patient: int | None = None, max_lesions: int =
     just_before = np.nextafter(table["regression_time"].to_numpy(), -np.inf)  # the last moment at the bound
     times = np.union1d(np.linspace(first, follow_up, POINTS), np.r_[one.observation_times, events, just_before])
     times = times[(times >= first) & (times <= follow_up)]
-    curves = lesion_curves(one, times)
-    bounds = dict(zip(table["lesion"], _bounds(_lowered(one), table)))
-    tracked = dict(zip(table["lesion"], _tracked_cells(_lowered(one), table)))
+    lowered = _lowered(one)  # once: each lowering resolves the scenario again
+    curves = _curves(lowered, table, times)
+    bounds = dict(zip(table["lesion"], _bounds(lowered, table)))
+    tracked = dict(zip(table["lesion"], _tracked_cells(lowered, table)))
     shown = _largest(table, curves, max_lesions)
     divisor, unit = time_unit([follow_up])
     figure = new_figure(11.0, 6.0)
@@ -80,7 +84,6 @@ def lesion_timelines(run: Run, *, patient: int | None = None, max_lesions: int =
                  if row.tracked_time < time < row.bound_time]
         marked |= _lesion(axes, row, tracked[row.lesion], curves[row.lesion], bounds[row.lesion], early,
                           colour[row.organ], divisor, detected.get(row.lesion, np.nan))
-    lowered = _lowered(one)
     if lowered.primary is not None:
         axes.plot(times / divisor, primary_size(lowered, times).ravel(), color="#333333", lw=2.5, label="primary tumour",
                   gid="primary")
