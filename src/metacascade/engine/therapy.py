@@ -51,8 +51,8 @@ def treated(lowered: Lowered) -> Lowered:
     plan = lowered.therapy
     if plan is None:
         return lowered
-    if lowered.observation is None:  # validation allows only interventions timed from the start
-        return apply_therapy(lowered, np.nan)
+    if lowered.observation is None or not (plan.from_diagnosis.any() or plan.surgery_from_diagnosis):
+        return apply_therapy(lowered, np.nan)  # nothing timed from a diagnosis (validation's rule without a plan)
     removal = np.inf if plan.surgery_from_diagnosis or np.isnan(plan.surgery_start) else plan.surgery_start
     operated = with_epochs(lowered, removal_time=removal, residual_fraction=plan.residual_fraction)
     return apply_therapy(lowered, diagnosis_time(operated))
