@@ -113,6 +113,16 @@ def confidence_band(sf):
         return sf.confidence_interval(CONFIDENCE_LEVEL, method=CONFIDENCE_METHOD)
 
 
+def survival_with_error(durations: tuple[np.ndarray, np.ndarray], time: float) -> tuple[float, float]:
+    """The Kaplan–Meier survival at ``time`` (days) of ``durations`` (times and whether the event
+    happened) and its standard error read from the pointwise 95% band (``confidence_band``: half its
+    width over 1.96; 0 where the band is undefined)."""
+    sf = stats.ecdf(_censored(*durations)).sf
+    band = confidence_band(sf)
+    low, high = float(band.low.evaluate(time)), float(band.high.evaluate(time))
+    return float(sf.evaluate(time)), (high - low) / (2 * 1.96) if np.isfinite(high - low) else 0.0
+
+
 def median_time(patients: pd.DataFrame, endpoint: str, detections: pd.DataFrame | None = None) -> float:
     """The first time (days) at which the Kaplan–Meier survival is at most 1/2; NaN if not reached."""
     return _median(kaplan_meier(patients, endpoint, detections))

@@ -16,7 +16,7 @@ import pandas as pd
 
 from ..analysis.assays import replicate_seeds
 from ..analysis.autopsy import DAYS_PER_YEAR, followed_up
-from ..analysis.survival import REGIONAL_NODES, confidence_band, durations, kaplan_meier
+from ..analysis.survival import REGIONAL_NODES, durations, survival_with_error
 from ..analysis.targets import Target
 from .patients import PATIENTS
 from .rules import Outcome, check, compare, compare_table
@@ -56,16 +56,10 @@ def stage_at_diagnosis(patients: pd.DataFrame, detections: pd.DataFrame) -> pd.S
 def survival_after_diagnosis(patients: pd.DataFrame, days: float) -> tuple[float, float]:
     """Kaplan–Meier survival ``days`` after diagnosis of ``patients`` (diagnosed ones; censored at the
     end of follow-up) and its standard error from the 95% log-log band (NaN without patients)."""
-    from scipy import stats
-
     if patients.empty:
         return float("nan"), float("nan")
     elapsed = (patients["follow_up_time"] - patients["diagnosis_time"]).to_numpy(float)
-    died = patients["death_time"].notna().to_numpy()
-    sf = stats.ecdf(stats.CensoredData(uncensored=elapsed[died], right=elapsed[~died])).sf
-    band = confidence_band(sf)
-    low, high = float(band.low.evaluate(days)), float(band.high.evaluate(days))
-    return float(sf.evaluate(days)), (high - low) / (2 * 1.96) if np.isfinite(high - low) else 0.0
+    return survival_with_error((elapsed, patients["death_time"].notna().to_numpy()), days)
 
 
 @cache
@@ -113,14 +107,11 @@ def late_distant_recurrence(target: Target, quick: bool, seed: int) -> Outcome:
     cohort = treated_cohort("breast_patient", quick, seed, endocrine=True)
     stage = stage_at_diagnosis(cohort.patients, cohort.detections)
     node_negative = cohort.patients[cohort.patients["patient"].isin(stage.index[stage == "localized"])]
-    sf = kaplan_meier(node_negative, "late_relapse", cohort.detections)
-    band = confidence_band(sf)
-    risk = 1.0 - float(sf.evaluate(LATE_RECURRENCE_DAYS))
-    spread = float(band.high.evaluate(LATE_RECURRENCE_DAYS) - band.low.evaluate(LATE_RECURRENCE_DAYS))
-    at_risk = len(durations(node_negative, "late_relapse", cohort.detections)[0])
-    return compare(target, target.value["T1N0"], risk, spread / (2 * 1.96) if np.isfinite(spread) else 0.0, reason=(
+    at_risk = durations(node_negative, "late_relapse", cohort.detections)
+    survival, error = survival_with_error(at_risk, LATE_RECURRENCE_DAYS)
+    return compare(target, target.value["T1N0"], 1.0 - survival, error, reason=(
         f"breast_patient, every clone hormone-sensitive, the primary resected at diagnosis and 5 years of "
         f"endocrine therapy (division and reactivation halved: an ASSUMPTION); Kaplan–Meier risk of a distant "
-        f"metastasis seen 5 to 20 years after diagnosis among the {at_risk} patients localized (N0, no distant "
+        f"metastasis seen 5 to 20 years after diagnosis among the {len(at_risk[0])} patients localized (N0, no distant "
         f"lesion seen) at diagnosis, alive and free of one at 5 years, of {len(node_negative)} localized (T not "
         f"read: the primary is ~1e9–2e10 cells at its yearly diagnosis, T1–T2)"))
