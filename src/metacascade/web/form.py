@@ -17,7 +17,7 @@ from typing import Any, Optional
 from ..catalog.schema import scenario_schema
 from ..model import Scenario, ScenarioError
 from ..model.paths import value_in_force
-from .limits import DAYS_PER_YEAR, MAX_INJECTED_CELLS, MAX_PATIENTS, MAX_YEARS, horizon_days
+from .limits import DAYS_PER_YEAR, MAX_INJECTED_CELLS, MAX_PATIENTS, MAX_YEARS
 
 PATIENTS, YEARS, SEED = "patients", "years", "seed"
 #: Key parameters of a scenario with a primary tumour: dotted path -> label.
@@ -58,7 +58,7 @@ def key_fields(scenario: Scenario) -> list[KeyField]:
         fields = [_schema_field(scenario, path, label) for path, label in PRIMARY_PATHS.items()]
         fields.append(KeyField(
             YEARS, "follow-up", f"years of yearly observation, imaging and blood draws ({DAYS_PER_YEAR} days each)",
-            max(1, round(horizon_days(scenario) / DAYS_PER_YEAR)), 1, MAX_YEARS, True,
+            max(1, round(scenario.resolved_end_time / DAYS_PER_YEAR)), 1, MAX_YEARS, True,
         ))
     else:
         fields = [_schema_field(scenario, f"injections.{i}.num_cells",

@@ -20,11 +20,6 @@ MAX_CPU_SECONDS = 60.0
 DAYS_PER_YEAR = 365.25
 
 
-def horizon_days(scenario: Scenario) -> float:
-    """How long a run of ``scenario`` lasts, days: its end time, else its last observation."""
-    return scenario.end_time if scenario.end_time is not None else scenario.observation_times[-1]
-
-
 def check_request(scenario: Scenario, num_patients: int) -> Estimate:
     """The work estimate of one run of ``scenario``; a ``TooMuchWork`` naming every limit that
     ``num_patients`` runs of it exceed (and the command that runs it anyway)."""
@@ -35,7 +30,7 @@ def check_request(scenario: Scenario, num_patients: int) -> Estimate:
     if injected > MAX_INJECTED_CELLS:
         problems.append(f"injections.num_cells: at most {MAX_INJECTED_CELLS:,} cells injected in all on this page "
                         f"(got {injected:,})")
-    years = horizon_days(scenario) / DAYS_PER_YEAR
+    years = scenario.resolved_end_time / DAYS_PER_YEAR  # its end time, else its last observation
     if years > MAX_YEARS:
         field = "observation_times" if scenario.end_time is None else "end_time"
         problems.append(f"{field}: at most {MAX_YEARS} years of follow-up on this page (got {years:.3g})")
