@@ -32,7 +32,7 @@ from typing import Any
 
 import pandas as pd
 
-from ..errors import ForeignChunk  # noqa: F401 (re-exported)
+from ..errors import ForeignChunk
 from ..files import TEMPORARY_SUFFIX, write_atomic, write_text_atomic
 from .detail import cohort_detail, detail_tables
 

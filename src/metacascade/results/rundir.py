@@ -26,7 +26,7 @@ from collections.abc import Callable, Iterator, Mapping
 from pathlib import Path
 from typing import Any, Optional
 
-from ..errors import DirectoryInUse, ProvenanceError  # noqa: F401 (re-exported)
+from ..errors import DirectoryInUse, ProvenanceError
 from ..files import TEMPORARY_SUFFIX
 
 #: Table name -> file name of a single run, in writing order.
