@@ -151,6 +151,7 @@ def _progress_bar(show: bool, *, total: int, done: int, label: str) -> Iterator[
 
 def run_cohort(
     model: Scenario,
+    lowered: Lowered,
     *,
     num_patients: int,
     random_seed: Optional[int],
@@ -164,7 +165,7 @@ def run_cohort(
     backend: str = "local",
     scheduler: Optional[str] = None,
 ) -> Cohort:
-    """Simulate ``num_patients`` patients of ``model`` (see ``simulate``); return the ``Cohort``.
+    """Simulate ``num_patients`` patients of ``model``, its ``lowered`` form (see ``simulate``); return the ``Cohort``.
     A run into ``out`` holds its lock (``rundir.locked``) from preparing it to writing its catalogue,
     and writes the chunks that are missing or damaged (``missing_chunks(..., verify=True)``)."""
     if random_seed is None and out is not None and not overwrite:
@@ -179,7 +180,7 @@ def run_cohort(
         call=simulate_call(model.name, seed, engine, **fields), **fields,
     )
     if out is None:
-        results = _run_chunks(model, provenance, range(num_chunks(num_patients, chunk_size)), None,
+        results = _run_chunks(model, lowered, provenance, range(num_chunks(num_patients, chunk_size)), None,
                               progress=progress, num_workers=num_workers, backend=backend, scheduler=scheduler)
         tables = {name: concat([results[chunk][name] for chunk in sorted(results)]) for name in detail_tables(detail)}
         return Cohort(provenance=provenance, tables=tables)
@@ -187,21 +188,18 @@ def run_cohort(
         raise FileExistsError(f"{out} exists and is not a directory")
     with locked(out):
         provenance = prepare_directory(out, provenance, overwrite)
-        _run_chunks(model, provenance, missing_chunks(out, provenance, verify=True), out,
+        _run_chunks(model, lowered, provenance, missing_chunks(out, provenance, verify=True), out,
                     progress=progress, num_workers=num_workers, backend=backend, scheduler=scheduler)
         write_catalogue(out, provenance)
     return load_cohort(out)
 
 
 def _run_chunks(
-    model: Scenario, provenance: dict[str, Any], chunks: Sequence[int], out: Optional[Path], *, progress: bool,
-    num_workers: int, backend: str, scheduler: Optional[str],
+    model: Scenario, lowered: Lowered, provenance: dict[str, Any], chunks: Sequence[int], out: Optional[Path], *,
+    progress: bool, num_workers: int, backend: str, scheduler: Optional[str],
 ) -> dict[int, dict[str, pd.DataFrame]]:
     """The ``chunks`` of the cohort ``provenance`` describes, written into ``out`` (none returned)
     or returned. They run in this process when there is one to run, or one worker and no ``scheduler``."""
-    from .engine.lower import lower
-
-    lowered = lower(model)
     engine, seed, detail = provenance["engine"], provenance["random_seed"], cohort_detail(provenance)
     num_patients, run = provenance["num_patients"], run_identity(provenance)
     jobs = {chunk: chunk_patients(chunk, num_patients, provenance["chunk_size"]) for chunk in chunks}

@@ -113,6 +113,7 @@ def simulate(
 
     return run_cohort(
         model,
+        lowered,
         num_patients=num_patients,
         random_seed=random_seed,
         engine=engine,
