@@ -10,6 +10,7 @@ import pandas as pd
 
 from ..analysis import survival
 from ..analysis.assays import beside_published
+from ..analysis.autopsy import DAYS_PER_YEAR
 from ..catalog import scenario_from_data
 from ..catalog.entries import Entry, entry
 from ..results import Cohort, Results
@@ -28,7 +29,6 @@ KEY_PARAMETERS: tuple[str, ...] = (
 )
 #: Survival is shown at these times (years) within the longest follow-up.
 SURVIVAL_YEARS: tuple[float, ...] = (1.0, 2.0, 5.0, 10.0, 20.0)
-DAYS_PER_YEAR = 365.25
 #: Provenance keys shown elsewhere (the scenario) or not at all.
 PROVENANCE_HIDDEN: tuple[str, ...] = ("scenario",)
 

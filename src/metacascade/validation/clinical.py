@@ -27,7 +27,7 @@ STAGES = ("localized", "regional", "distant")
 SURGERY = {"kind": "surgery", "relative_to": "diagnosis", "start_days": 0.0}
 #: Five years of endocrine therapy from diagnosis. ASSUMPTION: it halves division and reactivation of
 #: hormone-sensitive cells (not fitted to a trial; the issue-10 calibration will).
-ENDOCRINE_5Y = {"kind": "endocrine", "relative_to": "diagnosis", "start_days": 0.0, "duration_days": 5 * 365.25,
+ENDOCRINE_5Y = {"kind": "endocrine", "relative_to": "diagnosis", "start_days": 0.0, "duration_days": 5 * DAYS_PER_YEAR,
                 "division_factor": 0.5, "reactivation_factor": 0.5}
 #: Years a treated cohort is followed: to diagnosis (years 1–5 of a breast_patient), then 5 years for
 #: survival, or 20 for late recurrence.
