@@ -9,9 +9,9 @@ from collections.abc import Sequence
 from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
 
+from ..analysis.autopsy import DAYS_PER_YEAR
 from .runs import Run, is_cohort
 
-DAYS_PER_YEAR = 365.25
 #: Runs shorter than this many days are drawn in days, longer ones in years.
 YEARS_FROM_DAYS = 2 * DAYS_PER_YEAR
 #: Colours of the fates of a cell: moving on in the cascade, dying, still where it was at the end.

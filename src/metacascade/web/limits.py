@@ -4,6 +4,7 @@ Larger runs belong to the command line (``metacascade run``)."""
 
 from __future__ import annotations
 
+from ..analysis.autopsy import DAYS_PER_YEAR
 from ..engine.estimate import Estimate, check_work
 from ..engine.lower import lower
 from ..errors import TooMuchWork
@@ -17,7 +18,6 @@ MAX_INJECTED_CELLS = 10**7
 MAX_YEARS = 30
 #: Estimated CPU time of a request's patients together, seconds.
 MAX_CPU_SECONDS = 60.0
-DAYS_PER_YEAR = 365.25
 
 
 def check_request(scenario: Scenario, num_patients: int) -> Estimate:
