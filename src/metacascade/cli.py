@@ -363,7 +363,6 @@ def _error(message: str) -> None:
 def _run(args: argparse.Namespace) -> int:
     from rich.console import Console
 
-    from .engine.patient import draw_seed
     from .results.io import check_run_target
     from .simulate import simulate
 
@@ -374,8 +373,7 @@ def _run(args: argparse.Namespace) -> int:
             or args.detail is not None):
         _error("--chunk-size, --workers, --backend, --scheduler and --detail go with --patients")
         return FAILED
-    seed = args.seed if args.seed is not None else draw_seed()
-    out = args.out if args.out is not None else DEFAULT_RUNS_DIR / f"{scenario.name}-seed{seed}"
+    seed, out, _ = _run_directory(args, f"{scenario.name}-seed{{seed}}")  # with --out and no --seed, simulate draws it
     try:
         check_run_target(out, args.overwrite, how="--overwrite")  # fail before simulating, not after
     except FileExistsError as exc:
