@@ -42,15 +42,22 @@ DPI = 150
 FORMATS = (".png", ".svg")
 
 
+#: kind -> whether it shows something for a run, for the kinds that need something (``NEEDS``).
+AVAILABLE: dict[str, Callable[[Run], bool]] = {
+    "lesion_timelines": lambda run: lesion_sizes_kept(run) and not run.lesions.empty,
+    "organ_pattern": has_primary_pattern,
+    "survival": lambda run: is_cohort(run) and not run.patients.empty,
+    "ctc": lambda run: not run.ctc.empty,
+}
+
+
+def _shows(run: Run, kind: str) -> bool:
+    return kind not in AVAILABLE or AVAILABLE[kind](run)
+
+
 def kinds_for(run: Run) -> list[str]:
     """The kinds that show something for ``run``, in ``KINDS`` order (``NEEDS`` says what the others lack)."""
-    available = {
-        "lesion_timelines": lesion_sizes_kept(run) and not run.lesions.empty,
-        "organ_pattern": has_primary_pattern(run),
-        "survival": is_cohort(run) and not run.patients.empty,
-        "ctc": not run.ctc.empty,
-    }
-    return [kind for kind in KINDS if available.get(kind, True)]
+    return [kind for kind in KINDS if _shows(run, kind)]
 
 
 def figure(run: Run, kind: str, **options: Any) -> Figure:
@@ -58,10 +65,9 @@ def figure(run: Run, kind: str, **options: Any) -> Figure:
     the kinds for an unknown kind, or for one that shows nothing for ``run``."""
     if kind not in FIGURES:
         raise ValueError(f"unknown figure kind {kind!r}; the kinds are {', '.join(FIGURES)}")
-    kinds = kinds_for(run)
-    if kind not in kinds:
+    if not _shows(run, kind):  # only this kind's test: the others may read whole tables
         raise ValueError(f"{kind}: nothing to show for {run.scenario_name}: it needs {NEEDS[kind]}; "
-                         f"the figures of this run are {', '.join(kinds)}")
+                         f"the figures of this run are {', '.join(kinds_for(run))}")
     return FIGURES[kind](run, **options)
 
 
