@@ -360,6 +360,14 @@ def _error(message: str) -> None:
     print(f"metacascade: error: {message}", file=sys.stderr)
 
 
+def _extra_missing(exc: ModuleNotFoundError, package: str, message: str) -> bool:
+    """Whether ``exc`` is the optional ``package`` missing (an extra not installed); if so, ``message`` printed."""
+    if (exc.name or "").partition(".")[0] != package:
+        return False
+    _error(message)
+    return True
+
+
 def _run(args: argparse.Namespace) -> int:
     from rich.console import Console
 
@@ -690,9 +698,8 @@ def _serve(args: argparse.Namespace) -> int:
     try:
         from .web.server import serve
     except ModuleNotFoundError as exc:
-        if (exc.name or "").partition(".")[0] != "dash":
+        if not _extra_missing(exc, "dash", "metacascade serve needs Dash: pip install 'metacascade[web]'"):
             raise
-        _error("metacascade serve needs Dash: pip install 'metacascade[web]'")
         return FAILED
     print(f"metacascade: serving on http://{args.host}:{args.port} (Ctrl-C stops it)", flush=True)
     try:
@@ -728,9 +735,8 @@ def _plot(args: argparse.Namespace) -> int:
     try:
         from .viz import figure, save
     except ModuleNotFoundError as exc:
-        if (exc.name or "").partition(".")[0] != "matplotlib":
+        if not _extra_missing(exc, "matplotlib", "metacascade plot needs matplotlib: pip install 'metacascade[viz]'"):
             raise
-        _error("metacascade plot needs matplotlib: pip install 'metacascade[viz]'")
         return FAILED
     from .results.query import load_run
     from .results.rundir import ProvenanceError
