@@ -774,10 +774,7 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
     """Entry point of the ``metacascade`` console script; returns the exit code."""
     args = _parser().parse_args(argv)  # first: --help imports none of what the commands need below
 
-    from .engine.estimate import TooMuchWork
-    from .engine.pool import TooManyColonies
-    from .engine.spread import TooManyCells
-    from .model import ScenarioError
+    from .errors import ScenarioError, TooManyCells, TooManyColonies, TooMuchWork
 
     try:
         return COMMANDS[args.command](args)
