@@ -5,6 +5,7 @@ from __future__ import annotations
 import csv
 import io
 
+import pandas as pd
 import pytest
 
 from metacascade import load_trial
@@ -61,3 +62,20 @@ def test_plot_draws_the_survival_of_a_trials_arms_together(tmp_path, shed_more, 
     assert all(f"km:{endpoint}:{arm}" in drawn for endpoint in ("overall", "metastasis_free") for arm in ("control", "more"))
     assert main(["plot", str(out), "cascade"]) == 2
     assert "cascade: a trial's figure is survival" in capsys.readouterr().err
+
+
+def test_a_trial_design_runs_its_own_arms_and_writes_its_table(tmp_path, capsys):
+    design = tmp_path / "design.yaml"
+    design.write_text("name: two\nscenario: breast_patient\narms:\n  a: {}\n  b: {}\nendpoints: [overall]\n")
+    out = tmp_path / "trial"
+    assert main(["trial", str(design), "--patients", "2", "--seed", "3", "--out", str(out), "--format", "csv"]) == 0
+    rows = list(csv.DictReader(io.StringIO(capsys.readouterr().out)))
+    assert [(row["endpoint"], row["arm"]) for row in rows] == [("overall", "a"), ("overall", "b")]
+    written = pd.read_parquet(out / "table.parquet")
+    assert written["arm"].tolist() == ["a", "b"] and float(written["rmst"][1]) == pytest.approx(
+        float(rows[1]["rmst_years"]) * 365.25)
+
+
+def test_a_scenario_without_arms_exits_with_the_message(tmp_path, capsys):
+    assert main(["trial", "breast_patient", "--patients", "2", "--seed", "1", "--out", str(tmp_path / "t")]) == 1
+    assert "breast_patient is a scenario, not a trial design; give its arms" in capsys.readouterr().err

@@ -106,3 +106,75 @@ def test_a_malformed_trial_is_refused_naming_what_is_wrong(arms, options, messag
 def test_an_arm_value_that_names_nothing_is_a_scenario_error():
     with pytest.raises(mc.ScenarioError, match="primary.no_such_field"):
         mc.trial("breast_patient", {"a": {"primary.no_such_field": 1}}, num_patients=2, random_seed=1)
+
+
+DESIGN = """
+name: operate_or_not
+scenario: breast_patient
+arms:
+  untreated: {}
+  operated:
+    description: the primary resected at diagnosis
+    interventions: [{kind: surgery, relative_to: diagnosis}]
+endpoints: [overall, relapse_in_bone]
+horizon_years: 8
+"""
+
+
+@pytest.fixture(scope="module")
+def designed(tmp_path_factory):
+    folder = tmp_path_factory.mktemp("design")
+    (folder / "operate_or_not.yaml").write_text(DESIGN)
+    out = folder / "trial"
+    return mc.trial(folder / "operate_or_not.yaml", num_patients=6, random_seed=5, out=out), out
+
+
+def test_a_design_names_the_scenario_the_arms_and_the_table(designed):
+    trial, out = designed
+    assert list(trial.arms) == ["untreated", "operated"] and trial.record["design"] == "operate_or_not"
+    table = trial.table()
+    assert table["endpoint"].unique().tolist() == ["overall", "relapse_in_bone"]
+    assert trial.horizon == pytest.approx(8 * 365.25)
+    pd.testing.assert_frame_equal(mc.load_trial(out).table(), table)
+
+
+def test_a_designed_arm_adds_its_interventions_to_the_scenarios_own_on_the_same_patients(designed):
+    trial, _ = designed
+    untreated, operated = trial.arms["untreated"], trial.arms["operated"]
+    assert untreated.scenario.get("therapy") is None
+    assert [item["kind"] for item in operated.scenario["therapy"]["interventions"]] == ["surgery"]
+    pd.testing.assert_series_equal(untreated.patients["diagnosis_time"], operated.patients["diagnosis_time"])
+    before = untreated.patients["diagnosis_time"].notna()
+    assert before.sum() >= 3
+    assert (operated.patients["death_time"].fillna(np.inf) >= untreated.patients["death_time"].fillna(np.inf)).all()
+
+
+def test_the_catalogue_trial_designs_load_and_their_arms_build_scenarios():
+    from metacascade.catalog.trials import load_trial_design, trial_names
+    from metacascade.trial import _arm_scenario
+
+    assert "breast_adjuvant" in trial_names()
+    for name in trial_names():
+        design = load_trial_design(name)
+        base = mc.load_scenario(design.scenario)
+        for arm_name, arm in design.arms.items():
+            scenario = _arm_scenario(base, arm_name, arm)
+            added = len(scenario.therapy.interventions) - len(base.therapy.interventions)
+            assert added == len(arm.interventions), (name, arm_name)
+
+
+@pytest.mark.parametrize(("text", "message"), [
+    (DESIGN.replace("operated:", "'a/b':"), "the arm name 'a/b' is not a directory name"),
+    (DESIGN.replace("kind: surgery", "kind: prayer"), "arms.operated.interventions.0"),
+    (DESIGN.replace("scenario: breast_patient\n", ""), "scenario"),
+])
+def test_a_malformed_design_is_refused_naming_the_field(tmp_path, text, message):
+    path = tmp_path / "design.yaml"
+    path.write_text(text)
+    with pytest.raises(mc.ScenarioError, match=message):
+        mc.trial(path, num_patients=2, random_seed=1)
+
+
+def test_a_scenario_without_arms_is_not_a_trial():
+    with pytest.raises(ValueError, match="breast_patient is a scenario, not a trial design; give its arms"):
+        mc.trial("breast_patient", num_patients=2, random_seed=1)

@@ -100,28 +100,34 @@ def _parser() -> argparse.ArgumentParser:
     _stale_calibration_argument(run)
 
     trial = _command(commands, "trial", "run arms of a virtual trial on the same patients; compare their survival", (
+        ("metacascade trial breast_adjuvant --patients 1000 --seed 1",
+         "the catalogue's adjuvant breast trial: its arms on the same 1,000 patients"),
         ("metacascade trial breast_patient --arm control=breast_patient --arm shed_less=shed_less.yaml "
          "--patients 200 --seed 1", "two arms on the same 200 patients, written to runs/trial-breast_patient-seed1-200patients"),
         ("metacascade trial breast_patient --arm control=breast_patient --arm b=b.yaml --patients 200 --seed 1 "
          "--endpoint relapse_in_bone --horizon-years 8 --format csv", "bone relapse, RMST to 8 years, as CSV"),
-    ), description="Run each arm (a scenario: a catalogue name or a YAML file) on the same virtual patients "
-                   "(one seed: patient i has the same random streams in every arm) and print, per endpoint and "
-                   "arm against the first arm: patients, events, median, Cox hazard ratio with its 95% interval, "
-                   "log-rank p and the restricted mean survival time (times in years). Resumable: the same "
-                   "command again finishes an interrupted trial.")
-    trial.add_argument("scenario", metavar="SCENARIO", help="the trial's scenario: a catalogue name or a YAML file")
-    trial.add_argument("--arm", dest="arms", action="append", type=_arm, required=True, metavar="NAME=SCENARIO",
+    ), description="Run each arm (a scenario: a catalogue name or a YAML file; or the arms a trial design "
+                   "names) on the same virtual patients (one seed: patient i has the same random streams in every "
+                   "arm) and print, per endpoint and arm against the first arm: patients, events, median, Cox "
+                   "hazard ratio with its 95% interval, log-rank p and the restricted mean survival time (times "
+                   "in years; written to table.parquet in days). Resumable: the same command again finishes an "
+                   "interrupted trial.")
+    trial.add_argument("scenario", metavar="SCENARIO",
+                       help="the trial's scenario (a catalogue name or a YAML file), or a trial design with its "
+                            "arms (catalogue: breast_adjuvant)")
+    trial.add_argument("--arm", dest="arms", action="append", type=_arm, default=None, metavar="NAME=SCENARIO",
                        help="an arm: its name and its scenario (a catalogue name or a YAML file; repeat for more; "
-                            "the first is the reference)")
+                            "the first is the reference); none for a trial design, which names its arms")
     trial.add_argument("--patients", type=_positive, required=True, metavar="N", help="virtual patients in each arm")
     trial.add_argument("--seed", type=_seed, default=None, help="random seed (default: drawn and recorded)")
     trial.add_argument("--out", type=Path, default=None,
                        help="trial directory (default: runs/trial-NAME-seedS-Npatients)")
     trial.add_argument("--endpoint", dest="endpoints", action="append", default=None, metavar="ENDPOINT",
-                       help="an endpoint to compare (repeat for more; default: overall and metastasis_free): "
+                       help="an endpoint to compare (repeat for more; default: the design's, else overall and "
+                            "metastasis_free): "
                             "overall, metastasis_free, time_to_metastasis, late_relapse, relapse_in_ORGAN")
-    trial.add_argument("--horizon-years", type=_positive_float, default=5.0, metavar="Y",
-                       help="horizon of the restricted mean survival time (default: 5)")
+    trial.add_argument("--horizon-years", type=_positive_float, default=None, metavar="Y",
+                       help="horizon of the restricted mean survival time (default: the design's, else 5)")
     trial.add_argument("--workers", type=_positive, default=1, metavar="W", help="worker processes (default: 1)")
     _backend_arguments(trial)
     _format_argument(trial, FORMATS)
@@ -469,24 +475,34 @@ def _run_directory(args: argparse.Namespace, name: str) -> tuple[Optional[int], 
 
 
 def _trial(args: argparse.Namespace) -> int:
-    """A trial into its directory (resumed if it holds the same, unfinished trial); its table printed."""
+    """A trial into its directory (resumed if it holds the same, unfinished trial); its table printed
+    and written (``table.parquet``, times in days)."""
     from .analysis.autopsy import DAYS_PER_YEAR
+    from .catalog.trials import is_trial_design, load_trial_design
     from .results.formatting import default_format, write_frame
     from .errors import ScenarioError, TooMuchWork
-    from .trial import TABLE_ENDPOINTS, trial
+    from .trial import trial, write_table
 
     if _backend_error(args):
         return FAILED
-    arms = dict(args.arms)
-    if len(arms) < len(args.arms):
-        _error("--arm: each arm needs its own name")
+    if args.arms:
+        arms = dict(args.arms)
+        if len(arms) < len(args.arms):
+            _error("--arm: each arm needs its own name")
+            return FAILED
+        subject = _loaded(args)
+    elif is_trial_design(args.scenario):
+        subject, arms = load_trial_design(args.scenario), None
+    else:
+        _error(f"--arm: {args.scenario} is a scenario, not a trial design; give its arms (--arm NAME=SCENARIO)")
         return FAILED
-    scenario = _loaded(args)
-    seed, out, again = _run_directory(args, f"trial-{scenario.name}-seed{{seed}}-{args.patients}patients")
+    seed, out, again = _run_directory(args, f"trial-{subject.name}-seed{{seed}}-{args.patients}patients")
     try:
-        result = trial(scenario, arms, num_patients=args.patients, random_seed=seed, out=out,
+        result = trial(subject, arms, num_patients=args.patients, random_seed=seed, out=out,
                        num_workers=args.workers, backend=args.backend, scheduler=args.scheduler, progress=True)
-        table = result.table(tuple(args.endpoints or TABLE_ENDPOINTS), horizon=args.horizon_years * DAYS_PER_YEAR)
+        horizon = None if args.horizon_years is None else args.horizon_years * DAYS_PER_YEAR
+        table = result.table(tuple(args.endpoints) if args.endpoints else None, horizon=horizon)
+        write_table(result, table)
     except (ScenarioError, TooMuchWork):
         raise  # exit status 2 (main)
     except (OSError, ModuleNotFoundError, ValueError) as exc:  # ValueError: an endpoint, an arm name, provenance
@@ -499,7 +515,7 @@ def _trial(args: argparse.Namespace) -> int:
     table[in_days] = table[in_days] / DAYS_PER_YEAR
     table = table.rename(columns={column: f"{column}_years" for column in in_days})
     write_frame(table, args.format or default_format(),
-                title=f"trial of {scenario.name}: {args.patients} patients per arm, seed {result.random_seed}, "
+                title=f"trial of {subject.name}: {args.patients} patients per arm, seed {result.random_seed}, "
                       f"written to {out}")
     return OK
 

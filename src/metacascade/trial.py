@@ -1,6 +1,10 @@
 """The ``trial`` verb: arms of a virtual trial on the same virtual patients, and their survival
 compared (issue 10; ``analysis/survival.py``).
 
+A trial is given as a scenario and its arms, or as a trial design (``model.trial_design``: a catalogue
+name such as ``breast_adjuvant`` or a YAML file), which names the scenario, its arms (interventions
+added to the scenario's own therapy) and the endpoints its table compares.
+
 Every arm is a cohort of ``simulate`` with the same ``random_seed``: patient ``i`` runs on the same
 random stream in every arm (common random numbers, ``engine/patient.py``), so what differs between
 arms is what the arms change, and a patient whose arm changes nothing has the same outcome in
@@ -11,7 +15,6 @@ each. A trial into ``out`` keeps each arm's run directory in ``out/ARM`` and its
 from __future__ import annotations
 
 import json
-import re
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Any, Optional, Union
@@ -22,24 +25,27 @@ from ._version import __version__
 from .analysis import survival
 from .analysis.autopsy import DAYS_PER_YEAR
 from .catalog import load_scenario
+from .catalog.trials import is_trial_design, load_trial_design
 from .engine.patient import resolve_seed
 from .files import write_text_atomic
+from .files import write_atomic
 from .model import Scenario
+from .model.trial_design import ARM_NAME, ArmDesign, TrialDesign
 from .results.cohort import Cohort, load_cohort
 from .simulate import _count, simulate
 
 #: The trial's record in its directory.
 TRIAL_FILE = "trial.json"
+#: The trial table (``Trial.table`` with its defaults) in its directory.
+TABLE_FILE = "table.parquet"
 #: The restricted mean survival time's default horizon (days: 5 years).
 DEFAULT_HORIZON = 5 * DAYS_PER_YEAR
 #: The endpoints of the trial table (``Trial.table``).
 TABLE_ENDPOINTS: tuple[str, ...] = ("overall", "metastasis_free")
-#: An arm's name: its run directory's name too.
-ARM_NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9_.-]*")
-
-#: An arm: a scenario, a catalogue name or YAML path, or values to set on the trial's scenario
-#: (``Scenario.with_values``: ``{"primary.shedding_rate": 0.5}``; ``{}`` is the scenario itself).
-Arm = Union[Scenario, str, Path, Mapping[str, Any]]
+#: An arm: a scenario, a catalogue name or YAML path, values to set on the trial's scenario
+#: (``Scenario.with_values``: ``{"primary.shedding_rate": 0.5}``; ``{}`` is the scenario itself), or
+#: an ``ArmDesign`` (interventions added to the scenario's therapy, and values).
+Arm = Union[Scenario, str, Path, Mapping[str, Any], ArmDesign]
 
 
 class Trial:
@@ -75,10 +81,23 @@ class Trial:
         ``horizon`` days and its difference)."""
         return survival.compare(self.durations(endpoint), horizon, reference)
 
-    def table(self, endpoints: tuple[str, ...] = TABLE_ENDPOINTS, reference: Optional[str] = None,
-              horizon: float = DEFAULT_HORIZON) -> pd.DataFrame:
-        """``compare`` of each of ``endpoints``, one row per endpoint and arm (columns ``endpoint``,
-        ``arm`` first): the table ``metacascade trial`` prints."""
+    @property
+    def endpoints(self) -> tuple[str, ...]:
+        """The endpoints its table compares by default: its design's, else ``TABLE_ENDPOINTS``."""
+        return tuple(self.record.get("endpoints", TABLE_ENDPOINTS))
+
+    @property
+    def horizon(self) -> float:
+        """The restricted mean's default horizon (days): its design's, else ``DEFAULT_HORIZON``."""
+        return float(self.record.get("horizon_days", DEFAULT_HORIZON))
+
+    def table(self, endpoints: Optional[tuple[str, ...]] = None, reference: Optional[str] = None,
+              horizon: Optional[float] = None) -> pd.DataFrame:
+        """``compare`` of each of ``endpoints`` (default: ``self.endpoints``) to ``horizon`` days
+        (default: ``self.horizon``), one row per endpoint and arm (columns ``endpoint``, ``arm``
+        first): the table ``metacascade trial`` prints and writes."""
+        endpoints = self.endpoints if endpoints is None else endpoints
+        horizon = self.horizon if horizon is None else horizon
         frames = [self.compare(endpoint, reference, horizon).reset_index().assign(endpoint=endpoint)
                   for endpoint in endpoints]
         frame = pd.concat(frames, ignore_index=True)
@@ -91,21 +110,35 @@ class Trial:
 def _arm_scenario(base: Scenario, name: str, arm: Arm) -> Scenario:
     if not ARM_NAME.fullmatch(name):
         raise ValueError(f"arms: the arm name {name!r} is not a directory name; use letters, digits, '_', '.' and '-'")
+    if isinstance(arm, ArmDesign):
+        return _designed(base, arm)
     if isinstance(arm, Mapping):
         return base.with_values(arm)
     return load_scenario(arm)
 
 
+def _designed(base: Scenario, arm: ArmDesign) -> Scenario:
+    """``base`` with ``arm``'s values and its interventions after the scenario's own."""
+    if not arm.interventions:
+        return base.with_values(arm.values) if arm.values else base
+    own = () if base.therapy is None else base.therapy.interventions
+    schedule = [item.model_dump(mode="json") for item in (*own, *arm.interventions)]
+    return base.with_values({**arm.values, "therapy": {"interventions": schedule}})
+
+
 def _source(arm: Arm) -> Any:
-    """How an arm was given, for the record: its values, its catalogue name or path, or its scenario's name."""
+    """How an arm was given, for the record: its design, its values, its catalogue name or path, or
+    its scenario's name."""
+    if isinstance(arm, ArmDesign):
+        return {"design": arm.model_dump(mode="json")}
     if isinstance(arm, Mapping):
         return {"values": dict(arm)}
     return {"scenario": arm.name if isinstance(arm, Scenario) else str(arm)}
 
 
 def trial(
-    scenario: Union[Scenario, str, Path],
-    arms: Mapping[str, Arm],
+    scenario: Union[Scenario, str, Path, TrialDesign],
+    arms: Optional[Mapping[str, Arm]] = None,
     *,
     num_patients: int,
     random_seed: Optional[int] = None,
@@ -115,14 +148,20 @@ def trial(
     scheduler: Optional[str] = None,
     progress: bool = False,
 ) -> Trial:
-    """Run each of ``arms`` (name -> ``Arm``: a scenario, a catalogue name or YAML path, or values to
-    set on ``scenario``) on the same ``num_patients`` virtual patients (``random_seed``: ``None``
-    draws one, or takes the one recorded in ``out`` to resume) and return the ``Trial``.
+    """Run each of ``arms`` (name -> ``Arm``: a scenario, a catalogue name or YAML path, values to
+    set on ``scenario``, or an ``ArmDesign``) on the same ``num_patients`` virtual patients
+    (``random_seed``: ``None`` draws one, or takes the one recorded in ``out`` to resume) and return
+    the ``Trial``. Without ``arms``, ``scenario`` is a trial design (a ``TrialDesign``, a catalogue
+    name or a YAML file), whose scenario, arms, endpoints and horizon the trial takes.
 
     With ``out``, arm ``ARM`` is written to ``out/ARM`` (a cohort run directory) and the trial's record
     to ``out/trial.json``; ``load_trial(out)`` reads it back. A directory holding another trial is an
     error. ``num_workers``, ``backend``, ``scheduler`` and ``progress`` go to ``simulate``.
     """
+    design = None
+    if arms is None:
+        design = scenario if isinstance(scenario, TrialDesign) else _design(scenario)
+        scenario, arms = design.scenario, design.arms
     base = load_scenario(scenario)
     if not arms:
         raise ValueError("arms: a trial needs at least one arm (name -> scenario, or values to set on the scenario)")
@@ -136,6 +175,9 @@ def trial(
         "arms": {name: _source(arm) for name, arm in arms.items()},
         "num_patients": num_patients, "random_seed": resolve_seed(random_seed),
     }
+    if design is not None:
+        record |= {"design": design.name, "endpoints": list(design.endpoints),
+                   "horizon_days": design.horizon_years * DAYS_PER_YEAR}
     if directory is not None:
         _write_record(directory, json.loads(json.dumps(record)))
     cohorts = {
@@ -145,6 +187,19 @@ def trial(
         for name, model in models.items()
     }
     return Trial(cohorts, record, directory)
+
+
+def _design(name_or_path: Union[str, Path]) -> TrialDesign:
+    if not is_trial_design(name_or_path):
+        raise ValueError(f"arms: {name_or_path} is a scenario, not a trial design; give its arms")
+    return load_trial_design(name_or_path)
+
+
+def write_table(trial: Trial, table: pd.DataFrame) -> Path:
+    """Write ``table`` (``Trial.table``) to the trial's directory as Parquet; returns its path."""
+    path = trial.directory / TABLE_FILE
+    write_atomic(path, lambda tmp: table.to_parquet(tmp, index=False))
+    return path
 
 
 def _read_record(directory: Path) -> dict[str, Any]:
