@@ -1,7 +1,8 @@
 """The catalogue: default anatomies and published scenarios, as YAML data files with citations.
 
 A scenario file may name a catalogue anatomy (``anatomy: mouse``); loading resolves the name to
-the full anatomy before validation, so a ``Scenario`` is always complete.
+the full anatomy before validation, so a ``Scenario`` is always complete. A variant
+(``catalog.variants``) is a scenario file with some values set, listed and loaded by name as a file is.
 """
 
 from __future__ import annotations
@@ -14,6 +15,7 @@ from pydantic import ValidationError
 from ..engine.lower import check_runnable
 from ..model import Anatomy, Scenario, ScenarioError, format_validation_error
 from .reading import MAX_BYTES_VARIABLE, MAX_SCENARIO_BYTES, parse_yaml, read_yaml
+from .variants import VARIANTS_FILE, Variant, catalogue_variants
 
 CATALOG_DIR = Path(__file__).parent
 ANATOMY_DIR = CATALOG_DIR / "anatomy"
@@ -25,8 +27,13 @@ def _names(folder: Path) -> list[str]:
 
 
 def scenario_names() -> list[str]:
-    """Names of the published scenarios in the catalogue."""
-    return _names(SCENARIO_DIR)
+    """Names of the published scenarios in the catalogue: its files and its variants."""
+    return sorted([*_names(SCENARIO_DIR), *variant_names()])
+
+
+def variant_names() -> list[str]:
+    """Names of the catalogue's variants (``catalog.variants``)."""
+    return sorted(catalogue_variants())
 
 
 def anatomy_names() -> list[str]:
@@ -43,8 +50,12 @@ def load_anatomy(name: str) -> Anatomy:
 
 def scenario_path(name_or_path: Union[str, Path]) -> Path:
     text = str(name_or_path)
-    if text in scenario_names():
+    if text in _names(SCENARIO_DIR):
         return SCENARIO_DIR / f"{text}.yaml"
+    variants = catalogue_variants()
+    if text in variants:
+        raise ScenarioError(f"{text} is a variant of {variants[text].base} ({VARIANTS_FILE.name}), not a file: "
+                            f"its file is {variants[text].base}'s")
     path = Path(text)
     if path.suffix in (".yaml", ".yml") or path.exists():
         if not path.is_file():
@@ -101,11 +112,32 @@ def load_scenario(
     """
     if isinstance(name_or_path, Scenario):
         return name_or_path
+    variants = catalogue_variants()
+    if str(name_or_path) in variants:
+        return load_variant(str(name_or_path), variants[str(name_or_path)], calibrated=calibrated, max_bytes=max_bytes,
+                            stale_calibration=stale_calibration)
     path = scenario_path(name_or_path)
     data = read_yaml(path, max_bytes=max_bytes)
     if not calibrated and isinstance(data, dict):
         data = {key: value for key, value in data.items() if key != "calibration"}
     return scenario_from_data(data, source=str(path), stale_calibration=stale_calibration)
+
+
+def load_variant(
+    name: str, variant: Variant, *, calibrated: bool = True, max_bytes: Optional[int] = None,
+    stale_calibration: str = "error",
+) -> Scenario:
+    """The scenario of the variant ``name``: its base file read as ``load_scenario`` reads it (the
+    same arguments), its values set (``Variant.applied``), validated."""
+    files = _names(SCENARIO_DIR)
+    if variant.base not in files:
+        raise ScenarioError(f"variant {name}: base: unknown catalogue scenario file {variant.base!r}; "
+                            f"allowed: {', '.join(files)}")
+    base = read_yaml(SCENARIO_DIR / f"{variant.base}.yaml", max_bytes=max_bytes)
+    if not calibrated:
+        base = {key: value for key, value in base.items() if key != "calibration"}
+    source = f"variant {name} of {variant.base} ({VARIANTS_FILE.name})"
+    return scenario_from_data(variant.applied(name, base), source=source, stale_calibration=stale_calibration)
 
 
 __all__ = [
@@ -114,7 +146,9 @@ __all__ = [
     "anatomy_names",
     "load_anatomy",
     "load_scenario",
+    "load_variant",
     "scenario_from_data",
     "scenario_from_yaml",
     "scenario_names",
+    "variant_names",
 ]
