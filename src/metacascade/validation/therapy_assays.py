@@ -1,5 +1,6 @@
-"""Checks of the therapy assays: a treated catalogue scenario (its file) beside its untreated control,
-the same scenario without its therapy (``Scenario.with_values({"therapy": None})``).
+"""Checks of the therapy assays: a treated catalogue scenario (a variant of fidler1970_lung,
+``catalog/variants.yaml``) beside its untreated control, the same scenario without its therapy
+(``Scenario.with_values({"therapy": None})``).
 
 Each arm is run on the same replicate seeds; an effect is the ratio of the arms' means (treated /
 control), its Monte Carlo standard error from the delta method with the arms' covariance.
@@ -100,7 +101,8 @@ def cyclophosphamide_lung(target: Target, quick: bool, seed: int) -> Outcome:
     scenario = load_scenario(target.id)
     fold, se = effects(target.id, macrometastases, quick, seed)["lung"]
     factor = scenario.therapy.interventions[0].factor
-    ceiling = fold_ceiling(next(iter(scenario.clones.values())).fates_in("lung"))
+    (clone,) = scenario.clones.values()
+    ceiling = fold_ceiling(clone.fates_in("lung"))
     return compare(target, target.value, fold, se, reason=(
         f"lung colonies (macrometastases at day {scenario.observation_times[-1]:g}) of {target.id}, pretreated / "
         f"without its therapy, {REPLICATES[quick]} paired runs. NOT INDEPENDENT: the pretreatment factor ({factor:g}) "
