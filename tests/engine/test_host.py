@@ -1,6 +1,7 @@
 """The host lowered to the engine: constant factors on the base rates (immune killing in transit and
-of micrometastases, reactivation), and a menopausal status, given or drawn per patient on a stream
-of its own, that decides whether bone-targeted therapy acts. A host that changes nothing gives the
+of micrometastases, reactivation), the immune status's own factor drawn per patient, and a
+menopausal status, given or drawn per patient on a stream of its own (the host's), that decides
+whether bone-targeted therapy acts. A host that changes nothing gives the
 run without it, draw for draw."""
 
 from __future__ import annotations
@@ -12,7 +13,7 @@ from scipy import stats
 from metacascade import ScenarioError, load_scenario, simulate
 from metacascade.catalog import scenario_from_data
 from metacascade.engine.lower import lower
-from metacascade.engine.patient import patient_lowered, with_menopause
+from metacascade.engine.patient import patient_lowered, with_host, with_menopause
 
 from test_therapy import ENDOCRINE, cohort, patient_data, same_tables
 
@@ -114,6 +115,25 @@ def test_each_patient_is_postmenopausal_with_the_asked_probability_and_keeps_its
     for patient in range(3):
         own, plain = patient_lowered(lowered, any_seed, patient), patient_lowered(without, any_seed, patient)
         assert own.primary.rate == plain.primary.rate != lowered.primary.rate  # the same, varying, draw
+
+
+@pytest.mark.seeds(3)
+def test_each_patients_immune_status_is_lognormal_around_the_hosts_and_moves_no_other_draw(any_seed):
+    sigma, patients, chance = 0.5, 1000, {"postmenopausal_probability": 0.3}
+    base = lower(scenario_from_data(hosted({"immune_status": 2.0, **chance})))
+    varied = lower(scenario_from_data(hosted({"immune_status": 2.0, "immune_status_sigma": sigma, **chance})))
+    own = [with_host(varied, any_seed, patient) for patient in range(patients)]
+    factors = np.array([o.rates["clearance_rate"][0, 0] / base.rates["clearance_rate"][0, 0] for o in own])
+    assert stats.kstest(np.log(factors) / sigma, "norm").pvalue > 1e-3
+    for patient in range(3):
+        drawn = own[patient]
+        np.testing.assert_allclose(drawn.routing.segment_survival, base.routing.segment_survival ** factors[patient],
+                                   rtol=1e-12)
+        for name in set(base.rates) - {"clearance_rate"}:
+            np.testing.assert_array_equal(drawn.rates[name], base.rates[name])
+        assert drawn.postmenopausal == with_menopause(base, any_seed, patient).postmenopausal
+        assert patient_lowered(varied, any_seed, patient).primary.rate == patient_lowered(base, any_seed, patient).primary.rate
+    assert {o.postmenopausal for o in own} == {0.0, 1.0}
 
 
 def test_a_single_run_draws_its_status_too_and_a_known_one_is_not_drawn():

@@ -1,5 +1,6 @@
-"""The host is data: factors on immune killing and reactivation, and a menopausal status given or
-drawn with a chance; its defaults are a host that changes nothing, and bad values name the field."""
+"""The host is data: factors on immune killing (varying across patients or not) and reactivation, a
+menopausal status given or drawn with a chance, and pre-metastatic niches; its defaults are a host
+that changes nothing, and bad values name the field, the value and what is allowed."""
 
 from __future__ import annotations
 
@@ -8,6 +9,9 @@ import pytest
 from metacascade import ScenarioError
 from metacascade.catalog import scenario_from_data
 from metacascade.model import Host
+from metacascade.model.host import NICHE_RATES, PreMetastaticNiche
+
+LUNG = {"organ": "lung", "max_factor": 10.0, "half_mass_g": 2.0}
 
 
 def scenario_data(host) -> dict:
@@ -23,8 +27,8 @@ def error_of(host: dict) -> str:
 
 def test_the_default_host_changes_nothing_and_its_status_is_unknown():
     host = Host()
-    assert (host.immune_status, host.reactivation_factor) == (1.0, 1.0)
-    assert host.postmenopausal is None
+    assert (host.immune_status, host.immune_status_sigma, host.reactivation_factor) == (1.0, 0.0, 1.0)
+    assert host.postmenopausal is None and host.niches == ()
 
 
 def test_the_menopausal_status_is_a_chance_of_being_postmenopausal():
@@ -34,8 +38,9 @@ def test_the_menopausal_status_is_a_chance_of_being_postmenopausal():
 
 
 def test_a_host_round_trips_through_the_resolved_form():
-    host = {"immune_status": 0.5, "reactivation_factor": 3.0, "menopausal_status": None,
-            "postmenopausal_probability": 0.63}
+    host = {"immune_status": 0.5, "immune_status_sigma": 0.4, "reactivation_factor": 3.0, "menopausal_status": None,
+            "postmenopausal_probability": 0.63,
+            "niches": [{**LUNG, "rates": ["extravasation_rate", "vessel_death_rate"], "function": "saturating"}]}
     scenario = scenario_from_data(scenario_data(host))
     resolved = scenario.resolved()
     assert resolved["host"] == host
@@ -51,8 +56,24 @@ def test_a_host_round_trips_through_the_resolved_form():
     ({"menopausal_status": "premenopausal", "postmenopausal_probability": 0.5},
      ["postmenopausal_probability", "either menopausal_status", "'premenopausal'", "0.5", "not both"]),
     ({"immune_status": True}, ["host.immune_status", "not a boolean"]),
+    ({"immune_status_sigma": -0.1}, ["host.immune_status_sigma", "greater than or equal to 0", "-0.1"]),
+    ({"niches": [{**LUNG, "organ": "breast"}]}, ["host.niches.0.organ", "'breast'", "allowed: lung, liver"]),
+    ({"niches": [{**LUNG, "rates": ["gompertz_rate"]}]},
+     ["host.niches.0.rates", "'gompertz_rate' fixes a lesion's size", "allowed: vessel_death_rate"]),
+    ({"niches": [{**LUNG, "rates": ["arrest_rate"]}]}, ["host.niches.0.rates", "'arrest_rate' is not a fate rate"]),
+    ({"niches": [{**LUNG, "rates": ["division_rate", "division_rate"]}]}, ["'division_rate' listed twice"]),
+    ({"niches": [{**LUNG, "max_factor": 0.5}]}, ["host.niches.0.max_factor", "greater than or equal to 1", "0.5"]),
+    ({"niches": [{**LUNG, "half_mass_g": 0.0}]}, ["host.niches.0.half_mass_g", "greater than or equal to", "0.0"]),
+    ({"niches": [{**LUNG, "function": "linear"}]}, ["host.niches.0.function", "'saturating'", "'linear'"]),
 ])
 def test_invalid_values_name_the_field_the_value_and_what_is_allowed(host, words):
     message = error_of(host)
     for word in words:
         assert word in message
+
+
+def test_a_niche_raises_extravasation_and_division_by_default_and_may_raise_any_rate_but_the_fixed_two():
+    assert PreMetastaticNiche(**LUNG).rates == ("extravasation_rate", "division_rate")
+    assert PreMetastaticNiche(**LUNG).function == "saturating"
+    assert "avascular_bound_cells" not in NICHE_RATES and "gompertz_rate" not in NICHE_RATES
+    assert PreMetastaticNiche(**LUNG, rates=NICHE_RATES).rates == NICHE_RATES

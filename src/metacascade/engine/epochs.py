@@ -7,10 +7,7 @@ from dataclasses import replace
 
 import numpy as np
 
-from .lower import RATE_NAMES, Epochs, Lowered
-
-#: Fate rates that set a lesion's size after its switch in closed form: no epoch may change them.
-FIXED_RATES = ("avascular_bound_cells", "gompertz_rate")
+from .lower import FIXED_RATES, RATE_NAMES, Epochs, Lowered
 
 
 def with_epochs(
@@ -39,6 +36,24 @@ def with_epochs(
         primary = replace(lowered.primary, removal_time=float(removal_time), residual_fraction=float(residual_fraction))
         lowered = replace(lowered, primary=primary)
     return lowered
+
+
+def combined(first: Epochs | None, second: Epochs | None) -> Epochs | None:
+    """``first`` and ``second`` in force together: a change at each time of either, and in each piece
+    the products of their rate multipliers and of their shedding factors (1 before an epochs' first
+    time, and for a rate it does not name); either one itself when the other is None."""
+    if first is None or second is None:
+        return second if first is None else first
+    times = np.union1d(first.times, second.times)
+    pieces = [np.searchsorted(epochs.times, times, side="right") for epochs in (first, second)]  # 0: before
+
+    def in_force(values: np.ndarray | None, piece: np.ndarray) -> np.ndarray | float:
+        return 1.0 if values is None else np.concatenate([np.ones_like(values[:1]), values])[piece]
+
+    names = set(first.rate_multipliers) | set(second.rate_multipliers)
+    multipliers = {name: in_force(first.rate_multipliers.get(name), pieces[0])
+                   * in_force(second.rate_multipliers.get(name), pieces[1]) for name in names}
+    return Epochs(times, multipliers, in_force(first.shedding, pieces[0]) * in_force(second.shedding, pieces[1]))
 
 
 def _changes(epochs: Epochs | None) -> list[float]:

@@ -14,7 +14,7 @@ from ..model import (
     Therapy,
 )
 from ..model.bounds import MAX_CELLS, MAX_RESIDENCE_DAYS
-from ..model.fates import SMALL_COLONY_MAX_CELLS
+from ..model.fates import FIXED_RATES, SMALL_COLONY_MAX_CELLS
 from ..model.growth import CAPPED_LAWS
 from .growth import size_at
 from .routing import Routing, entries, mean_residence_time
@@ -115,6 +115,18 @@ class Observation:
 
 
 @dataclass(frozen=True)
+class Niche:
+    """A pre-metastatic niche (``model/host.py``) as numbers: in ``organ`` it multiplies
+    ``rate_names`` of every clone by ``function`` of the primary's mass (``engine/niche.py``)."""
+
+    organ: int  # organ index
+    rate_names: tuple[str, ...]
+    function: str  # soil modifier name (engine/niche.py SOIL_MODIFIERS)
+    max_factor: float  # >= 1
+    half_mass_g: float  # primary mass at half the raise, g
+
+
+@dataclass(frozen=True)
 class Epochs:
     """Rates that change at given times (MODEL.md §4): the engine's door for therapy.
 
@@ -164,6 +176,8 @@ class Lowered:
     epochs: Epochs | None = None
     therapy: TherapyPlan | None = None  # resolved into epochs per patient (engine/therapy.py)
     postmenopausal: float | None = None  # chance the patient is postmenopausal (1 or 0: known); None: unknown
+    immune_status_sigma: float = 0.0  # SD of the log of a patient's multiplier on immune killing (engine/patient.py)
+    niches: tuple[Niche, ...] = ()  # resolved into epochs per patient (engine/niche.py)
 
     @property
     def organ_names(self) -> tuple[str, ...]:
@@ -400,6 +414,12 @@ def host_rates(rates: dict[str, np.ndarray], host: Host | None) -> dict[str, np.
     return {name: values * factors.get(name, 1.0) for name, values in rates.items()}
 
 
+def lower_niches(host: Host | None, organs: tuple[str, ...]) -> tuple[Niche, ...]:
+    """The host's pre-metastatic niches as numbers (none without a host)."""
+    niches = () if host is None else host.niches
+    return tuple(Niche(organs.index(n.organ), n.rates, n.function, n.max_factor, n.half_mass_g) for n in niches)
+
+
 def lower(scenario: Scenario) -> Lowered:
     """Flatten a validated scenario into engine arrays (``check_runnable`` first)."""
     named = with_clusters(scenario)
@@ -426,4 +446,6 @@ def lower(scenario: Scenario) -> Lowered:
         observation=None if scenario.observation is None else lower_observation(scenario.observation, organs),
         therapy=None if scenario.therapy is None else lower_therapy(scenario.therapy, clones, organs),
         postmenopausal=None if scenario.host is None else scenario.host.postmenopausal,
+        immune_status_sigma=0.0 if scenario.host is None else scenario.host.immune_status_sigma,
+        niches=lower_niches(scenario.host, organs),
     )

@@ -77,22 +77,50 @@ def host_seed_sequence(random_seed: int, patient: Optional[int]) -> np.random.Se
     return np.random.SeedSequence([random_seed, HOST_STREAM], spawn_key=() if patient is None else (patient,))
 
 
+def host_draws(random_seed: int, patient: Optional[int]) -> tuple[float, float]:
+    """The draws of the host stream of patient ``patient`` (``None``: a single run), in a fixed order so
+    that drawing one trait shifts no draw of another: a uniform (menopausal status), a standard normal
+    (immune status)."""
+    rng = np.random.default_rng(host_seed_sequence(random_seed, patient))
+    return float(rng.random()), float(rng.standard_normal())
+
+
 def with_menopause(lowered: Lowered, random_seed: int, patient: Optional[int]) -> Lowered:
     """``lowered`` with the patient's menopausal status drawn on its host stream when its host gives
     only a chance of it (``Host.postmenopausal_probability``); ``lowered`` itself otherwise."""
     chance = lowered.postmenopausal
     if chance is None or chance in (0.0, 1.0):
         return lowered
-    rng = np.random.default_rng(host_seed_sequence(random_seed, patient))
-    return replace(lowered, postmenopausal=float(rng.random() < chance))
+    return replace(lowered, postmenopausal=float(host_draws(random_seed, patient)[0] < chance))
+
+
+def with_immune_status(lowered: Lowered, random_seed: int, patient: Optional[int]) -> Lowered:
+    """``lowered`` with the patient's immune status drawn on its host stream when its host varies it
+    (``Host.immune_status_sigma``): a lognormal multiplier of median 1 on its transit death rates and
+    clearance rates; ``lowered`` itself otherwise."""
+    sigma = lowered.immune_status_sigma
+    if sigma == 0:
+        return lowered
+    factor = np.exp(sigma * host_draws(random_seed, patient)[1])
+    routing = replace(lowered.routing, segment_survival=lowered.routing.segment_survival ** factor)
+    rates = {**lowered.rates, "clearance_rate": lowered.rates["clearance_rate"] * factor}
+    return replace(lowered, routing=routing, rates=rates, immune_status_sigma=0.0)
+
+
+def with_host(lowered: Lowered, random_seed: int, patient: Optional[int]) -> Lowered:
+    """``lowered`` with the host traits of patient ``patient`` (``None``: a single run) drawn on its
+    host stream (``with_menopause``, ``with_immune_status``)."""
+    return with_immune_status(with_menopause(lowered, random_seed, patient), random_seed, patient)
 
 
 def patient_lowered(lowered: Lowered, random_seed: int, patient: int) -> Lowered:
     """The lowered scenario that patient ``patient`` runs on: ``lowered`` with the primary's growth
     rate, shedding rate and clone mix drawn from its ``variation`` on the patient's variation stream
     (``engine.variation.draw_primary``) and its menopausal status on its host stream
-    (``with_menopause``), then its therapy timed from this primary's own diagnosis
-    (``engine.therapy.treated``); ``lowered`` itself when nothing varies and nothing is given."""
+    (``with_host``), then its therapy timed from this primary's own diagnosis
+    (``engine.therapy.treated``) and its niches from this primary's course (``engine.niche``);
+    ``lowered`` itself when nothing varies and nothing is given."""
+    from .niche import with_niches
     from .therapy import treated
     from .variation import draw_primary
 
@@ -100,7 +128,7 @@ def patient_lowered(lowered: Lowered, random_seed: int, patient: int) -> Lowered
     if primary is not None and primary.variation.varies:
         rng = np.random.default_rng(variation_seed_sequence(random_seed, patient))
         lowered = replace(lowered, primary=draw_primary(primary, rng))
-    return treated(with_menopause(lowered, random_seed, patient))
+    return with_niches(treated(with_host(lowered, random_seed, patient)))
 
 
 def observation_seed_sequence(random_seed: int, patient: Optional[int]) -> np.random.SeedSequence:
@@ -133,11 +161,12 @@ def run_patient(
 
 
 def run_single(lowered: Lowered, run: Callable[..., Any], random_seed: int) -> tuple[RunOutcome, Optional[PatientObservations]]:
-    """One run of the scenario itself (no patient variation; its menopausal status drawn as a patient's,
-    ``with_menopause``; its therapy, ``engine.therapy.treated``) on the stream ``SeedSequence(random_seed)``,
-    and what its observation plan sees of it."""
+    """One run of the scenario itself (no patient variation; its host traits drawn as a patient's,
+    ``with_host``; its therapy, ``engine.therapy.treated``; its niches, ``engine.niche``) on the stream
+    ``SeedSequence(random_seed)``, and what its observation plan sees of it."""
+    from .niche import with_niches
     from .therapy import treated
 
-    lowered = treated(with_menopause(lowered, random_seed, None))
+    lowered = with_niches(treated(with_host(lowered, random_seed, None)))
     outcome = run(lowered, np.random.default_rng(np.random.SeedSequence(random_seed)))
     return outcome, observe_run(lowered, outcome, random_seed, None)

@@ -20,6 +20,8 @@ from .bounds import Cells, PositiveRate, Rate
 #: Colonies up to this size are reported by exact size class (1, 2-3, 4-16); larger ones are 17+,
 #: and the avascular bound lies above.
 SMALL_COLONY_MAX_CELLS = 16
+#: Fate rates that set a lesion's size after its switch in closed form: no epoch or niche may change them.
+FIXED_RATES = ("avascular_bound_cells", "gompertz_rate")
 
 
 class FateRates(Frozen):

@@ -1,27 +1,78 @@
 """The host (MODEL.md §3, niches and host): the patient's immune status, immunosuppression and
-menopausal status. Constant over the run; the defaults are a host that changes nothing.
-
-The pre-metastatic niche (an organ's soil rising with the primary's mass) is not built.
+menopausal status, constant over the run (the immune status may vary across patients), and the
+pre-metastatic niches that the primary prepares: an organ's soil rising with the primary's mass.
+The defaults are a host that changes nothing.
 """
 
 from __future__ import annotations
 
+import math
 from typing import Literal, Optional
 
-from pydantic import Field, model_validator
+from pydantic import Field, field_validator, model_validator
 
 from ._base import Frozen
-from .bounds import MAX_MULTIPLIER, Fraction, number
+from .bounds import MAX_MULTIPLIER, Fraction, MassG, number
+from .fates import FIXED_RATES, FateRates
 from .therapy import Raise
 
 #: A factor > 0 on the immune killing rates (1: an ordinary host).
 ImmuneFactor = number(gt=0.0, le=MAX_MULTIPLIER)
+#: SD of the log of a multiplier of median 1: at the bound, +-2 SD spans 1/MAX_MULTIPLIER to MAX_MULTIPLIER.
+LogSigma = number(ge=0.0, le=math.log(MAX_MULTIPLIER) / 2)
+#: Soil modifiers by name, each a function of the primary's mass (engine/niche.py adds its function).
+SoilModifier = Literal["saturating"]
+#: Fate rates a niche may raise: all but those that fix a lesion's size in closed form.
+NICHE_RATES = tuple(name for name in FateRates.model_fields if name not in FIXED_RATES)
+
+
+class PreMetastaticNiche(Frozen):
+    """A pre-metastatic niche: the primary prepares one organ's soil before tumour cells arrive
+    (Kaplan RN et al. Nature 2005;438:820-827: VEGFR1+ bone-marrow cells cluster in the lung's
+    future metastatic sites; Peinado H et al. Nat Med 2012;18:883-891: melanoma exosomes educate
+    bone-marrow progenitors; Hoshino A et al. Nature 2015;527:329-335: exosome integrins choose the
+    organ). It multiplies ``rates`` of every clone in ``organ`` by a factor of the primary's mass m
+    (g; after surgery its residual's; no primary: 1), by the soil modifier ``function``:
+    ``saturating`` (the only one so far), 1 + (max_factor - 1) m / (m + half_mass_g).
+    ASSUMPTION: no published value fixes the rates raised, max_factor or half_mass_g.
+    """
+
+    organ: str = Field(description="organ of the anatomy whose soil it raises")
+    rates: tuple[str, ...] = Field(
+        default=("extravasation_rate", "division_rate"), min_length=1,
+        description=(
+            "fate rates it raises there (FateRates names but avascular_bound_cells and gompertz_rate). "
+            "ASSUMPTION: the niche lets arrested cells out and start to grow (Kaplan 2005: cells adhere "
+            "and form colonies at the bone-marrow clusters)"
+        ),
+    )
+    function: SoilModifier = Field(
+        default="saturating", description="soil modifier: saturating, 1 + (max_factor - 1) m / (m + half_mass_g)"
+    )
+    max_factor: Raise = Field(
+        description="factor (>= 1) on the rates as the primary's mass grows without bound, dimensionless. ASSUMPTION"
+    )
+    half_mass_g: MassG = Field(
+        description="primary mass at which half the raise (max_factor - 1) is reached, g. ASSUMPTION"
+    )
+
+    @field_validator("rates")
+    @classmethod
+    def _raisable(cls, rates: tuple[str, ...]) -> tuple[str, ...]:
+        for name in rates:
+            if name not in NICHE_RATES or rates.count(name) > 1:
+                why = "listed twice" if name in NICHE_RATES else (
+                    "fixes a lesion's size in closed form" if name in FIXED_RATES else "is not a fate rate")
+                raise ValueError(f"{name!r} {why} (got {list(rates)}); allowed: {', '.join(NICHE_RATES)}")
+        return rates
 
 
 class Host(Frozen):
-    """The patient's host: factors on the fate rates of every clone in every organ, and the
-    menopausal status that bone-targeted therapy needs (``ebctcg2015_bisphosphonates``: the bone
-    recurrence rate ratio 0.72 holds in postmenopausal women; no effect is assumed in premenopausal ones).
+    """The patient's host: factors on the fate rates of every clone in every organ (the immune
+    status's varying across patients with ``immune_status_sigma``), the pre-metastatic niches that
+    raise one organ's rates with the primary's mass, and the menopausal status that bone-targeted
+    therapy needs (``ebctcg2015_bisphosphonates``: the bone recurrence rate ratio 0.72 holds in
+    postmenopausal women; no effect is assumed in premenopausal ones).
 
     With neither ``menopausal_status`` nor ``postmenopausal_probability`` the status is unknown and
     bone-targeted therapy acts in every patient (the published, postmenopausal effect).
@@ -33,6 +84,13 @@ class Host(Frozen):
             "factor on immune killing: the clones' transit_death_rate (NK cells in the circulation) and "
             "clearance_rate (T cells against avascular colonies), dimensionless; < 1 immunosuppressed, "
             "> 1 a stronger response. ASSUMPTION: one factor on both, no published value"
+        ),
+    )
+    immune_status_sigma: LogSigma = Field(
+        default=0.0,
+        description=(
+            "SD of the log of a multiplier of median 1 on immune_status, drawn for each patient (and for a "
+            "single run) on the host's stream; 0: every patient has immune_status. ASSUMPTION: no published spread"
         ),
     )
     reactivation_factor: Raise = Field(
@@ -53,6 +111,9 @@ class Host(Frozen):
             "chance that a patient is postmenopausal, drawn for each patient (and for a single run) on its "
             "own stream; instead of menopausal_status. ebctcg2015_bisphosphonates: 11767 of 18766 women (0.63)"
         ),
+    )
+    niches: tuple[PreMetastaticNiche, ...] = Field(
+        default=(), description="pre-metastatic niches the primary prepares (none: the soil does not change)"
     )
 
     @model_validator(mode="after")

@@ -176,6 +176,9 @@ class Scenario(Frozen):
                 )
         if self.observation is not None:
             self._check_observation(organs)
+        for i, niche in enumerate(() if self.host is None else self.host.niches):
+            if niche.organ not in organs:
+                raise ValueError(f"host.niches.{i}.organ: unknown organ {niche.organ!r}; allowed: {', '.join(organs)}")
         if self.end_time is not None and self.end_time < self.observation_times[-1]:
             raise ValueError(
                 f"end_time: must be at or after the last observation "
