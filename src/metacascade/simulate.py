@@ -91,6 +91,9 @@ def simulate(
     if engine == "reference" and model.therapy is not None:
         raise ScenarioError("therapy: the reference engine follows constant rates only (no epochs, no resection); "
                             "run a therapy on the exact engine")
+    if engine == "reference" and lowered.niches:
+        raise ScenarioError("host.niches: the reference engine follows constant rates only, and a niche's rise with "
+                            "the primary is not; run niches on the exact engine")
     if not force:
         check_work(lowered, engine, num_patients)
     if num_patients == 1 and out is None:

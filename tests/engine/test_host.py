@@ -132,7 +132,8 @@ def test_each_patients_immune_status_is_lognormal_around_the_hosts_and_moves_no_
         for name in set(base.rates) - {"clearance_rate"}:
             np.testing.assert_array_equal(drawn.rates[name], base.rates[name])
         assert drawn.postmenopausal == with_menopause(base, any_seed, patient).postmenopausal
-        assert patient_lowered(varied, any_seed, patient).primary.rate == patient_lowered(base, any_seed, patient).primary.rate
+        rates = [patient_lowered(lowered, any_seed, patient).primary.rate for lowered in (varied, base)]
+        assert rates[0] == rates[1] != base.primary.rate  # the same, varying, draw
     assert {o.postmenopausal for o in own} == {0.0, 1.0}
 
 

@@ -9,7 +9,7 @@ import numpy as np
 import pytest
 from scipy import stats
 
-from metacascade import simulate
+from metacascade import ScenarioError, simulate
 from metacascade.catalog import scenario_from_data
 from metacascade.engine.epochs import combined, epoch_at, rates_in_force, step_ends
 from metacascade.engine.lower import Epochs, lower
@@ -118,6 +118,12 @@ def test_after_surgery_the_niche_falls_back_to_its_residuals_factor():
     liver = left.organ_names.index("liver")
     assert rates_in_force(left, epoch_at(left, 760.0))["division_rate"][0, liver] == (
         residual[4] * left.rates["division_rate"][0, liver])
+
+
+def test_the_reference_engine_refuses_a_niche_before_it_runs():
+    data = with_host(patient_data(None, varies=False), niches=[LIVER])
+    with pytest.raises(ScenarioError, match="host.niches: the reference engine follows constant rates only"):
+        simulate(scenario_from_data(data), random_seed=1, engine="reference")
 
 
 def colonies(data: dict, seed: int) -> np.ndarray:
