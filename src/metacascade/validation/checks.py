@@ -22,7 +22,6 @@ NOT_YET: dict[str, str] = {
     "disibio2008_site_share_of_all_metastases": (
         "needs cohorts of all 41 primaries weighted by the autopsy case mix; the catalogue has 10 primary scenarios"),
     "disibio2008_testis_profile": "no testis_patient scenario",
-    "ebctcg2015_bisphosphonates": "therapy (adjuvant bisphosphonates) is not modelled",
 }
 #: Qualitative targets with no number to compare -> why (reported, not checked).
 QUALITATIVE_REASON = "qualitative target: no number to compare; reproduced by the model's design (see MODEL.md)"
