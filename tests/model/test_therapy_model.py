@@ -7,7 +7,7 @@ import pytest
 
 from metacascade import ScenarioError
 from metacascade.catalog import scenario_from_data
-from metacascade.model.therapy import AntiAngiogenic, Endocrine, HostPretreatment, Surgery, Therapy
+from metacascade.model.therapy import AntiAngiogenic, Chemotherapy, Endocrine, HostPretreatment, Surgery, Targeted, Therapy
 
 PLAN = {"imaging_times": [300.0, 600.0]}
 
@@ -75,8 +75,8 @@ def test_each_kind_names_the_rates_it_changes():
 @pytest.mark.parametrize("interventions, expected", [
     ([{"kind": "surgery", "start_days": 10.0}, {"kind": "surgery", "start_days": 20.0}],
      ("therapy.interventions", "at most one surgery", "items [0, 1]")),
-    ([{"kind": "chemotherapy"}],
-     ("therapy.interventions.0", "'chemotherapy'", "'surgery', 'endocrine', 'anti_angiogenic'")),
+    ([{"kind": "radiotherapy"}],
+     ("therapy.interventions.0", "'radiotherapy'", "'surgery', 'endocrine', 'anti_angiogenic'", "'targeted'")),
     ([{"kind": "endocrine", "division_factor": 1.5, "reactivation_factor": 0.5}],
      ("therapy.interventions.0.endocrine.division_factor", "1.5", "less than or equal to 1")),
     ([{"kind": "immunotherapy", "clearance_factor": 0.5}],
@@ -98,6 +98,18 @@ def test_each_kind_names_the_rates_it_changes():
      ("therapy.interventions.0.start_days", "after time 0", "got 0")),
     ([{"kind": "immunotherapy", "start_days": 600.0, "clearance_factor": 2.0}],
      ("therapy.interventions.0.start_days", "end of the run (600 days)", "got 600")),
+    ([{"kind": "chemotherapy", "cycles": 0, "log_kill": 1.0}],
+     ("therapy.interventions.0.chemotherapy.cycles", "0", "greater than or equal to 1")),
+    ([{"kind": "chemotherapy", "cycles": 6, "log_kill": -1.0}],
+     ("therapy.interventions.0.chemotherapy.log_kill", "-1.0", "greater than or equal to 0")),
+    ([{"kind": "chemotherapy", "cycles": 6, "log_kill": 1.0, "interval_days": 0.0}],
+     ("therapy.interventions.0.chemotherapy.interval_days", "0.0", "greater than 0")),
+    ([{"kind": "chemotherapy", "cycles": 6, "log_kill": 1.0, "dormant_micromet_kill": 1.5}],
+     ("therapy.interventions.0.chemotherapy.dormant_micromet_kill", "1.5", "less than or equal to 1")),
+    ([{"kind": "targeted", "cycles": 6, "log_kill": 1.0}],
+     ("therapy.interventions.0.targeted.trait", "Field required")),
+    ([{"kind": "targeted", "trait": "EGFR", "cycles": 6, "log_kill": 1.0}],
+     ("therapy.interventions.0.trait", "no clone carries 'EGFR'", "traits of the clones: none")),
 ])
 def test_invalid_schedules_name_the_field_the_value_and_what_is_allowed(interventions, expected):
     message = error_of(scenario_data(*interventions))
@@ -118,3 +130,32 @@ def test_a_clone_is_not_hormone_sensitive_unless_it_says_so():
     scenario = scenario_from_data(scenario_data())
     assert scenario.clones["A"].hormone_sensitive
     assert not scenario_from_data({**scenario_data(), "clones": {"A": {}}}).clones["A"].hormone_sensitive
+
+
+def test_chemotherapy_and_targeted_therapy_are_cycles_of_log_kill():
+    """Skipper's log-kill: each cycle leaves 10**-log_kill of the dividing cells it hits; cycles are
+    ``interval_days`` apart from ``start_days``; targeted therapy hits only clones with its trait."""
+    data = scenario_data(
+        {"kind": "chemotherapy", "relative_to": "diagnosis", "cycles": 4, "log_kill": 2.0,
+         "dormant_micromet_kill": 0.3},
+        {"kind": "targeted", "start_days": 10.0, "cycles": 2, "interval_days": 14.0, "log_kill": 0.5, "trait": "HER2"},
+    )
+    data["clones"]["A"]["traits"] = ["HER2", "ER"]
+    scenario = scenario_from_data(data)
+    chemo, targeted = scenario.therapy.cycles
+    assert isinstance(chemo, Chemotherapy) and isinstance(targeted, Targeted) and scenario.therapy.courses == ()
+    assert chemo.cycle_days() == (0.0, 21.0, 42.0, 63.0) and chemo.surviving_fraction == pytest.approx(0.01)
+    assert targeted.cycle_days() == (10.0, 24.0) and targeted.surviving_fraction == pytest.approx(10**-0.5)
+    assert chemo.hits(()) and targeted.hits(("ER", "HER2")) and not targeted.hits(("ER",))
+    resolved = scenario.resolved()
+    assert scenario_from_data(resolved).resolved() == resolved
+    assert resolved["clones"]["A"]["traits"] == ["HER2", "ER"]
+
+
+def test_a_clone_carries_no_trait_unless_it_says_so_and_a_target_no_clone_carries_is_refused():
+    assert scenario_from_data(scenario_data()).clones["A"].traits == ()
+    data = scenario_data({"kind": "targeted", "trait": "EGFR", "cycles": 1, "log_kill": 1.0})
+    data["clones"]["A"]["traits"] = ["HER2", "ER"]
+    message = error_of(data)
+    assert "therapy.interventions.0.trait: no clone carries 'EGFR'" in message
+    assert "traits of the clones: ER, HER2" in message

@@ -21,6 +21,8 @@ from dataclasses import dataclass, fields
 import numpy as np
 
 from .growth import size_at
+from .logkill import anchors
+from .lower import Kills
 from .samplers import sample_birth_death
 
 GROWING, BOUND, MACRO, EXTINCT, CLEARED, REGRESSED = range(6)
@@ -175,12 +177,36 @@ def _resolve_bound(col: Colonies, end: float, rates: dict[str, np.ndarray], rng:
     col.time[idx[~happened]] = end
 
 
-def sizes_at(col: Colonies, time: float, rates: dict[str, np.ndarray], capacity: np.ndarray) -> np.ndarray:
-    """Cells in each colony at ``time`` (after ``advance`` to that time); 0 for dead colonies."""
+def sizes_at(col: Colonies, time: float, rates: dict[str, np.ndarray], capacity: np.ndarray,
+             kills: Kills | None = None) -> np.ndarray:
+    """Cells in each colony at ``time`` (after ``advance`` to that time, and the kills up to it);
+    0 for dead colonies."""
     out = np.where((col.phase == GROWING) | (col.phase == BOUND), col.size, 0.0)
     macro = np.nonzero(col.phase == MACRO)[0]
     if macro.size:
         bound, rate, cap = _rates_of(col, macro, {**rates, "capacity": capacity},
                                      "avascular_bound_cells", "gompertz_rate", "capacity")
-        out[macro] = size_at("gompertz", bound, time - col.switch_time[macro], rate, cap)
+        at, cells = anchors(kills, col.clone[macro], col.switch_time[macro], bound, rate, cap, time)
+        out[macro] = size_at("gompertz", cells, time - at, rate, cap)
     return out
+
+
+def kill(col: Colonies, time: float, survival: np.ndarray, micromet_kill: np.ndarray, threshold: float,
+         rng: np.random.Generator) -> None:
+    """A log-kill at ``time`` (after ``advance`` to it), in place: each dividing cell of clone c
+    survives with ``survival[c]``. A growing colony below ``threshold`` keeps Binomial(size, s)
+    cells (0: extinct); one at or above it keeps size x s (the deterministic regime's approximation)
+    unless that falls below the threshold, where it re-enters the stochastic regime with the
+    binomial of its rounded size. A dormant micrometastasis is eradicated (regressed) with
+    ``micromet_kill[c]``. Switched lesions are not touched: their curves read the kills
+    (``logkill.anchors``)."""
+    growing = np.nonzero((col.phase == GROWING) & (survival[col.clone] < 1.0))[0]
+    s, size = survival[col.clone[growing]], col.size[growing]
+    stays = (size >= threshold) & (size * s >= threshold)
+    left = np.where(stays, size * s, rng.binomial(np.where(stays, 0, np.round(size)).astype(np.int64), s))
+    col.size[growing] = left
+    col.phase[growing[left == 0]] = EXTINCT
+    dormant = np.nonzero((col.phase == BOUND) & (micromet_kill[col.clone] > 0.0))[0]
+    eradicated = dormant[rng.random(dormant.size) < micromet_kill[col.clone[dormant]]]
+    col.phase[eradicated] = REGRESSED
+    col.regression_time[eradicated] = time

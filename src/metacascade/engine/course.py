@@ -1,10 +1,12 @@
-"""The primary's cells over time, with its removal (MODEL.md §2, §4): one place for every closed
-form the engine and the observation plan read.
+"""The primary's cells over time, with its removal and log-kills (MODEL.md §2, §4): one place for
+every closed form the engine and the observation plan read.
 
-Until ``Primary.removal_time`` the primary grows by its law from ``initial_cells`` at time 0 and
-sheds from vascularisation on (``engine.shedding``). Removal leaves ``residual_fraction`` of its
-cells, which regrow by the same law from that size (the law restarted at the removal time) and
-shed at once (they were part of a vascularised tumour); with no residual the primary is gone.
+The primary grows by its law from ``initial_cells`` at time 0 and sheds from vascularisation on
+(``engine.shedding``). Each restart multiplies its cells by a factor and lets them regrow by the
+same law from the new size (the law restarted then): the removal (``Primary.removal_time``) leaves
+``residual_fraction`` of them, each log-kill (``Primary.kills``) its surviving share. A tumour that
+had reached its vascularisation size before a restart sheds at once after it; one that had not
+sheds once it reaches that size. With no cell left the primary is gone.
 """
 
 from __future__ import annotations
@@ -15,60 +17,81 @@ from .growth import size_at, time_to_reach
 from .lower import Primary
 from .shedding import expected_shed, shedding_intensity
 
+#: A piece of the primary's course: (start time, cells then, cells at which it starts shedding).
+Piece = tuple[float, float, float]
 
-def _residual(primary: Primary) -> tuple[float, float]:
-    """(cells left at removal, removal time)."""
+
+def _restarts(primary: Primary) -> list[tuple[float, float]]:
+    """(time, factor on its cells) of the removal and of each kill, in time order (days)."""
+    removal = [(primary.removal_time, primary.residual_fraction)] if np.isfinite(primary.removal_time) else []
+    return sorted([*primary.kills, *removal])
+
+
+def pieces(primary: Primary) -> list[Piece]:
+    """The primary's course from time 0 and from each restart, up to the first that leaves no cell."""
     law, n0, rate, capacity, exponent = primary.growth
-    removal = primary.removal_time
-    return primary.residual_fraction * float(size_at(law, n0, removal, rate, capacity, exponent)), removal
+    course = [(0.0, n0, primary.vascularisation_cells)]
+    vascular = False
+    for time, factor in _restarts(primary):
+        start, cells, _ = course[-1]
+        before = float(size_at(law, cells, time - start, rate, capacity, exponent))
+        vascular = vascular or max(cells, before) >= primary.vascularisation_cells
+        course.append((time, factor * before, 0.0 if vascular else primary.vascularisation_cells))
+        if factor * before <= 0:
+            break
+    return course
+
+
+def _spans(course: list[Piece]):
+    """Each piece with the time it ends (the next restart; inf for the last)."""
+    return zip(course, [piece[0] for piece in course[1:]] + [np.inf])
 
 
 def size(primary: Primary, times) -> np.ndarray:
     """Cells in the primary at ``times`` (days)."""
     law, n0, rate, capacity, exponent = primary.growth
     t = np.asarray(times, dtype=float)
-    before = np.asarray(size_at(law, n0, t, rate, capacity, exponent), dtype=float)
-    if not np.isfinite(primary.removal_time):
-        return before
-    left, removal = _residual(primary)
-    after = np.asarray(size_at(law, max(left, 1e-300), np.maximum(t - removal, 0.0), rate, capacity, exponent))
-    return np.where(t < removal, before, after if left > 0 else 0.0)
+    out = np.asarray(size_at(law, n0, t, rate, capacity, exponent), dtype=float)
+    for start, cells, _ in pieces(primary)[1:]:
+        after = np.asarray(size_at(law, cells, np.maximum(t - start, 0.0), rate, capacity, exponent)) if cells > 0 else 0.0
+        out = np.where(t < start, out, after)
+    return out
 
 
 def shed_mean(primary: Primary, t0, t1) -> np.ndarray:
-    """Expected cells shed in [t0, t1] (days; arrays broadcast), windows on one side of the removal."""
-    law, n0, rate, capacity, exponent = primary.growth
+    """Expected cells shed in [t0, t1] (days; arrays broadcast), summed over the pieces it spans."""
+    law, _, rate, capacity, exponent = primary.growth
     common = dict(shedding_rate_per_g_day=primary.shedding_rate_per_g_day, cells_per_g=primary.cells_per_g)
     t0, t1 = np.broadcast_arrays(np.asarray(t0, dtype=float), np.asarray(t1, dtype=float))
-    before = np.asarray(expected_shed(law, n0, t0, t1, rate, capacity, exponent,
-                                      vascularisation_cells=primary.vascularisation_cells, **common))
-    if not np.isfinite(primary.removal_time):
-        return before
-    left, removal = _residual(primary)
-    after = 0.0 if left <= 0 else np.asarray(expected_shed(
-        law, left, np.maximum(t0 - removal, 0.0), np.maximum(t1 - removal, 0.0), rate, capacity, exponent,
-        vascularisation_cells=0.0, **common))
-    return np.where(t1 <= removal, before, after)
+    total = np.zeros(t0.shape)
+    for (start, cells, vascularisation), end in _spans(pieces(primary)):
+        if cells > 0:
+            a, b = (np.clip(t, start, end) - start for t in (t0, t1))
+            total = total + np.asarray(expected_shed(law, cells, a, b, rate, capacity, exponent,
+                                                     vascularisation_cells=vascularisation, **common))
+    return total
 
 
 def shedding(primary: Primary, times) -> np.ndarray:
     """Cells shed per day at ``times`` (days)."""
-    law, n0, rate, capacity, exponent = primary.growth
+    law, _, rate, capacity, exponent = primary.growth
     t = np.asarray(times, dtype=float)
     common = dict(shedding_rate_per_g_day=primary.shedding_rate_per_g_day, cells_per_g=primary.cells_per_g)
-    before = shedding_intensity(law, n0, t, rate, capacity, exponent,
-                                vascularisation_cells=primary.vascularisation_cells, **common)
-    if not np.isfinite(primary.removal_time):
-        return before
-    return np.where(t < primary.removal_time, before,
-                    primary.shedding_rate_per_g_day / primary.cells_per_g * size(primary, t))
+    out = np.zeros(t.shape)
+    for start, cells, vascularisation in pieces(primary):
+        now = 0.0 if cells <= 0 else shedding_intensity(law, cells, np.maximum(t - start, 0.0), rate, capacity,
+                                                        exponent, vascularisation_cells=vascularisation, **common)
+        out = np.where(t < start, out, now)
+    return out
 
 
 def reach_time(primary: Primary, cells: float) -> float:
     """First time (days) the primary holds ``cells``; inf if never."""
-    law, n0, rate, capacity, exponent = primary.growth
-    first = float(time_to_reach(law, n0, cells, rate, capacity, exponent))
-    if first < primary.removal_time:
-        return first
-    left, removal = _residual(primary)
-    return removal + float(time_to_reach(law, left, cells, rate, capacity, exponent)) if left > 0 else np.inf
+    law, _, rate, capacity, exponent = primary.growth
+    for (start, size_then, _), end in _spans(pieces(primary)):
+        if size_then <= 0:
+            return np.inf
+        first = start + float(time_to_reach(law, size_then, cells, rate, capacity, exponent))
+        if first < end:
+            return first
+    return np.inf

@@ -5,7 +5,7 @@ Axes: C clones, O organs, V entry vessels, T observation times. Rates are per da
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import numpy as np
 
@@ -68,6 +68,7 @@ class Primary:
     cluster_cells: np.ndarray | None = None  # [C] mean cells per cluster of each clone
     removal_time: float = np.inf  # days: resected then (engine/course.py)
     residual_fraction: float = 0.0  # share of its cells left by the resection, which regrow
+    kills: tuple[tuple[float, float], ...] = ()  # (days, share of its cells left) of each log-kill, in time order
 
     @property
     def founders_per_cell(self) -> np.ndarray:
@@ -142,6 +143,17 @@ class Epochs:
 
 
 @dataclass(frozen=True)
+class Kills:
+    """Log-kill events as the engine reads them (MODEL.md §4, docs/engine.md §7): at ``times[k]``
+    each dividing cell of clone c survives with ``survival[k, c]`` (binomial thinning) and each
+    dormant micrometastasis of clone c is eradicated with ``micromet_kill[k, c]``."""
+
+    times: np.ndarray  # [K] days, strictly increasing, >= 0 (a kill at 0 acts on the primary alone)
+    survival: np.ndarray  # [K, C]
+    micromet_kill: np.ndarray  # [K, C]
+
+
+@dataclass(frozen=True)
 class TherapyPlan:
     """A therapy schedule (``model/therapy.py``) as numbers: W windows of rate multipliers and an
     optional surgery, each timed in days from the start or from the patient's diagnosis
@@ -155,6 +167,10 @@ class TherapyPlan:
     surgery_start: float = np.nan  # days after the start or the diagnosis; NaN: no surgery
     surgery_from_diagnosis: bool = False
     residual_fraction: float = 0.0  # share of the primary's cells the surgery leaves
+    kill_start: np.ndarray = field(default_factory=lambda: np.empty(0))  # [K] days after the start or the diagnosis
+    kill_from_diagnosis: np.ndarray = field(default_factory=lambda: np.empty(0, dtype=bool))  # [K]
+    kill_survival: np.ndarray = field(default_factory=lambda: np.empty((0, 0)))  # [K, C] share of dividing cells left
+    kill_micromet: np.ndarray = field(default_factory=lambda: np.empty((0, 0)))  # [K, C] P(dormant micromet eradicated)
 
 
 @dataclass(frozen=True)
@@ -175,6 +191,7 @@ class Lowered:
     observation: Observation | None = None
     epochs: Epochs | None = None
     therapy: TherapyPlan | None = None  # resolved into epochs per patient (engine/therapy.py)
+    kills: Kills | None = None  # log-kill events (engine/therapy.py resolves them per patient)
     postmenopausal: float | None = None  # chance the patient is postmenopausal (1 or 0: known); None: unknown
     immune_status_sigma: float = 0.0  # SD of the log of a patient's multiplier on immune killing (engine/patient.py)
     niches: tuple[Niche, ...] = ()  # resolved into epochs per patient (engine/niche.py)
@@ -326,7 +343,8 @@ def lower_observation(plan: ObservationPlan, organs: tuple[str, ...]) -> Observa
 
 def lower_therapy(therapy: Therapy, clones: tuple[Clone, ...], organs: tuple[str, ...]) -> TherapyPlan:
     """The therapy schedule as windows of rate multipliers over ``clones`` (cluster clones included)
-    and ``organs``: one per course, and one more for an anti-angiogenic rebound."""
+    and ``organs``: one per course, and one more for an anti-angiogenic rebound; and kill events,
+    one per cycle of chemotherapy or targeted therapy."""
     # (start, from diagnosis, duration, {name: factor}, organ, hormone-sensitive only, postmenopausal only)
     windows = []
     for course in therapy.courses:
@@ -344,6 +362,8 @@ def lower_therapy(therapy: Therapy, clones: tuple[Clone, ...], organs: tuple[str
         for name, factor in factors.items():
             multipliers[name][w][np.ix_(rows, columns)] = factor
     surgery = therapy.surgery
+    kills = [(item, start) for item in therapy.cycles for start in item.cycle_days()]
+    hit = np.array([[item.hits(clone.traits) for clone in clones] for item, _ in kills]).reshape(len(kills), len(clones))
     return TherapyPlan(
         start=np.array([window[0] for window in windows], dtype=float),
         from_diagnosis=np.array([window[1] for window in windows], dtype=bool),
@@ -353,6 +373,11 @@ def lower_therapy(therapy: Therapy, clones: tuple[Clone, ...], organs: tuple[str
         surgery_start=np.nan if surgery is None else surgery.start_days,
         surgery_from_diagnosis=surgery is not None and surgery.relative_to == "diagnosis",
         residual_fraction=0.0 if surgery is None else surgery.residual_fraction,
+        kill_start=np.array([start for _, start in kills], dtype=float),
+        kill_from_diagnosis=np.array([item.relative_to == "diagnosis" for item, _ in kills], dtype=bool),
+        kill_survival=np.where(hit, np.array([item.surviving_fraction for item, _ in kills])[:, None], 1.0),
+        kill_micromet=np.where(hit, np.array([item.dormant_micromet_kill for item, _ in kills], dtype=float)[:, None],
+                               0.0),
     )
 
 

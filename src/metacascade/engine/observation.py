@@ -18,6 +18,7 @@ import numpy as np
 from . import course
 from .epochs import shedding_at
 from .growth import size_at, time_to_reach
+from .logkill import anchors, lesion_reach
 from .lower import Lowered
 from .outcome import RunOutcome, Lesions
 
@@ -76,13 +77,14 @@ def primary_size(lowered: Lowered, times) -> np.ndarray:
 
 
 def lesion_sizes(lowered: Lowered, lesions: Lesions, times) -> np.ndarray:
-    """[T, L] cells in each lesion at ``times``: 0, M from the bound, Gompertz from the switch, 0
-    from regression."""
+    """[T, L] cells in each lesion at ``times``: 0, M from the bound, Gompertz from the switch
+    (shifted by each kill, ``logkill.anchors``), 0 from regression."""
     t = np.asarray(times, dtype=float).reshape(-1, 1)
     bound, rate, capacity = _per_lesion(lowered, lesions)
     present = (t >= lesions.bound_time) & ~(t >= lesions.regression_time)  # NaN: never
-    elapsed = np.where(t >= lesions.switch_time, t - lesions.switch_time, 0.0)
-    return np.where(present, size_at("gompertz", bound, elapsed, rate, capacity), 0.0)
+    at, cells = anchors(lowered.kills, lesions.clone, lesions.switch_time, bound, rate, capacity, t)
+    elapsed = np.where(t >= lesions.switch_time, t - at, 0.0)
+    return np.where(present, size_at("gompertz", cells, elapsed, rate, capacity), 0.0)
 
 
 def _sum_by(values: np.ndarray, groups: np.ndarray, num_groups: int) -> np.ndarray:
@@ -160,24 +162,43 @@ def reach_times(lowered: Lowered, lesions: Lesions) -> tuple[float, np.ndarray]:
     threshold = lowered.observation.detection_cells
     primary = course.reach_time(lowered.primary, threshold)
     bound, lesion_rate, lesion_capacity = _per_lesion(lowered, lesions)
-    after_switch = lesions.switch_time + time_to_reach("gompertz", bound, threshold, lesion_rate, lesion_capacity)
+    after_switch = lesion_reach(lowered.kills, lesions.clone, lesions.switch_time, bound, lesion_rate,
+                                lesion_capacity, threshold)
     return primary, np.where(threshold <= bound, lesions.bound_time, after_switch)
 
 
-def first_imaging(lowered: Lowered, reach, end: float, gone=np.nan) -> np.ndarray:
+def first_imaging(lowered: Lowered, reach, end: float, gone=np.nan, sizes=None) -> np.ndarray:
     """The first imaging time at or after ``reach`` (when a tumour first holds the detection
-    threshold; it holds it from then on) and up to ``end``, before the tumour is ``gone``
-    (regression); NaN if none."""
+    threshold; without kills it holds it from then on) and up to ``end``, before the tumour is
+    ``gone`` (regression); NaN if none. With kills, a tumour they shrink below the threshold is not
+    seen: ``sizes(times)`` gives its cells [I, ...] at times (``held``), read just before each
+    imaging time (an imaging on a kill's day comes before it: the one that diagnoses, before the
+    treatment it leads to)."""
     times = lowered.observation.imaging_times
-    first = np.append(times, np.nan)[np.searchsorted(times, reach, side="left")]  # NaN or inf reach: none
+    if lowered.kills is not None:
+        before = np.nextafter(times, -np.inf)
+        seen = (times.reshape((-1,) + (1,) * np.ndim(reach)) >= reach) & held(lowered, sizes(before))
+        first = np.where(seen.any(axis=0), times[np.argmax(seen, axis=0)], np.nan)
+    else:
+        first = np.append(times, np.nan)[np.searchsorted(times, reach, side="left")]  # NaN or inf reach: none
     return np.where((first <= end) & ~(first >= gone), first, np.nan)
+
+
+#: A tumour within this relative distance below the detection threshold holds it (the rounding of a hitting time).
+HELD_TOLERANCE = 1e-9
+
+
+def held(lowered: Lowered, sizes) -> np.ndarray:
+    """Whether tumours of ``sizes`` cells hold the detection threshold."""
+    return np.asarray(sizes) >= lowered.observation.detection_cells * (1.0 - HELD_TOLERANCE)
 
 
 def diagnosis_time(lowered: Lowered) -> float:
     """The first imaging that sees the primary, up to the last observation (days; NaN if none): the
     patient's diagnosis, which ``observe`` reports unless death comes first."""
     reach = course.reach_time(lowered.primary, lowered.observation.detection_cells)
-    return float(first_imaging(lowered, reach, float(lowered.observation_times[-1])))
+    end = float(lowered.observation_times[-1])
+    return float(first_imaging(lowered, reach, end, sizes=lambda times: primary_size(lowered, times)))
 
 
 def _within(times, end: float) -> np.ndarray:
@@ -290,7 +311,7 @@ def observe(lowered: Lowered, outcome: RunOutcome, rng: np.random.Generator) -> 
     death_time, cause, organ = death(burden, float(lowered.observation_times[-1]))
     end = float(lowered.observation_times[-1]) if np.isnan(death_time) else death_time
     primary_reach, lesion_reach = reach_times(lowered, lesions)
-    diagnosis = float(first_imaging(lowered, primary_reach, end))
+    diagnosis = float(first_imaging(lowered, primary_reach, end, sizes=lambda times: primary_size(lowered, times)))
     draws = plan.draw_times[plan.draw_times <= end]
     expected = expected_ctc(lowered, lesions, draws)
     macro, cells = autopsy(burden, lesions, end)
@@ -303,7 +324,8 @@ def observe(lowered: Lowered, outcome: RunOutcome, rng: np.random.Generator) -> 
         diagnosis_time=diagnosis,
         n_stage="" if np.isnan(diagnosis) else n_stage(lowered, lesions, diagnosis),
         lesion_reach_time=_within(lesion_reach, end),
-        lesion_detection_time=first_imaging(lowered, lesion_reach, end, lesions.regression_time),
+        lesion_detection_time=first_imaging(lowered, lesion_reach, end, lesions.regression_time,
+                                            lambda times: lesion_sizes(lowered, lesions, times)),
         draw_times=draws,
         ctc_expected=expected,
         ctc_count=rng.poisson(expected).astype(np.int64),

@@ -21,6 +21,7 @@ from functools import cached_property, lru_cache
 
 import numpy as np
 from scipy.linalg import expm
+from scipy.stats import binom
 
 from ..errors import TooManyColonies  # noqa: F401 (re-exported)
 from .colonies import Colonies
@@ -302,6 +303,26 @@ def advance(
     cdfs = kern.escape_cdf[group[rows], :, state[rows], tags]  # [K', G]
     times = start + sample_from_cdfs(rng, kern.grid, cdfs, nums)
     return after, chains.escaped(clone[rows], organ[rows], nums, times, num_times)
+
+
+def thin(rng: np.random.Generator, counts: np.ndarray, chain: Layout, survival: np.ndarray) -> np.ndarray:
+    """``counts`` [C, O, S] after a log-kill that leaves each dividing cell of clone c alive with
+    ``survival[c]``: the pooled colonies of k cells of each clone x organ and tag split over 0..k
+    cells by one multinomial with the Binomial(k, s) probabilities (exact: cells die
+    independently), those left with none extinct. Single cells (in the vessel, solitary, dormant)
+    do not divide and are spared."""
+    hit = np.nonzero(survival < 1.0)[0]
+    if chain.pooled_max == 0 or hit.size == 0:
+        return counts
+    p, bases = chain.pooled_max, np.array(chain.colony_bases)
+    states = bases[:, None] + chain.sizes - 1  # [2, p]: tag x size
+    pmf = binom.pmf(np.arange(p + 1), chain.sizes[:, None], survival[hit, None, None])  # [H, p, p + 1]
+    drawn = rng.multinomial(counts[hit][..., states], pmf[:, None, None])  # [H, O, 2, p, p + 1]
+    left = drawn.sum(axis=3)  # [H, O, 2, p + 1] colonies by cells left
+    out = counts.copy()
+    out[np.ix_(hit, np.arange(counts.shape[1]), states.ravel())] = left[..., 1:].reshape(hit.size, -1, 2 * p)
+    out[np.ix_(hit, np.arange(counts.shape[1]), list(chain.extinct))] += left[..., 0]
+    return out
 
 
 def _smooth(basis: np.ndarray) -> np.ndarray:

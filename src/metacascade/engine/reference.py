@@ -438,8 +438,9 @@ def simulate_reference(lowered: Lowered, rng: np.random.Generator) -> RunOutcome
     that entered by then; lesions are the colonies that reach the avascular bound by the last
     observation. ``rng`` is the only source of randomness.
     """
-    if lowered.epochs is not None or (lowered.primary is not None and np.isfinite(lowered.primary.removal_time)):
-        raise ValueError("engine: the reference engine follows constant rates only (no epochs, no resection)")
+    resected = lowered.primary is not None and np.isfinite(lowered.primary.removal_time)
+    if lowered.epochs is not None or resected or lowered.kills is not None:
+        raise ValueError("engine: the reference engine follows constant rates only (no epochs, no resection, no kills)")
     routing = lowered.routing
     times = [float(t) for t in lowered.observation_times]
     horizon = times[-1]

@@ -24,6 +24,7 @@ from ..errors import TooManyCells  # noqa: F401 (re-exported)
 from . import course, pool
 from .colonies import Colonies
 from .growth import cell_days, size_at
+from .logkill import anchors
 from .lower import Lowered
 from .routes import Routes
 
@@ -67,7 +68,8 @@ def primary_sources(lowered: Lowered, paths: Routes, grids: np.ndarray) -> list[
 def metastasis_source(lowered: Lowered, paths: Routes, colonies: Colonies, lesions: np.ndarray,
                       grid: np.ndarray) -> Source:
     """The macrometastases ``lesions`` (indices of switched colonies) over the window, each from
-    the later of its switch and the window start; summed by clone x organ."""
+    the later of its switch and the window start, on its curve after the kills up to the window
+    start (``logkill.anchors``); summed by clone x organ."""
     primary = lowered.primary
     per_cell = primary.shedding_rate_per_g_day / primary.cells_per_g
     own, organ, switch = colonies.clone[lesions], colonies.organ[lesions], colonies.switch_time[lesions]
@@ -77,13 +79,14 @@ def metastasis_source(lowered: Lowered, paths: Routes, colonies: Colonies, lesio
         for table in (lowered.rates["avascular_bound_cells"], lowered.rates["gompertz_rate"], lowered.capacity)
     )
     start, end = grid[0], grid[-1]
+    at, cells = anchors(lowered.kills, own, switch, bound, gompertz, cap, start)  # no kill inside a window
     by_organ = np.zeros(lowered.capacity.shape)
     by_organ_curve = np.zeros(lowered.capacity.shape + grid.shape)
     np.add.at(by_organ, (clone, organ),
-              per_cell * cell_days("gompertz", bound, np.maximum(start - switch, 0.0), end - switch, gompertz, cap))
+              per_cell * cell_days("gompertz", cells, np.maximum(start - at, 0.0), end - at, gompertz, cap))
     for chunk in np.array_split(np.arange(lesions.size), -(-lesions.size // LESION_CHUNK)):  # bounded memory
-        age = grid[None] - switch[chunk, None]
-        curve = size_at("gompertz", bound[chunk, None], np.maximum(age, 0.0), gompertz[chunk, None], cap[chunk, None])
+        age = grid[None] - at[chunk, None]
+        curve = size_at("gompertz", cells[chunk, None], np.maximum(age, 0.0), gompertz[chunk, None], cap[chunk, None])
         np.add.at(by_organ_curve, (clone[chunk], organ[chunk]), per_cell * np.where(age >= 0, curve, 0.0))
     sites = np.unique(organ)
     founders = primary.founders_per_cell  # a metastasis sheds single cells and clusters of its parent clone

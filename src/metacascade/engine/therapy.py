@@ -1,14 +1,18 @@
-"""A therapy plan (``lower.TherapyPlan``) resolved for one patient: its windows and surgery timed
-from the start or from the patient's own diagnosis, as the engine's epochs and removal
-(``epochs.with_epochs``). Rates are piecewise constant: in each piece, the product of the
-multipliers of the windows in force."""
+"""A therapy plan (``lower.TherapyPlan``) resolved for one patient: its windows, surgery and
+log-kill cycles timed from the start or from the patient's own diagnosis, as the engine's epochs,
+removal (``epochs.with_epochs``) and kills (``lower.Kills``, and the primary's share of each).
+Rates are piecewise constant: in each piece, the product of the multipliers of the windows in
+force. Cycles at the same time compose: their survivals multiply, and so do the chances that a
+dormant micrometastasis escapes each."""
 
 from __future__ import annotations
+
+from dataclasses import replace
 
 import numpy as np
 
 from .epochs import with_epochs
-from .lower import Epochs, Lowered
+from .lower import Epochs, Kills, Lowered, TherapyPlan
 from .observation import diagnosis_time
 
 
@@ -18,7 +22,7 @@ def _offset(from_diagnosis, diagnosis: float) -> np.ndarray:
 
 
 def apply_therapy(lowered: Lowered, diagnosis: float) -> Lowered:
-    """``lowered`` with its therapy plan as epochs and removal, for a patient diagnosed at
+    """``lowered`` with its therapy plan as epochs, removal and kills, for a patient diagnosed at
     ``diagnosis`` (days; NaN: never, and then none of the interventions timed from it happen) whose
     menopausal status is known or unknown, not a chance (``engine.patient`` draws it): a patient
     known to be premenopausal gets none of the postmenopausal-only interventions."""
@@ -40,19 +44,48 @@ def apply_therapy(lowered: Lowered, diagnosis: float) -> Lowered:
                        for name, values in plan.rate_multipliers.items()}
         epochs = Epochs(times, multipliers, np.ones(times.size))
     removal = float(plan.surgery_start + _offset(plan.surgery_from_diagnosis, diagnosis))
-    return with_epochs(lowered, epochs, removal_time=np.inf if np.isnan(removal) else removal,
-                       residual_fraction=plan.residual_fraction)
+    lowered = with_epochs(lowered, epochs, removal_time=np.inf if np.isnan(removal) else removal,
+                          residual_fraction=plan.residual_fraction)
+    return with_kills(lowered, _kills(plan, diagnosis))
+
+
+def _kills(plan: TherapyPlan, diagnosis: float) -> Kills | None:
+    """The cycles given to a patient diagnosed at ``diagnosis``, one event per time; cycles that
+    change nothing (survival 1, no micrometastasis killed) are left out, so that a schedule of them
+    gives the run without it, draw for draw. None: no event."""
+    start = plan.kill_start + _offset(plan.kill_from_diagnosis, diagnosis)
+    acts = ~np.isnan(start) & ((plan.kill_survival < 1.0) | (plan.kill_micromet > 0.0)).any(axis=1)
+    if not acts.any():
+        return None
+    times, event = np.unique(start[acts], return_inverse=True)
+    survival, spared = np.ones((2, times.size, plan.kill_survival.shape[1]))
+    np.multiply.at(survival, event, plan.kill_survival[acts])
+    np.multiply.at(spared, event, 1.0 - plan.kill_micromet[acts])
+    return Kills(times, survival, 1.0 - spared)
+
+
+def with_kills(lowered: Lowered, kills: Kills | None) -> Lowered:
+    """``lowered`` with ``kills``, and the primary's share of each: its surviving cells are
+    sum_c share_c survival_c (ASSUMPTION: the clone mix is kept, though a targeted kill leaves the
+    resistant clones a larger share)."""
+    if kills is None:
+        return lowered
+    primary = lowered.primary
+    if primary is not None:
+        left = kills.survival @ primary.clone_share / primary.clone_share.sum()
+        primary = replace(primary, kills=tuple(zip(kills.times.tolist(), left.tolist())))
+    return replace(lowered, kills=kills, primary=primary)
 
 
 def treated(lowered: Lowered) -> Lowered:
     """``lowered`` with its therapy for the patient it describes: diagnosed when its observation
-    plan first sees its primary (``observation.diagnosis_time``), after a surgery timed from the
-    start if there is one; ``lowered`` itself without therapy."""
+    plan first sees its primary (``observation.diagnosis_time``), after the surgery and cycles timed
+    from the start if there are any; ``lowered`` itself without therapy."""
     plan = lowered.therapy
     if plan is None:
         return lowered
-    if lowered.observation is None or not (plan.from_diagnosis.any() or plan.surgery_from_diagnosis):
-        return apply_therapy(lowered, np.nan)  # nothing timed from a diagnosis (validation's rule without a plan)
-    removal = np.inf if plan.surgery_from_diagnosis or np.isnan(plan.surgery_start) else plan.surgery_start
-    operated = with_epochs(lowered, removal_time=removal, residual_fraction=plan.residual_fraction)
-    return apply_therapy(lowered, diagnosis_time(operated))
+    from_start = apply_therapy(lowered, np.nan)
+    if lowered.observation is None or not (plan.from_diagnosis.any() or plan.surgery_from_diagnosis
+                                           or plan.kill_from_diagnosis.any()):
+        return from_start  # nothing timed from a diagnosis (validation's rule without a plan)
+    return apply_therapy(lowered, diagnosis_time(from_start))

@@ -11,7 +11,10 @@ looping over cells.
    colonies included up to their handoff size (at most ``pool.POOLED_MAX_CELLS + 1`` cells);
    founders whose colony reaches it leave the pool at exactly drawn times and are tracked.
 3. Tracked colonies jump exactly to the next observation (``colonies``).
-4. A patient with an observation plan stops at the first observation at which the tumour burden
+4. At a log-kill (a window end), dividing cells are thinned: pooled colonies and tracked growing
+   colonies by binomial draws, dormant micrometastases eradicated with the kill's chance; switched
+   lesions and the primary follow their shifted curves (``logkill``, ``course``).
+5. A patient with an observation plan stops at the first observation at which the tumour burden
    is lethal; later observations repeat it.
 Cost grows with clones x organs x observations and with the number of colonies that outgrow the
 pool, not with the number of cells injected or shed.
@@ -24,9 +27,10 @@ from dataclasses import replace
 import numpy as np
 
 from . import course, pool, spread
-from .colonies import BOUND, CLEARED, EXTINCT, GROWING, MACRO, REGRESSED, Colonies, advance, sizes_at
+from .colonies import BOUND, CLEARED, EXTINCT, GROWING, MACRO, REGRESSED, Colonies, advance, kill, sizes_at
 from .epochs import epoch_at, rates_in_force, shedding_in_force, step_ends
 from .handoff import handoff_sizes, pooled_max_cells
+from .logkill import kill_at
 from .lower import Lowered
 from .outcome import SNAPSHOT_FIELDS, RunOutcome, Lesions, Snapshot
 from .routes import routes
@@ -91,6 +95,10 @@ def run_timeline(lowered: Lowered, rng: np.random.Generator) -> RunOutcome:
                 advance(born, time, rates, lowered.deterministic_threshold, rng)
                 colonies = colonies.extend(born)
                 done = np.r_[done, np.zeros(len(born), dtype=bool)]
+        if (event := kill_at(lowered, time)) is not None:  # after advancing to it
+            survival = lowered.kills.survival[event]
+            counts = pool.thin(rng, counts, chains.chain, survival)
+            kill(colonies, time, survival, lowered.kills.micromet_kill[event], lowered.deterministic_threshold, rng)
         for slot, phase in enumerate((EXTINCT, CLEARED)):
             gone = colonies.phase == phase
             np.add.at(dropped[slot], (colonies.clone[gone], colonies.organ[gone]), 1)
@@ -98,7 +106,7 @@ def run_timeline(lowered: Lowered, rng: np.random.Generator) -> RunOutcome:
         now = time
         if time != lowered.observation_times[k]:
             continue  # a change of rates, not an observation
-        colonies.history[:, k] = sizes_at(colonies, time, lowered.rates, lowered.capacity)
+        colonies.history[:, k] = sizes_at(colonies, time, lowered.rates, lowered.capacity, lowered.kills)
         snapshots.append(_snapshot(time, counts, chains.chain, colonies, dropped, k, entered, arrested, died_in_transit))
         k += 1
         if _dead(lowered, snapshots[-1]):  # nothing changes after death: later observations repeat it

@@ -15,7 +15,7 @@ from .fates import SMALL_COLONY_MAX_CELLS
 from .host import Host
 from .observation import ObservationPlan
 from .paths import check_paths, with_values
-from .therapy import Surgery, Therapy
+from .therapy import Surgery, Targeted, Therapy
 from .tumour import Clone, PrimaryTumour
 
 
@@ -209,6 +209,8 @@ class Scenario(Frozen):
                     f"{where}.{field}: {item.kind} acts in organ {organ!r}, which the anatomy lacks; "
                     f"allowed: {', '.join(organs)}"
                 )
+            if isinstance(item, Targeted):
+                self._check_trait(where, item.trait)
             if isinstance(item, Surgery):
                 if self.primary is None:
                     raise ValueError(
@@ -216,6 +218,15 @@ class Scenario(Frozen):
                     )
                 if item.relative_to == "start" and item.start_days == 0:
                     raise ValueError(f"{where}.start_days: surgery from the start must come after time 0 (got 0)")
+
+    def _check_trait(self, where: str, trait: str) -> None:
+        """A targeted therapy must hit some clone: a trait no clone carries is most likely a typo."""
+        traits = sorted({name for clone in self.clones.values() for name in clone.traits})
+        if trait not in traits:
+            raise ValueError(
+                f"{where}.trait: no clone carries {trait!r}, so the targeted therapy would hit nothing; "
+                f"traits of the clones: {', '.join(traits) or 'none (set clones.<name>.traits)'}"
+            )
 
     def _check_observation(self, organs: tuple[str, ...]) -> None:
         plan = self.observation

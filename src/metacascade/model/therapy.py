@@ -1,9 +1,9 @@
 """Therapy: a schedule of interventions, each timed from the start of the run or from the
 patient's own diagnosis (MODEL.md §4). Times in days.
 
-Every intervention but surgery multiplies named fate rates (``FateRates``) of chosen clones in
-chosen organs while it is given, the window [start, start + duration); surgery resects the
-primary once. Log-kill chemotherapy and targeted therapy are not built yet.
+Courses multiply named fate rates (``FateRates``) of chosen clones in chosen organs while they are
+given, the window [start, start + duration); surgery resects the primary once; chemotherapy and
+targeted therapy (``Cycles``) kill a share of the dividing cells at each cycle (log-kill).
 """
 
 from __future__ import annotations
@@ -19,6 +19,11 @@ from .bounds import MAX_DAYS, MAX_MULTIPLIER, Days, Fraction, number
 StartDays = number(ge=0.0, le=MAX_DAYS)
 #: A factor >= 1 on a rate (1: no effect).
 Raise = number(ge=1.0, le=MAX_MULTIPLIER)
+#: Decades of dividing cells killed by one cycle (0: none; 20 leaves 1e-20, none of a body's cells).
+LogKill = number(ge=0.0, le=20.0)
+#: Cycles of one course, at most.
+MAX_CYCLES = 1_000
+NumCycles = number(int, ge=1, le=MAX_CYCLES)
 
 
 class Timed(Frozen):
@@ -178,8 +183,57 @@ class BoneTargeted(Course):
         return dict.fromkeys(("division_rate", "reactivation_rate"), self.factor)
 
 
+class Cycles(Timed):
+    """Cycles of a drug that kills dividing cells (Skipper's log-kill hypothesis: each cycle kills
+    the same share of them, whatever their number; Skipper HE, Schabel FM, Wilcox WS, Cancer
+    Chemother Rep 1964;35:1-111). A cycle leaves 10**-log_kill of the dividing cells of every clone
+    it hits (``hits``): in the primary, in growing micrometastases and in macrometastases; a
+    dormant micrometastasis (at the avascular bound) is eradicated with ``dormant_micromet_kill``.
+    Solitary cells, dormant or not, do not divide and are spared (MODEL.md §4)."""
+
+    cycles: NumCycles = Field(description="number of cycles")
+    interval_days: Days = Field(default=21.0, description="days from one cycle to the next (21: three-weekly)")
+    log_kill: LogKill = Field(
+        description="decades of dividing cells killed per cycle: a cycle leaves 10**-log_kill of them"
+    )
+    dormant_micromet_kill: Fraction = Field(
+        default=0.0, description="chance per cycle that a dormant micrometastasis (at the avascular bound) is eradicated"
+    )
+
+    def hits(self, traits: tuple[str, ...]) -> bool:
+        """Whether it kills the dividing cells of a clone with ``traits``."""
+        return True
+
+    @property
+    def surviving_fraction(self) -> float:
+        """Share of dividing cells a cycle leaves."""
+        return 10.0 ** -self.log_kill
+
+    def cycle_days(self) -> tuple[float, ...]:
+        """Days of each cycle after ``relative_to``."""
+        return tuple(self.start_days + k * self.interval_days for k in range(self.cycles))
+
+
+class Chemotherapy(Cycles):
+    """Cytotoxic chemotherapy: cycles of log-kill on every clone."""
+
+    kind: Literal["chemotherapy"] = "chemotherapy"
+
+
+class Targeted(Cycles):
+    """Targeted therapy (e.g. an anti-HER2 antibody, an EGFR inhibitor): cycles of log-kill on the
+    clones that carry ``trait`` (``Clone.traits``) only; a clone without it is resistant."""
+
+    kind: Literal["targeted"] = "targeted"
+    trait: str = Field(description="the trait of the clones it hits (one of some clone's traits, e.g. HER2)")
+
+    def hits(self, traits: tuple[str, ...]) -> bool:
+        return self.trait in traits
+
+
 Intervention = Annotated[
-    Union[Surgery, Endocrine, AntiAngiogenic, Immunotherapy, AntiSoil, HostPretreatment, BoneTargeted],
+    Union[Surgery, Endocrine, AntiAngiogenic, Immunotherapy, AntiSoil, HostPretreatment, BoneTargeted, Chemotherapy,
+          Targeted],
     Field(discriminator="kind"),
 ]
 
@@ -205,3 +259,8 @@ class Therapy(Frozen):
     @property
     def courses(self) -> tuple[Course, ...]:
         return tuple(item for item in self.interventions if isinstance(item, Course))
+
+    @property
+    def cycles(self) -> tuple[Cycles, ...]:
+        """The log-kill interventions (chemotherapy, targeted therapy)."""
+        return tuple(item for item in self.interventions if isinstance(item, Cycles))

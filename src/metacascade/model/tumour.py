@@ -78,6 +78,10 @@ class Clone(Frozen):
         description="its division and reactivation answer endocrine therapy (oestrogen-receptor positive; "
         "ASSUMPTION: a trait of the whole clone, set by hand)",
     )
+    traits: tuple[str, ...] = Field(
+        default=(), description="molecular targets its cells carry, by name (e.g. HER2, EGFR): targeted therapy "
+        "kills the dividing cells of the clones with its trait only (ASSUMPTION: every cell of the clone)",
+    )
     source: str = ""
 
     @model_validator(mode="after")

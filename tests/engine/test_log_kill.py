@@ -1,0 +1,304 @@
+"""Log-kill chemotherapy and targeted therapy (MODEL.md §4, docs/engine.md §7): each cycle thins the
+dividing cells binomially (tracked and pooled colonies), eradicates dormant micrometastases with its
+chance, shifts the curves of the primary and of switched lesions, and spares solitary cells."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+
+import numpy as np
+import pytest
+from scipy import integrate, stats
+
+from metacascade import simulate
+from metacascade.catalog import load_scenario, scenario_from_data
+from metacascade.engine import course, pool
+from metacascade.engine.colonies import BOUND, EXTINCT, GROWING, MACRO, REGRESSED, Colonies, advance, kill, sizes_at
+from metacascade.engine.growth import size_at, time_to_reach
+from metacascade.engine.lower import Kills, lower
+from metacascade.engine.observation import diagnosis_time, lesion_sizes
+from metacascade.engine.outcome import Lesions
+from metacascade.engine.patient import patient_lowered
+from metacascade.engine.samplers import birth_death_alpha_beta
+from metacascade.engine.therapy import apply_therapy, with_kills
+
+B, D = 0.5, 0.4  # birth and death rates of the colonies, per day
+CHEMO = {"kind": "chemotherapy", "relative_to": "diagnosis", "cycles": 3, "log_kill": 1.0}
+
+
+def patient_data(*interventions) -> dict:
+    """Breast primaries (1e9 cells near day 690, growth varying across patients) of two clones, one
+    HER2-positive, shedding into fast-switching lesions; ``interventions`` as the therapy."""
+    fates = {"division_rate": 0.2, "clearance_rate": 0.1, "switch_rate": 0.05, "gompertz_rate": 0.005}
+    return {
+        "name": "treated_patient", "anatomy": "human_adult",
+        "clones": {"her2": {"diameter_um": 12.0, "traits": ["HER2"], "fates": fates},
+                   "other": {"diameter_um": 12.0, "fates": fates}},
+        "primary": {"site": "breast", "growth": {"law": "exponential", "rate_per_day": 0.03},
+                    "shedding_rate_per_g_day": 300.0, "clone_mix": {"her2": 0.7, "other": 0.3},
+                    "variation": {"growth_rate_cv": 0.3}},
+        "observation": {"imaging_times": [550.0, 600.0, 650.0, 700.0, 750.0, 800.0], "lethal_burden_cells": 3e10},
+        "observation_times": [500.0, 600.0, 700.0, 800.0],
+        "therapy": {"interventions": list(interventions)},
+    }
+
+
+def colony_rates(**values) -> dict[str, np.ndarray]:
+    """[1, 1] rates of growing colonies that never reach their bound nor the threshold."""
+    rates = {"birth_rate": B, "death_rate": D, "avascular_bound_cells": 1e12, "clearance_rate": 0.0,
+             "switch_rate": 0.0, "regression_rate": 0.0, "gompertz_rate": 0.01, **values}
+    return {name: np.full((1, 1), float(value)) for name, value in rates.items()}
+
+
+def same_cohort(a, b) -> None:
+    assert a.equals(b, provenance=False)
+
+
+# ------------------------------------------------------------------------------------- lowering
+
+
+def test_each_cycle_is_a_kill_event_on_the_clones_it_hits_and_cluster_clones_carry_their_traits():
+    data = patient_data(CHEMO, {"kind": "targeted", "trait": "HER2", "start_days": 10.0, "cycles": 2,
+                                "interval_days": 14.0, "log_kill": 2.0, "dormant_micromet_kill": 0.5})
+    data["primary"]["cluster_fraction"] = 0.1
+    lowered = lower(scenario_from_data(data))
+    plan = lowered.therapy
+    np.testing.assert_array_equal(plan.kill_start, [0.0, 21.0, 42.0, 10.0, 24.0])
+    np.testing.assert_array_equal(plan.kill_from_diagnosis, [True, True, True, False, False])
+    assert lowered.clone_names == ("her2", "other", "her2:cluster", "other:cluster")
+    her2 = np.array([True, False, True, False])
+    np.testing.assert_allclose(plan.kill_survival[:3], 0.1)
+    np.testing.assert_allclose(plan.kill_survival[3:], np.where(her2, 0.01, 1.0)[None].repeat(2, axis=0))
+    np.testing.assert_array_equal(plan.kill_micromet[3:], np.where(her2, 0.5, 0.0)[None].repeat(2, axis=0))
+
+
+def test_cycles_at_the_same_time_compose_and_the_primary_loses_its_clones_share():
+    lowered = lower(scenario_from_data(patient_data(
+        {**CHEMO, "relative_to": "start", "start_days": 100.0, "cycles": 1, "dormant_micromet_kill": 0.2},
+        {"kind": "targeted", "trait": "HER2", "start_days": 100.0, "cycles": 1, "log_kill": 1.0,
+         "dormant_micromet_kill": 0.5})))
+    kills = apply_therapy(lowered, np.nan).kills
+    np.testing.assert_array_equal(kills.times, [100.0])
+    np.testing.assert_allclose(kills.survival, [[0.01, 0.1]])
+    np.testing.assert_allclose(kills.micromet_kill, [[1 - 0.8 * 0.5, 0.2]])
+    primary = apply_therapy(lowered, np.nan).primary
+    (time, left), = primary.kills
+    assert time == 100.0 and left == pytest.approx(0.7 * 0.01 + 0.3 * 0.1)
+
+
+def test_cycles_that_kill_nothing_give_the_cohort_without_therapy_draw_for_draw():
+    scenario = scenario_from_data(patient_data())
+    untreated = simulate(scenario, num_patients=4, random_seed=11)
+    assert untreated.patients.diagnosis_time.notna().sum() >= 2
+    neutral = patient_data({**CHEMO, "log_kill": 0.0}, {"kind": "targeted", "trait": "HER2", "cycles": 4,
+                                                        "log_kill": 0.0, "dormant_micromet_kill": 0.0})
+    assert apply_therapy(lower(scenario_from_data(neutral)), 650.0).kills is None
+    same_cohort(simulate(scenario_from_data(neutral), num_patients=4, random_seed=11), untreated)
+    treated = simulate(scenario_from_data(patient_data(CHEMO)), num_patients=4, random_seed=11)
+    assert not treated.equals(untreated, provenance=False)
+
+
+def test_cycles_timed_from_diagnosis_start_at_each_patients_own_diagnosis():
+    lowered = lower(scenario_from_data(patient_data({**CHEMO, "start_days": 7.0})))
+    starts = []
+    for patient in range(6):
+        own = patient_lowered(lowered, 11, patient)
+        diagnosed = diagnosis_time(own)
+        if np.isnan(diagnosed):
+            assert own.kills is None
+            continue
+        np.testing.assert_array_equal(own.kills.times, diagnosed + np.array([7.0, 28.0, 49.0]))
+        starts.append(diagnosed)
+    assert len(set(starts)) >= 2
+
+
+def test_an_unknown_targets_kills_no_clone_of_the_lowered_patient():
+    """A targeted therapy on HER2 leaves the clone without it alone, in the primary's share too."""
+    lowered = lower(scenario_from_data(patient_data(
+        {"kind": "targeted", "trait": "HER2", "start_days": 100.0, "cycles": 1, "log_kill": 3.0})))
+    treated = apply_therapy(lowered, np.nan)
+    np.testing.assert_allclose(treated.kills.survival, [[1e-3, 1.0]])
+    (time, left), = treated.primary.kills
+    assert time == 100.0 and left == pytest.approx(0.7e-3 + 0.3)
+
+
+# ---------------------------------------------------------------------------------- the primary
+
+
+@pytest.mark.parametrize("law", ["gompertz", "exponential"])
+def test_the_primary_after_a_kill_holds_s_times_its_cells_and_regrows_by_the_shifted_law(law):
+    primary = lower(load_scenario("breast_patient")).primary
+    primary = replace(primary, law=law, rate=primary.rate if law == "gompertz" else 0.01)
+    kill_time, survival = 900.0, 0.01
+    killed = replace(primary, kills=((kill_time, survival),))
+    before = float(course.size(primary, kill_time))
+    assert float(course.size(killed, kill_time)) == pytest.approx(survival * before, rel=1e-12)
+    assert float(course.size(killed, kill_time - 1e-6)) == pytest.approx(before, rel=1e-6)
+    # the untreated curve shifted in time: the kill sets it back to when it held s N cells
+    delay = kill_time - float(course.reach_time(primary, survival * before))
+    later = np.array([950.0, 1500.0, 3000.0])
+    np.testing.assert_allclose(course.size(killed, later), course.size(primary, later - delay), rtol=1e-9)
+    # shedding and hitting times read the same curve
+    shed = integrate.quad(lambda t: float(course.shedding(killed, t)), 800.0, 1200.0, points=[kill_time],
+                          limit=200)[0]
+    assert float(course.shed_mean(killed, 800.0, 1200.0)) == pytest.approx(shed, rel=1e-7)
+    reach = course.reach_time(killed, before)
+    assert reach > kill_time and float(course.size(killed, reach)) == pytest.approx(before, rel=1e-9)
+
+
+def test_a_kill_and_a_removal_compose_in_time_order():
+    primary = replace(lower(load_scenario("breast_patient")).primary, removal_time=1000.0, residual_fraction=0.1,
+                      kills=((900.0, 0.5), (1100.0, 0.2)))
+    law, n0, rate, capacity, _ = primary.growth
+    at_kill = 0.5 * size_at(law, n0, 900.0, rate, capacity)
+    at_removal = 0.1 * size_at(law, at_kill, 100.0, rate, capacity)
+    expected = 0.2 * size_at(law, at_removal, 100.0, rate, capacity)
+    assert float(course.size(primary, 1100.0)) == pytest.approx(expected, rel=1e-12)
+
+
+# -------------------------------------------------------------------------- tracked colonies
+
+
+def grown(num: int, days: float, rng: np.random.Generator, **rates) -> tuple[Colonies, dict]:
+    """``num`` colonies of one cell tracked from time 0, advanced ``days`` days."""
+    colonies = Colonies.founded(0, 0, 1.0, np.zeros(num), 1)
+    rates = colony_rates(**rates)
+    advance(colonies, days, rates, 1e12, rng)
+    return colonies, rates
+
+
+@pytest.mark.seeds(2)
+def test_a_kill_thins_a_birth_death_colony_as_the_generating_function_composition_says(any_seed, chisquare_p):
+    """From one cell after t days a colony's size has the Kendall generating function
+    G(z) = alpha + (1 - alpha)(1 - beta) z / (1 - beta z); thinning each cell with s gives
+    G(1 - s + s z): extinct with G(1 - s), otherwise geometric with beta' = beta s / (1 - beta + beta s)."""
+    rng = np.random.default_rng(any_seed)
+    days, survival, num = 10.0, 0.3, 20_000
+    colonies, _ = grown(num, days, rng)
+    kill(colonies, days, np.array([survival]), np.zeros(1), 1e12, rng)
+    alpha, beta = (float(x) for x in birth_death_alpha_beta(B, D, days))
+    extinct = alpha + (1 - alpha) * (1 - beta) * (1 - survival) / (1 - beta * (1 - survival))
+    thinned = beta * survival / (1 - beta + beta * survival)
+    sizes = np.where(colonies.phase == EXTINCT, 0, colonies.size).astype(np.int64)
+    assert set(colonies.phase) <= {GROWING, EXTINCT} and np.all(sizes[colonies.phase == GROWING] >= 1)
+    assert stats.binomtest(int((sizes == 0).sum()), num, extinct).pvalue > 1e-4
+    top = 80
+    expected = np.r_[extinct, (1 - extinct) * (1 - thinned) * thinned ** np.arange(top - 1), 0.0]
+    expected[-1] = 1.0 - expected.sum()
+    observed = np.bincount(np.minimum(sizes, top), minlength=top + 1)
+    assert chisquare_p(observed, expected * num) > 1e-4
+    # the mean is s times the untreated mean e^{(b - d) t}, with the thinned variance
+    mean = np.exp((B - D) * days)
+    variance = survival**2 * (B + D) / (B - D) * mean * (mean - 1) + survival * (1 - survival) * mean
+    assert abs(sizes.mean() - survival * mean) < 4.5 * np.sqrt(variance / num)
+
+
+def test_a_colony_in_the_deterministic_regime_keeps_s_times_its_cells_unless_that_falls_below_the_threshold():
+    rng = np.random.default_rng(3)
+    colonies = Colonies.founded(0, 0, np.array([5e4, 5e4, 20.0]), np.zeros(3), 1)
+    kill(colonies, 0.0, np.array([0.5]), np.zeros(1), 1e4, rng)
+    assert colonies.size[0] == 2.5e4  # still above 1e4: the deterministic approximation
+    colonies = Colonies.founded(0, 0, np.full(2000, 5e4), np.zeros(2000), 1)
+    kill(colonies, 0.0, np.array([0.1]), np.zeros(1), 1e4, rng)  # 5e3 < 1e4: back to whole cells
+    assert np.all(colonies.size == np.round(colonies.size))
+    assert stats.ttest_1samp(colonies.size, 5e3).pvalue > 1e-4
+    assert colonies.size.var() == pytest.approx(5e4 * 0.1 * 0.9, rel=0.15)
+
+
+@pytest.mark.seeds(2)
+def test_dormant_micrometastases_are_eradicated_with_the_kills_chance_and_switched_ones_shrink(any_seed):
+    rng = np.random.default_rng(any_seed)
+    num, chance = 4000, 0.25
+    colonies = Colonies.founded(0, 0, 1e6, np.zeros(2 * num), 1)
+    colonies.phase[:num], colonies.bound_time[:] = BOUND, 10.0
+    colonies.phase[num:], colonies.switch_time[num:] = MACRO, 20.0
+    kill(colonies, 50.0, np.array([0.01]), np.array([chance]), 1e4, rng)
+    eradicated = colonies.phase[:num] == REGRESSED
+    assert stats.binomtest(int(eradicated.sum()), num, chance).pvalue > 1e-4
+    assert np.all(colonies.regression_time[:num][eradicated] == 50.0)
+    assert np.all(colonies.phase[num:] == MACRO)  # their curves read the kills (below)
+
+
+def test_a_switched_lesion_regrows_from_s_times_its_cells_on_the_shifted_gompertz_curve():
+    lowered = lower(load_scenario("breast_patient"))
+    lowered = replace(lowered, kills=Kills(np.array([400.0]), np.full((1, 2), 0.01), np.zeros((1, 2))))
+    colonies = Colonies.founded(0, 0, 1e6, np.zeros(1), 1)
+    colonies.phase[:], colonies.bound_time[:], colonies.switch_time[:] = MACRO, 50.0, 100.0
+    bound, rate, capacity = (table[0, 0] for table in (lowered.rates["avascular_bound_cells"],
+                                                       lowered.rates["gompertz_rate"], lowered.capacity))
+
+    def size(time, kills=lowered.kills):
+        return float(sizes_at(colonies, time, lowered.rates, lowered.capacity, kills)[0])
+
+    before = size(400.0, None)
+    assert size(400.0) == pytest.approx(0.01 * before, rel=1e-12)
+    assert size(399.0) == size(399.0, None)
+    shift = 400.0 - (100.0 + float(time_to_reach("gompertz", bound, 0.01 * before, rate, capacity)))
+    assert size(900.0) == pytest.approx(size(900.0 - shift, None), rel=1e-9)
+    lesions = Lesions(colonies.clone, colonies.organ, colonies.tracked_time, colonies.bound_time,
+                      colonies.switch_time, colonies.regression_time, colonies.history)
+    assert lesion_sizes(lowered, lesions, [900.0])[0, 0] == pytest.approx(size(900.0), rel=1e-12)
+
+
+# ---------------------------------------------------------------------------------------- pool
+
+
+def test_pooled_colonies_keep_binomial_cells_and_solitary_cells_are_spared(any_seed, chisquare_p):
+    chain = pool.layout(4)
+    counts = np.zeros((2, 1, chain.num_states), dtype=np.int64)
+    counts[:, 0, pool.D] = 1000
+    counts[:, 0, chain.colony_bases[0] + 2] = 20_000  # colonies of 3 cells
+    after = pool.thin(np.random.default_rng(any_seed), counts, chain, np.array([0.4, 1.0]))
+    np.testing.assert_array_equal(after[1], counts[1])  # a clone it does not hit
+    assert after[0, 0, pool.D] == 1000
+    base = chain.colony_bases[0]
+    observed = np.r_[after[0, 0, chain.extinct[0]], after[0, 0, base : base + 3]]
+    assert chisquare_p(observed, 20_000 * stats.binom.pmf(np.arange(4), 3, 0.4)) > 1e-4
+    assert after[0, 0].sum() == counts[0, 0].sum()
+
+
+# -------------------------------------------------------------------------------- a cohort
+
+
+def breast(*interventions) -> dict:
+    """breast_patient with a seed that founds colonies a hundred times more often (division and
+    reactivation 1e-6/day in every organ, instead of the calibrated soil) and no angiogenic switch
+    (no metastasis sheds), operated in year 3, with
+    ``interventions`` after, followed for 5 years."""
+    data = load_scenario("breast_patient").resolved()
+    del data["calibration"]
+    faster = {"division_rate": 1e-6, "reactivation_rate": 1e-6, "switch_rate": 0.0}
+    clones = {name: {**clone, "fates": {**clone["fates"], **faster}, "organ_fates": {}}
+              for name, clone in data["clones"].items()}
+    times = data["observation_times"][:5]
+    plan = {**data["observation"], **{name: [t for t in data["observation"][name] if t <= times[-1]]
+                                      for name in ("imaging_times", "draw_times")}}
+    surgery = {"kind": "surgery", "start_days": 1096.0}
+    return {**data, "clones": clones, "observation_times": times, "observation": plan,
+            "therapy": {"interventions": [surgery, *interventions]}}
+
+
+def test_chemotherapy_cuts_proliferating_lesions_spares_the_dormant_pool_and_late_relapses_still_come():
+    """Adjuvant chemotherapy after surgery (six cycles, 90% of dividing cells killed each, a third of
+    dormant micrometastases eradicated): fewer growing and dormant micrometastases in year 4, the
+    solitary dormant cells as many as without it (they do not divide), and dormant cells that wake
+    in year 5, after the last cycle, founding colonies, some of which reach the avascular bound."""
+    chemo = {"kind": "chemotherapy", "start_days": 1100.0, "cycles": 6, "log_kill": 1.0,
+             "dormant_micromet_kill": 0.33}
+    arms = {name: simulate(scenario_from_data(breast(*therapy)), num_patients=6, random_seed=3, detail="full")
+            for name, therapy in (("operated", ()), ("chemo", (chemo,)))}
+    last_cycle, year4, year5 = 1100.0 + 5 * 21.0, 1461.0, 1826.25
+
+    def count(arm: str, step: str, flow: str, time: float) -> int:
+        ledger = arms[arm].ledger
+        return int(ledger[(ledger.step == step) & (ledger.flow == flow) & (ledger.window_end == time)]["count"].sum())
+
+    def proliferating(arm: str) -> int:
+        return sum(count(arm, step, "remaining", year4) for step in ("micrometastasis", "dormant_micrometastasis"))
+
+    dormant = {arm: count(arm, "dormant", "remaining", year4) for arm in arms}
+    assert dormant["operated"] > 1e5
+    assert dormant["chemo"] / dormant["operated"] == pytest.approx(1.0, abs=0.02)
+    assert proliferating("chemo") < 0.5 * proliferating("operated")
+    assert count("chemo", "dormant", "reactivated", year5) >= 10
+    assert (arms["chemo"].lesions.bound_time > last_cycle).sum() >= 1
