@@ -16,11 +16,15 @@ from metacascade.engine import course, pool
 from metacascade.engine.colonies import BOUND, EXTINCT, GROWING, MACRO, REGRESSED, Colonies, advance, kill, sizes_at
 from metacascade.engine.growth import size_at, time_to_reach
 from metacascade.engine.lower import Kills, lower
-from metacascade.engine.observation import diagnosis_time, lesion_sizes
-from metacascade.engine.outcome import Lesions
-from metacascade.engine.patient import patient_lowered
+from metacascade.engine.observation import diagnosis_time, first_imaging, lesion_sizes, reach_times
+from metacascade.engine.routes import routes
+from metacascade.engine.spread import metastasis_source
+from metacascade.engine.handoff import POOLED_MAX_CELLS, pooled_max_cells
+from metacascade.engine.outcome import GROWING_STATES, SNAPSHOT_FIELDS, Lesions
+from metacascade.engine.patient import engine_function, patient_lowered, run_patient
 from metacascade.engine.samplers import birth_death_alpha_beta
 from metacascade.engine.therapy import apply_therapy, with_kills
+from metacascade.engine.timeline import run_timeline
 
 B, D = 0.5, 0.4  # birth and death rates of the colonies, per day
 CHEMO = {"kind": "chemotherapy", "relative_to": "diagnosis", "cycles": 3, "log_kill": 1.0}
@@ -99,27 +103,36 @@ def test_cycles_that_kill_nothing_give_the_cohort_without_therapy_draw_for_draw(
 
 
 def test_cycles_timed_from_diagnosis_start_at_each_patients_own_diagnosis():
-    lowered = lower(scenario_from_data(patient_data({**CHEMO, "start_days": 7.0})))
+    """The first cycle on the day of diagnosis: the imaging that diagnoses sees the primary before it."""
+    lowered = lower(scenario_from_data(patient_data(CHEMO)))
+    run = engine_function("exact")
     starts = []
     for patient in range(6):
         own = patient_lowered(lowered, 11, patient)
         diagnosed = diagnosis_time(own)
-        if np.isnan(diagnosed):
-            assert own.kills is None
+        _, seen = run_patient(lowered, run, 11, patient)
+        if np.isnan(seen.diagnosis_time):  # never seen, or dead before its first imaging
+            assert own.kills is None or diagnosed > seen.follow_up_time
             continue
-        np.testing.assert_array_equal(own.kills.times, diagnosed + np.array([7.0, 28.0, 49.0]))
+        assert seen.diagnosis_time == diagnosed
+        np.testing.assert_array_equal(own.kills.times, diagnosed + np.array([0.0, 21.0, 42.0]))
         starts.append(diagnosed)
     assert len(set(starts)) >= 2
 
 
-def test_an_unknown_targets_kills_no_clone_of_the_lowered_patient():
-    """A targeted therapy on HER2 leaves the clone without it alone, in the primary's share too."""
+def test_a_targeted_kill_leaves_the_clones_without_its_trait_alone():
+    """Lowered: survival 1 for the clone without HER2, and the primary loses only its HER2 share;
+    in the engine: that clone's colonies keep every cell, the other's are thinned."""
     lowered = lower(scenario_from_data(patient_data(
         {"kind": "targeted", "trait": "HER2", "start_days": 100.0, "cycles": 1, "log_kill": 3.0})))
     treated = apply_therapy(lowered, np.nan)
     np.testing.assert_allclose(treated.kills.survival, [[1e-3, 1.0]])
     (time, left), = treated.primary.kills
     assert time == 100.0 and left == pytest.approx(0.7e-3 + 0.3)
+    colonies = Colonies.founded(np.repeat([0, 1], 500), 0, 200.0, np.zeros(1000), 1)
+    kill(colonies, 100.0, treated.kills.survival[0], treated.kills.micromet_kill[0], 1e4, np.random.default_rng(4))
+    assert np.all(colonies.size[500:] == 200.0) and np.all(colonies.phase[500:] == GROWING)
+    assert colonies.size[:500].mean() < 1.0
 
 
 # ---------------------------------------------------------------------------------- the primary
@@ -222,8 +235,7 @@ def test_dormant_micrometastases_are_eradicated_with_the_kills_chance_and_switch
 def test_a_switched_lesion_regrows_from_s_times_its_cells_on_the_shifted_gompertz_curve():
     lowered = lower(load_scenario("breast_patient"))
     lowered = replace(lowered, kills=Kills(np.array([400.0]), np.full((1, 2), 0.01), np.zeros((1, 2))))
-    colonies = Colonies.founded(0, 0, 1e6, np.zeros(1), 1)
-    colonies.phase[:], colonies.bound_time[:], colonies.switch_time[:] = MACRO, 50.0, 100.0
+    colonies, lesions = one_switched(100.0)
     bound, rate, capacity = (table[0, 0] for table in (lowered.rates["avascular_bound_cells"],
                                                        lowered.rates["gompertz_rate"], lowered.capacity))
 
@@ -235,9 +247,54 @@ def test_a_switched_lesion_regrows_from_s_times_its_cells_on_the_shifted_gompert
     assert size(399.0) == size(399.0, None)
     shift = 400.0 - (100.0 + float(time_to_reach("gompertz", bound, 0.01 * before, rate, capacity)))
     assert size(900.0) == pytest.approx(size(900.0 - shift, None), rel=1e-9)
+    assert lesion_sizes(lowered, lesions, [900.0])[0, 0] == pytest.approx(size(900.0), rel=1e-12)
+
+
+def one_switched(switch_time: float) -> tuple[Colonies, Lesions]:
+    colonies = Colonies.founded(0, 0, 1e6, np.zeros(1), 1)
+    colonies.phase[:], colonies.bound_time[:], colonies.switch_time[:] = MACRO, switch_time, switch_time
     lesions = Lesions(colonies.clone, colonies.organ, colonies.tracked_time, colonies.bound_time,
                       colonies.switch_time, colonies.regression_time, colonies.history)
-    assert lesion_sizes(lowered, lesions, [900.0])[0, 0] == pytest.approx(size(900.0), rel=1e-12)
+    return colonies, lesions
+
+
+def test_a_killed_lesion_sheds_as_the_untreated_one_whose_curve_it_follows():
+    """After a kill at day 400 a lesion switched at day 100 is the untreated lesion switched
+    ``shift`` days later: over a later window both shed the same cells at the same times."""
+    untreated = lower(load_scenario("breast_patient"))
+    treated = replace(untreated, kills=Kills(np.array([400.0]), np.full((1, 2), 0.01), np.zeros((1, 2))))
+    bound, rate, capacity = (table[0, 0] for table in (untreated.rates["avascular_bound_cells"],
+                                                       untreated.rates["gompertz_rate"], untreated.capacity))
+    left = 0.01 * size_at("gompertz", bound, 300.0, rate, capacity)
+    later = 400.0 - float(time_to_reach("gompertz", bound, left, rate, capacity))
+    grid = np.linspace(400.0, 800.0, pool.GRID)
+    killed = metastasis_source(treated, routes(treated), one_switched(100.0)[0], np.array([0]), grid)
+    shifted = metastasis_source(untreated, routes(untreated), one_switched(later)[0], np.array([0]), grid)
+    assert killed.means.sum() > 0
+    np.testing.assert_allclose(killed.means, shifted.means, rtol=1e-9)
+    np.testing.assert_allclose(killed.curves, shifted.curves, rtol=1e-9)
+
+
+def test_a_lesion_a_kill_takes_below_the_detection_threshold_is_not_seen_until_it_regrows():
+    lowered = lower(load_scenario("breast_patient"))
+    threshold, imaging = lowered.observation.detection_cells, lowered.observation.imaging_times
+    bound, rate, capacity = (table[0, 0] for table in (lowered.rates["avascular_bound_cells"],
+                                                       lowered.rates["gompertz_rate"], lowered.capacity))
+    switch = 400.0 - float(time_to_reach("gompertz", bound, threshold, rate, capacity))  # holds it from day 400
+    _, lesions = one_switched(switch)
+
+    def seen(lowered) -> float:
+        reach = reach_times(lowered, lesions)[1]
+        return float(first_imaging(lowered, reach, imaging[-1], lesions.regression_time,
+                                   lambda t: lesion_sizes(lowered, lesions, t))[0])
+
+    assert seen(lowered) == imaging[1] == 730.5
+    treated = replace(lowered, kills=Kills(np.array([500.0]), np.full((1, 2), 1e-6), np.zeros((1, 2))))
+    reach = reach_times(treated, lesions)[1][0]
+    assert reach == pytest.approx(400.0)  # it first held the threshold before the kill
+    detected = seen(treated)
+    assert detected > 730.5 and lesion_sizes(treated, lesions, [detected])[0, 0] >= threshold
+    assert lesion_sizes(treated, lesions, [730.5])[0, 0] < threshold
 
 
 # ---------------------------------------------------------------------------------------- pool
@@ -255,6 +312,26 @@ def test_pooled_colonies_keep_binomial_cells_and_solitary_cells_are_spared(any_s
     observed = np.r_[after[0, 0, chain.extinct[0]], after[0, 0, base : base + 3]]
     assert chisquare_p(observed, 20_000 * stats.binom.pmf(np.arange(4), 3, 0.4)) > 1e-4
     assert after[0, 0].sum() == counts[0, 0].sum()
+
+
+def test_a_kill_in_an_assay_that_pools_colonies_thins_them_and_conserves_founders():
+    """Luzzi's liver assay scaled to 9e7 cells (colonies pooled up to 64 cells), a kill on day 3:
+    the snapshot of day 3, after the kill, has the same dormant cells (every draw before the kill is
+    the same), fewer growing colonies, more extinct ones, and every founder accounted for."""
+    lowered = lower(load_scenario("luzzi1998_liver"))
+    lowered = replace(lowered, injection_cells=lowered.injection_cells * 300)
+    assert pooled_max_cells(lowered) == POOLED_MAX_CELLS
+    clones = len(lowered.clone_names)
+    treated = with_kills(lowered, Kills(np.array([3.0]), np.full((1, clones), 0.2), np.zeros((1, clones))))
+    runs = [run_timeline(run, np.random.default_rng(1)).snapshots[1] for run in (lowered, treated)]
+    assert [snapshot.time for snapshot in runs] == [3.0, 3.0]
+    (before, after) = ({name: int(snapshot.counts[name].sum()) for name in SNAPSHOT_FIELDS} for snapshot in runs)
+    for name in ("in_vessel", "solitary", "solitary_dormant", "dead_apoptosis", "dead_dormant"):
+        assert after[name] == before[name]
+    assert sum(after[s] for s in GROWING_STATES) < 0.9 * sum(before[s] for s in GROWING_STATES)
+    assert after["extinct"] > before["extinct"]
+    snapshot = runs[1]
+    assert int(snapshot.total_alive_and_dead().sum() + snapshot.died_in_transit.sum()) == int(snapshot.entered.sum())
 
 
 # -------------------------------------------------------------------------------- a cohort

@@ -4,7 +4,8 @@ A tracked colony jumps exactly between the times that matter: its size after a w
 birth–death draw (below the deterministic threshold) or n e^{(b-d) t} (above it); whole-colony
 clearance is an exponential clock. At the avascular bound M it is a dormant micrometastasis with
 competing angiogenic switch and regression; a switched colony grows by Gompertz towards the
-organ capacity.
+organ capacity. A log-kill thins growing colonies and eradicates dormant micrometastases
+(``kill``); switched ones follow their shifted curves (``logkill.anchors``).
 
 The bound is absorbing. Where the stochastic regime's ceiling (the bound, or the deterministic
 threshold if lower) is at most ``EXACT_PATH_CEILING`` cells, paths are sampled event by event

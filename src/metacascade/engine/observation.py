@@ -2,9 +2,10 @@
 CTC counts in blood draws, N stage, death, and organ involvement at death (the autopsy view).
 
 Everything follows from exact size curves. The primary grows by its law's closed form
-(``engine.growth``). A lesion (``outcome.Lesions``) holds 0 cells before it reaches the avascular
-bound M, M while dormant, a Gompertz curve from M towards its organ's capacity after the angiogenic
-switch, and 0 after regression; colonies below the bound (< M cells each) are left out. The engine
+(``engine.course``: with its removal and log-kills). A lesion (``outcome.Lesions``) holds 0 cells
+before it reaches the avascular bound M, M while dormant, a Gompertz curve from M towards its
+organ's capacity after the angiogenic switch (shifted by each kill: ``engine.logkill``), and 0
+after regression; colonies below the bound (< M cells each) are left out. The engine
 follows lesions up to the last observation time: that is the end of follow-up here. Times in days,
 sizes in cells.
 """

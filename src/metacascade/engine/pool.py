@@ -11,7 +11,8 @@ comes first. Only escaped colonies are followed one by one (``colonies``).
 Over a window of length t the cohort in each state splits by one multinomial draw with the exact
 transition matrix expm(Q t): identical cells, never looped over. The matrices a window needs
 (``Kernel``) depend only on the rates and the window length, so they are computed once and shared
-by every organ, window and patient with the same rates.
+by every organ, window and patient with the same rates. A log-kill thins the pooled colonies
+exactly, one multinomial per size (``thin``).
 """
 
 from __future__ import annotations
