@@ -185,8 +185,8 @@ class BoneTargeted(Course):
 
 class Cycles(Timed):
     """Cycles of a drug that kills dividing cells (Skipper's log-kill hypothesis: each cycle kills
-    the same share of them, whatever their number; Skipper HE, Schabel FM, Wilcox WS, Cancer
-    Chemother Rep 1964;35:1-111). A cycle leaves 10**-log_kill of the dividing cells of every clone
+    the same share of them, whatever their number; Skipper HE et al. Cancer Chemother Rep
+    1964;35:1-111). A cycle leaves 10**-log_kill of the dividing cells of every clone
     it hits (``hits``): in the primary, in growing micrometastases and in macrometastases; a
     dormant micrometastasis (at the avascular bound) is eradicated with ``dormant_micromet_kill``.
     Solitary cells, dormant or not, do not divide and are spared (MODEL.md §4)."""
@@ -194,10 +194,12 @@ class Cycles(Timed):
     cycles: NumCycles = Field(description="number of cycles")
     interval_days: Days = Field(default=21.0, description="days from one cycle to the next (21: three-weekly)")
     log_kill: LogKill = Field(
-        description="decades of dividing cells killed per cycle: a cycle leaves 10**-log_kill of them"
+        description="decades of dividing cells killed per cycle: a cycle leaves 10**-log_kill of them, whatever "
+        "their number (log-kill hypothesis: Skipper HE et al. Cancer Chemother Rep 1964;35:1-111)"
     )
     dormant_micromet_kill: Fraction = Field(
-        default=0.0, description="chance per cycle that a dormant micrometastasis (at the avascular bound) is eradicated"
+        default=0.0, description="chance per cycle that a dormant micrometastasis (at the avascular bound) is "
+        "eradicated (ASSUMPTION: no published value; 0: dormant micrometastases are spared)"
     )
 
     def hits(self, traits: tuple[str, ...]) -> bool:
