@@ -7,7 +7,9 @@ import pytest
 
 from metacascade import ScenarioError
 from metacascade.catalog import scenario_from_data
-from metacascade.model.therapy import AntiAngiogenic, Chemotherapy, Endocrine, HostPretreatment, Surgery, Targeted, Therapy
+from metacascade.model.therapy import (
+    AntiAngiogenic, Chemotherapy, Endocrine, HostPretreatment, Surgery, Targeted, Therapy,
+)
 
 PLAN = {"imaging_times": [300.0, 600.0]}
 

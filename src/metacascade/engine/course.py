@@ -53,7 +53,8 @@ def size(primary: Primary, times) -> np.ndarray:
     t = np.asarray(times, dtype=float)
     out = np.asarray(size_at(law, n0, t, rate, capacity, exponent), dtype=float)
     for start, cells, _ in pieces(primary)[1:]:
-        after = np.asarray(size_at(law, cells, np.maximum(t - start, 0.0), rate, capacity, exponent)) if cells > 0 else 0.0
+        after = 0.0 if cells <= 0 else np.asarray(size_at(law, cells, np.maximum(t - start, 0.0), rate, capacity,
+                                                          exponent))
         out = np.where(t < start, out, after)
     return out
 

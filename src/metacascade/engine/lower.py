@@ -363,7 +363,8 @@ def lower_therapy(therapy: Therapy, clones: tuple[Clone, ...], organs: tuple[str
             multipliers[name][w][np.ix_(rows, columns)] = factor
     surgery = therapy.surgery
     kills = [(item, start) for item in therapy.cycles for start in item.cycle_days()]
-    hit = np.array([[item.hits(clone.traits) for clone in clones] for item, _ in kills]).reshape(len(kills), len(clones))
+    hit = np.array([[item.hits(clone.traits) for clone in clones] for item, _ in kills], dtype=bool)
+    hit = hit.reshape(len(kills), len(clones))  # [K, C], also with no cycle
     return TherapyPlan(
         start=np.array([window[0] for window in windows], dtype=float),
         from_diagnosis=np.array([window[1] for window in windows], dtype=bool),

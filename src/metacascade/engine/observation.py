@@ -281,8 +281,9 @@ def death(burden: Burden, end: float) -> tuple[float, str, int]:
 
     Bracketed on a grid of ``DEATH_GRID`` points, then located to ``DEATH_TOLERANCE`` on finer grids
     of as many points inside the bracket, on the exact curves (the burden jumps where a lesion
-    reaches its bound; the brackets find such a crossing too). The burden only falls through a regression (M cells) or a primary above its
-    capacity, so only there can a crossing undone before the next grid point be missed.
+    reaches its bound; the brackets find such a crossing too). The burden only falls through a
+    regression (M cells), a log-kill or a primary above its capacity, so only there can a crossing
+    undone before the next grid point be missed.
     """
     low, high = 0.0, end
     while True:
