@@ -147,8 +147,9 @@ class HostPretreatment(Course):
     (not a clotting effect on arrest); vollmer1984_cyclophosphamide_organ_specificity: lung only.
     ASSUMPTION (the abstracts give no mechanism): the damaged organ lets arrested cells out and keeps
     them alive, so ``factor`` multiplies extravasation_rate and divides vessel_death_rate and
-    apoptosis_rate there; arrest is unchanged. The fold increase in colonies follows from the rates,
-    so ``factor`` is to be fit to it, not set to it."""
+    apoptosis_rate there; arrest is unchanged. The fold increase in colonies follows from the rates:
+    it levels off (~106 for the catalogue's B16 lung rates) however large ``factor`` is, so the fold
+    bounds the factor from below only (the catalogue's 30 is chosen by hand, ``carmel1977_lung``)."""
 
     kind: Literal["host_pretreatment"] = "host_pretreatment"
     organ: str = Field(default="lung", description="organ of the anatomy it acts in")

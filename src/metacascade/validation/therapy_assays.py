@@ -30,6 +30,11 @@ UNCHANGED_ORGANS = ("brain", "heart", "kidney", "adrenal")
 #: cell; 1e6 cells in the lung would make ~20 times as many colonies to follow).
 INTRAVENOUS = (("injections.0.vessel", "tail_vein"), ("injections.0.num_cells", 50000))
 
+#: The catalogue scenario of each check (target id -> scenario name).
+SCENARIO = {"carmel1977_cyclophosphamide_lung": "carmel1977_lung",
+            "vollmer1984_cyclophosphamide_organ_specificity": "vollmer1984_organs",
+            "ebos2009_sunitinib_acceleration": "ebos2009_lung"}
+
 Changes = tuple[tuple[str, Any], ...]
 
 
@@ -98,13 +103,14 @@ def fold_ceiling(fates) -> float:
 def cyclophosphamide_lung(target: Target, quick: bool, seed: int) -> Outcome:
     from ..catalog import load_scenario
 
-    scenario = load_scenario(target.id)
-    fold, se = effects(target.id, macrometastases, quick, seed)["lung"]
+    name = SCENARIO[target.id]
+    scenario = load_scenario(name)
+    fold, se = effects(name, macrometastases, quick, seed)["lung"]
     factor = scenario.therapy.interventions[0].factor
     (clone,) = scenario.clones.values()
     ceiling = fold_ceiling(clone.fates_in("lung"))
     return compare(target, target.value, fold, se, reason=(
-        f"lung colonies (macrometastases at day {scenario.observation_times[-1]:g}) of {target.id}, pretreated / "
+        f"lung colonies (macrometastases at day {scenario.observation_times[-1]:g}) of {name}, pretreated / "
         f"without its therapy, {REPLICATES[quick]} paired runs. NOT INDEPENDENT: the pretreatment factor ({factor:g}) "
         f"was chosen by hand for this fold (calibrate fits targets of single runs, not a ratio of two arms); for any "
         f"factor the fold stays below ~{ceiling:.0f} (closed form: the control's death in the lung vessels and "
@@ -113,24 +119,24 @@ def cyclophosphamide_lung(target: Target, quick: bool, seed: int) -> Outcome:
 
 @check("vollmer1984_cyclophosphamide_organ_specificity")
 def cyclophosphamide_organ_specificity(target: Target, quick: bool, seed: int) -> Outcome:
-    tol = tolerance_of(target)
-    intracardiac = effects(target.id, macrometastases, quick, seed)
-    intravenous = effects(target.id, macrometastases, quick, seed, INTRAVENOUS)
+    tol, name = tolerance_of(target), SCENARIO[target.id]
+    intracardiac = effects(name, macrometastases, quick, seed)
+    intravenous = effects(name, macrometastases, quick, seed, INTRAVENOUS)
     folds = {"lung (i.v.)": intravenous["lung"], "lung (intracardiac)": intracardiac["lung"],
              **{organ: intracardiac[organ] for organ in UNCHANGED_ORGANS}}
     entries, failing = {}, []
-    for name, (fold, se) in folds.items():
-        up = name.startswith("lung")
-        entries[name] = {"published": "increase" if up else 1.0, "simulated": fold, "se": se}
+    for where, (fold, se) in folds.items():
+        up = where.startswith("lung")
+        entries[where] = {"published": "increase" if up else 1.0, "simulated": fold, "se": se}
         if not (increased(fold, se) if up else np.isfinite(fold) and agrees(1.0, fold, se, tol)):
-            failing.append(name)
-    shown = "; ".join(f"{name} {fmt_ci(*folds[name])}" for name in folds)
+            failing.append(where)
+    shown = "; ".join(f"{where} {fmt_ci(*folds[where])}" for where in folds)
     return Outcome(
         target.id, target.quantity, "lung up; brain, heart, kidney, adrenal 1", shown, f"lung > 1; others ±{tol:.0%}",
         "mismatch" if failing else "pass",
         (f"out of tolerance: {', '.join(failing)}. " if failing else "")
         + f"Fold change in macrometastases per organ, pretreated / without therapy, {REPLICATES[quick]} paired runs of "
-        f"{target.id} (intracardiac, 1e6 cells) and of it injected into the tail vein (5e4 cells). Organ specificity "
+        f"{name} (intracardiac, 1e6 cells) and of it injected into the tail vein (5e4 cells). Organ specificity "
         "is partly by construction: the pretreatment names the lung, and cells arrested elsewhere never meet it, so "
         "the other organs' folds are 1 but for Monte Carlo noise. The genuine prediction is the lung's fold after "
         "intracardiac injection, where few cells reach the lung (the model predicts the i.v. fold: it acts per "
@@ -142,20 +148,21 @@ def cyclophosphamide_organ_specificity(target: Target, quick: bool, seed: int) -
 def sunitinib_acceleration(target: Target, quick: bool, seed: int) -> Outcome:
     from ..catalog import load_scenario
 
-    course = load_scenario(target.id).therapy.interventions[0]
-    folds = effects(target.id, metastatic_burden, quick, seed)
-    no_rebound = effects(target.id, metastatic_burden, quick, seed, (
+    name = SCENARIO[target.id]
+    course = load_scenario(name).therapy.interventions[0]
+    folds = effects(name, metastatic_burden, quick, seed)
+    no_rebound = effects(name, metastatic_burden, quick, seed, (
         ("therapy.interventions.0.rebound_factor", 1.0), ("therapy.interventions.0.rebound_days", None)))
-    failing = [name for name, (fold, se) in folds.items() if not increased(fold, se)]
-    entries = {name: {"published": "increase", "simulated": fold, "se": se} for name, (fold, se) in folds.items()}
+    failing = [what for what, (fold, se) in folds.items() if not increased(fold, se)]
+    entries = {what: {"published": "increase", "simulated": fold, "se": se} for what, (fold, se) in folds.items()}
     return Outcome(
-        target.id, target.quantity, "increase", "; ".join(f"{name} ×{fmt_ci(*folds[name])}" for name in folds),
+        target.id, target.quantity, "increase", "; ".join(f"{what} ×{fmt_ci(*folds[what])}" for what in folds),
         "direction", "mismatch" if failing else "pass",
         (f"no significant increase: {', '.join(failing)}. " if failing else "")
-        + f"Treated / untreated at the last observation, {REPLICATES[quick]} paired runs of {target.id}: an "
+        + f"Treated / untreated at the last observation, {REPLICATES[quick]} paired runs of {name}: an "
         f"anti-angiogenic course of {course.duration_days:g} days from injection. Direction only: the acceleration "
         f"is produced by the rebound ASSUMPTION (a mechanism hypothesis, withdrawal rebound: the switch ×"
         f"{course.rebound_factor:g} for {course.rebound_days:g} days after the stop), whose size is a free parameter "
         f"set by hand; without it the ratios are "
-        + ", ".join(f"{name} ×{fmt_ci(*no_rebound[name])}" for name in no_rebound)
+        + ", ".join(f"{what} ×{fmt_ci(*no_rebound[what])}" for what in no_rebound)
         + ". The inhibition of the primary is not reproduced (the model cannot slow a vascularised tumour).", entries)
