@@ -64,7 +64,7 @@ def test_each_cycle_is_a_kill_event_on_the_clones_it_hits_and_cluster_clones_car
     lowered = lower(scenario_from_data(data))
     plan = lowered.therapy
     np.testing.assert_array_equal(plan.kill_start, [0.0, 21.0, 42.0, 10.0, 24.0])
-    np.testing.assert_array_equal(plan.kill_from_diagnosis, [True, True, True, False, False])
+    np.testing.assert_array_equal(plan.kill_relative_to, [1, 1, 1, 0, 0])  # from the diagnosis, the start
     assert lowered.clone_names == ("her2", "other", "her2:cluster", "other:cluster")
     her2 = np.array([True, False, True, False])
     np.testing.assert_allclose(plan.kill_survival[:3], 0.1)

@@ -1,5 +1,5 @@
-"""Therapy lowered to the engine: windows timed from the start or from each patient's own
-diagnosis, as epochs whose rates are the products of the windows in force, and surgery as the
+"""Therapy lowered to the engine: windows timed from the start, from each patient's own
+diagnosis or from its first distant metastasis seen, as epochs whose rates are the products of the windows in force, and surgery as the
 primary's removal. A schedule that changes nothing gives the run without it, draw for draw."""
 
 from __future__ import annotations
@@ -15,7 +15,7 @@ from metacascade.cli import main
 from metacascade.engine.epochs import epoch_at, rates_in_force
 from metacascade.engine.lower import lower
 from metacascade.engine.observation import diagnosis_time
-from metacascade.engine.patient import engine_function, patient_lowered, run_patient
+from metacascade.engine.patient import engine_function, patient_drawn, patient_lowered, resolved, run_patient
 from metacascade.engine.therapy import apply_therapy
 from metacascade.engine.timeline import run_timeline
 
@@ -194,3 +194,46 @@ def test_a_change_at_time_0_is_in_force_from_the_start_and_splits_no_window():
     assert epoch_at(lowered, 0.0) == 0
     out = run_timeline(lowered, np.random.default_rng(2))
     assert [snap.time for snap in out.snapshots] == [500.0, 600.0, 700.0, 800.0]
+
+
+SURGERY_AT_DIAGNOSIS = {"kind": "surgery", "relative_to": "diagnosis"}
+CHEMOTHERAPY_AT_RELAPSE = {"kind": "chemotherapy", "relative_to": "first_metastasis", "cycles": 3, "log_kill": 2.0}
+
+
+def imaged_at_observations(data: dict) -> dict:
+    """``data`` observed at its imaging times, as therapy from the first metastasis needs."""
+    return {**data, "observation_times": PLAN["imaging_times"]}
+
+
+def test_an_intervention_timed_from_the_first_metastasis_starts_at_each_patients_own_relapse():
+    operated = simulate(scenario_from_data(imaged_at_observations(patient_data(SURGERY_AT_DIAGNOSIS))),
+                        num_patients=8, random_seed=11)
+    scenario = scenario_from_data(imaged_at_observations(patient_data(SURGERY_AT_DIAGNOSIS, CHEMOTHERAPY_AT_RELAPSE)))
+    treated, lowered = simulate(scenario, num_patients=8, random_seed=11), lower(scenario)
+    before, after = operated.patients.set_index("patient"), treated.patients.set_index("patient")
+    pd.testing.assert_series_equal(before.diagnosis_time, after.diagnosis_time)
+    pd.testing.assert_series_equal(before.first_metastasis_time, after.first_metastasis_time)
+    distant = operated.detections[operated.detections.organ != "lymph_nodes_regional"]
+    relapse = distant.groupby("patient").detection_time.min()
+    assert relapse.notna().sum() >= 3  # patients treated at relapse, at different times
+    assert relapse.nunique() >= 2
+    for patient in before.index:
+        time = relapse.get(patient, np.nan)
+        if np.isnan(time):  # never treated: the same patient
+            pd.testing.assert_series_equal(before.loc[patient], after.loc[patient])
+            continue
+        own = resolved(patient_drawn(lowered, 11, patient), time)
+        np.testing.assert_array_equal(own.kills.times, time + 21.0 * np.arange(3))
+
+        def seen_by_relapse(detections):
+            rows = detections[(detections.patient == patient) & (detections.reach_time <= time)]
+            return rows.reset_index(drop=True)
+        pd.testing.assert_frame_equal(seen_by_relapse(operated.detections), seen_by_relapse(treated.detections))
+    dies, died = after.death_time.fillna(np.inf), before.death_time.fillna(np.inf)
+    assert (dies >= died).all() and (dies > died).any()  # the kills only ever delay death here
+
+
+def test_therapy_from_the_first_metastasis_needs_every_imaging_to_end_a_window():
+    with pytest.raises(ScenarioError, match=r"therapy.interventions.0.relative_to: 'first_metastasis' needs every "
+                                            r"observation.imaging_times among observation_times.*550"):
+        scenario_from_data(patient_data(CHEMOTHERAPY_AT_RELAPSE))

@@ -16,6 +16,7 @@ from ..model import (
 from ..model.bounds import MAX_CELLS, MAX_RESIDENCE_DAYS
 from ..model.fates import FIXED_RATES, SMALL_COLONY_MAX_CELLS
 from ..model.growth import CAPPED_LAWS
+from ..model.therapy import REFERENCES
 from .growth import size_at
 from .routing import Routing, entries, mean_residence_time
 
@@ -155,20 +156,21 @@ class Kills:
 
 @dataclass(frozen=True)
 class TherapyPlan:
-    """A therapy schedule (``model/therapy.py``) as numbers: W windows of rate multipliers and an
-    optional surgery, each timed in days from the start or from the patient's diagnosis
-    (``engine/therapy.py`` resolves the times per patient)."""
+    """A therapy schedule (``model/therapy.py``) as numbers: W windows of rate multipliers, an
+    optional surgery and K kill events, each timed in days from an event of the patient's, its index
+    in ``model.therapy.REFERENCES`` (0: the start, 1: the diagnosis, 2: the first distant metastasis
+    seen; ``engine/therapy.py`` resolves the times per patient)."""
 
-    start: np.ndarray  # [W] days after the start or the diagnosis
-    from_diagnosis: np.ndarray  # [W] bool
+    start: np.ndarray  # [W] days after the event
+    relative_to: np.ndarray  # [W] int: the event (index in REFERENCES)
     duration: np.ndarray  # [W] days (inf: until the end of the run)
     rate_multipliers: dict[str, np.ndarray]  # fate-rate name -> [W, C, O] while each window is in force
     postmenopausal_only: np.ndarray  # [W] bool: the window acts in no patient known to be premenopausal
-    surgery_start: float = np.nan  # days after the start or the diagnosis; NaN: no surgery
-    surgery_from_diagnosis: bool = False
+    surgery_start: float = np.nan  # days after the event; NaN: no surgery
+    surgery_relative_to: int = 0  # the event (index in REFERENCES)
     residual_fraction: float = 0.0  # share of the primary's cells the surgery leaves
-    kill_start: np.ndarray = field(default_factory=lambda: np.empty(0))  # [K] days after the start or the diagnosis
-    kill_from_diagnosis: np.ndarray = field(default_factory=lambda: np.empty(0, dtype=bool))  # [K]
+    kill_start: np.ndarray = field(default_factory=lambda: np.empty(0))  # [K] days after the event
+    kill_relative_to: np.ndarray = field(default_factory=lambda: np.empty(0, dtype=int))  # [K] the event
     kill_survival: np.ndarray = field(default_factory=lambda: np.empty((0, 0)))  # [K, C] share of dividing cells left
     kill_micromet: np.ndarray = field(default_factory=lambda: np.empty((0, 0)))  # [K, C] P(dormant micromet eradicated)
 
@@ -345,11 +347,11 @@ def lower_therapy(therapy: Therapy, clones: tuple[Clone, ...], organs: tuple[str
     """The therapy schedule as windows of rate multipliers over ``clones`` (cluster clones included)
     and ``organs``: one per course, and one more for an anti-angiogenic rebound; and kill events,
     one per cycle of chemotherapy or targeted therapy."""
-    # (start, from diagnosis, duration, {name: factor}, organ, hormone-sensitive only, postmenopausal only)
+    # (start, event, duration, {name: factor}, organ, hormone-sensitive only, postmenopausal only)
     windows = []
     for course in therapy.courses:
         duration = np.inf if course.duration_days is None else course.duration_days
-        timing = (course.start_days, course.relative_to == "diagnosis")
+        timing = (course.start_days, REFERENCES.index(course.relative_to))
         target = (course.target_organ, course.hormone_sensitive_only, course.postmenopausal_only)
         windows.append((*timing, duration, course.rate_factors(), *target))
         if (rebound := course.rebound()) is not None:
@@ -367,15 +369,15 @@ def lower_therapy(therapy: Therapy, clones: tuple[Clone, ...], organs: tuple[str
     hit = hit.reshape(len(kills), len(clones))  # [K, C], also with no cycle
     return TherapyPlan(
         start=np.array([window[0] for window in windows], dtype=float),
-        from_diagnosis=np.array([window[1] for window in windows], dtype=bool),
+        relative_to=np.array([window[1] for window in windows], dtype=int),
         duration=np.array([window[2] for window in windows], dtype=float),
         rate_multipliers=multipliers,
         postmenopausal_only=np.array([window[6] for window in windows], dtype=bool),
         surgery_start=np.nan if surgery is None else surgery.start_days,
-        surgery_from_diagnosis=surgery is not None and surgery.relative_to == "diagnosis",
+        surgery_relative_to=0 if surgery is None else REFERENCES.index(surgery.relative_to),
         residual_fraction=0.0 if surgery is None else surgery.residual_fraction,
         kill_start=np.array([start for _, start in kills], dtype=float),
-        kill_from_diagnosis=np.array([item.relative_to == "diagnosis" for item, _ in kills], dtype=bool),
+        kill_relative_to=np.array([REFERENCES.index(item.relative_to) for item, _ in kills], dtype=int),
         kill_survival=np.where(hit, np.array([item.surviving_fraction for item, _ in kills])[:, None], 1.0),
         kill_micromet=np.where(hit, np.array([item.dormant_micromet_kill for item, _ in kills], dtype=float)[:, None],
                                0.0),

@@ -259,6 +259,15 @@ def n_stage(lowered: Lowered, lesions: Lesions, time: float) -> str:
     return "N+" if involved.any() else "N0"
 
 
+def first_distant_metastasis_time(lowered: Lowered, lesions: Lesions, observed: PatientObservations) -> float:
+    """The first imaging that sees a distant metastasis, a lesion outside the primary's regional
+    nodes (``n_stage``), of ``observed``'s patient (days; NaN if none)."""
+    regional = lowered.routing.lymph_drain[lowered.primary.site] > 0
+    seen = observed.lesion_detection_time[~regional[lesions.organ]]
+    seen = seen[~np.isnan(seen)]
+    return float(seen.min()) if seen.size else np.nan
+
+
 def autopsy(burden: Burden, lesions: Lesions, time: float) -> tuple[np.ndarray, np.ndarray]:
     """([O] switched lesions (macrometastases), [O] cells in lesions) per organ at ``time``."""
     macro = np.bincount(lesions.organ[lesions.switch_time <= time], minlength=burden.num_organs)

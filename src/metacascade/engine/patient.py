@@ -113,22 +113,34 @@ def with_host(lowered: Lowered, random_seed: int, patient: Optional[int]) -> Low
     return with_immune_status(with_menopause(lowered, random_seed, patient), random_seed, patient)
 
 
-def patient_lowered(lowered: Lowered, random_seed: int, patient: int) -> Lowered:
-    """The lowered scenario that patient ``patient`` runs on: ``lowered`` with the primary's growth
-    rate, shedding rate and clone mix drawn from its ``variation`` on the patient's variation stream
-    (``engine.variation.draw_primary``) and its menopausal status on its host stream
-    (``with_host``), then its therapy timed from this primary's own diagnosis
-    (``engine.therapy.treated``) and its niches from this primary's course (``engine.niche``);
-    ``lowered`` itself when nothing varies and nothing is given."""
-    from .niche import with_niches
-    from .therapy import treated
+def patient_drawn(lowered: Lowered, random_seed: int, patient: int) -> Lowered:
+    """``lowered`` with patient ``patient``'s own primary, its growth rate, shedding rate and clone
+    mix drawn from its ``variation`` on the patient's variation stream
+    (``engine.variation.draw_primary``), and its host traits on its host stream (``with_host``)."""
     from .variation import draw_primary
 
     primary = lowered.primary
     if primary is not None and primary.variation.varies:
         rng = np.random.default_rng(variation_seed_sequence(random_seed, patient))
         lowered = replace(lowered, primary=draw_primary(primary, rng))
-    return with_niches(treated(with_host(lowered, random_seed, patient)))
+    return with_host(lowered, random_seed, patient)
+
+
+def resolved(drawn: Lowered, metastasis: float = np.nan) -> Lowered:
+    """A drawn patient (``patient_drawn``) with its therapy timed from its own diagnosis and from its
+    first distant metastasis seen at ``metastasis`` (days; ``engine.therapy.treated``), and its
+    niches from its primary's course (``engine.niche``)."""
+    from .niche import with_niches
+    from .therapy import treated
+
+    return with_niches(treated(drawn, metastasis))
+
+
+def patient_lowered(lowered: Lowered, random_seed: int, patient: int) -> Lowered:
+    """The lowered scenario that patient ``patient`` runs on (``patient_drawn``, then ``resolved``),
+    before any intervention timed from its first distant metastasis (``run_patient`` sees when that
+    is); ``lowered`` itself when nothing varies and nothing is given."""
+    return resolved(patient_drawn(lowered, random_seed, patient))
 
 
 def observation_seed_sequence(random_seed: int, patient: Optional[int]) -> np.random.SeedSequence:
@@ -154,19 +166,37 @@ def run_patient(
 ) -> tuple[RunOutcome, Optional[PatientObservations]]:
     """Patient ``patient``'s outcome, one call of the engine ``run`` on its own stream, and what its
     observation plan sees of it (``observe_run``), both on the patient's own parameters."""
-    rng = np.random.default_rng(patient_seed_sequence(random_seed, patient))
-    own = patient_lowered(lowered, random_seed, patient)
-    outcome = run(own, rng)
-    return outcome, observe_run(own, outcome, random_seed, patient)
+    drawn = patient_drawn(lowered, random_seed, patient)
+    return _run_treated(drawn, run, patient_seed_sequence(random_seed, patient), random_seed, patient)
 
 
 def run_single(lowered: Lowered, run: Callable[..., Any], random_seed: int) -> tuple[RunOutcome, Optional[PatientObservations]]:
     """One run of the scenario itself (no patient variation; its host traits drawn as a patient's,
-    ``with_host``; its therapy, ``engine.therapy.treated``; its niches, ``engine.niche``) on the stream
-    ``SeedSequence(random_seed)``, and what its observation plan sees of it."""
-    from .niche import with_niches
-    from .therapy import treated
+    ``with_host``; its therapy and niches, ``resolved``) on the stream ``SeedSequence(random_seed)``,
+    and what its observation plan sees of it."""
+    drawn = with_host(lowered, random_seed, None)
+    return _run_treated(drawn, run, np.random.SeedSequence(random_seed), random_seed, None)
 
-    lowered = with_niches(treated(with_host(lowered, random_seed, None)))
-    outcome = run(lowered, np.random.default_rng(np.random.SeedSequence(random_seed)))
-    return outcome, observe_run(lowered, outcome, random_seed, None)
+
+def _run_treated(
+    drawn: Lowered, run: Callable[..., Any], stream: np.random.SeedSequence, random_seed: int, patient: Optional[int]
+) -> tuple[RunOutcome, Optional[PatientObservations]]:
+    """Run a drawn patient (``resolved``) on ``stream`` and observe it. With interventions timed
+    from the first distant metastasis seen, a patient in whom one is seen runs again on the same
+    stream with them: every imaging ends a window of the engine (``Scenario`` checks it), so the
+    second run draws what the first drew up to that imaging, sees the same metastasis then, and is
+    treated from it on (twice the engine's time for those patients)."""
+    from .observation import first_distant_metastasis_time
+    from .therapy import waits_for_metastasis
+
+    own = resolved(drawn)
+    outcome = run(own, np.random.default_rng(stream))
+    observed = observe_run(own, outcome, random_seed, patient)
+    if observed is None or not waits_for_metastasis(drawn):
+        return outcome, observed
+    metastasis = first_distant_metastasis_time(own, outcome.lesions, observed)
+    if np.isnan(metastasis):
+        return outcome, observed
+    own = resolved(drawn, metastasis)
+    outcome = run(own, np.random.default_rng(stream))
+    return outcome, observe_run(own, outcome, random_seed, patient)

@@ -1,5 +1,6 @@
 """A therapy plan (``lower.TherapyPlan``) resolved for one patient: its windows, surgery and
-log-kill cycles timed from the start or from the patient's own diagnosis, as the engine's epochs,
+log-kill cycles timed from the start, from the patient's own diagnosis or from its first distant
+metastasis seen, as the engine's epochs,
 removal (``epochs.with_epochs``) and kills (``lower.Kills``, and the primary's share of each).
 Rates are piecewise constant: in each piece, the product of the multipliers of the windows in
 force. Cycles at the same time compose: their survivals multiply, and so do the chances that a
@@ -12,20 +13,25 @@ from dataclasses import replace
 import numpy as np
 
 from .epochs import with_epochs
-from .lower import Epochs, Kills, Lowered, TherapyPlan
+from .lower import REFERENCES, Epochs, Kills, Lowered, TherapyPlan
 from .observation import diagnosis_time
 
-
-def _offset(from_diagnosis, diagnosis: float) -> np.ndarray:
-    """Days to add to a start timed from the diagnosis (NaN: never diagnosed) or the start (0)."""
-    return np.where(from_diagnosis, diagnosis, 0.0)
+#: The index of the first distant metastasis seen among the events a start is timed from.
+FIRST_METASTASIS = REFERENCES.index("first_metastasis")
 
 
-def apply_therapy(lowered: Lowered, diagnosis: float) -> Lowered:
+def _offset(relative_to, diagnosis: float, metastasis: float) -> np.ndarray:
+    """Days to add to a start timed from each event (``REFERENCES``: the start, the diagnosis, the
+    first distant metastasis seen; NaN where the patient never has it)."""
+    return np.array([0.0, diagnosis, metastasis])[relative_to]
+
+
+def apply_therapy(lowered: Lowered, diagnosis: float, metastasis: float = np.nan) -> Lowered:
     """``lowered`` with its therapy plan as epochs, removal and kills, for a patient diagnosed at
-    ``diagnosis`` (days; NaN: never, and then none of the interventions timed from it happen) whose
-    menopausal status is known or unknown, not a chance (``engine.patient`` draws it): a patient
-    known to be premenopausal gets none of the postmenopausal-only interventions."""
+    ``diagnosis`` whose first distant metastasis is seen at ``metastasis`` (days; NaN: never, and
+    then none of the interventions timed from it happen) and whose menopausal status is known or
+    unknown, not a chance (``engine.patient`` draws it): a patient known to be premenopausal gets
+    none of the postmenopausal-only interventions."""
     plan = lowered.therapy
     if plan is None:
         return lowered
@@ -33,7 +39,7 @@ def apply_therapy(lowered: Lowered, diagnosis: float) -> Lowered:
         raise ValueError(
             f"postmenopausal: draw the patient's status first (engine.patient; got a chance of {lowered.postmenopausal:g})"
         )
-    start = plan.start + _offset(plan.from_diagnosis, diagnosis)
+    start = plan.start + _offset(plan.relative_to, diagnosis, metastasis)
     given = ~np.isnan(start) & ~(plan.postmenopausal_only & (lowered.postmenopausal == 0.0))
     start, end = start[given], start[given] + plan.duration[given]
     times = np.unique(np.r_[start, end[np.isfinite(end)]])
@@ -43,17 +49,18 @@ def apply_therapy(lowered: Lowered, diagnosis: float) -> Lowered:
         multipliers = {name: np.prod(np.where(active[:, :, None, None], values[given], 1.0), axis=1)
                        for name, values in plan.rate_multipliers.items()}
         epochs = Epochs(times, multipliers, np.ones(times.size))
-    removal = float(plan.surgery_start + _offset(plan.surgery_from_diagnosis, diagnosis))
+    removal = float(plan.surgery_start + _offset(plan.surgery_relative_to, diagnosis, metastasis))
     lowered = with_epochs(lowered, epochs, removal_time=np.inf if np.isnan(removal) else removal,
                           residual_fraction=plan.residual_fraction)
-    return with_kills(lowered, _kills(plan, diagnosis))
+    return with_kills(lowered, _kills(plan, diagnosis, metastasis))
 
 
-def _kills(plan: TherapyPlan, diagnosis: float) -> Kills | None:
-    """The cycles given to a patient diagnosed at ``diagnosis``, one event per time; cycles that
+def _kills(plan: TherapyPlan, diagnosis: float, metastasis: float) -> Kills | None:
+    """The cycles given to a patient diagnosed at ``diagnosis`` and with a first distant metastasis
+    seen at ``metastasis``, one event per time; cycles that
     change nothing (survival 1, no micrometastasis killed) are left out, so that a schedule of them
     gives the run without it, draw for draw. None: no event."""
-    start = plan.kill_start + _offset(plan.kill_from_diagnosis, diagnosis)
+    start = plan.kill_start + _offset(plan.kill_relative_to, diagnosis, metastasis)
     acts = ~np.isnan(start) & ((plan.kill_survival < 1.0) | (plan.kill_micromet > 0.0)).any(axis=1)
     if not acts.any():
         return None
@@ -77,15 +84,27 @@ def with_kills(lowered: Lowered, kills: Kills | None) -> Lowered:
     return replace(lowered, kills=kills, primary=primary)
 
 
-def treated(lowered: Lowered) -> Lowered:
+def _events(plan: TherapyPlan) -> np.ndarray:
+    """The events (indices in ``REFERENCES``) some intervention of ``plan`` is timed from."""
+    return np.unique(np.r_[plan.relative_to, plan.surgery_relative_to if np.isfinite(plan.surgery_start) else 0,
+                           plan.kill_relative_to]).astype(int)
+
+
+def waits_for_metastasis(lowered: Lowered) -> bool:
+    """Whether some intervention of ``lowered``'s therapy is timed from the first distant metastasis
+    seen: the patient then runs once without it, to see when that is (``engine.patient``)."""
+    return lowered.therapy is not None and FIRST_METASTASIS in _events(lowered.therapy)
+
+
+def treated(lowered: Lowered, metastasis: float = np.nan) -> Lowered:
     """``lowered`` with its therapy for the patient it describes: diagnosed when its observation
     plan first sees its primary (``observation.diagnosis_time``), after the surgery and cycles timed
-    from the start if there are any; ``lowered`` itself without therapy."""
+    from the start if there are any, and with its first distant metastasis seen at ``metastasis``
+    (days; NaN: none of the interventions timed from it); ``lowered`` itself without therapy."""
     plan = lowered.therapy
     if plan is None:
         return lowered
-    from_start = apply_therapy(lowered, np.nan)
-    if lowered.observation is None or not (plan.from_diagnosis.any() or plan.surgery_from_diagnosis
-                                           or plan.kill_from_diagnosis.any()):
-        return from_start  # nothing timed from a diagnosis (validation's rule without a plan)
-    return apply_therapy(lowered, diagnosis_time(from_start))
+    from_start = apply_therapy(lowered, np.nan, np.nan)
+    if lowered.observation is None or not (_events(plan) > 0).any():
+        return from_start  # nothing timed from the patient's events (validation's rule without a plan)
+    return apply_therapy(lowered, diagnosis_time(from_start), metastasis)

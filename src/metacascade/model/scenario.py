@@ -192,11 +192,13 @@ class Scenario(Frozen):
         end = self.resolved_end_time
         for i, item in enumerate(self.therapy.interventions):
             where = f"therapy.interventions.{i}"
-            if item.relative_to == "diagnosis" and self.observation is None:
+            if item.relative_to != "start" and self.observation is None:
                 raise ValueError(
-                    f"{where}.relative_to: 'diagnosis' needs an observation plan, whose imaging diagnoses the "
-                    "primary (observation is not set); allowed without one: start"
+                    f"{where}.relative_to: {item.relative_to!r} needs an observation plan, whose imaging sees it "
+                    "(observation is not set); allowed without one: start"
                 )
+            if item.relative_to == "first_metastasis":
+                self._check_imaging_on_steps(where)
             if item.relative_to == "start" and not item.start_days < end:
                 raise ValueError(
                     f"{where}.start_days: a start after the end of the run ({end:g} days) changes nothing "
@@ -218,6 +220,17 @@ class Scenario(Frozen):
                     )
                 if item.relative_to == "start" and item.start_days == 0:
                     raise ValueError(f"{where}.start_days: surgery from the start must come after time 0 (got 0)")
+
+    def _check_imaging_on_steps(self, where: str) -> None:
+        """An intervention timed from the first metastasis seen starts after a run that sees it; the
+        run again with the intervention is the same run up to then only if every imaging is an
+        observation time (the engine's windows end there)."""
+        off = sorted(set(self.observation.imaging_times) - set(self.observation_times))
+        if off:
+            raise ValueError(
+                f"{where}.relative_to: 'first_metastasis' needs every observation.imaging_times among "
+                f"observation_times, where the engine's windows end (not among them: {off})"
+            )
 
     def _check_trait(self, where: str, trait: str) -> None:
         """A targeted therapy must hit some clone: a trait no clone carries is most likely a typo."""

@@ -1,5 +1,5 @@
-"""Therapy: a schedule of interventions, each timed from the start of the run or from the
-patient's own diagnosis (MODEL.md §4). Times in days.
+"""Therapy: a schedule of interventions, each timed from the start of the run, from the patient's
+own diagnosis or from its first distant metastasis seen (MODEL.md §4). Times in days.
 
 Courses multiply named fate rates (``FateRates``) of chosen clones in chosen organs while they are
 given, the window [start, start + duration); surgery resects the primary once; chemotherapy and
@@ -26,14 +26,23 @@ MAX_CYCLES = 1_000
 NumCycles = number(int, ge=1, le=MAX_CYCLES)
 
 
+#: The events an intervention may be timed from, in the order the engine numbers them.
+REFERENCES: tuple[str, ...] = ("start", "diagnosis", "first_metastasis")
+
+
 class Timed(Frozen):
-    """When an intervention starts: ``start_days`` after the start of the run or after the
-    patient's diagnosis (the first imaging that sees its primary; a patient never diagnosed
-    gets none of the interventions timed from diagnosis)."""
+    """When an intervention starts: ``start_days`` after the start of the run, after the patient's
+    diagnosis (the first imaging that sees its primary), or after its first distant metastasis seen
+    (the first imaging that sees a lesion outside the regional nodes: a relapse after a surgery at
+    diagnosis). A patient in whom the event is never seen gets none of the interventions timed from it."""
 
     start_days: StartDays = Field(default=0.0, description="days after relative_to at which it starts")
-    relative_to: Literal["start", "diagnosis"] = Field(
-        default="start", description="start: the start of the run (time 0); diagnosis: the patient's own diagnosis"
+    relative_to: Literal["start", "diagnosis", "first_metastasis"] = Field(
+        default="start",
+        description=(
+            "start: the start of the run (time 0); diagnosis: the patient's own diagnosis; first_metastasis: "
+            "the first imaging that sees one of the patient's distant metastases (relapse)"
+        ),
     )
 
 
