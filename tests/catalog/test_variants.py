@@ -42,12 +42,15 @@ def test_every_patient_scenario_has_a_clinical_variant_operated_at_diagnosis(nam
     assert operated.observation_times[-1] == operated.observation.imaging_times[-1] == 20 * 365.25
 
 
-def test_breast_adjuvant_is_breast_patient_operated_with_the_trials_postmenopausal_share():
+def test_breast_adjuvant_is_breast_patient_operated_with_the_trials_hosts_and_an_er_positive_cancer():
     adjuvant, operated = load_scenario("breast_adjuvant"), load_scenario("breast_patient_operated")
     assert VARIANTS["breast_adjuvant"].base == "breast_patient"
     assert adjuvant.host.postmenopausal_probability == 0.63  # ebctcg2015: 11767 of 18766 women
-    assert adjuvant.model_dump(exclude={"name", "description", "citation", "host"}) == operated.model_dump(
-        exclude={"name", "description", "citation", "host"})
+    assert all(clone.hormone_sensitive for clone in adjuvant.clones.values())
+    as_operated = adjuvant.with_values({f"clones.{name}.hormone_sensitive": False for name in adjuvant.clones})
+    different = {"name", "description", "citation", "host", "calibration"}  # with_values drops the record
+    assert as_operated.model_dump(exclude=different) == operated.model_dump(exclude=different)
+    assert adjuvant.calibration == operated.calibration
 
 
 def test_a_variant_runs_as_a_cohort_and_each_patient_is_operated_at_its_diagnosis():

@@ -19,13 +19,18 @@ DAYS_PER_YEAR = 365.25
 
 
 def followed_up(scenario, years: int):
-    """``scenario`` observed yearly to ``years`` years (days 365.25 k), or as it is if it goes further."""
+    """``scenario`` observed yearly to ``years`` years (days 365.25 k), or as it is if it goes further;
+    its observation plan's imaging and blood draws go on yearly after their last, to the same horizon."""
     horizon = years * DAYS_PER_YEAR
     if scenario.observation_times[-1] >= horizon:
         return scenario
-    times = sorted({*scenario.observation_times, *(DAYS_PER_YEAR * k for k in range(1, years + 1))})
+    yearly = [DAYS_PER_YEAR * k for k in range(1, years + 1)]
     data = scenario.model_dump(mode="json")
-    data.update(observation_times=times, end_time=None)
+    data.update(observation_times=sorted({*scenario.observation_times, *yearly}), end_time=None)
+    plan = data.get("observation")
+    for name in ("imaging_times", "draw_times") if plan else ():
+        last = max(plan[name], default=0.0)
+        plan[name] = [*plan[name], *(time for time in yearly if time > last)]
     return scenario_from_data(data, source=f"{scenario.name} followed for {years} years")
 
 

@@ -1,9 +1,10 @@
 """Checks against clinical series of treated patients: a cohort of a catalogue patient scenario given
 the series' treatment, the stage read from each simulated patient at its own diagnosis.
 
-Treatment here is surgery of the primary at diagnosis only (``model.therapy``): the systemic
-therapies the series' patients also had (chemotherapy, endocrine, ...) are not all built yet, so a
-disagreement in survival may come from them as much as from the natural history. The model has no
+Treatment here is surgery of the primary at diagnosis (``model.therapy``), and 5 years of endocrine
+therapy for pan2017's women: the series' patients also had systemic therapies not given here
+(chemotherapy, radiotherapy), so a disagreement in survival may come from them as much as from the
+natural history. The model has no
 death from other causes, so its observed survival is compared with the series' relative survival.
 A trial (``ebctcg2015_bisphosphonates``) compares arms of the same virtual patients (common random
 numbers, ``trial``) that differ only in the therapy tested.
@@ -28,10 +29,9 @@ from .rules import Z95, Outcome, check, compare, compare_table, fmt
 STAGES = ("localized", "regional", "distant")
 #: The primary resected at its diagnosis.
 SURGERY = {"kind": "surgery", "relative_to": "diagnosis", "start_days": 0.0}
-#: Five years of endocrine therapy from diagnosis. ASSUMPTION: it halves division and reactivation of
-#: hormone-sensitive cells (not fitted to a trial; the issue-10 calibration will).
-ENDOCRINE_5Y = {"kind": "endocrine", "relative_to": "diagnosis", "start_days": 0.0, "duration_days": 5 * DAYS_PER_YEAR,
-                "division_factor": 0.5, "reactivation_factor": 0.5}
+#: Five years of endocrine therapy from diagnosis: the breast_adjuvant trial design's arm, which
+#: states its assumed effect.
+ENDOCRINE_ARM = "endocrine_5y"
 #: Years a treated cohort is followed: to diagnosis (years 1–5 of a breast_patient), then 5 years for
 #: survival, or 20 for late recurrence.
 FOLLOW_UP_YEARS = {"survival": 15, "late_recurrence": 25}
@@ -76,10 +76,18 @@ def survival_after_diagnosis(patients: pd.DataFrame, days: float) -> tuple[float
     return survival_with_error((elapsed, patients["death_time"].notna().to_numpy()), days)
 
 
+def endocrine_arm():
+    """The arm ``ENDOCRINE_ARM`` of the trial design ``BISPHOSPHONATE_DESIGN`` (``breast_adjuvant``)."""
+    from ..catalog.trials import load_trial_design
+
+    return load_trial_design(BISPHOSPHONATE_DESIGN).arms[ENDOCRINE_ARM]
+
+
 @cache
 def treated_cohort(scenario: str, quick: bool, seed: int, *, endocrine: bool = False):
     """A cohort of ``scenario``, its primary resected at diagnosis and, with ``endocrine``, every
-    clone hormone-sensitive and given ``ENDOCRINE_5Y``; followed ``FOLLOW_UP_YEARS`` years (its own
+    clone hormone-sensitive and given the endocrine therapy of ``ENDOCRINE_ARM``; followed
+    ``FOLLOW_UP_YEARS`` years (its own
     seed derived from ``seed`` and the name, the same patients in both)."""
     from ..catalog import load_scenario
     from ..simulate import simulate
@@ -87,7 +95,8 @@ def treated_cohort(scenario: str, quick: bool, seed: int, *, endocrine: bool = F
     own_seed = replicate_seeds(seed + sum(map(ord, scenario)), 1)[0]
     loaded = load_scenario(scenario)
     years = FOLLOW_UP_YEARS["late_recurrence" if endocrine else "survival"]
-    values: dict = {"therapy": {"interventions": [SURGERY, *([ENDOCRINE_5Y] if endocrine else [])]}}
+    courses = [item.model_dump(mode="json") for item in (endocrine_arm().interventions if endocrine else ())]
+    values: dict = {"therapy": {"interventions": [SURGERY, *courses]}}
     if endocrine:
         values.update({f"clones.{name}.hormone_sensitive": True for name in loaded.clones})
     return simulate(followed_up(loaded, years).with_values(values), num_patients=PATIENTS[quick], random_seed=own_seed)
