@@ -74,12 +74,14 @@ def _changes(epochs: Epochs | None) -> list[float]:
 
 def step_ends(lowered: Lowered) -> np.ndarray:
     """The ends of the engine's windows: the observation times, and every change (epoch, removal,
-    kill) before the last."""
+    kill, speed of vascular growth) before the last."""
     changes = _changes(lowered.epochs)
     if lowered.primary is not None:
         changes.append(lowered.primary.removal_time)
     if lowered.kills is not None:
         changes.extend(lowered.kills.times.tolist())
+    if lowered.slowing is not None:
+        changes.extend(lowered.slowing.times.tolist())
     end = lowered.observation_times[-1]
     return np.union1d(lowered.observation_times, [t for t in changes if 0 < t < end])  # a change at 0: from the start
 

@@ -79,13 +79,13 @@ def primary_size(lowered: Lowered, times) -> np.ndarray:
 
 def lesion_sizes(lowered: Lowered, lesions: Lesions, times) -> np.ndarray:
     """[T, L] cells in each lesion at ``times``: 0, M from the bound, Gompertz from the switch
-    (shifted by each kill, ``logkill.anchors``), 0 from regression."""
+    (shifted by each kill and slowed while therapy slows it, ``logkill.anchors``), 0 from regression."""
     t = np.asarray(times, dtype=float).reshape(-1, 1)
     bound, rate, capacity = _per_lesion(lowered, lesions)
     present = (t >= lesions.bound_time) & ~(t >= lesions.regression_time)  # NaN: never
-    at, cells = anchors(lowered.kills, lesions.clone, lesions.switch_time, bound, rate, capacity, t)
+    at, cells, now = anchors(lowered, lesions.clone, lesions.switch_time, bound, rate, capacity, t)
     elapsed = np.where(t >= lesions.switch_time, t - at, 0.0)
-    return np.where(present, size_at("gompertz", cells, elapsed, rate, capacity), 0.0)
+    return np.where(present, size_at("gompertz", cells, elapsed, now, capacity), 0.0)
 
 
 def _sum_by(values: np.ndarray, groups: np.ndarray, num_groups: int) -> np.ndarray:
@@ -163,7 +163,7 @@ def reach_times(lowered: Lowered, lesions: Lesions) -> tuple[float, np.ndarray]:
     threshold = lowered.observation.detection_cells
     primary = course.reach_time(lowered.primary, threshold)
     bound, lesion_rate, lesion_capacity = _per_lesion(lowered, lesions)
-    after_switch = lesion_reach(lowered.kills, lesions.clone, lesions.switch_time, bound, lesion_rate,
+    after_switch = lesion_reach(lowered, lesions.clone, lesions.switch_time, bound, lesion_rate,
                                 lesion_capacity, threshold)
     return primary, np.where(threshold <= bound, lesions.bound_time, after_switch)
 

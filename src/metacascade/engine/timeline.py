@@ -106,7 +106,7 @@ def run_timeline(lowered: Lowered, rng: np.random.Generator) -> RunOutcome:
         now = time
         if time != lowered.observation_times[k]:
             continue  # a change of rates, not an observation
-        colonies.history[:, k] = sizes_at(colonies, time, lowered.rates, lowered.capacity, lowered.kills)
+        colonies.history[:, k] = sizes_at(colonies, time, lowered)
         snapshots.append(_snapshot(time, counts, chains.chain, colonies, dropped, k, entered, arrested, died_in_transit))
         k += 1
         if _dead(lowered, snapshots[-1]):  # nothing changes after death: later observations repeat it
