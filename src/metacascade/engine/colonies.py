@@ -26,7 +26,7 @@ from .logkill import anchors
 from .lower import Lowered
 from .samplers import sample_birth_death
 
-GROWING, BOUND, MACRO, EXTINCT, CLEARED, REGRESSED = range(6)
+GROWING, BOUND, MACRO, EXTINCT, CLEARED, REGRESSED, RESECTED = range(7)
 #: Stochastic ceilings up to this size (cells) are crossed by exact event-by-event paths.
 EXACT_PATH_CEILING = 1024
 
@@ -210,3 +210,14 @@ def kill(col: Colonies, time: float, survival: np.ndarray, micromet_kill: np.nda
     eradicated = dormant[rng.random(dormant.size) < micromet_kill[col.clone[dormant]]]
     col.phase[eradicated] = REGRESSED
     col.regression_time[eradicated] = time
+
+
+def dissect(col: Colonies, time: float, organs: np.ndarray) -> None:
+    """A node dissection at ``time`` (after ``advance`` to it), in place: every colony in ``organs``
+    [O] (bool) is removed, a growing one cleared, a dormant micrometastasis regressed and a switched
+    one resected; a lesion is gone from ``time`` (``regression_time``)."""
+    here = organs[col.organ]
+    lesion = here & ((col.phase == BOUND) | (col.phase == MACRO))
+    for phase, gone in ((GROWING, CLEARED), (BOUND, REGRESSED), (MACRO, RESECTED)):
+        col.phase[here & (col.phase == phase)] = gone
+    col.regression_time[lesion] = time

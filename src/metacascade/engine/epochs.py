@@ -12,9 +12,11 @@ from .lower import FIXED_RATES, RATE_NAMES, Epochs, Lowered
 
 def with_epochs(
     lowered: Lowered, epochs: Epochs | None = None, *, removal_time: float = np.inf, residual_fraction: float = 0.0,
+    node_dissection: bool = False,
 ) -> Lowered:
     """``lowered`` with ``epochs`` and the primary resected at ``removal_time`` (days), leaving
-    ``residual_fraction`` of its cells; checked (a ``ValueError`` names what is wrong)."""
+    ``residual_fraction`` of its cells, with its regional nodes if ``node_dissection``; checked (a
+    ``ValueError`` names what is wrong)."""
     if epochs is not None:
         times = np.asarray(epochs.times, dtype=float)
         shape = (times.size, len(lowered.clone_names), len(lowered.organ_names))
@@ -33,7 +35,8 @@ def with_epochs(
     if np.isfinite(removal_time):
         if lowered.primary is None or not removal_time > 0 or not 0 <= residual_fraction <= 1:
             raise ValueError("removal_time: needs a primary, a time > 0 (days) and 0 <= residual_fraction <= 1")
-        primary = replace(lowered.primary, removal_time=float(removal_time), residual_fraction=float(residual_fraction))
+        primary = replace(lowered.primary, removal_time=float(removal_time), residual_fraction=float(residual_fraction),
+                          node_dissection=node_dissection)
         lowered = replace(lowered, primary=primary)
     return lowered
 

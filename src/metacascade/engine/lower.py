@@ -69,8 +69,9 @@ class Primary:
     cluster_cells: np.ndarray | None = None  # [C] mean cells per cluster of each clone
     removal_time: float = np.inf  # days: resected then (engine/course.py)
     residual_fraction: float = 0.0  # share of its cells left by the resection, which regrow
+    node_dissection: bool = False  # the resection removes every cell and lesion in its regional nodes too
     kills: tuple[tuple[float, float], ...] = ()  # (days, share of its cells left) of each log-kill, in time order
-    speeds: tuple[tuple[float, float], ...] = ()  # (days, factor on its growth rate from then) of each change, in time order
+    speeds: tuple[tuple[float, float], ...] = ()  # (days, factor on its growth rate from then), in time order
 
     @property
     def founders_per_cell(self) -> np.ndarray:
@@ -181,6 +182,7 @@ class TherapyPlan:
     surgery_start: float = np.nan  # days after the event; NaN: no surgery
     surgery_relative_to: int = 0  # the event (index in REFERENCES)
     residual_fraction: float = 0.0  # share of the primary's cells the surgery leaves
+    node_dissection: bool = False  # the surgery removes every cell and lesion in the primary's regional nodes
     kill_start: np.ndarray = field(default_factory=lambda: np.empty(0))  # [K] days after the event
     kill_relative_to: np.ndarray = field(default_factory=lambda: np.empty(0, dtype=int))  # [K] the event
     kill_survival: np.ndarray = field(default_factory=lambda: np.empty((0, 0)))  # [K, C] share of dividing cells left
@@ -390,6 +392,7 @@ def lower_therapy(therapy: Therapy, clones: tuple[Clone, ...], organs: tuple[str
         surgery_start=np.nan if surgery is None else surgery.start_days,
         surgery_relative_to=0 if surgery is None else REFERENCES.index(surgery.relative_to),
         residual_fraction=0.0 if surgery is None else surgery.residual_fraction,
+        node_dissection=surgery is not None and surgery.node_dissection,
         kill_start=np.array([start for _, start in kills], dtype=float),
         kill_relative_to=np.array([REFERENCES.index(item.relative_to) for item, _ in kills], dtype=int),
         kill_survival=np.where(hit, np.array([item.surviving_fraction for item, _ in kills])[:, None], 1.0),

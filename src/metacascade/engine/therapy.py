@@ -52,7 +52,7 @@ def apply_therapy(lowered: Lowered, diagnosis: float, metastasis: float = np.nan
         slowing = _slowing(times, np.prod(np.where(active, plan.growth_factor[given], 1.0), axis=1))
     removal = float(plan.surgery_start + _offset(plan.surgery_relative_to, diagnosis, metastasis))
     lowered = with_epochs(lowered, epochs, removal_time=np.inf if np.isnan(removal) else removal,
-                          residual_fraction=plan.residual_fraction)
+                          residual_fraction=plan.residual_fraction, node_dissection=plan.node_dissection)
     return with_slowing(with_kills(lowered, _kills(plan, diagnosis, metastasis)), slowing)
 
 

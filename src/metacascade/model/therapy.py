@@ -77,10 +77,15 @@ class Course(Timed):
 
 class Surgery(Timed):
     """Resection of the primary at one time: it stops shedding; ``residual_fraction`` of its cells
-    are left and regrow (and shed) by the primary's law. One per schedule, and only with a primary."""
+    are left and regrow (and shed) by the primary's law. With ``node_dissection``, every cell and
+    lesion in the primary's regional lymph nodes (those its lymph reaches first) is removed then
+    too. One per schedule, and only with a primary."""
 
     kind: Literal["surgery"] = "surgery"
     residual_fraction: Fraction = Field(default=0.0, description="share of the primary's cells left behind")
+    node_dissection: bool = Field(
+        default=False, description="also remove every cell and lesion in the primary's regional lymph nodes"
+    )
 
 
 class Endocrine(Course):
