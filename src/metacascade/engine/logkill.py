@@ -48,10 +48,10 @@ def _events(lowered: Lowered) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     kills, slowing = lowered.kills, lowered.slowing
     kill_times = np.empty(0) if kills is None else kills.times
     times = np.union1d(kill_times, np.empty(0) if slowing is None else slowing.times)
-    if kills is None:
-        return times, np.ones((times.size, lowered.rates["gompertz_rate"].shape[0])), speed_at(slowing, times)
-    survival = np.ones((times.size, kills.survival.shape[1]))
-    survival[np.searchsorted(times, kill_times)] = kills.survival
+    survival = np.ones((times.size, lowered.rates["gompertz_rate"].shape[0] if kills is None else
+                        kills.survival.shape[1]))
+    if kills is not None:
+        survival[np.searchsorted(times, kill_times)] = kills.survival
     return times, survival, speed_at(slowing, times)
 
 
