@@ -322,11 +322,12 @@ def test_exact_engine_matches_reference_many_runs(make_lowered, name, any_seed):
 
 
 def test_cases_meet_every_state_and_fate(make_lowered):
-    """On these cases the reference visits every state, fate and tally, so the comparisons cover them."""
+    """On these cases the reference visits every state, fate and tally, so the comparisons cover them
+    (but a node dissection's, ``resected``: the reference refuses surgery)."""
     seen = set()
     for case in CASES.values():
         lowered = make_lowered(**case.arguments)
         for seed in np.random.SeedSequence(7).spawn(2):
             out = simulate_reference(lowered, np.random.default_rng(seed))
             seen |= {name for snap in out.snapshots for name, v in snap.counts.items() if v.sum() > 0}
-    assert seen == set(SNAPSHOT_FIELDS)
+    assert seen == set(SNAPSHOT_FIELDS) - {"resected"}

@@ -238,7 +238,7 @@ def test_a_switched_lesion_regrows_from_s_times_its_cells_on_the_shifted_gompert
                                                        lowered.rates["gompertz_rate"], lowered.capacity))
 
     def size(time, kills=lowered.kills):
-        return float(sizes_at(colonies, time, lowered.rates, lowered.capacity, kills)[0])
+        return float(sizes_at(colonies, time, replace(lowered, kills=kills))[0])
 
     before = size(400.0, None)
     assert size(400.0) == pytest.approx(0.01 * before, rel=1e-12)

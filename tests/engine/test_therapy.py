@@ -65,7 +65,8 @@ def test_interventions_with_no_effect_give_the_cohort_without_therapy(untreated)
         {"kind": "immunotherapy", "clearance_factor": 1.0, "start_days": 100.0, "duration_days": 300.0},
         {"kind": "anti_soil", "organ": "lung", "factor": 1.0, "relative_to": "diagnosis", "start_days": 30.0},
         {"kind": "host_pretreatment", "factor": 1.0},
-        {"kind": "anti_angiogenic", "switch_factor": 1.0, "duration_days": 50.0, "rebound_factor": 1.0},
+        {"kind": "anti_angiogenic", "switch_factor": 1.0, "growth_factor": 1.0, "duration_days": 50.0,
+         "rebound_factor": 1.0},
         {"kind": "bone_targeted", "factor": 1.0, "relative_to": "diagnosis"},
         hormone_sensitive=True,
     )

@@ -72,6 +72,9 @@ def test_each_kind_names_the_rates_it_changes():
     rebound = AntiAngiogenic(switch_factor=0.0, duration_days=7.0, rebound_factor=2.0, rebound_days=7.0)
     assert rebound.rate_factors() == {"switch_rate": 0.0} and rebound.rebound() == (7.0, {"switch_rate": 2.0})
     assert AntiAngiogenic(switch_factor=0.0).rebound() is None
+    assert AntiAngiogenic(switch_factor=0.0).vascular_growth_factor() == 1.0  # growth not slowed unless it says so
+    assert AntiAngiogenic(switch_factor=0.0, growth_factor=0.4).vascular_growth_factor() == 0.4
+    assert Endocrine(division_factor=0.5, reactivation_factor=0.2).vascular_growth_factor() == 1.0
 
 
 @pytest.mark.parametrize("interventions, expected", [
@@ -89,6 +92,8 @@ def test_each_kind_names_the_rates_it_changes():
      ("therapy.interventions.0.anti_angiogenic.duration_days", "needs a duration")),
     ([{"kind": "anti_angiogenic", "duration_days": 7.0, "switch_factor": 0.1, "rebound_factor": 2.0}],
      ("therapy.interventions.0.anti_angiogenic.rebound_days", "rebound_factor 2", "rebound_days None")),
+    ([{"kind": "anti_angiogenic", "switch_factor": 0.1, "growth_factor": 0.0}],
+     ("therapy.interventions.0.anti_angiogenic.growth_factor", "0.0", "greater than 0")),
     ([{"kind": "anti_soil", "organ": "bones", "factor": 0.5}],
      ("therapy.interventions.0.organ", "'bones'", "allowed: lung, liver")),
     ([{"kind": "host_pretreatment", "organ": "breast", "factor": 5.0}],

@@ -52,7 +52,7 @@ def test_hand_built_ledger_has_the_worked_out_flows(hand_results):
         "in:carried_in": 1, "in:entered": 3, "out:switched": 2, "out:regressed": 1, "out:remaining": 1,
     }
     assert _flows(hand_results, 5.0, "liver", "macrometastasis") == {
-        "in:carried_in": 0, "in:entered": 2, "out:remaining": 2,
+        "in:carried_in": 0, "in:entered": 2, "out:resected": 0, "out:remaining": 2,
     }
     assert _flows(hand_results, 5.0, "lung", "vessel") == {
         "in:carried_in": 3, "in:entered": 0, "out:died": 3, "out:extravasated": 0, "out:remaining": 0,

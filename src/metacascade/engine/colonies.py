@@ -5,7 +5,7 @@ birth–death draw (below the deterministic threshold) or n e^{(b-d) t} (above i
 clearance is an exponential clock. At the avascular bound M it is a dormant micrometastasis with
 competing angiogenic switch and regression; a switched colony grows by Gompertz towards the
 organ capacity. A log-kill thins growing colonies and eradicates dormant micrometastases
-(``kill``); switched ones follow their shifted curves (``logkill.anchors``).
+(``kill``); switched ones follow their shifted and slowed curves (``logkill.anchors``).
 
 The bound is absorbing. Where the stochastic regime's ceiling (the bound, or the deterministic
 threshold if lower) is at most ``EXACT_PATH_CEILING`` cells, paths are sampled event by event
@@ -23,10 +23,10 @@ import numpy as np
 
 from .growth import size_at
 from .logkill import anchors
-from .lower import Kills
+from .lower import Lowered
 from .samplers import sample_birth_death
 
-GROWING, BOUND, MACRO, EXTINCT, CLEARED, REGRESSED = range(6)
+GROWING, BOUND, MACRO, EXTINCT, CLEARED, REGRESSED, RESECTED = range(7)
 #: Stochastic ceilings up to this size (cells) are crossed by exact event-by-event paths.
 EXACT_PATH_CEILING = 1024
 
@@ -178,17 +178,16 @@ def _resolve_bound(col: Colonies, end: float, rates: dict[str, np.ndarray], rng:
     col.time[idx[~happened]] = end
 
 
-def sizes_at(col: Colonies, time: float, rates: dict[str, np.ndarray], capacity: np.ndarray,
-             kills: Kills | None = None) -> np.ndarray:
-    """Cells in each colony at ``time`` (after ``advance`` to that time, and the kills up to it);
-    0 for dead colonies."""
+def sizes_at(col: Colonies, time: float, lowered: Lowered) -> np.ndarray:
+    """Cells in each colony at ``time`` (after ``advance`` to that time, and the kills up to it;
+    switched ones on their curves, ``logkill.anchors``); 0 for dead colonies."""
     out = np.where((col.phase == GROWING) | (col.phase == BOUND), col.size, 0.0)
     macro = np.nonzero(col.phase == MACRO)[0]
     if macro.size:
-        bound, rate, cap = _rates_of(col, macro, {**rates, "capacity": capacity},
+        bound, rate, cap = _rates_of(col, macro, {**lowered.rates, "capacity": lowered.capacity},
                                      "avascular_bound_cells", "gompertz_rate", "capacity")
-        at, cells = anchors(kills, col.clone[macro], col.switch_time[macro], bound, rate, cap, time)
-        out[macro] = size_at("gompertz", cells, time - at, rate, cap)
+        at, cells, now = anchors(lowered, col.clone[macro], col.switch_time[macro], bound, rate, cap, time)
+        out[macro] = size_at("gompertz", cells, time - at, now, cap)
     return out
 
 
@@ -211,3 +210,14 @@ def kill(col: Colonies, time: float, survival: np.ndarray, micromet_kill: np.nda
     eradicated = dormant[rng.random(dormant.size) < micromet_kill[col.clone[dormant]]]
     col.phase[eradicated] = REGRESSED
     col.regression_time[eradicated] = time
+
+
+def dissect(col: Colonies, time: float, organs: np.ndarray) -> None:
+    """A node dissection at ``time`` (after ``advance`` to it), in place: every colony in ``organs``
+    [O] (bool) is removed, a growing one cleared, a dormant micrometastasis regressed and a switched
+    one resected; a lesion is gone from ``time`` (``regression_time``)."""
+    here = organs[col.organ]
+    lesion = here & ((col.phase == BOUND) | (col.phase == MACRO))
+    for phase, gone in ((GROWING, CLEARED), (BOUND, REGRESSED), (MACRO, RESECTED)):
+        col.phase[here & (col.phase == phase)] = gone
+    col.regression_time[lesion] = time

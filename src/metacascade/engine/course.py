@@ -1,10 +1,12 @@
-"""The primary's cells over time, with its removal and log-kills (MODEL.md §2, §4): one place for
-every closed form the engine and the observation plan read.
+"""The primary's cells over time, with its removal, log-kills and slowing (MODEL.md §2, §4): one
+place for every closed form the engine and the observation plan read.
 
 The primary grows by its law from ``initial_cells`` at time 0 and sheds from vascularisation on
 (``engine.shedding``). Each restart multiplies its cells by a factor and lets them regrow by the
 same law from the new size (the law restarted then): the removal (``Primary.removal_time``) leaves
-``residual_fraction`` of them, each log-kill (``Primary.kills``) its surviving share. A tumour that
+``residual_fraction`` of them, each log-kill (``Primary.kills``) its surviving share, and each
+change of speed (``Primary.speeds``) keeps them and multiplies the law's rate: every law here is
+autonomous with its rate a factor of dN/dt, so it then runs its curve at that speed. A tumour that
 had reached its vascularisation size before a restart sheds at once after it; one that had not
 sheds once it reaches that size. With no cell left the primary is gone.
 """
@@ -17,26 +19,29 @@ from .growth import size_at, time_to_reach
 from .lower import Primary
 from .shedding import expected_shed, shedding_intensity
 
-#: A piece of the primary's course: (start time, cells then, cells at which it starts shedding).
-Piece = tuple[float, float, float]
+#: A piece of the primary's course: (start time, cells then, cells at which it starts shedding, rate per day).
+Piece = tuple[float, float, float, float]
 
 
-def _restarts(primary: Primary) -> list[tuple[float, float]]:
-    """(time, factor on its cells) of the removal and of each kill, in time order (days)."""
+def _restarts(primary: Primary) -> list[tuple[float, float, float | None]]:
+    """(time, factor on its cells, speed from then or None: unchanged) of the removal, each kill and
+    each change of speed, in time order (days)."""
     removal = [(primary.removal_time, primary.residual_fraction)] if np.isfinite(primary.removal_time) else []
-    return sorted([*primary.kills, *removal])
+    shrinks = [(time, factor, None) for time, factor in [*primary.kills, *removal]]
+    return sorted([*shrinks, *((time, 1.0, speed) for time, speed in primary.speeds)], key=lambda restart: restart[0])
 
 
 def pieces(primary: Primary) -> list[Piece]:
     """The primary's course from time 0 and from each restart, up to the first that leaves no cell."""
     law, n0, rate, capacity, exponent = primary.growth
-    course = [(0.0, n0, primary.vascularisation_cells)]
+    course = [(0.0, n0, primary.vascularisation_cells, rate)]
     vascular = False
-    for time, factor in _restarts(primary):
-        start, cells, _ = course[-1]
-        before = float(size_at(law, cells, time - start, rate, capacity, exponent))
+    for time, factor, speed in _restarts(primary):
+        start, cells, _, now = course[-1]
+        before = float(size_at(law, cells, time - start, now, capacity, exponent))
         vascular = vascular or max(cells, before) >= primary.vascularisation_cells
-        course.append((time, factor * before, 0.0 if vascular else primary.vascularisation_cells))
+        course.append((time, factor * before, 0.0 if vascular else primary.vascularisation_cells,
+                       now if speed is None else rate * speed))
         if factor * before <= 0:
             break
     return course
@@ -52,8 +57,8 @@ def size(primary: Primary, times) -> np.ndarray:
     law, n0, rate, capacity, exponent = primary.growth
     t = np.asarray(times, dtype=float)
     out = np.asarray(size_at(law, n0, t, rate, capacity, exponent), dtype=float)
-    for start, cells, _ in pieces(primary)[1:]:
-        after = 0.0 if cells <= 0 else np.asarray(size_at(law, cells, np.maximum(t - start, 0.0), rate, capacity,
+    for start, cells, _, now in pieces(primary)[1:]:
+        after = 0.0 if cells <= 0 else np.asarray(size_at(law, cells, np.maximum(t - start, 0.0), now, capacity,
                                                           exponent))
         out = np.where(t < start, out, after)
     return out
@@ -61,11 +66,11 @@ def size(primary: Primary, times) -> np.ndarray:
 
 def shed_mean(primary: Primary, t0, t1) -> np.ndarray:
     """Expected cells shed in [t0, t1] (days; arrays broadcast), summed over the pieces it spans."""
-    law, _, rate, capacity, exponent = primary.growth
+    law, _, _, capacity, exponent = primary.growth
     common = dict(shedding_rate_per_g_day=primary.shedding_rate_per_g_day, cells_per_g=primary.cells_per_g)
     t0, t1 = np.broadcast_arrays(np.asarray(t0, dtype=float), np.asarray(t1, dtype=float))
     total = np.zeros(t0.shape)
-    for (start, cells, vascularisation), end in _spans(pieces(primary)):
+    for (start, cells, vascularisation, rate), end in _spans(pieces(primary)):
         if cells > 0:
             a, b = (np.clip(t, start, end) - start for t in (t0, t1))
             total = total + np.asarray(expected_shed(law, cells, a, b, rate, capacity, exponent,
@@ -75,11 +80,11 @@ def shed_mean(primary: Primary, t0, t1) -> np.ndarray:
 
 def shedding(primary: Primary, times) -> np.ndarray:
     """Cells shed per day at ``times`` (days)."""
-    law, _, rate, capacity, exponent = primary.growth
+    law, _, _, capacity, exponent = primary.growth
     t = np.asarray(times, dtype=float)
     common = dict(shedding_rate_per_g_day=primary.shedding_rate_per_g_day, cells_per_g=primary.cells_per_g)
     out = np.zeros(t.shape)
-    for start, cells, vascularisation in pieces(primary):
+    for start, cells, vascularisation, rate in pieces(primary):
         now = 0.0 if cells <= 0 else shedding_intensity(law, cells, np.maximum(t - start, 0.0), rate, capacity,
                                                         exponent, vascularisation_cells=vascularisation, **common)
         out = np.where(t < start, out, now)
@@ -88,8 +93,8 @@ def shedding(primary: Primary, times) -> np.ndarray:
 
 def reach_time(primary: Primary, cells: float) -> float:
     """First time (days) the primary holds ``cells``; inf if never."""
-    law, _, rate, capacity, exponent = primary.growth
-    for (start, size_then, _), end in _spans(pieces(primary)):
+    law, _, _, capacity, exponent = primary.growth
+    for (start, size_then, _, rate), end in _spans(pieces(primary)):
         if size_then <= 0:
             return np.inf
         first = start + float(time_to_reach(law, size_then, cells, rate, capacity, exponent))

@@ -12,9 +12,11 @@ from .lower import FIXED_RATES, RATE_NAMES, Epochs, Lowered
 
 def with_epochs(
     lowered: Lowered, epochs: Epochs | None = None, *, removal_time: float = np.inf, residual_fraction: float = 0.0,
+    node_dissection: bool = False,
 ) -> Lowered:
     """``lowered`` with ``epochs`` and the primary resected at ``removal_time`` (days), leaving
-    ``residual_fraction`` of its cells; checked (a ``ValueError`` names what is wrong)."""
+    ``residual_fraction`` of its cells, with its regional nodes if ``node_dissection``; checked (a
+    ``ValueError`` names what is wrong)."""
     if epochs is not None:
         times = np.asarray(epochs.times, dtype=float)
         shape = (times.size, len(lowered.clone_names), len(lowered.organ_names))
@@ -33,7 +35,8 @@ def with_epochs(
     if np.isfinite(removal_time):
         if lowered.primary is None or not removal_time > 0 or not 0 <= residual_fraction <= 1:
             raise ValueError("removal_time: needs a primary, a time > 0 (days) and 0 <= residual_fraction <= 1")
-        primary = replace(lowered.primary, removal_time=float(removal_time), residual_fraction=float(residual_fraction))
+        primary = replace(lowered.primary, removal_time=float(removal_time), residual_fraction=float(residual_fraction),
+                          node_dissection=node_dissection)
         lowered = replace(lowered, primary=primary)
     return lowered
 
@@ -74,12 +77,14 @@ def _changes(epochs: Epochs | None) -> list[float]:
 
 def step_ends(lowered: Lowered) -> np.ndarray:
     """The ends of the engine's windows: the observation times, and every change (epoch, removal,
-    kill) before the last."""
+    kill, speed of vascular growth) before the last."""
     changes = _changes(lowered.epochs)
     if lowered.primary is not None:
         changes.append(lowered.primary.removal_time)
     if lowered.kills is not None:
         changes.extend(lowered.kills.times.tolist())
+    if lowered.slowing is not None:
+        changes.extend(lowered.slowing.times.tolist())
     end = lowered.observation_times[-1]
     return np.union1d(lowered.observation_times, [t for t in changes if 0 < t < end])  # a change at 0: from the start
 

@@ -69,7 +69,9 @@ class Primary:
     cluster_cells: np.ndarray | None = None  # [C] mean cells per cluster of each clone
     removal_time: float = np.inf  # days: resected then (engine/course.py)
     residual_fraction: float = 0.0  # share of its cells left by the resection, which regrow
+    node_dissection: bool = False  # the resection removes every cell and lesion in its regional nodes too
     kills: tuple[tuple[float, float], ...] = ()  # (days, share of its cells left) of each log-kill, in time order
+    speeds: tuple[tuple[float, float], ...] = ()  # (days, factor on its growth rate from then), in time order
 
     @property
     def founders_per_cell(self) -> np.ndarray:
@@ -155,6 +157,16 @@ class Kills:
 
 
 @dataclass(frozen=True)
+class Slowing:
+    """Vascular growth slowed by therapy, as the engine reads it (MODEL.md §4, docs/engine.md §7): from
+    ``times[e]`` on, switched lesions and the primary grow at ``speed[e]`` times their rate (1 before
+    ``times[0]``): their autonomous laws then run their curves at that speed."""
+
+    times: np.ndarray  # [E] days, strictly increasing, >= 0
+    speed: np.ndarray  # [E] factor on the growth rate from each time on (each differs from the one before)
+
+
+@dataclass(frozen=True)
 class TherapyPlan:
     """A therapy schedule (``model/therapy.py``) as numbers: W windows of rate multipliers, an
     optional surgery and K kill events, each timed in days from an event of the patient's, its index
@@ -166,9 +178,11 @@ class TherapyPlan:
     duration: np.ndarray  # [W] days (inf: until the end of the run)
     rate_multipliers: dict[str, np.ndarray]  # fate-rate name -> [W, C, O] while each window is in force
     postmenopausal_only: np.ndarray  # [W] bool: the window acts in no patient known to be premenopausal
+    growth_factor: np.ndarray  # [W] factor on vascular growth (switched lesions, the primary) while in force
     surgery_start: float = np.nan  # days after the event; NaN: no surgery
     surgery_relative_to: int = 0  # the event (index in REFERENCES)
     residual_fraction: float = 0.0  # share of the primary's cells the surgery leaves
+    node_dissection: bool = False  # the surgery removes every cell and lesion in the primary's regional nodes
     kill_start: np.ndarray = field(default_factory=lambda: np.empty(0))  # [K] days after the event
     kill_relative_to: np.ndarray = field(default_factory=lambda: np.empty(0, dtype=int))  # [K] the event
     kill_survival: np.ndarray = field(default_factory=lambda: np.empty((0, 0)))  # [K, C] share of dividing cells left
@@ -194,6 +208,7 @@ class Lowered:
     epochs: Epochs | None = None
     therapy: TherapyPlan | None = None  # resolved into epochs per patient (engine/therapy.py)
     kills: Kills | None = None  # log-kill events (engine/therapy.py resolves them per patient)
+    slowing: Slowing | None = None  # changes of vascular growth speed (engine/therapy.py resolves them per patient)
     postmenopausal: float | None = None  # chance the patient is postmenopausal (1 or 0: known); None: unknown
     immune_status_sigma: float = 0.0  # SD of the log of a patient's multiplier on immune killing (engine/patient.py)
     niches: tuple[Niche, ...] = ()  # resolved into epochs per patient (engine/niche.py)
@@ -347,18 +362,18 @@ def lower_therapy(therapy: Therapy, clones: tuple[Clone, ...], organs: tuple[str
     """The therapy schedule as windows of rate multipliers over ``clones`` (cluster clones included)
     and ``organs``: one per course, and one more for an anti-angiogenic rebound; and kill events,
     one per cycle of chemotherapy or targeted therapy."""
-    # (start, event, duration, {name: factor}, organ, hormone-sensitive only, postmenopausal only)
+    # (start, event, duration, {name: factor}, organ, hormone-sensitive only, postmenopausal only, growth factor)
     windows = []
     for course in therapy.courses:
         duration = np.inf if course.duration_days is None else course.duration_days
         timing = (course.start_days, REFERENCES.index(course.relative_to))
         target = (course.target_organ, course.hormone_sensitive_only, course.postmenopausal_only)
-        windows.append((*timing, duration, course.rate_factors(), *target))
+        windows.append((*timing, duration, course.rate_factors(), *target, course.vascular_growth_factor()))
         if (rebound := course.rebound()) is not None:
-            windows.append((course.start_days + duration, timing[1], *rebound, *target))
+            windows.append((course.start_days + duration, timing[1], *rebound, *target, 1.0))
     names = sorted({name for window in windows for name in window[3]})
     multipliers = {name: np.ones((len(windows), len(clones), len(organs))) for name in names}
-    for w, (_, _, _, factors, organ, hormone_only, _) in enumerate(windows):
+    for w, (_, _, _, factors, organ, hormone_only, _, _) in enumerate(windows):
         rows = np.array([clone.hormone_sensitive or not hormone_only for clone in clones])
         columns = np.array([organ is None or name == organ for name in organs])
         for name, factor in factors.items():
@@ -373,9 +388,11 @@ def lower_therapy(therapy: Therapy, clones: tuple[Clone, ...], organs: tuple[str
         duration=np.array([window[2] for window in windows], dtype=float),
         rate_multipliers=multipliers,
         postmenopausal_only=np.array([window[6] for window in windows], dtype=bool),
+        growth_factor=np.array([window[7] for window in windows], dtype=float),
         surgery_start=np.nan if surgery is None else surgery.start_days,
         surgery_relative_to=0 if surgery is None else REFERENCES.index(surgery.relative_to),
         residual_fraction=0.0 if surgery is None else surgery.residual_fraction,
+        node_dissection=surgery is not None and surgery.node_dissection,
         kill_start=np.array([start for _, start in kills], dtype=float),
         kill_relative_to=np.array([REFERENCES.index(item.relative_to) for item, _ in kills], dtype=int),
         kill_survival=np.where(hit, np.array([item.surviving_fraction for item, _ in kills])[:, None], 1.0),

@@ -79,13 +79,13 @@ def primary_size(lowered: Lowered, times) -> np.ndarray:
 
 def lesion_sizes(lowered: Lowered, lesions: Lesions, times) -> np.ndarray:
     """[T, L] cells in each lesion at ``times``: 0, M from the bound, Gompertz from the switch
-    (shifted by each kill, ``logkill.anchors``), 0 from regression."""
+    (shifted by each kill and slowed while therapy slows it, ``logkill.anchors``), 0 from regression."""
     t = np.asarray(times, dtype=float).reshape(-1, 1)
     bound, rate, capacity = _per_lesion(lowered, lesions)
     present = (t >= lesions.bound_time) & ~(t >= lesions.regression_time)  # NaN: never
-    at, cells = anchors(lowered.kills, lesions.clone, lesions.switch_time, bound, rate, capacity, t)
+    at, cells, now = anchors(lowered, lesions.clone, lesions.switch_time, bound, rate, capacity, t)
     elapsed = np.where(t >= lesions.switch_time, t - at, 0.0)
-    return np.where(present, size_at("gompertz", cells, elapsed, rate, capacity), 0.0)
+    return np.where(present, size_at("gompertz", cells, elapsed, now, capacity), 0.0)
 
 
 def _sum_by(values: np.ndarray, groups: np.ndarray, num_groups: int) -> np.ndarray:
@@ -163,18 +163,18 @@ def reach_times(lowered: Lowered, lesions: Lesions) -> tuple[float, np.ndarray]:
     threshold = lowered.observation.detection_cells
     primary = course.reach_time(lowered.primary, threshold)
     bound, lesion_rate, lesion_capacity = _per_lesion(lowered, lesions)
-    after_switch = lesion_reach(lowered.kills, lesions.clone, lesions.switch_time, bound, lesion_rate,
+    after_switch = lesion_reach(lowered, lesions.clone, lesions.switch_time, bound, lesion_rate,
                                 lesion_capacity, threshold)
     return primary, np.where(threshold <= bound, lesions.bound_time, after_switch)
 
 
 def first_imaging(lowered: Lowered, reach, end: float, gone=np.nan, sizes=None) -> np.ndarray:
     """The first imaging time at or after ``reach`` (when a tumour first holds the detection
-    threshold; without kills it holds it from then on) and up to ``end``, before the tumour is
-    ``gone`` (regression); NaN if none. With kills, a tumour they shrink below the threshold is not
-    seen: ``sizes(times)`` gives its cells [I, ...] at times (``held``), read just before each
-    imaging time (an imaging on a kill's day comes before it: the one that diagnoses, before the
-    treatment it leads to)."""
+    threshold; without kills it holds it from then on) and up to ``end``, up to the time the tumour
+    is ``gone`` (regression, removal: an imaging then sees it before); NaN if none. With kills, a
+    tumour they shrink below the threshold is not seen: ``sizes(times)`` gives its cells [I, ...] at
+    times (``held``), read just before each imaging time (an imaging on a kill's day comes before
+    it: the one that diagnoses, before the treatment it leads to)."""
     times = lowered.observation.imaging_times
     if lowered.kills is not None:
         before = np.nextafter(times, -np.inf)
@@ -182,7 +182,7 @@ def first_imaging(lowered: Lowered, reach, end: float, gone=np.nan, sizes=None) 
         first = np.where(seen.any(axis=0), times[np.argmax(seen, axis=0)], np.nan)
     else:
         first = np.append(times, np.nan)[np.searchsorted(times, reach, side="left")]  # NaN or inf reach: none
-    return np.where((first <= end) & ~(first >= gone), first, np.nan)
+    return np.where((first <= end) & ~(first > gone), first, np.nan)  # an imaging when it goes comes before
 
 
 #: A tumour within this relative distance below the detection threshold holds it (the rounding of a hitting time).
@@ -246,8 +246,9 @@ def expected_ctc(lowered: Lowered, lesions: Lesions, times) -> np.ndarray:
 
 
 def n_stage(lowered: Lowered, lesions: Lesions, time: float) -> str:
-    """N stage at ``time``: "N+" if a regional node holds a lesion (reached the bound, not regressed),
-    else "N0"; "NX" if the primary's lymph reaches no node.
+    """N stage at ``time``: "N+" if a regional node holds a lesion (reached the bound, not regressed
+    nor removed before ``time``: a node dissection at the diagnosis comes after it), else "N0"; "NX"
+    if the primary's lymph reaches no node.
 
     Regional nodes are the lymph station the primary site's lymph reaches first; nodes further on
     (distant nodes) are distant metastasis (M1 in TNM), not N stage.
@@ -255,7 +256,7 @@ def n_stage(lowered: Lowered, lesions: Lesions, time: float) -> str:
     regional = lowered.routing.lymph_drain[lowered.primary.site] > 0
     if not regional.any():
         return "NX"
-    involved = regional[lesions.organ] & (lesions.bound_time <= time) & ~(lesions.regression_time <= time)
+    involved = regional[lesions.organ] & (lesions.bound_time <= time) & ~(lesions.regression_time < time)
     return "N+" if involved.any() else "N0"
 
 

@@ -35,6 +35,7 @@ TERMINAL_FATES: tuple[str, ...] = (
     "extinct",
     "cleared",
     "regressed",
+    "resected",  # switched lesions removed by a node dissection (MODEL.md §4)
 )
 #: Cumulative event tallies that are not exclusive states (for the fate ledger).
 TALLIES: tuple[str, ...] = (
@@ -74,7 +75,7 @@ class Lesions:
     tracked_time: np.ndarray  # [L] time the colony exceeded the pooled sizes (17 cells)
     bound_time: np.ndarray  # [L] time it reached the avascular bound
     switch_time: np.ndarray  # [L] angiogenic switch (NaN if none)
-    regression_time: np.ndarray  # [L] regression (NaN if none)
+    regression_time: np.ndarray  # [L] regression or removal by a node dissection (NaN if none)
     size: np.ndarray  # [L, T] cells at each observation time (0 before tracking or after regression)
 
     @classmethod

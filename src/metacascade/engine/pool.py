@@ -326,6 +326,20 @@ def thin(rng: np.random.Generator, counts: np.ndarray, chain: Layout, survival: 
     return out
 
 
+def dissect(counts: np.ndarray, chain: Layout, organs: np.ndarray) -> np.ndarray:
+    """``counts`` [C, O, S] with every pooled founder in ``organs`` [O] (bool) removed by a node
+    dissection: single cells dead where they are (in the vessel, solitary, dormant), colonies cleared."""
+    p = chain.pooled_max
+    removed = [([V], chain.dead_vessel), ([E], chain.dead_apoptosis), ([D], chain.dead_dormant),
+               *((list(range(base, base + p)), cleared) for base, cleared in zip(chain.colony_bases, chain.cleared))]
+    out, nodes = counts.copy(), np.flatnonzero(organs)
+    for states, fate in removed:
+        block = np.ix_(np.arange(counts.shape[0]), nodes, states)
+        out[:, nodes, fate] += out[block].sum(axis=-1)
+        out[block] = 0
+    return out
+
+
 def _smooth(basis: np.ndarray) -> np.ndarray:
     """[B] whether each curve on a window's grid is smooth enough for its Legendre terms: positive
     throughout, or zero throughout (not a curve that starts or stops inside the window)."""

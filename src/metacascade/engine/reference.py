@@ -439,8 +439,10 @@ def simulate_reference(lowered: Lowered, rng: np.random.Generator) -> RunOutcome
     observation. ``rng`` is the only source of randomness.
     """
     resected = lowered.primary is not None and np.isfinite(lowered.primary.removal_time)
-    if lowered.epochs is not None or resected or lowered.kills is not None:
-        raise ValueError("engine: the reference engine follows constant rates only (no epochs, no resection, no kills)")
+    if lowered.epochs is not None or resected or lowered.kills is not None or lowered.slowing is not None:
+        raise ValueError(
+            "engine: the reference engine follows constant rates only (no epochs, no resection, no kills, no slowing)"
+        )
     routing = lowered.routing
     times = [float(t) for t in lowered.observation_times]
     horizon = times[-1]

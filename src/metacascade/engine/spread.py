@@ -69,7 +69,7 @@ def metastasis_source(lowered: Lowered, paths: Routes, colonies: Colonies, lesio
                       grid: np.ndarray) -> Source:
     """The macrometastases ``lesions`` (indices of switched colonies) over the window, each from
     the later of its switch and the window start, on its curve after the kills up to the window
-    start (``logkill.anchors``); summed by clone x organ."""
+    start (``logkill.anchors``: kills and changes of speed end windows); summed by clone x organ."""
     primary = lowered.primary
     per_cell = primary.shedding_rate_per_g_day / primary.cells_per_g
     own, organ, switch = colonies.clone[lesions], colonies.organ[lesions], colonies.switch_time[lesions]
@@ -79,7 +79,7 @@ def metastasis_source(lowered: Lowered, paths: Routes, colonies: Colonies, lesio
         for table in (lowered.rates["avascular_bound_cells"], lowered.rates["gompertz_rate"], lowered.capacity)
     )
     start, end = grid[0], grid[-1]
-    at, cells = anchors(lowered.kills, own, switch, bound, gompertz, cap, start)  # no kill inside a window
+    at, cells, gompertz = anchors(lowered, own, switch, bound, gompertz, cap, start)  # no change inside a window
     by_organ = np.zeros(lowered.capacity.shape)
     by_organ_curve = np.zeros(lowered.capacity.shape + grid.shape)
     np.add.at(by_organ, (clone, organ),

@@ -1,8 +1,8 @@
 """A therapy plan (``lower.TherapyPlan``) resolved for one patient: its windows, surgery and
 log-kill cycles timed from the start, from the patient's own diagnosis or from its first distant
-metastasis seen, as the engine's epochs,
-removal (``epochs.with_epochs``) and kills (``lower.Kills``, and the primary's share of each).
-Rates are piecewise constant: in each piece, the product of the multipliers of the windows in
+metastasis seen, as the engine's epochs, removal (``epochs.with_epochs``), kills (``lower.Kills``,
+and the primary's share of each) and slowing of vascular growth (``lower.Slowing``). Rates and
+growth speeds are piecewise constant: in each piece, the product of the factors of the windows in
 force. Cycles at the same time compose: their survivals multiply, and so do the chances that a
 dormant micrometastasis escapes each."""
 
@@ -13,7 +13,7 @@ from dataclasses import replace
 import numpy as np
 
 from .epochs import with_epochs
-from .lower import REFERENCES, Epochs, Kills, Lowered, TherapyPlan
+from .lower import REFERENCES, Epochs, Kills, Lowered, Slowing, TherapyPlan
 from .observation import diagnosis_time
 
 #: The index of the first distant metastasis seen among the events a start is timed from.
@@ -43,16 +43,35 @@ def apply_therapy(lowered: Lowered, diagnosis: float, metastasis: float = np.nan
     given = ~np.isnan(start) & ~(plan.postmenopausal_only & (lowered.postmenopausal == 0.0))
     start, end = start[given], start[given] + plan.duration[given]
     times = np.unique(np.r_[start, end[np.isfinite(end)]])
-    epochs = None
+    epochs, slowing = None, None
     if times.size:
         active = (start <= times[:, None]) & (times[:, None] < end)  # [E, W]
         multipliers = {name: np.prod(np.where(active[:, :, None, None], values[given], 1.0), axis=1)
                        for name, values in plan.rate_multipliers.items()}
         epochs = Epochs(times, multipliers, np.ones(times.size))
+        slowing = _slowing(times, np.prod(np.where(active, plan.growth_factor[given], 1.0), axis=1))
     removal = float(plan.surgery_start + _offset(plan.surgery_relative_to, diagnosis, metastasis))
     lowered = with_epochs(lowered, epochs, removal_time=np.inf if np.isnan(removal) else removal,
-                          residual_fraction=plan.residual_fraction)
-    return with_kills(lowered, _kills(plan, diagnosis, metastasis))
+                          residual_fraction=plan.residual_fraction, node_dissection=plan.node_dissection)
+    return with_slowing(with_kills(lowered, _kills(plan, diagnosis, metastasis)), slowing)
+
+
+def _slowing(times: np.ndarray, speed: np.ndarray) -> Slowing | None:
+    """The growth speeds ``speed`` in force from ``times`` (days) on, at the times it changes only,
+    so that windows that slow nothing give the run without them, draw for draw. None: no change."""
+    changes = speed != np.r_[1.0, speed[:-1]]
+    return Slowing(times[changes], speed[changes]) if changes.any() else None
+
+
+def with_slowing(lowered: Lowered, slowing: Slowing | None) -> Lowered:
+    """``lowered`` with ``slowing``, of its switched lesions and of its primary (ASSUMPTION: the
+    whole primary, vascularised or not yet, as its law is one curve)."""
+    if slowing is None:
+        return lowered
+    primary = lowered.primary
+    if primary is not None:
+        primary = replace(primary, speeds=tuple(zip(slowing.times.tolist(), slowing.speed.tolist())))
+    return replace(lowered, slowing=slowing, primary=primary)
 
 
 def _kills(plan: TherapyPlan, diagnosis: float, metastasis: float) -> Kills | None:

@@ -13,7 +13,9 @@ looping over cells.
 3. Tracked colonies jump exactly to the next observation (``colonies``).
 4. At a log-kill (a window end), dividing cells are thinned: pooled colonies and tracked growing
    colonies by binomial draws, dormant micrometastases eradicated with the kill's chance; switched
-   lesions and the primary follow their shifted curves (``logkill``, ``course``).
+   lesions and the primary follow their shifted curves (``logkill``, ``course``). At the primary's
+   removal with a node dissection, every founder in its regional nodes is removed (``pool.dissect``,
+   ``colonies.dissect``).
 5. A patient with an observation plan stops at the first observation at which the tumour burden
    is lethal; later observations repeat it.
 Cost grows with clones x organs x observations and with the number of colonies that outgrow the
@@ -27,7 +29,9 @@ from dataclasses import replace
 import numpy as np
 
 from . import course, pool, spread
-from .colonies import BOUND, CLEARED, EXTINCT, GROWING, MACRO, REGRESSED, Colonies, advance, kill, sizes_at
+from .colonies import (
+    BOUND, CLEARED, EXTINCT, GROWING, MACRO, REGRESSED, RESECTED, Colonies, advance, dissect, kill, sizes_at,
+)
 from .epochs import epoch_at, rates_in_force, shedding_in_force, step_ends
 from .handoff import handoff_sizes, pooled_max_cells
 from .logkill import kill_at
@@ -99,6 +103,10 @@ def run_timeline(lowered: Lowered, rng: np.random.Generator) -> RunOutcome:
             survival = lowered.kills.survival[event]
             counts = pool.thin(rng, counts, chains.chain, survival)
             kill(colonies, time, survival, lowered.kills.micromet_kill[event], lowered.deterministic_threshold, rng)
+        if _dissected_at(lowered, time):
+            nodes = lowered.routing.lymph_drain[lowered.primary.site] > 0
+            counts = pool.dissect(counts, chains.chain, nodes)
+            dissect(colonies, time, nodes)
         for slot, phase in enumerate((EXTINCT, CLEARED)):
             gone = colonies.phase == phase
             np.add.at(dropped[slot], (colonies.clone[gone], colonies.organ[gone]), 1)
@@ -106,7 +114,7 @@ def run_timeline(lowered: Lowered, rng: np.random.Generator) -> RunOutcome:
         now = time
         if time != lowered.observation_times[k]:
             continue  # a change of rates, not an observation
-        colonies.history[:, k] = sizes_at(colonies, time, lowered.rates, lowered.capacity, lowered.kills)
+        colonies.history[:, k] = sizes_at(colonies, time, lowered)
         snapshots.append(_snapshot(time, counts, chains.chain, colonies, dropped, k, entered, arrested, died_in_transit))
         k += 1
         if _dead(lowered, snapshots[-1]):  # nothing changes after death: later observations repeat it
@@ -118,6 +126,12 @@ def run_timeline(lowered: Lowered, rng: np.random.Generator) -> RunOutcome:
         snapshots=snapshots,
         lesions=_lesions(colonies),
     )
+
+
+def _dissected_at(lowered: Lowered, time: float) -> bool:
+    """Whether the primary's regional nodes are dissected at ``time`` (days), with its removal."""
+    primary = lowered.primary
+    return primary is not None and primary.node_dissection and time == primary.removal_time
 
 
 def _dead(lowered: Lowered, snapshot: Snapshot) -> bool:
@@ -171,6 +185,7 @@ def _snapshot(
         "extinct": absorbed(chain.extinct) + dropped[0],
         "cleared": absorbed(chain.cleared) + dropped[1],
         "regressed": _count(colonies, phase == REGRESSED, shape),
+        "resected": _count(colonies, phase == RESECTED, shape),
         "reached_bound": _count(colonies, ~np.isnan(colonies.bound_time), shape),
         "switched": _count(colonies, ~np.isnan(colonies.switch_time), shape),
     }

@@ -19,6 +19,8 @@ from .bounds import MAX_DAYS, MAX_MULTIPLIER, Days, Fraction, number
 StartDays = number(ge=0.0, le=MAX_DAYS)
 #: A factor >= 1 on a rate (1: no effect).
 Raise = number(ge=1.0, le=MAX_MULTIPLIER)
+#: A factor in (0, 1] on a growth rate (1: no effect; a tumour is slowed, never stopped).
+Slowdown = number(gt=0.0, le=1.0)
 #: Decades of dividing cells killed by one cycle (0: none; 20 leaves 1e-20, none of a body's cells).
 LogKill = number(ge=0.0, le=20.0)
 #: Cycles of one course, at most.
@@ -68,13 +70,22 @@ class Course(Timed):
         """(days, fate-rate name -> factor) of an effect that follows the stop; None: none."""
         return None
 
+    def vascular_growth_factor(self) -> float:
+        """Factor on the growth rate of vascularised tumours (switched lesions, the primary) while given."""
+        return 1.0
+
 
 class Surgery(Timed):
     """Resection of the primary at one time: it stops shedding; ``residual_fraction`` of its cells
-    are left and regrow (and shed) by the primary's law. One per schedule, and only with a primary."""
+    are left and regrow (and shed) by the primary's law. With ``node_dissection``, every cell and
+    lesion in the primary's regional lymph nodes (those its lymph reaches first) is removed then
+    too. One per schedule, and only with a primary."""
 
     kind: Literal["surgery"] = "surgery"
     residual_fraction: Fraction = Field(default=0.0, description="share of the primary's cells left behind")
+    node_dissection: bool = Field(
+        default=False, description="also remove every cell and lesion in the primary's regional lymph nodes"
+    )
 
 
 class Endocrine(Course):
@@ -93,14 +104,22 @@ class Endocrine(Course):
 
 class AntiAngiogenic(Course):
     """Anti-angiogenic therapy (VEGF(R) inhibitors): lowers the angiogenic switch of dormant
-    micrometastases while given; after it stops, an optional rebound raises the switch for
-    ``rebound_days`` (withdrawal; ebos2009_sunitinib_acceleration reports short-term sunitinib
-    accelerating metastasis, a qualitative target: the rebound's size is a free parameter). The
-    growth of vascularised metastases (``gompertz_rate``) is a closed form the engine cannot change
-    mid-course: not slowed here."""
+    micrometastases while given and slows vascular growth (MODEL.md §4): switched lesions and the
+    primary, of every clone in every organ, grow at ``growth_factor`` times their rate (their
+    Gompertz curves, the primary's law, run at that speed: slowed, never shrunk). ASSUMPTION: no
+    published value; VEGF(R) inhibitors slow established tumours but rarely shrink them (stable
+    disease rather than response; ebos2009_sunitinib_acceleration: sunitinib inhibited the growth
+    of the primary). After it stops, an optional rebound raises the switch for ``rebound_days``
+    (withdrawal; ebos2009_sunitinib_acceleration reports short-term sunitinib accelerating
+    metastasis, a qualitative target: the rebound's size is a free parameter); growth is not
+    rebounded."""
 
     kind: Literal["anti_angiogenic"] = "anti_angiogenic"
     switch_factor: Fraction = Field(description="factor on switch_rate while given")
+    growth_factor: Slowdown = Field(
+        default=1.0, description="factor on the growth rate of switched lesions and of the primary while given "
+        "(ASSUMPTION: no published value; VEGF(R) inhibitors slow but rarely shrink established tumours; 1: not slowed)"
+    )
     rebound_factor: Raise = Field(default=1.0, description="factor on switch_rate after it stops (1: no rebound)")
     rebound_days: Optional[Days] = Field(default=None, description="days the rebound lasts after it stops")
 
@@ -117,6 +136,9 @@ class AntiAngiogenic(Course):
 
     def rate_factors(self) -> dict[str, float]:
         return {"switch_rate": self.switch_factor}
+
+    def vascular_growth_factor(self) -> float:
+        return self.growth_factor
 
     def rebound(self) -> Optional[tuple[float, dict[str, float]]]:
         return None if self.rebound_days is None else (self.rebound_days, {"switch_rate": self.rebound_factor})

@@ -36,7 +36,7 @@ HEADLINE_GROUPS: dict[str, tuple[str, ...]] = {
     "at_bound": ("dormant_micromet",),
     "macromets": ("macromet",),
     "dead": ("dead_in_transit", "dead_in_vessel", "dead_apoptosis", "dead_dormant", "extinct", "cleared",
-             "regressed"),
+             "regressed", "resected"),
 }
 
 

@@ -16,7 +16,7 @@ solitary                    carried_in, entered (= extravasated)       apoptosis
 dormant                     carried_in, entered (= dormancy)           died, reactivated, remaining
 micrometastasis             carried_in, entered (Δfounded_*)           extinct, cleared, reached_bound, remaining
 dormant_micrometastasis     carried_in, entered (= reached_bound)      switched, regressed, remaining
-macrometastasis             carried_in, entered (= switched)           remaining
+macrometastasis             carried_in, entered (= switched)           resected, remaining
 ==========================  =========================================  ==========================================
 
 Transit lasts seconds to minutes, so cells that enter in a window arrest or die in that window.
@@ -44,7 +44,7 @@ STEPS: dict[str, tuple[tuple[str, ...], tuple[str, ...]]] = {
     "dormant": (("carried_in", "entered"), ("died", "reactivated", "remaining")),
     "micrometastasis": (("carried_in", "entered"), ("extinct", "cleared", "reached_bound", "remaining")),
     "dormant_micrometastasis": (("carried_in", "entered"), ("switched", "regressed", "remaining")),
-    "macrometastasis": (("carried_in", "entered"), ("remaining",)),
+    "macrometastasis": (("carried_in", "entered"), ("resected", "remaining")),
 }
 ORGAN_STEPS: tuple[str, ...] = tuple(step for step in STEPS if step != "transit")
 #: The founder states (``tables.STATES``) each step holds: its ``remaining`` at a window's end.
@@ -66,6 +66,7 @@ DEATH_FLOWS: dict[tuple[str, str], str] = {
     ("micrometastasis", "extinct"): "extinct",
     ("micrometastasis", "cleared"): "cleared",
     ("dormant_micrometastasis", "regressed"): "regressed",
+    ("macrometastasis", "resected"): "resected",
 }
 
 
@@ -182,6 +183,7 @@ def ledger_arrays(outcome: RunOutcome) -> tuple[dict[str, np.ndarray], dict[str,
         "macrometastasis": {
             "carried_in": macro.start,
             "entered": switched.delta,
+            "resected": field("resected").delta,
             "remaining": macro.end,
         },
     }
