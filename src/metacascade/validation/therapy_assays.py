@@ -165,4 +165,5 @@ def sunitinib_acceleration(target: Target, quick: bool, seed: int) -> Outcome:
         f"{course.rebound_factor:g} for {course.rebound_days:g} days after the stop), whose size is a free parameter "
         f"set by hand; without it the ratios are "
         + ", ".join(f"{what} ×{fmt_ci(*no_rebound[what])}" for what in no_rebound)
-        + ". The inhibition of the primary is not reproduced (the model cannot slow a vascularised tumour).", entries)
+        + ". The course slows no growth (no lesion has switched during it), and the assay has no primary: the "
+        "drug's inhibition of the primary (anti_angiogenic growth_factor) is not part of this check.", entries)
