@@ -103,4 +103,4 @@ def one_mismatch(monkeypatch):
 
     target = load_targets()["fidler1970_alive_24h"]
     outcomes = [compare(target, target.value, 0.5, reason="fake")]
-    monkeypatch.setattr(checks, "run_checks", lambda quick, seed: outcomes)
+    monkeypatch.setattr(checks, "run_checks", lambda quick, seed, ids=None: outcomes)

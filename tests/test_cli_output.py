@@ -164,6 +164,20 @@ def test_resolve_names_an_unknown_organ_or_path(capsys):
 
 
 
+def test_validate_only_judges_the_targets_named_and_leaves_out_the_organ_pattern(tmp_path, capsys):
+    ids = ["delmonte2009_cells_per_cm3", "lethal_burden_nmax"]
+    assert main(["validate", "--quick", "--out", str(tmp_path), *(f"--only={i}" for i in ids), "--format", "csv"]) == OK
+    captured = capsys.readouterr()
+    assert [row["target_id"] for row in rows(captured.out)] == ids
+    assert "organ pattern" not in captured.err and not (tmp_path / "organ_pattern.md").exists()
+    assert json.loads((tmp_path / "verdicts.json").read_text())["run"]["only"] == ids
+
+
+def test_validate_only_names_an_unknown_target(tmp_path, capsys):
+    assert main(["validate", "--quick", "--out", str(tmp_path), "--only", "nope2026"]) == FAILED
+    assert "--only: unknown target id 'nope2026'; the targets: luzzi1998_survive_extravasate_d3" in capsys.readouterr().err
+
+
 def test_validate_into_a_pipe_prints_the_verdicts_as_csv_and_the_rest_on_stderr(one_mismatch, tmp_path, capsys):
     assert main(["validate", "--quick", "--out", str(tmp_path)]) == OK
     captured = capsys.readouterr()

@@ -184,12 +184,16 @@ def _parser() -> argparse.ArgumentParser:
     validate = _command(commands, "validate", "compare the simulator with the published targets", (
         ("metacascade validate --quick", "few replicates and small cohorts: minutes"),
         ("metacascade validate --strict --format json > verdicts.json", "exit 1 on a mismatch; the verdicts as JSON"),
+        ("metacascade validate --only carmel1977_cyclophosphamide_lung --only ebos2009_sunitinib_acceleration",
+         "two targets only (no organ-pattern analysis)"),
     ))
     validate.add_argument("--quick", action="store_true", help="few replicates and small cohorts (CI)")
     validate.add_argument("--out", type=Path, default=DEFAULT_RUNS_DIR / "validation",
                           help="where report.md and verdicts.json go (default: runs/validation)")
     validate.add_argument("--strict", action="store_true", help="exit 1 if any target mismatches")
     validate.add_argument("--seed", type=_seed, default=2026, help="random seed (default: 2026)")
+    validate.add_argument("--only", dest="only", action="append", default=None, metavar="TARGET_ID",
+                          help="judge this target only (repeat for more); the organ-pattern analysis is then left out")
     _format_argument(validate, FORMATS)
 
     calibrate = _command(commands, "calibrate", "fit a scenario to published targets; write the calibrated set", (
@@ -616,14 +620,19 @@ def _validate(args: argparse.Namespace) -> int:
 
     from rich.console import Console
 
+    from .analysis.targets import load_targets
     from .results.formatting import default_format, write_frame
     from .validation.checks import run_checks
     from .validation.organ_pattern import organ_pattern, print_organ_pattern, write_organ_pattern
     from .validation.report import TABLE_WIDTH, counts, print_table, verdict_frame, write_report
 
+    if args.only and (unknown := [target for target in args.only if target not in load_targets()]):
+        _error(f"--only: unknown target id {unknown[0]!r}; the targets: {', '.join(load_targets())}")
+        return FAILED
     start = time.perf_counter()
-    outcomes = run_checks(args.quick, args.seed)
-    run = {"quick": args.quick, "seed": args.seed, "seconds": round(time.perf_counter() - start, 1)}
+    outcomes = run_checks(args.quick, args.seed, args.only)
+    run = {"quick": args.quick, "seed": args.seed, "seconds": round(time.perf_counter() - start, 1),
+           **({"only": args.only} if args.only else {})}
     format = args.format or default_format()
     if format == "table":
         console = Console(width=max(Console().width, TABLE_WIDTH))
@@ -631,12 +640,14 @@ def _validate(args: argparse.Namespace) -> int:
     else:  # the verdicts alone on stdout; the rest, for a person, on stderr
         write_frame(verdict_frame(outcomes), format)
         console = Console(stderr=True)
-    report, verdicts = write_report(outcomes, args.out, run=run)
-    table, soil = organ_pattern(args.quick, args.seed)
-    print_organ_pattern(table, soil, console=console)
-    pattern = write_organ_pattern(table, soil, args.out)
-    console.print(f"{report}, {verdicts.name} and {pattern.name} written in "
-                  f"{round(time.perf_counter() - start, 1)} s", soft_wrap=True, highlight=False)
+    written = list(write_report(outcomes, args.out, run=run))
+    if not args.only:
+        table, soil = organ_pattern(args.quick, args.seed)
+        print_organ_pattern(table, soil, console=console)
+        written.append(write_organ_pattern(table, soil, args.out))
+    names = [str(written[0]), *(path.name for path in written[1:])]
+    console.print(f"{', '.join(names[:-1])} and {names[-1]} written in {round(time.perf_counter() - start, 1)} s",
+                  soft_wrap=True, highlight=False)
     return FAILED if args.strict and counts(outcomes)["mismatch"] else OK
 
 
