@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 import json
+from types import SimpleNamespace
 
 import numpy as np
 import pandas as pd
 import pytest
 
 import metacascade as mc
-from metacascade.trial import TABLE_ENDPOINTS, TRIAL_FILE
+from metacascade.trial import TABLE_ENDPOINTS, TRIAL_FILE, Trial
 
 YEARLY = [365.25 * year for year in range(1, 11)]
 #: Follow-up cut after 7 years: the same patients, seen less long.
@@ -178,3 +179,24 @@ def test_a_malformed_design_is_refused_naming_the_field(tmp_path, text, message)
 def test_a_scenario_without_arms_is_not_a_trial():
     with pytest.raises(ValueError, match="breast_patient is a scenario, not a trial design; give its arms"):
         mc.trial("breast_patient", num_patients=2, random_seed=1)
+
+
+def planted_arm(rng, hazard: float, size: int = 2000, end: float = 1000.0):
+    """A cohort-like arm whose patients die at exponential times (``hazard`` per day), followed to a
+    uniform censoring time or ``end``: what ``Trial`` reads of a cohort (patients, detections)."""
+    deaths, follow_up = rng.exponential(1 / hazard, size), np.minimum(rng.uniform(0, 3 * end, size), end)
+    died = deaths <= follow_up
+    patients = pd.DataFrame({"patient": np.arange(size), "death_time": np.where(died, deaths, np.nan),
+                             "first_metastasis_time": np.nan, "diagnosis_time": np.nan,
+                             "follow_up_time": np.where(died, deaths, follow_up)})
+    return SimpleNamespace(patients=patients, detections=pd.DataFrame(columns=["patient", "organ", "detection_time"]))
+
+
+def test_the_trial_recovers_a_planted_hazard_ratio_within_its_interval(any_seed):
+    rng = np.random.default_rng(any_seed)
+    planted = Trial({"control": planted_arm(rng, 1 / 500), "treated": planted_arm(rng, 0.6 / 500)},
+                    {"num_patients": 2000, "random_seed": any_seed})
+    treated = planted.table(("overall",)).set_index("arm").loc["treated"]
+    centre, half_width = np.log(treated["hazard_ratio"]), (np.log(treated["hr_high"]) - np.log(treated["hr_low"])) / 2
+    assert abs(centre - np.log(0.6)) <= 2 * half_width  # twice the 95% interval: fails once in ~10^4 seeds
+    assert treated["p_value"] < 1e-10 and treated["rmst_difference"] > 0
