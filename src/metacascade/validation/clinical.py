@@ -12,6 +12,7 @@ numbers, ``trial``) that differ only in the therapy tested.
 
 from __future__ import annotations
 
+from dataclasses import replace
 from functools import cache
 
 import numpy as np
@@ -204,11 +205,12 @@ def bisphosphonates(target: Target, quick: bool, seed: int) -> Outcome:
     control, tested = BISPHOSPHONATE_ARMS
     stage = stage_at_diagnosis(trial.arms[control].patients, trial.arms[control].detections)
     published = {"postmenopausal": target.range["postmeno_bone_recurrence"], "premenopausal": PREMENOPAUSAL_RATE_RATIO}
-    simulated, se, counts = {}, {}, []
+    simulated, se, counts, intervals = {}, {}, [], {}
     for group, menopause in (("postmenopausal", True), ("premenopausal", False)):
         eligible = stage.index[(stage != "distant").to_numpy() & (postmenopausal[stage.index] == menopause)]
         arms = {name: bone_relapses(trial.arms[name], eligible, BISPHOSPHONATE_FOLLOW_UP_YEARS) for name in trial.arms}
         value, low, high = paired_rate_ratio(arms[tested], arms[control], seed)
+        intervals[group] = (low, high)
         bounded = np.isfinite([value, low, high]).all()
         simulated[group], se[group] = (value, (high - low) / (2 * Z95)) if bounded else (float("nan"), 0.0)
         counts.append(
@@ -216,10 +218,17 @@ def bisphosphonates(target: Target, quick: bool, seed: int) -> Outcome:
             f"{tested} vs {int(arms[control]['relapse'].sum())} {control} in {arms[control]['years'].sum():.0f} "
             f"person-years, rate ratio {fmt(value)} (95% MC interval {fmt(low)}–{fmt(high)})")
     arm = load_trial_design(BISPHOSPHONATE_DESIGN).arms[tested]
-    return compare_table(target, published, simulated, se, reason=(
+    outcome = compare_table(target, published, simulated, se, reason=(
         f"{'; '.join(counts)}. Arms {control} and {tested} of the trial design {BISPHOSPHONATE_DESIGN}, "
         f"{TRIAL_PATIENTS[quick]} patients each on common random numbers; {tested}: {' '.join(arm.description.split())}; "
         f"bone relapse within {BISPHOSPHONATE_FOLLOW_UP_YEARS:g} years of diagnosis; premenopausal 1 by construction; "
         "a ratio without a bone relapse in the control arm, or with an unbounded interval, is not a number (too few "
         "relapses: nearly every patient is diagnosed localized and few relapse after surgery, the natural history's "
         "known mismatch)"))
+    low, high = intervals["postmenopausal"]
+    measured = np.isfinite([low, high]).all() and not low <= 1.0 <= high
+    if measured or np.isfinite([low, high]).all() and not low <= target.value["postmeno_bone_recurrence"] <= high:
+        return outcome
+    return replace(outcome, verdict="not yet", reason=(
+        "TOO FEW BONE RELAPSES: the postmenopausal rate ratio has no bounded interval, or one that holds both the "
+        f"published ratio and 1 (no effect), so the simulated patients tell neither apart. {outcome.reason}"))
