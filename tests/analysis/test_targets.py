@@ -7,6 +7,7 @@ from pathlib import Path
 
 import pytest
 
+from metacascade.analysis import targets as shipped
 from metacascade.analysis.targets import disibio_matrix, load_targets, targets_text
 
 SHARED_TARGETS = Path(__file__).resolve().parents[2].parent / "shared" / "data" / "targets.yaml"
@@ -22,7 +23,8 @@ def test_shipped_targets_are_the_shared_file():
 
 def test_targets_load_as_records_with_unique_ids():
     targets = load_targets()
-    assert len(targets) == 38
+    assert len(targets) == 38 + 1  # the shared file's, then the package's own (added_targets.yaml)
+    assert list(targets)[-1] == "bloom1962_untreated_breast_survival"
     assert targets["luzzi1998_solitary_dormant_d13"].value == pytest.approx(0.36)
     assert targets["au2016_cluster_capillary_transit"].range == [0.9, 1.0]
 
@@ -39,3 +41,10 @@ def test_disibio_matrix_rows_have_a_count_per_site():
     matrix = disibio_matrix()
     assert len(matrix["sites"]) == 30
     assert all(len(row["counts"]) == 30 for row in matrix["primaries"].values())
+
+
+def test_a_target_the_package_adds_may_not_reuse_a_published_id(monkeypatch):
+    published = shipped._document()["targets"][0]
+    monkeypatch.setattr(shipped, "_added", lambda: [published])
+    with pytest.raises(ValueError, match=f"added_targets.yaml: ids already in data/targets.yaml: {published['id']}"):
+        load_targets()

@@ -19,6 +19,7 @@ NUMERIC_IDS = {
     "disibio2008_prostate_profile", "disibio2008_testis_profile", "seer_breast_stage_survival",
     "pan2017_late_distant_recurrence", "breast_tvdt_clinical", "delmonte2009_cells_per_cm3", "lethal_burden_nmax",
     "iwata2000_parameters", "carmel1977_cyclophosphamide_lung", "ebctcg2015_bisphosphonates",
+    "bloom1962_untreated_breast_survival",  # the package's own (analysis/data/added_targets.yaml)
 }
 
 

@@ -65,3 +65,17 @@ def test_late_recurrence_is_read_among_node_negative_patients_free_of_metastasis
     assert [intervention["kind"] for intervention in therapy] == ["surgery", "endocrine"]
     assert all(clone["hormone_sensitive"] for clone in cohort.provenance["scenario"]["clones"].values())
     assert 0.0 <= float(outcome.simulated.split()[0]) <= 1.0 and "5 to 20 years after diagnosis" in outcome.reason
+
+
+def test_untreated_survival_is_read_from_each_patients_diagnosis_without_therapy():
+    from metacascade.validation.clinical import untreated_breast_survival, untreated_cohort
+
+    target = load_targets()["bloom1962_untreated_breast_survival"]
+    outcome = untreated_breast_survival(target, True, 2026)
+    cohort = untreated_cohort("breast_patient", True, 2026)
+    assert cohort.provenance["scenario"].get("therapy") is None
+    assert set(outcome.entries) == {"median_years", "survival_5y_pct", "survival_10y_pct"}
+    diagnosed = cohort.patients.dropna(subset=["diagnosis_time"])
+    five_years, _ = survival_after_diagnosis(diagnosed, 5 * 365.25)
+    assert outcome.entries["survival_5y_pct"]["simulated"] == pytest.approx(100.0 * five_years)
+    assert outcome.verdict in ("pass", "mismatch") and "ASSUMPTION: diagnosis stands for the onset" in outcome.reason

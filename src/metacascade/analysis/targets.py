@@ -1,4 +1,5 @@
-"""The published targets shipped with the package (a byte copy of ``shared/data/targets.yaml``).
+"""The published targets shipped with the package: a byte copy of ``shared/data/targets.yaml``, and
+the targets the package adds with their sources (``ADDED_TARGETS_FILE``, after them).
 
 Each target is a frozen :class:`Target`: id, category, quantity, published value (a number, a
 ``[low, high]`` range, a table of numbers, or text for qualitative targets), units, and the optional
@@ -30,6 +31,8 @@ TOLERANCE: dict[str, float] = {
 }
 #: The shipped copy, relative to this package.
 TARGETS_FILE = "data/targets.yaml"
+#: The targets the package adds, in the same fields, relative to this package.
+ADDED_TARGETS_FILE = "data/added_targets.yaml"
 
 
 @dataclass(frozen=True)
@@ -71,11 +74,21 @@ def _document() -> dict:
     return yaml.safe_load(targets_text())
 
 
+@cache
+def _added() -> list[dict]:
+    text = resources.files(__package__).joinpath(ADDED_TARGETS_FILE).read_text(encoding="utf-8")
+    return yaml.safe_load(text)["targets"]
+
+
 def load_targets() -> dict[str, Target]:
-    """Every published target by id, in the file's order."""
+    """Every published target by id: the shared file's in its order, then the package's own."""
+    shared = _document()["targets"]
+    clash = {t["id"] for t in shared} & {t["id"] for t in _added()}
+    if clash:
+        raise ValueError(f"{ADDED_TARGETS_FILE}: ids already in {TARGETS_FILE}: {', '.join(sorted(clash))}")
     return {
         t["id"]: Target(t["id"], t["category"], t["quantity"], t["value"], t["units"], t.get("range"))
-        for t in _document()["targets"]
+        for t in (*shared, *_added())
     }
 
 
