@@ -72,3 +72,48 @@ def test_another_patient_on_request(full_cohort):
     figure = lesion_timelines(full_cohort, patient=3, max_lesions=2)
     assert "patient 3" in texts(figure)
     assert len(artists(figure, "lesion:")) == min(2, int((full_cohort.lesions["patient"] == 3).sum()))
+
+
+TREATED = {
+    "name": "treated_single_run", "anatomy": "human_adult",
+    "clones": {"A": {"diameter_um": 12.0, "fates": {"division_rate": 0.2, "clearance_rate": 0.1, "switch_rate": 0.05,
+                                                    "gompertz_rate": 0.005}}},
+    "primary": {"site": "breast", "growth": {"law": "exponential", "rate_per_day": 0.03},
+                "shedding_rate_per_g_day": 300.0, "lymphatic_fraction": 0.3, "clone_mix": {"A": 1.0}},
+    "observation": {"imaging_times": [600.0, 700.0, 800.0], "draw_times": [700.0], "lethal_burden_cells": 3e10},
+    "observation_times": [600.0, 700.0, 800.0],
+    "therapy": {"interventions": [
+        {"kind": "chemotherapy", "start_days": 620.0, "cycles": 3, "log_kill": 1.0},
+        {"kind": "anti_angiogenic", "start_days": 700.0, "duration_days": 50.0, "switch_factor": 1.0,
+         "growth_factor": 0.5}]},
+}
+
+
+def test_a_treated_runs_curves_are_the_ones_it_ran_on_through_its_kills_and_slowing():
+    from metacascade import simulate
+    from metacascade.catalog import scenario_from_data
+
+    run = simulate(scenario_from_data(TREATED), random_seed=3)
+    times = np.asarray(run.observation_times)
+    curves = lesion_curves(run, times)
+    lesions = run.lesions.set_index("lesion")
+    switched = (lesions["switch_time"] < 620.0).to_numpy()  # on their curves when the kills came
+    assert switched.sum() >= 1
+    for i, time in enumerate(times):
+        bounded = (lesions["bound_time"] <= time).to_numpy() & ~(lesions["regression_time"] <= time).to_numpy()
+        np.testing.assert_allclose(curves.loc[time, bounded], lesions.loc[bounded, size_column(i)], rtol=1e-9)
+
+
+def test_a_therapy_timed_from_the_first_metastasis_is_drawn_from_the_one_the_run_saw():
+    from metacascade import simulate
+    from metacascade.catalog import scenario_from_data
+    from metacascade.viz.lesions import _lowered
+
+    at_relapse = {"kind": "chemotherapy", "relative_to": "first_metastasis", "cycles": 2, "log_kill": 1.0}
+    times = [600.0, 650.0, 700.0, 750.0, 800.0]  # imaged every 50 days: a lung metastasis is seen by day 750
+    data = {**TREATED, "therapy": {"interventions": [at_relapse]}, "observation_times": times,
+            "observation": {**TREATED["observation"], "imaging_times": times}}
+    run = simulate(scenario_from_data(data), random_seed=3)
+    seen = run.detections[run.detections["organ"] != "lymph_nodes_regional"]["detection_time"].min()
+    assert np.isfinite(seen)
+    np.testing.assert_array_equal(_lowered(run).kills.times, [seen, seen + 21.0])

@@ -253,18 +253,23 @@ def n_stage(lowered: Lowered, lesions: Lesions, time: float) -> str:
     Regional nodes are the lymph station the primary site's lymph reaches first; nodes further on
     (distant nodes) are distant metastasis (M1 in TNM), not N stage.
     """
-    regional = lowered.routing.lymph_drain[lowered.primary.site] > 0
+    regional = regional_nodes(lowered)
     if not regional.any():
         return "NX"
     involved = regional[lesions.organ] & (lesions.bound_time <= time) & ~(lesions.regression_time < time)
     return "N+" if involved.any() else "N0"
 
 
+def regional_nodes(lowered: Lowered) -> np.ndarray:
+    """[O] whether each organ is one of the primary's regional nodes (the lymph station its site's
+    lymph reaches first, ``n_stage``); a lesion anywhere else is a distant metastasis."""
+    return lowered.routing.lymph_drain[lowered.primary.site] > 0
+
+
 def first_distant_metastasis_time(lowered: Lowered, lesions: Lesions, observed: PatientObservations) -> float:
-    """The first imaging that sees a distant metastasis, a lesion outside the primary's regional
-    nodes (``n_stage``), of ``observed``'s patient (days; NaN if none)."""
-    regional = lowered.routing.lymph_drain[lowered.primary.site] > 0
-    seen = observed.lesion_detection_time[~regional[lesions.organ]]
+    """The first imaging that sees a distant metastasis (``regional_nodes``) of ``observed``'s patient
+    (days; NaN if none)."""
+    seen = observed.lesion_detection_time[~regional_nodes(lowered)[lesions.organ]]
     seen = seen[~np.isnan(seen)]
     return float(seen.min()) if seen.size else np.nan
 

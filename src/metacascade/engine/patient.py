@@ -136,6 +136,14 @@ def resolved(drawn: Lowered, metastasis: float = np.nan) -> Lowered:
     return with_niches(treated(drawn, metastasis))
 
 
+def run_lowered(lowered: Lowered, random_seed: int, patient: Optional[int], metastasis: float = np.nan) -> Lowered:
+    """The lowered scenario that patient ``patient`` (None: the single run) of ``random_seed`` ran on,
+    its first distant metastasis seen at ``metastasis`` (days; NaN: none, or no intervention timed
+    from it): what a figure of the run reads its curves from."""
+    drawn = with_host(lowered, random_seed, None) if patient is None else patient_drawn(lowered, random_seed, patient)
+    return resolved(drawn, metastasis)
+
+
 def patient_lowered(lowered: Lowered, random_seed: int, patient: int) -> Lowered:
     """The lowered scenario that patient ``patient`` runs on (``patient_drawn``, then ``resolved``),
     before any intervention timed from its first distant metastasis (``run_patient`` sees when that

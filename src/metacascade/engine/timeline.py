@@ -36,6 +36,7 @@ from .epochs import epoch_at, rates_in_force, shedding_in_force, step_ends
 from .handoff import handoff_sizes, pooled_max_cells
 from .logkill import kill_at
 from .lower import Lowered
+from .observation import regional_nodes
 from .outcome import SNAPSHOT_FIELDS, RunOutcome, Lesions, Snapshot
 from .routes import routes
 from .routing import delivery_matrix
@@ -104,7 +105,7 @@ def run_timeline(lowered: Lowered, rng: np.random.Generator) -> RunOutcome:
             counts = pool.thin(rng, counts, chains.chain, survival)
             kill(colonies, time, survival, lowered.kills.micromet_kill[event], lowered.deterministic_threshold, rng)
         if _dissected_at(lowered, time):
-            nodes = lowered.routing.lymph_drain[lowered.primary.site] > 0
+            nodes = regional_nodes(lowered)
             counts = pool.dissect(counts, chains.chain, nodes)
             dissect(colonies, time, nodes)
         for slot, phase in enumerate((EXTINCT, CLEARED)):

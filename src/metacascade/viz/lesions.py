@@ -13,9 +13,10 @@ from matplotlib.lines import Line2D
 
 from ..engine.handoff import handoff_sizes, pooled_max_cells
 from ..engine.lower import Lowered, lower
-from ..engine.observation import lesion_sizes, primary_size
+from ..engine.observation import lesion_sizes, primary_size, regional_nodes
 from ..engine.outcome import Lesions
-from ..engine.patient import patient_lowered
+from ..engine.patient import run_lowered
+from ..engine.therapy import waits_for_metastasis
 from ..results import Results
 from ..results.tables import size_column
 from .runs import Run, is_cohort, scenario_of
@@ -120,10 +121,18 @@ def _one_run(run: Run, patient: int | None) -> Results:
 
 
 def _lowered(run: Results) -> Lowered:
-    """The engine arrays ``run`` ran on (a cohort patient's own primary)."""
+    """The engine arrays ``run`` ran on: a cohort patient's own primary and host, and the run's therapy
+    as it was given (timed from its own diagnosis and first distant metastasis seen), its niches."""
     lowered = lower(scenario_of(run))
     patient = run.provenance.get("patient")
-    return lowered if patient is None else patient_lowered(lowered, run.random_seed, int(patient))
+    metastasis = _first_distant_seen(lowered, run.detections) if waits_for_metastasis(lowered) else np.nan
+    return run_lowered(lowered, run.random_seed, None if patient is None else int(patient), metastasis)
+
+
+def _first_distant_seen(lowered: Lowered, detections: pd.DataFrame) -> float:
+    """The first imaging (days) of ``detections`` that saw a lesion outside the regional nodes; NaN if none."""
+    distant = [name for name, regional in zip(lowered.organ_names, regional_nodes(lowered)) if not regional]
+    return float(detections.loc[detections["organ"].isin(distant), "detection_time"].min())
 
 
 def _bounds(lowered: Lowered, table: pd.DataFrame) -> list[float]:
