@@ -53,7 +53,9 @@ def test_the_readouts_count_macrometastases_per_organ_and_the_burden_of_the_last
 def test_the_pretreatment_fold_approaches_its_closed_form_ceiling_as_the_factor_grows(any_seed):
     name = "carmel1977_lung"
     ceiling = fold_ceiling(load_scenario(name).clones["B16"].fates_in("lung"))
-    fold, se = effects(name, macrometastases, True, any_seed, (("therapy.interventions.0.factor", 1000.0),))["lung"]
+    # the full run's 50 paired replicates: 4 give a standard error too rough to bound anything (seed 1870744679)
+    fold, se = effects(name, macrometastases, False, any_seed, (("therapy.interventions.0.factor", 1000.0),))["lung"]
+    # the ceiling neglects the dormant cells that wake by day 14: the fold stays ~5-10% below it
     assert abs(fold - ceiling) < 0.1 * ceiling + 3 * se
 
 
