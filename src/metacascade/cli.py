@@ -482,7 +482,7 @@ def _trial(args: argparse.Namespace) -> int:
     """A trial into its directory (resumed if it holds the same, unfinished trial); its table printed
     and written (``table.parquet``, times in days)."""
     from .analysis.autopsy import DAYS_PER_YEAR
-    from .catalog.trials import is_trial_design, load_trial_design
+    from .catalog.trials import trial_design
     from .results.formatting import default_format, write_frame
     from .errors import ScenarioError, TooMuchWork
     from .trial import trial, write_table
@@ -495,8 +495,8 @@ def _trial(args: argparse.Namespace) -> int:
             _error("--arm: each arm needs its own name")
             return FAILED
         subject = _loaded(args)
-    elif is_trial_design(args.scenario):
-        subject, arms = load_trial_design(args.scenario), None
+    elif (design := trial_design(args.scenario)) is not None:
+        subject, arms = design, None
     else:
         _error(f"--arm: {args.scenario} is a scenario, not a trial design; give its arms (--arm NAME=SCENARIO)")
         return FAILED

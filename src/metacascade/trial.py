@@ -25,12 +25,12 @@ from ._version import __version__
 from .analysis import survival
 from .analysis.autopsy import DAYS_PER_YEAR
 from .catalog import load_scenario
-from .catalog.trials import is_trial_design, load_trial_design
+from .catalog.trials import trial_design
 from .engine.patient import resolve_seed
 from .files import write_text_atomic
 from .files import write_atomic
 from .model import Scenario
-from .model.trial_design import ARM_NAME, ArmDesign, TrialDesign
+from .model.trial_design import ArmDesign, TrialDesign, check_arm_name
 from .results.cohort import Cohort, load_cohort
 from .simulate import _count, simulate
 
@@ -108,8 +108,10 @@ class Trial:
 
 
 def _arm_scenario(base: Scenario, name: str, arm: Arm) -> Scenario:
-    if not ARM_NAME.fullmatch(name):
-        raise ValueError(f"arms: the arm name {name!r} is not a directory name; use letters, digits, '_', '.' and '-'")
+    try:
+        check_arm_name(name)
+    except ValueError as exc:
+        raise ValueError(f"arms: {exc}") from None
     if isinstance(arm, ArmDesign):
         return _designed(base, arm)
     if isinstance(arm, Mapping):
@@ -190,9 +192,10 @@ def trial(
 
 
 def _design(name_or_path: Union[str, Path]) -> TrialDesign:
-    if not is_trial_design(name_or_path):
+    design = trial_design(name_or_path)
+    if design is None:
         raise ValueError(f"arms: {name_or_path} is a scenario, not a trial design; give its arms")
-    return load_trial_design(name_or_path)
+    return design
 
 
 def write_table(trial: Trial, table: pd.DataFrame) -> Path:

@@ -4,7 +4,7 @@ its arms and the endpoints compared; ``metacascade trial NAME`` runs one."""
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Union
+from typing import Optional, Union
 
 from pydantic import ValidationError
 
@@ -20,26 +20,27 @@ def trial_names() -> list[str]:
     return sorted(path.stem for path in TRIAL_DIR.glob("*.yaml"))
 
 
-def is_trial_design(name_or_path: Union[str, Path]) -> bool:
-    """Whether ``name_or_path`` names a catalogue trial design or a YAML file holding one (``arms:``)."""
+def trial_design(name_or_path: Union[str, Path]) -> Optional[TrialDesign]:
+    """The validated trial design that ``name_or_path`` names: a catalogue name, or a YAML file that
+    holds one (``arms:``); None if it names none (a scenario, say)."""
     text = str(name_or_path)
-    if text in trial_names():
-        return True
-    path = Path(text)
+    catalogued = text in trial_names()
+    path = TRIAL_DIR / f"{text}.yaml" if catalogued else Path(text)
     if path.suffix not in (".yaml", ".yml") or not path.is_file():
-        return False
+        return None
     data = read_yaml(path, max_bytes=MAX_SCENARIO_BYTES)
-    return isinstance(data, dict) and "arms" in data
+    if not catalogued and not (isinstance(data, dict) and "arms" in data):
+        return None
+    try:
+        return TrialDesign.model_validate(data)
+    except ValidationError as exc:
+        raise ScenarioError(format_validation_error(exc, source=str(path), model=TrialDesign)) from None
 
 
 def load_trial_design(name_or_path: Union[str, Path]) -> TrialDesign:
     """A validated ``TrialDesign`` from a catalogue name or a YAML path."""
-    text = str(name_or_path)
-    path = TRIAL_DIR / f"{text}.yaml" if text in trial_names() else Path(text)
-    if not path.is_file():
-        raise ScenarioError(f"unknown trial design {text!r}: not a catalogue name ({', '.join(trial_names())}) "
-                            "nor a YAML file")
-    try:
-        return TrialDesign.model_validate(read_yaml(path, max_bytes=MAX_SCENARIO_BYTES))
-    except ValidationError as exc:
-        raise ScenarioError(format_validation_error(exc, source=str(path), model=TrialDesign)) from None
+    design = trial_design(name_or_path)
+    if design is None:
+        raise ScenarioError(f"unknown trial design {str(name_or_path)!r}: not a catalogue name "
+                            f"({', '.join(trial_names())}) nor a YAML file holding one")
+    return design

@@ -113,14 +113,15 @@ def with_host(lowered: Lowered, random_seed: int, patient: Optional[int]) -> Low
     return with_immune_status(with_menopause(lowered, random_seed, patient), random_seed, patient)
 
 
-def patient_drawn(lowered: Lowered, random_seed: int, patient: int) -> Lowered:
+def patient_drawn(lowered: Lowered, random_seed: int, patient: Optional[int]) -> Lowered:
     """``lowered`` with patient ``patient``'s own primary, its growth rate, shedding rate and clone
     mix drawn from its ``variation`` on the patient's variation stream
-    (``engine.variation.draw_primary``), and its host traits on its host stream (``with_host``)."""
+    (``engine.variation.draw_primary``), and its host traits on its host stream (``with_host``);
+    ``patient`` None: the single run, the scenario's own primary and its host traits drawn."""
     from .variation import draw_primary
 
     primary = lowered.primary
-    if primary is not None and primary.variation.varies:
+    if patient is not None and primary is not None and primary.variation.varies:
         rng = np.random.default_rng(variation_seed_sequence(random_seed, patient))
         lowered = replace(lowered, primary=draw_primary(primary, rng))
     return with_host(lowered, random_seed, patient)
@@ -140,8 +141,7 @@ def run_lowered(lowered: Lowered, random_seed: int, patient: Optional[int], meta
     """The lowered scenario that patient ``patient`` (None: the single run) of ``random_seed`` ran on,
     its first distant metastasis seen at ``metastasis`` (days; NaN: none, or no intervention timed
     from it): what a figure of the run reads its curves from."""
-    drawn = with_host(lowered, random_seed, None) if patient is None else patient_drawn(lowered, random_seed, patient)
-    return resolved(drawn, metastasis)
+    return resolved(patient_drawn(lowered, random_seed, patient), metastasis)
 
 
 def patient_lowered(lowered: Lowered, random_seed: int, patient: int) -> Lowered:
@@ -182,7 +182,7 @@ def run_single(lowered: Lowered, run: Callable[..., Any], random_seed: int) -> t
     """One run of the scenario itself (no patient variation; its host traits drawn as a patient's,
     ``with_host``; its therapy and niches, ``resolved``) on the stream ``SeedSequence(random_seed)``,
     and what its observation plan sees of it."""
-    drawn = with_host(lowered, random_seed, None)
+    drawn = patient_drawn(lowered, random_seed, None)
     return _run_treated(drawn, run, np.random.SeedSequence(random_seed), random_seed, None)
 
 

@@ -20,6 +20,12 @@ from .therapy import Intervention
 ARM_NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9_.-]*")
 
 
+def check_arm_name(name: str) -> None:
+    """Raise ``ValueError`` if ``name`` cannot name an arm (its run directory)."""
+    if not ARM_NAME.fullmatch(name):
+        raise ValueError(f"the arm name {name!r} is not a directory name; use letters, digits, '_', '.' and '-'")
+
+
 class ArmDesign(Frozen):
     """One arm: interventions added to the scenario's own schedule, and values set on it."""
 
@@ -52,6 +58,5 @@ class TrialDesign(Frozen):
         if not arms:
             raise ValueError("a trial needs at least one arm")
         for name in arms:
-            if not ARM_NAME.fullmatch(name):
-                raise ValueError(f"the arm name {name!r} is not a directory name; use letters, digits, '_', '.' and '-'")
+            check_arm_name(name)
         return arms

@@ -77,42 +77,49 @@ def survival_after_diagnosis(patients: pd.DataFrame, days: float) -> tuple[float
     return survival_with_error((elapsed, patients["death_time"].notna().to_numpy()), days)
 
 
-def endocrine_arm():
-    """The arm ``ENDOCRINE_ARM`` of the trial design ``BISPHOSPHONATE_DESIGN`` (``breast_adjuvant``)."""
-    from ..catalog.trials import load_trial_design
+@cache
+def adjuvant_design():
+    """The trial design ``BISPHOSPHONATE_DESIGN`` (``breast_adjuvant``), read once: its endocrine and
+    bisphosphonate arms state the effects these checks assume."""
+    return load_trial_design(BISPHOSPHONATE_DESIGN)
 
-    return load_trial_design(BISPHOSPHONATE_DESIGN).arms[ENDOCRINE_ARM]
+
+def own_seed(seed: int, name: str) -> int:
+    """The seed of a check's cohort of ``name``: derived from ``seed`` and the name, so that cohorts of
+    different scenarios draw apart and the same scenario's cohorts have the same patients."""
+    return replicate_seeds(seed + sum(map(ord, name)), 1)[0]
+
+
+def _cohort(model, name: str, quick: bool, seed: int):
+    """``PATIENTS[quick]`` patients of ``model`` on ``own_seed(seed, name)``."""
+    from ..simulate import simulate
+
+    return simulate(model, num_patients=PATIENTS[quick], random_seed=own_seed(seed, name))
 
 
 @cache
 def treated_cohort(scenario: str, quick: bool, seed: int, *, endocrine: bool = False):
     """A cohort of ``scenario``, its primary resected at diagnosis and, with ``endocrine``, every
     clone hormone-sensitive and given the endocrine therapy of ``ENDOCRINE_ARM``; followed
-    ``FOLLOW_UP_YEARS`` years (its own
-    seed derived from ``seed`` and the name, the same patients in both)."""
+    ``FOLLOW_UP_YEARS`` years (``own_seed``: the same patients in both)."""
     from ..catalog import load_scenario
-    from ..simulate import simulate
 
-    own_seed = replicate_seeds(seed + sum(map(ord, scenario)), 1)[0]
     loaded = load_scenario(scenario)
     years = FOLLOW_UP_YEARS["late_recurrence" if endocrine else "survival"]
-    courses = [item.model_dump(mode="json") for item in (endocrine_arm().interventions if endocrine else ())]
+    courses = [item.model_dump(mode="json") for item in (adjuvant_design().arms[ENDOCRINE_ARM].interventions if endocrine else ())]
     values: dict = {"therapy": {"interventions": [SURGERY, *courses]}}
     if endocrine:
         values.update({f"clones.{name}.hormone_sensitive": True for name in loaded.clones})
-    return simulate(followed_up(loaded, years).with_values(values), num_patients=PATIENTS[quick], random_seed=own_seed)
+    return _cohort(followed_up(loaded, years).with_values(values), scenario, quick, seed)
 
 
 @cache
 def untreated_cohort(scenario: str, quick: bool, seed: int):
-    """A cohort of ``scenario`` without therapy, followed ``FOLLOW_UP_YEARS["untreated"]`` years (its
-    own seed derived from ``seed`` and the name)."""
+    """A cohort of ``scenario`` without therapy, followed ``FOLLOW_UP_YEARS["untreated"]`` years
+    (``own_seed``)."""
     from ..catalog import load_scenario
-    from ..simulate import simulate
 
-    own_seed = replicate_seeds(seed + sum(map(ord, scenario)), 1)[0]
-    model = followed_up(load_scenario(scenario), FOLLOW_UP_YEARS["untreated"])
-    return simulate(model, num_patients=PATIENTS[quick], random_seed=own_seed)
+    return _cohort(followed_up(load_scenario(scenario), FOLLOW_UP_YEARS["untreated"]), scenario, quick, seed)
 
 
 @check("bloom1962_untreated_breast_survival")
@@ -184,12 +191,12 @@ def bisphosphonate_trial(quick: bool, seed: int):
     from ..engine.patient import with_menopause
     from ..trial import trial
 
-    design = load_trial_design(BISPHOSPHONATE_DESIGN)
-    own_seed = replicate_seeds(seed + sum(map(ord, design.scenario)), 1)[0]
+    design = adjuvant_design()
+    trial_seed = own_seed(seed, design.scenario)
     arms = trial(design.scenario, {name: design.arms[name] for name in BISPHOSPHONATE_ARMS},
-                 num_patients=TRIAL_PATIENTS[quick], random_seed=own_seed)
+                 num_patients=TRIAL_PATIENTS[quick], random_seed=trial_seed)
     lowered = lower(load_scenario(design.scenario))
-    postmenopausal = np.array([with_menopause(lowered, own_seed, patient).postmenopausal == 1.0
+    postmenopausal = np.array([with_menopause(lowered, trial_seed, patient).postmenopausal == 1.0
                                for patient in range(TRIAL_PATIENTS[quick])])
     return arms, postmenopausal
 
@@ -250,7 +257,7 @@ def bisphosphonates(target: Target, quick: bool, seed: int) -> Outcome:
             f"{group}: {len(eligible)} patients M0 at diagnosis, bone relapses {int(arms[tested]['relapse'].sum())} "
             f"{tested} vs {int(arms[control]['relapse'].sum())} {control} in {arms[control]['years'].sum():.0f} "
             f"person-years, rate ratio {fmt(value)} (95% MC interval {fmt(low)}–{fmt(high)})")
-    arm = load_trial_design(BISPHOSPHONATE_DESIGN).arms[tested]
+    arm = adjuvant_design().arms[tested]
     outcome = compare_table(target, published, simulated, se, reason=(
         f"{'; '.join(counts)}. Arms {control} and {tested} of the trial design {BISPHOSPHONATE_DESIGN}, "
         f"{TRIAL_PATIENTS[quick]} patients each on common random numbers; {tested}: {' '.join(arm.description.split())}; "
