@@ -15,7 +15,8 @@ from __future__ import annotations
 
 import numpy as np
 
-from .growth import size_at, time_to_reach
+from ..model.bounds import MAX_DAYS
+from .growth import cell_days, invert_cell_days, size_at, time_to_reach
 from .lower import Primary
 from .shedding import expected_shed, shedding_intensity
 
@@ -100,4 +101,25 @@ def reach_time(primary: Primary, cells: float) -> float:
         first = start + float(time_to_reach(law, size_then, cells, rate, capacity, exponent))
         if first < end:
             return first
+    return np.inf
+
+
+def symptom_time(primary: Primary, hazard_per_cell_day: float, threshold: float) -> float:
+    """First time (days) at which the hazard ``hazard_per_cell_day`` x N(t), summed over the primary's
+    course from time 0 (its restarts included), reaches ``threshold`` (a standard exponential draw:
+    the time of the first event of that hazard); inf if never (within ``MAX_DAYS``)."""
+    if hazard_per_cell_day <= 0 or not np.isfinite(threshold):
+        return np.inf
+    target = threshold / hazard_per_cell_day  # cell-days
+    law, _, _, capacity, exponent = primary.growth
+    for (start, cells, _, rate), end in _spans(pieces(primary)):
+        if cells <= 0:
+            return np.inf
+        span = min(end, MAX_DAYS) - start
+        available = float(cell_days(law, cells, 0.0, span, rate, capacity, exponent))
+        if target <= available:
+            return start + float(invert_cell_days(law, cells, target, span, rate, capacity, exponent))
+        target -= available
+        if end >= MAX_DAYS:
+            return np.inf
     return np.inf

@@ -7,6 +7,7 @@ from dataclasses import replace
 
 import numpy as np
 
+from . import course
 from .lower import FIXED_RATES, RATE_NAMES, Epochs, Lowered
 
 
@@ -77,10 +78,14 @@ def _changes(epochs: Epochs | None) -> list[float]:
 
 def step_ends(lowered: Lowered) -> np.ndarray:
     """The ends of the engine's windows: the observation times, and every change (epoch, removal,
-    kill, speed of vascular growth) before the last."""
+    kill, speed of vascular growth) and diagnosis by symptoms (whose staging imaging may time
+    therapy from a metastasis it sees: ``engine.patient``) before the last."""
     changes = _changes(lowered.epochs)
     if lowered.primary is not None:
         changes.append(lowered.primary.removal_time)
+        if lowered.observation is not None and lowered.observation.symptom_rate > 0:
+            changes.append(course.symptom_time(lowered.primary, lowered.observation.symptom_rate
+                                               / lowered.primary.cells_per_g, lowered.symptom_threshold))
     if lowered.kills is not None:
         changes.extend(lowered.kills.times.tolist())
     if lowered.slowing is not None:

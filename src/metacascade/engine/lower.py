@@ -26,6 +26,7 @@ RATE_NAMES: tuple[str, ...] = tuple(FateRates.model_fields)
 SMALL_COLONY_MAX: int = SMALL_COLONY_MAX_CELLS
 SECONDS_PER_DAY = 86_400.0
 MINUTES_PER_DAY = 1_440.0
+DAYS_PER_YEAR = 365.25
 
 
 @dataclass(frozen=True)
@@ -116,6 +117,18 @@ class Observation:
     residence_time: float  # mean time a CTC stays in the blood, days (half-life / ln 2)
     lethal_cells: float  # total tumour burden at death
     organ_lethal_cells: np.ndarray  # [O] burden of each organ at death (inf: no limit)
+    symptom_rate: float = 0.0  # hazard of diagnosis by symptoms per cm³ of primary, per day
+    screening: bool = True  # imaging before diagnosis diagnoses (and sees lesions)
+
+
+@dataclass(frozen=True)
+class Lifespan:
+    """The patients' age at the start (years: mean, SD, clipped to [low, high]) and their hazard of
+    death from other causes (``model/lifespan.py``), per year: makeham + gompertz_at_50 e^{slope (age - 50)};
+    no such death when ``mortality`` is None."""
+
+    age: tuple[float, float, float, float]  # mean, SD, min, max (years)
+    mortality: tuple[float, float, float] | None  # makeham, gompertz at 50 (per year), slope (per year of age)
 
 
 @dataclass(frozen=True)
@@ -212,6 +225,10 @@ class Lowered:
     postmenopausal: float | None = None  # chance the patient is postmenopausal (1 or 0: known); None: unknown
     immune_status_sigma: float = 0.0  # SD of the log of a patient's multiplier on immune killing (engine/patient.py)
     niches: tuple[Niche, ...] = ()  # resolved into epochs per patient (engine/niche.py)
+    lifespan: Lifespan | None = None  # drawn per patient (engine/patient.py) into the three below
+    age_at_start: float = np.nan  # years, the patient's (NaN: ages not modelled)
+    other_cause_death: float = np.inf  # days: the patient dies of another cause then (inf: never)
+    symptom_threshold: float = np.inf  # the patient's Exp(1) draw: diagnosed by symptoms once their hazard sums to it
 
     @property
     def organ_names(self) -> tuple[str, ...]:
@@ -355,6 +372,20 @@ def lower_observation(plan: ObservationPlan, organs: tuple[str, ...]) -> Observa
         residence_time=float(plan.ctc_half_life_min / MINUTES_PER_DAY / np.log(2.0)),
         lethal_cells=plan.lethal_burden_cells,
         organ_lethal_cells=np.array([plan.organ_lethal_cells.get(organ, np.inf) for organ in organs]),
+        symptom_rate=plan.symptom_rate_per_cm3_year / DAYS_PER_YEAR,
+        screening=plan.screening,
+    )
+
+
+def lower_lifespan(host: Host | None) -> Lifespan | None:
+    """The host's ages and death from other causes as numbers (None without ages)."""
+    if host is None or host.age_at_start is None:
+        return None
+    age, mortality = host.age_at_start, host.other_cause_mortality
+    return Lifespan(
+        age=(age.mean_years, age.sd_years, age.min_years, age.max_years),
+        mortality=None if mortality is None else (mortality.makeham_per_year, mortality.gompertz_at_50_per_year,
+                                                  mortality.slope_per_year),
     )
 
 
@@ -493,4 +524,5 @@ def lower(scenario: Scenario) -> Lowered:
         postmenopausal=None if scenario.host is None else scenario.host.postmenopausal,
         immune_status_sigma=0.0 if scenario.host is None else scenario.host.immune_status_sigma,
         niches=lower_niches(scenario.host, organs),
+        lifespan=lower_lifespan(scenario.host),
     )

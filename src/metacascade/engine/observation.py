@@ -1,5 +1,6 @@
-"""What the observation plan sees of a patient (MODEL.md §5): tumour burden, detection on imaging,
-CTC counts in blood draws, N stage, death, and organ involvement at death (the autopsy view).
+"""What the observation plan sees of a patient (MODEL.md §5): tumour burden, diagnosis (by symptoms
+or screening) and the stage then, detection on imaging, CTC counts in blood draws, N stage, death
+(of the cancer or of other causes), and organ involvement at death (the autopsy view).
 
 Everything follows from exact size curves. The primary grows by its law's closed form
 (``engine.course``: with its removal and log-kills). A lesion (``outcome.Lesions``) holds 0 cells
@@ -23,11 +24,18 @@ from .logkill import anchors, lesion_reach
 from .lower import Lowered
 from .outcome import RunOutcome, Lesions
 
-#: Causes of death: the total burden, or one organ's burden.
-LETHAL_BURDEN, ORGAN_LIMIT = "lethal_burden", "organ_limit"
-DEATH_CAUSES: tuple[str, ...] = (LETHAL_BURDEN, ORGAN_LIMIT)
+#: Causes of death: the total burden, one organ's burden, or another cause (``lifespan``).
+LETHAL_BURDEN, ORGAN_LIMIT, OTHER_CAUSES = "lethal_burden", "organ_limit", "other_causes"
+DEATH_CAUSES: tuple[str, ...] = (LETHAL_BURDEN, ORGAN_LIMIT, OTHER_CAUSES)
 #: N stages: no regional node involved, at least one, no regional node to assess (TNM's NX).
 N_STAGES: tuple[str, ...] = ("N0", "N+", "NX")
+#: How a patient is diagnosed: the first screening imaging that sees its primary, or its symptoms.
+SCREENING, SYMPTOMS = "screening", "symptoms"
+DIAGNOSIS_MODES: tuple[str, ...] = (SCREENING, SYMPTOMS)
+#: SEER summary stages at diagnosis: confined to the primary's organ, its regional nodes involved, or
+#: a distant metastasis seen by the staging imaging.
+LOCALIZED, REGIONAL, DISTANT = "localized", "regional", "distant"
+STAGES: tuple[str, ...] = (LOCALIZED, REGIONAL, DISTANT)
 
 
 @dataclass(frozen=True)
@@ -36,11 +44,14 @@ class PatientObservations:
 
     follow_up_time: float  # death, or the end of follow-up (last observation time) if alive
     death_time: float
-    death_cause: str  # LETHAL_BURDEN, ORGAN_LIMIT, or "" if alive
+    death_cause: str  # one of DEATH_CAUSES, or "" if alive
     death_organ: int  # organ index of an ORGAN_LIMIT death, -1 otherwise
     primary_reach_time: float  # the primary first holds the detection threshold
-    diagnosis_time: float  # first imaging that sees the primary
+    diagnosis_time: float  # symptoms, or the first screening imaging that sees the primary
+    diagnosis_mode: str  # one of DIAGNOSIS_MODES, "" if not diagnosed
     n_stage: str  # at diagnosis: "N0", "N+", "NX" (no regional node), "" if not diagnosed
+    stage: str  # SEER summary stage at diagnosis (one of STAGES), "" if not diagnosed
+    age_at_start: float  # years (NaN: ages not modelled)
     lesion_reach_time: np.ndarray  # [L] a lesion first holds the detection threshold
     lesion_detection_time: np.ndarray  # [L] first imaging that sees it
     draw_times: np.ndarray  # [D] draws in follow-up
@@ -168,14 +179,13 @@ def reach_times(lowered: Lowered, lesions: Lesions) -> tuple[float, np.ndarray]:
     return primary, np.where(threshold <= bound, lesions.bound_time, after_switch)
 
 
-def first_imaging(lowered: Lowered, reach, end: float, gone=np.nan, sizes=None) -> np.ndarray:
-    """The first imaging time at or after ``reach`` (when a tumour first holds the detection
-    threshold; without kills it holds it from then on) and up to ``end``, up to the time the tumour
+def first_imaging(lowered: Lowered, times: np.ndarray, reach, end: float, gone=np.nan, sizes=None) -> np.ndarray:
+    """The first imaging of ``times`` (days, increasing) at or after ``reach`` (when a tumour first
+    holds the detection threshold; without kills it holds it from then on) and up to ``end``, up to the time the tumour
     is ``gone`` (regression, removal: an imaging then sees it before); NaN if none. With kills, a
     tumour they shrink below the threshold is not seen: ``sizes(times)`` gives its cells [I, ...] at
     times (``held``), read just before each imaging time (an imaging on a kill's day comes before
     it: the one that diagnoses, before the treatment it leads to)."""
-    times = lowered.observation.imaging_times
     if lowered.kills is not None:
         before = np.nextafter(times, -np.inf)
         seen = (times.reshape((-1,) + (1,) * np.ndim(reach)) >= reach) & held(lowered, sizes(before))
@@ -194,12 +204,52 @@ def held(lowered: Lowered, sizes) -> np.ndarray:
     return np.asarray(sizes) >= lowered.observation.detection_cells * (1.0 - HELD_TOLERANCE)
 
 
+def symptom_time(lowered: Lowered) -> float:
+    """When the primary's symptoms lead to its diagnosis (days; inf if never): the hazard
+    ``symptom_rate`` per cm³ of primary (its cells over cells_per_g, at 1 g/cm³), summed over its
+    course, reaches the patient's exponential draw ``symptom_threshold`` (``engine.patient``)."""
+    primary = lowered.primary
+    return course.symptom_time(primary, lowered.observation.symptom_rate / primary.cells_per_g,
+                               lowered.symptom_threshold)
+
+
+def follow_up_end(lowered: Lowered) -> float:
+    """The end of follow-up unless the cancer kills first (days): the last observation, or the
+    death from other causes before it."""
+    return float(min(lowered.observation_times[-1], lowered.other_cause_death))
+
+
+def diagnosis(lowered: Lowered, end: float | None = None) -> tuple[float, str]:
+    """(time, mode) of the patient's diagnosis up to ``end`` (days; default ``follow_up_end``): its
+    symptoms (``symptom_time``) or, with screening, the first imaging that sees its primary,
+    whichever comes first; (NaN, "") if neither."""
+    plan = lowered.observation
+    end = follow_up_end(lowered) if end is None else end
+    screened = np.nan
+    if plan.screening:
+        reach = course.reach_time(lowered.primary, plan.detection_cells)
+        screened = float(first_imaging(lowered, plan.imaging_times, reach, end,
+                                       sizes=lambda times: primary_size(lowered, times)))
+    symptoms = symptom_time(lowered)
+    if symptoms <= end and not symptoms >= screened:
+        return symptoms, SYMPTOMS
+    return (screened, SCREENING) if np.isfinite(screened) else (np.nan, "")
+
+
 def diagnosis_time(lowered: Lowered) -> float:
-    """The first imaging that sees the primary, up to the last observation (days; NaN if none): the
-    patient's diagnosis, which ``observe`` reports unless death comes first."""
-    reach = course.reach_time(lowered.primary, lowered.observation.detection_cells)
-    end = float(lowered.observation_times[-1])
-    return float(first_imaging(lowered, reach, end, sizes=lambda times: primary_size(lowered, times)))
+    """The patient's diagnosis (days; NaN if none: ``diagnosis``), which ``observe`` reports unless
+    the cancer kills first."""
+    return diagnosis(lowered)[0]
+
+
+def imaging_schedule(lowered: Lowered, diagnosed: float) -> np.ndarray:
+    """The times (days) at which imaging sees the whole body: the staging workup at the diagnosis
+    ``diagnosed`` (NaN: none), the imaging after it, and, with screening, the imaging before it."""
+    times = lowered.observation.imaging_times
+    if np.isnan(diagnosed):
+        return times if lowered.observation.screening else times[:0]
+    kept = times if lowered.observation.screening else times[times > diagnosed]
+    return np.union1d(kept, [diagnosed])
 
 
 def _within(times, end: float) -> np.ndarray:
@@ -258,6 +308,20 @@ def n_stage(lowered: Lowered, lesions: Lesions, time: float) -> str:
         return "NX"
     involved = regional[lesions.organ] & (lesions.bound_time <= time) & ~(lesions.regression_time < time)
     return "N+" if involved.any() else "N0"
+
+
+def stage_at(lowered: Lowered, lesions: Lesions, detected: np.ndarray, time: float, nodes: str) -> str:
+    """SEER summary stage at the diagnosis at ``time`` (days; NaN: "") of a patient whose ``lesions``
+    imaging first sees at ``detected`` [L]: distant if a lesion outside the regional nodes is seen by
+    then, else regional if the nodes are involved (N stage ``nodes`` "N+", or a nodal lesion seen),
+    else localized."""
+    if np.isnan(time):
+        return ""
+    seen = detected <= time
+    regional = regional_nodes(lowered)[lesions.organ]
+    if (seen & ~regional).any():
+        return DISTANT
+    return REGIONAL if nodes == "N+" or (seen & regional).any() else LOCALIZED
 
 
 def regional_nodes(lowered: Lowered) -> np.ndarray:
@@ -325,10 +389,16 @@ def observe(lowered: Lowered, outcome: RunOutcome, rng: np.random.Generator) -> 
     plan = lowered.observation
     lesions = outcome.lesions if outcome.lesions is not None else Lesions.empty(lowered.observation_times.size)
     burden = Burden(lowered, lesions)
-    death_time, cause, organ = death(burden, float(lowered.observation_times[-1]))
-    end = float(lowered.observation_times[-1]) if np.isnan(death_time) else death_time
+    end = follow_up_end(lowered)
+    death_time, cause, organ = death(burden, end)
+    if np.isnan(death_time) and end < lowered.observation_times[-1]:
+        death_time, cause = end, OTHER_CAUSES
+    end = end if np.isnan(death_time) else death_time
     primary_reach, lesion_reach = reach_times(lowered, lesions)
-    diagnosis = float(first_imaging(lowered, primary_reach, end, sizes=lambda times: primary_size(lowered, times)))
+    diagnosed, mode = diagnosis(lowered, end)
+    detected = first_imaging(lowered, imaging_schedule(lowered, diagnosed), lesion_reach, end,
+                             lesions.regression_time, lambda times: lesion_sizes(lowered, lesions, times))
+    nodes = "" if np.isnan(diagnosed) else n_stage(lowered, lesions, diagnosed)
     draws = plan.draw_times[plan.draw_times <= end]
     expected = expected_ctc(lowered, lesions, draws)
     macro, cells = autopsy(burden, lesions, end)
@@ -338,11 +408,13 @@ def observe(lowered: Lowered, outcome: RunOutcome, rng: np.random.Generator) -> 
         death_cause=cause,
         death_organ=organ,
         primary_reach_time=float(_within(primary_reach, end)),
-        diagnosis_time=diagnosis,
-        n_stage="" if np.isnan(diagnosis) else n_stage(lowered, lesions, diagnosis),
+        diagnosis_time=diagnosed,
+        diagnosis_mode=mode,
+        n_stage=nodes,
+        stage=stage_at(lowered, lesions, detected, diagnosed, nodes),
+        age_at_start=lowered.age_at_start,
         lesion_reach_time=_within(lesion_reach, end),
-        lesion_detection_time=first_imaging(lowered, lesion_reach, end, lesions.regression_time,
-                                            lambda times: lesion_sizes(lowered, lesions, times)),
+        lesion_detection_time=detected,
         draw_times=draws,
         ctc_expected=expected,
         ctc_count=rng.poisson(expected).astype(np.int64),

@@ -13,7 +13,7 @@ from __future__ import annotations
 import importlib
 from collections.abc import Callable
 from dataclasses import replace
-from typing import TYPE_CHECKING, Any, Optional
+from typing import TYPE_CHECKING, Any, NamedTuple, Optional
 
 import numpy as np
 
@@ -77,40 +77,82 @@ def host_seed_sequence(random_seed: int, patient: Optional[int]) -> np.random.Se
     return np.random.SeedSequence([random_seed, HOST_STREAM], spawn_key=() if patient is None else (patient,))
 
 
-def host_draws(random_seed: int, patient: Optional[int]) -> tuple[float, float]:
-    """The draws of the host stream of patient ``patient`` (``None``: a single run), in a fixed order so
-    that drawing one trait shifts no draw of another: a uniform (menopausal status), a standard normal
-    (immune status)."""
+class HostDraws(NamedTuple):
+    """The draws of a host stream, in the fixed order they are drawn, so that drawing one trait shifts
+    no draw of another."""
+
+    menopause: float  # uniform on [0, 1): postmenopausal below the chance
+    immune: float  # standard normal: the log multiplier on immune killing over its SD
+    age: float  # standard normal: the age at the start (``lifespan.age_at_start``)
+    death: float  # uniform on [0, 1): death from other causes (``lifespan.other_cause_death``)
+    symptoms: float  # standard exponential: the summed hazard of symptoms at diagnosis
+
+
+def host_draws(random_seed: int, patient: Optional[int]) -> HostDraws:
+    """The draws of the host stream of patient ``patient`` (``None``: a single run)."""
     rng = np.random.default_rng(host_seed_sequence(random_seed, patient))
-    return float(rng.random()), float(rng.standard_normal())
+    return HostDraws(float(rng.random()), float(rng.standard_normal()), float(rng.standard_normal()),
+                     float(rng.random()), float(rng.standard_exponential()))
 
 
-def with_menopause(lowered: Lowered, random_seed: int, patient: Optional[int]) -> Lowered:
-    """``lowered`` with the patient's menopausal status drawn on its host stream when its host gives
-    only a chance of it (``Host.postmenopausal_probability``); ``lowered`` itself otherwise."""
+def _draws_host(lowered: Lowered) -> bool:
+    """Whether anything of ``lowered``'s host is drawn per patient."""
+    chance, plan = lowered.postmenopausal, lowered.observation
+    return ((chance is not None and chance not in (0.0, 1.0)) or lowered.immune_status_sigma != 0
+            or lowered.lifespan is not None or (plan is not None and plan.symptom_rate > 0))
+
+
+def with_menopause(lowered: Lowered, draws: HostDraws) -> Lowered:
+    """``lowered`` with the patient's menopausal status when its host gives only a chance of it
+    (``Host.postmenopausal_probability``); ``lowered`` itself otherwise."""
     chance = lowered.postmenopausal
     if chance is None or chance in (0.0, 1.0):
         return lowered
-    return replace(lowered, postmenopausal=float(host_draws(random_seed, patient)[0] < chance))
+    return replace(lowered, postmenopausal=float(draws.menopause < chance))
 
 
-def with_immune_status(lowered: Lowered, random_seed: int, patient: Optional[int]) -> Lowered:
-    """``lowered`` with the patient's immune status drawn on its host stream when its host varies it
+def with_immune_status(lowered: Lowered, draws: HostDraws) -> Lowered:
+    """``lowered`` with the patient's immune status when its host varies it
     (``Host.immune_status_sigma``): a lognormal multiplier of median 1 on its transit death rates and
     clearance rates; ``lowered`` itself otherwise."""
     sigma = lowered.immune_status_sigma
     if sigma == 0:
         return lowered
-    factor = np.exp(sigma * host_draws(random_seed, patient)[1])
+    factor = np.exp(sigma * draws.immune)
     routing = replace(lowered.routing, segment_survival=lowered.routing.segment_survival ** factor)
     rates = {**lowered.rates, "clearance_rate": lowered.rates["clearance_rate"] * factor}
     return replace(lowered, routing=routing, rates=rates, immune_status_sigma=0.0)
 
 
+def with_lifespan(lowered: Lowered, draws: HostDraws) -> Lowered:
+    """``lowered`` with the patient's age at the start and its death from other causes
+    (``engine.lifespan``) when its host has ages; ``lowered`` itself otherwise."""
+    from .lifespan import age_at_start, other_cause_death
+
+    if lowered.lifespan is None:
+        return lowered
+    age = age_at_start(lowered.lifespan, draws.age)
+    return replace(lowered, age_at_start=age, other_cause_death=other_cause_death(lowered.lifespan, age, draws.death))
+
+
+def with_symptoms(lowered: Lowered, draws: HostDraws) -> Lowered:
+    """``lowered`` with the patient's threshold of symptoms (``observation.symptom_time``) when its plan
+    diagnoses by symptoms; ``lowered`` itself otherwise."""
+    plan = lowered.observation
+    if plan is None or plan.symptom_rate == 0:
+        return lowered
+    return replace(lowered, symptom_threshold=draws.symptoms)
+
+
 def with_host(lowered: Lowered, random_seed: int, patient: Optional[int]) -> Lowered:
     """``lowered`` with the host traits of patient ``patient`` (``None``: a single run) drawn on its
-    host stream (``with_menopause``, ``with_immune_status``)."""
-    return with_immune_status(with_menopause(lowered, random_seed, patient), random_seed, patient)
+    host stream (``with_menopause``, ``with_immune_status``, ``with_lifespan``, ``with_symptoms``)."""
+    if not _draws_host(lowered):
+        return lowered
+    draws = host_draws(random_seed, patient)
+    for trait in (with_menopause, with_immune_status, with_lifespan, with_symptoms):
+        lowered = trait(lowered, draws)
+    return lowered
 
 
 def patient_drawn(lowered: Lowered, random_seed: int, patient: Optional[int]) -> Lowered:

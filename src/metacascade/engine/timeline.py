@@ -136,11 +136,13 @@ def _dissected_at(lowered: Lowered, time: float) -> bool:
 
 
 def _dead(lowered: Lowered, snapshot: Snapshot) -> bool:
-    """Whether a patient with an observation plan is dead at the snapshot's time: the tumour burden
-    (primary and metastases) has reached the lethal burden, or an organ its limit."""
+    """Whether a patient with an observation plan is dead at the snapshot's time: of other causes by
+    then, or the tumour burden (primary and metastases) has reached the lethal burden, or an organ its limit."""
     plan, primary = lowered.observation, lowered.primary
     if plan is None or primary is None:
         return False
+    if snapshot.time >= lowered.other_cause_death:
+        return True
     by_organ = snapshot.cells.sum(axis=0)
     by_organ[primary.site] += course.size(primary, snapshot.time)
     return bool(by_organ.sum() >= plan.lethal_cells or np.any(by_organ >= plan.organ_lethal_cells))

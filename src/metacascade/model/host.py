@@ -1,7 +1,8 @@
 """The host (MODEL.md §3, niches and host): the patient's immune status, immunosuppression and
-menopausal status, constant over the run (the immune status may vary across patients), and the
-pre-metastatic niches that the primary prepares: an organ's soil rising with the primary's mass.
-The defaults are a host that changes nothing.
+menopausal status, constant over the run (the immune status may vary across patients), the
+pre-metastatic niches that the primary prepares (an organ's soil rising with the primary's mass),
+and its age and death from other causes (``lifespan``). The defaults are a host that changes
+nothing and never dies of anything else.
 """
 
 from __future__ import annotations
@@ -14,6 +15,7 @@ from pydantic import Field, field_validator, model_validator
 from ._base import Frozen
 from .bounds import MAX_MULTIPLIER, Fraction, MassG, number
 from .fates import FIXED_RATES, FateRates
+from .lifespan import AgeAtStart, OtherCauseMortality
 from .therapy import Raise
 
 #: A factor > 0 on the immune killing rates (1: an ordinary host).
@@ -115,6 +117,13 @@ class Host(Frozen):
     niches: tuple[PreMetastaticNiche, ...] = Field(
         default=(), description="pre-metastatic niches the primary prepares (none: the soil does not change)"
     )
+    age_at_start: Optional[AgeAtStart] = Field(
+        default=None, description="the patients' age at the start of the run (null: ages are not modelled)"
+    )
+    other_cause_mortality: Optional[OtherCauseMortality] = Field(
+        default=None,
+        description="the hazard of death from other causes by age (needs age_at_start; null: no such death)",
+    )
 
     @model_validator(mode="after")
     def _one_menopause(self) -> Host:
@@ -123,6 +132,12 @@ class Host(Frozen):
                 f"postmenopausal_probability: give either menopausal_status (got {self.menopausal_status!r}) or "
                 f"postmenopausal_probability (got {self.postmenopausal_probability:g}), not both"
             )
+        return self
+
+    @model_validator(mode="after")
+    def _mortality_needs_age(self) -> Host:
+        if self.other_cause_mortality is not None and self.age_at_start is None:
+            raise ValueError("other_cause_mortality: needs age_at_start (the hazard is by age; got no age_at_start)")
         return self
 
     @property

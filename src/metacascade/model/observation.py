@@ -1,6 +1,9 @@
-"""The observation plan of a virtual patient (MODEL.md §0, §5): imaging, blood draws, death.
+"""The observation plan of a virtual patient (MODEL.md §0, §5): diagnosis, imaging, blood draws, death.
 
-Imaging at given days detects a tumour once it holds ``detection_threshold_cells``; blood draws
+A patient is diagnosed by symptoms (a hazard proportional to its primary's volume) or, when imaging
+before diagnosis is screening, by the first imaging that sees its primary, whichever comes first;
+a staging workup images the whole body at diagnosis. Imaging at given days detects a tumour once
+it holds ``detection_threshold_cells``; blood draws
 count circulating tumour cells (CTCs) in ``draw_volume_ml``; the patient dies when the total
 tumour burden reaches ``lethal_burden_cells`` or an organ reaches its limit. The engine side
 (``engine/observation.py``) computes these from the exact size curves.
@@ -11,7 +14,10 @@ from __future__ import annotations
 from pydantic import Field, model_validator
 
 from ._base import Frozen, IncreasingDays
-from .bounds import Cells, HalfLifeMin, VolumeMl
+from .bounds import Cells, HalfLifeMin, VolumeMl, number
+
+#: Hazard of symptoms per cm³ of primary per year: 1e3 would be symptoms within hours of 1 cm³.
+SymptomRate = number(ge=0.0, le=1e3)
 
 
 class ObservationPlan(Frozen):
@@ -43,6 +49,21 @@ class ObservationPlan(Frozen):
         default_factory=dict,
         description="organ name -> tumour cells in that organ (the primary included, at its site) at which the "
         "patient dies; none by default",
+    )
+    symptom_rate_per_cm3_year: SymptomRate = Field(
+        default=0.0,
+        description=(
+            "hazard that the primary causes the symptoms that lead to its diagnosis, per cm³ of primary (its cells "
+            "over its cells_per_g, at 1 g/cm³) per year: a hazard proportional to the tumour's volume (Plevritis SK "
+            "et al. Stat Med 2007;26:581-595, the Stanford CISNET breast model); 0: no diagnosis by symptoms"
+        ),
+    )
+    screening: bool = Field(
+        default=True,
+        description=(
+            "whether imaging before diagnosis is screening, which diagnoses a primary it sees and sees lesions "
+            "too; false: an unscreened population, diagnosed by symptoms alone, imaged from its diagnosis on"
+        ),
     )
     source: str = Field(default="", description="where the plan's numbers come from, or the assumptions made")
 

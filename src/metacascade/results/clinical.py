@@ -3,12 +3,16 @@
 Times in days, NaN where an event does not happen within follow-up (until death, or the last
 observation time if alive). Scenarios without an observation plan have these tables empty.
 
-``patients``: one row per patient: ``diagnosis_time`` (first imaging that sees the primary),
+``patients``: one row per patient: ``diagnosis_time`` and ``diagnosis_mode`` (``symptoms``, or
+``screening``: the first screening imaging that sees the primary; empty if not diagnosed),
 ``primary_reach_time`` (the primary first holds the detection threshold), ``n_stage`` at diagnosis
 (``N0``; ``N+``: a regional node holds a lesion; ``NX``: the primary's lymph reaches no node; empty
-if not diagnosed), ``first_metastasis_time`` (first imaging that sees a lesion), ``death_time``,
-``death_cause`` (``lethal_burden``, ``organ_limit``, empty if alive), ``death_organ`` (the organ of
-an organ-limit death, else empty), ``follow_up_time`` (death, or the end of follow-up).
+if not diagnosed), ``stage`` at diagnosis (SEER summary stage: ``localized``, ``regional``,
+``distant``: a lesion outside the regional nodes seen by the staging imaging; empty if not
+diagnosed), ``first_metastasis_time`` (first imaging that sees a lesion), ``death_time``,
+``death_cause`` (``lethal_burden``, ``organ_limit``, ``other_causes``, empty if alive),
+``death_organ`` (the organ of an organ-limit death, else empty), ``follow_up_time`` (death, or the
+end of follow-up), ``age_at_start`` (years at time 0; NaN where ages are not modelled).
 
 ``detections``: one row per lesion that holds the detection threshold within follow-up:
 ``lesion`` (its id in ``lesions``), ``clone``, ``organ``, ``reach_time`` (closed-form hitting
@@ -29,7 +33,7 @@ from collections.abc import Iterable, Sequence
 import numpy as np
 import pandas as pd
 
-from ..engine.observation import DEATH_CAUSES, N_STAGES, PatientObservations
+from ..engine.observation import DEATH_CAUSES, DIAGNOSIS_MODES, N_STAGES, STAGES, PatientObservations
 from ..engine.outcome import Lesions
 from .tables import string_column
 
@@ -72,15 +76,21 @@ def patients_frame(observed: Observed, organ_names: Sequence[str], patients: Seq
     def times(name: str) -> np.ndarray:
         return np.array([getattr(record, name) for record in records], dtype=float)
 
+    def labels(name: str, allowed: Sequence[str]) -> pd.Series:
+        return string_column(("", *allowed), [_label_index(allowed, getattr(r, name)) for r in records])
+
     columns = {
         "diagnosis_time": times("diagnosis_time"),
+        "diagnosis_mode": labels("diagnosis_mode", DIAGNOSIS_MODES),
         "primary_reach_time": times("primary_reach_time"),
-        "n_stage": string_column(("", *N_STAGES), [_label_index(N_STAGES, r.n_stage) for r in records]),
+        "n_stage": labels("n_stage", N_STAGES),
+        "stage": labels("stage", STAGES),
         "first_metastasis_time": times("first_metastasis_time"),
         "death_time": times("death_time"),
-        "death_cause": string_column(("", *DEATH_CAUSES), [_label_index(DEATH_CAUSES, r.death_cause) for r in records]),
+        "death_cause": labels("death_cause", DEATH_CAUSES),
         "death_organ": string_column(("", *organ_names), [r.death_organ + 1 for r in records]),
         "follow_up_time": times("follow_up_time"),
+        "age_at_start": times("age_at_start"),
     }
     frame = _start(rows, [1] * len(rows), patients)
     for name, column in columns.items():

@@ -188,7 +188,7 @@ def bisphosphonate_trial(quick: bool, seed: int):
     whether each patient is postmenopausal, drawn as the engine draws it (``engine.patient.with_menopause``)."""
     from ..catalog import load_scenario
     from ..engine.lower import lower
-    from ..engine.patient import with_menopause
+    from ..engine.patient import host_draws, with_menopause
     from ..trial import trial
 
     design = adjuvant_design()
@@ -196,7 +196,7 @@ def bisphosphonate_trial(quick: bool, seed: int):
     arms = trial(design.scenario, {name: design.arms[name] for name in BISPHOSPHONATE_ARMS},
                  num_patients=TRIAL_PATIENTS[quick], random_seed=trial_seed)
     lowered = lower(load_scenario(design.scenario))
-    postmenopausal = np.array([with_menopause(lowered, trial_seed, patient).postmenopausal == 1.0
+    postmenopausal = np.array([with_menopause(lowered, host_draws(trial_seed, patient)).postmenopausal == 1.0
                                for patient in range(TRIAL_PATIENTS[quick])])
     return arms, postmenopausal
 
