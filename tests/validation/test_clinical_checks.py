@@ -7,27 +7,31 @@ import pytest
 
 from metacascade.analysis.targets import load_targets
 from metacascade.validation.clinical import (
-    STAGES, seer_stage_survival, stage_at_diagnosis, survival_after_diagnosis, treated_cohort,
+    CLINICAL_BREAST, STAGES, seer_stage_survival, stage_at_diagnosis, survival_after_diagnosis, treated_cohort,
 )
 
 NAN = np.nan
 
 
-def test_the_stage_is_read_at_the_imaging_that_diagnoses():
+def test_the_stage_is_each_diagnosed_patients_own_stage_at_diagnosis():
     patients = pd.DataFrame({
-        "patient": [0, 1, 2, 3, 4, 5],
-        "diagnosis_time": [365.25, 365.25, 730.5, 730.5, 730.5, NAN],
-        "n_stage": ["N0", "N+", "N0", "N0", "N0", ""],
+        "patient": [0, 1, 2, 3],
+        "diagnosis_time": [365.25, 400.0, 730.5, NAN],
+        "stage": ["localized", "regional", "distant", ""],
     })
-    detections = pd.DataFrame({
-        "patient": [2, 3, 4, 5],
-        "organ": ["lung", "lymph_nodes_regional", "bone", "liver"],
-        "detection_time": [730.5, 730.5, 1095.75, 365.25],
+    assert stage_at_diagnosis(patients).to_dict() == {0: "localized", 1: "regional", 2: "distant"}
+
+
+def test_net_survival_censors_the_deaths_from_other_causes():
+    # diagnosed at 0: a cancer death at 1 y, another cause at 2 y, one alive at 6 y
+    patients = pd.DataFrame({
+        "diagnosis_time": [0.0, 0.0, 0.0],
+        "death_time": [365.25, 730.5, NAN],
+        "death_cause": ["lethal_burden", "other_causes", ""],
+        "follow_up_time": [365.25, 730.5, 2191.5],
     })
-    stage = stage_at_diagnosis(patients, detections)
-    # 0: nothing seen; 1: N+; 2: a lung lesion seen with the primary; 3: a nodal lesion seen then;
-    # 4: bone seen only a year later; 5: never diagnosed (no stage)
-    assert stage.to_dict() == {0: "localized", 1: "regional", 2: "distant", 3: "regional", 4: "localized"}
+    assert survival_after_diagnosis(patients, 1826.25)[0] == pytest.approx(1.0 / 3.0)
+    assert survival_after_diagnosis(patients, 1826.25, net=True)[0] == pytest.approx(2.0 / 3.0)
 
 
 def test_survival_is_counted_from_each_patients_diagnosis():
@@ -47,9 +51,10 @@ def test_the_seer_check_compares_stage_shares_and_five_year_survival_per_stage()
     target = load_targets()["seer_breast_stage_survival"]
     outcome = seer_stage_survival(target, True, 2026)
     assert set(outcome.entries) == {f"{what}/{stage}" for what in ("stage_pct", "survival_5y_pct") for stage in STAGES}
-    cohort = treated_cohort("breast_patient", True, 2026)
+    cohort = treated_cohort(CLINICAL_BREAST, True, 2026)
     assert cohort.provenance["scenario"]["therapy"]["interventions"][0]["kind"] == "surgery"
-    stage = stage_at_diagnosis(cohort.patients, cohort.detections)
+    assert cohort.provenance["scenario"]["observation"]["screening"] is False
+    stage = stage_at_diagnosis(cohort.patients)
     shares = sum(outcome.entries[f"stage_pct/{name}"]["simulated"] for name in STAGES)
     assert len(stage) > 0 and shares == pytest.approx(100.0)
     assert outcome.verdict in ("pass", "mismatch") and "no systemic therapy" in outcome.reason
@@ -72,10 +77,10 @@ def test_untreated_survival_is_read_from_each_patients_diagnosis_without_therapy
 
     target = load_targets()["bloom1962_untreated_breast_survival"]
     outcome = untreated_breast_survival(target, True, 2026)
-    cohort = untreated_cohort("breast_patient", True, 2026)
+    cohort = untreated_cohort(CLINICAL_BREAST, True, 2026)
     assert cohort.provenance["scenario"].get("therapy") is None
     assert set(outcome.entries) == {"median_years", "survival_5y_pct", "survival_10y_pct"}
     diagnosed = cohort.patients.dropna(subset=["diagnosis_time"])
     five_years, _ = survival_after_diagnosis(diagnosed, 5 * 365.25)
     assert outcome.entries["survival_5y_pct"]["simulated"] == pytest.approx(100.0 * five_years)
-    assert outcome.verdict in ("pass", "mismatch") and "ASSUMPTION: diagnosis stands for the onset" in outcome.reason
+    assert outcome.verdict in ("pass", "mismatch") and "from their first symptom" in outcome.reason

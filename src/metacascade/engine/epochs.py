@@ -78,12 +78,15 @@ def _changes(epochs: Epochs | None) -> list[float]:
 
 def step_ends(lowered: Lowered) -> np.ndarray:
     """The ends of the engine's windows: the observation times, and every change (epoch, removal,
-    kill, speed of vascular growth) and diagnosis by symptoms (whose staging imaging may time
-    therapy from a metastasis it sees: ``engine.patient``) before the last."""
+    kill, speed of vascular growth) before the last; and the diagnosis by symptoms where therapy
+    waits for the first metastasis seen, which its staging imaging may see (``engine.patient``
+    reruns such a patient from there, and each window of a new length costs new kernels)."""
+    from .therapy import waits_for_metastasis
+
     changes = _changes(lowered.epochs)
     if lowered.primary is not None:
         changes.append(lowered.primary.removal_time)
-        if lowered.observation is not None and lowered.observation.symptom_rate > 0:
+        if waits_for_metastasis(lowered) and lowered.observation.symptom_rate > 0:
             changes.append(course.symptom_time(lowered.primary, lowered.observation.symptom_rate
                                                / lowered.primary.cells_per_g, lowered.symptom_threshold))
     if lowered.kills is not None:

@@ -4,8 +4,9 @@ the series' treatment, the stage read from each simulated patient at its own dia
 Treatment here is surgery of the primary at diagnosis (``model.therapy``), and 5 years of endocrine
 therapy for pan2017's women: the series' patients also had systemic therapies not given here
 (chemotherapy, radiotherapy), so a disagreement in survival may come from them as much as from the
-natural history. The model has no
-death from other causes, so its observed survival is compared with the series' relative survival.
+natural history. The clinical breast patient (``CLINICAL_BREAST``) is diagnosed by her symptoms and
+dies of other causes too: her net survival (other causes censored) is compared with the series'
+relative survival; the other checks' patients die of their cancer only.
 A trial (``ebctcg2015_bisphosphonates``) compares arms of the same virtual patients (common random
 numbers, ``trial``) that differ only in the therapy tested.
 """
@@ -23,11 +24,12 @@ from ..analysis.autopsy import DAYS_PER_YEAR, followed_up
 from ..analysis.survival import REGIONAL_NODES, durations, event_times, median_time, survival_with_error
 from ..analysis.targets import Target
 from ..catalog.trials import load_trial_design
+from ..engine.observation import OTHER_CAUSES, STAGES
 from .patients import PATIENTS
 from .rules import Z95, Outcome, check, compare, compare_table, fmt
 
-#: SEER summary stages, in order.
-STAGES = ("localized", "regional", "distant")
+#: The clinical breast patient: unscreened, diagnosed by symptoms, with an age and other causes of death.
+CLINICAL_BREAST = "breast_patient_symptomatic"
 #: The primary resected at its diagnosis.
 SURGERY = {"kind": "surgery", "relative_to": "diagnosis", "start_days": 0.0}
 #: Five years of endocrine therapy from diagnosis: the breast_adjuvant trial design's arm, which
@@ -53,28 +55,25 @@ PREMENOPAUSAL_RATE_RATIO = 1.0
 RESAMPLES = 2000
 
 
-def stage_at_diagnosis(patients: pd.DataFrame, detections: pd.DataFrame) -> pd.Series:
-    """SEER summary stage of each diagnosed patient (index ``patient``): ``distant`` if the imaging
-    that diagnoses the primary also sees a lesion outside the regional nodes, else ``regional`` if the
-    regional nodes are involved (N+, or a nodal lesion seen then), else ``localized``."""
+def stage_at_diagnosis(patients: pd.DataFrame) -> pd.Series:
+    """SEER summary stage of each diagnosed patient (index ``patient``), as the observation plan read it
+    at the diagnosis (``engine.observation.stage_at``: distant if the staging imaging sees a lesion
+    outside the regional nodes, else regional if they are involved, else localized)."""
     diagnosed = patients.dropna(subset=["diagnosis_time"]).set_index("patient")
-    seen = detections.merge(diagnosed["diagnosis_time"], left_on="patient", right_index=True)
-    seen = seen[seen["detection_time"] <= seen["diagnosis_time"]]
-    distant = set(seen.loc[seen["organ"] != REGIONAL_NODES, "patient"])
-    nodal = set(seen.loc[seen["organ"] == REGIONAL_NODES, "patient"]) | set(diagnosed.index[diagnosed["n_stage"] == "N+"])
-    stage = pd.Series("localized", index=diagnosed.index, name="stage")
-    stage[stage.index.isin(nodal)] = "regional"
-    stage[stage.index.isin(distant)] = "distant"
-    return stage
+    return diagnosed["stage"].astype(str).rename("stage")
 
 
-def survival_after_diagnosis(patients: pd.DataFrame, days: float) -> tuple[float, float]:
+def survival_after_diagnosis(patients: pd.DataFrame, days: float, *, net: bool = False) -> tuple[float, float]:
     """Kaplan–Meier survival ``days`` after diagnosis of ``patients`` (diagnosed ones; censored at the
-    end of follow-up) and its standard error from the 95% log-log band (NaN without patients)."""
+    end of follow-up) and its standard error from the 95% log-log band (NaN without patients). ``net``:
+    deaths from other causes censored too (the cancer's own survival, set against relative survival)."""
     if patients.empty:
         return float("nan"), float("nan")
     elapsed = (patients["follow_up_time"] - patients["diagnosis_time"]).to_numpy(float)
-    return survival_with_error((elapsed, patients["death_time"].notna().to_numpy()), days)
+    died = patients["death_time"].notna().to_numpy()
+    if net:
+        died = died & (patients["death_cause"] != OTHER_CAUSES).to_numpy()
+    return survival_with_error((elapsed, died), days)
 
 
 @cache
@@ -124,7 +123,7 @@ def untreated_cohort(scenario: str, quick: bool, seed: int):
 
 @check("bloom1962_untreated_breast_survival")
 def untreated_breast_survival(target: Target, quick: bool, seed: int) -> Outcome:
-    patients = untreated_cohort("breast_patient", quick, seed).patients
+    patients = untreated_cohort(CLINICAL_BREAST, quick, seed).patients
     diagnosed = patients.dropna(subset=["diagnosis_time"])
     since = diagnosed[["death_time", "follow_up_time"]].sub(diagnosed["diagnosis_time"], axis=0)
     median = median_time(since, "overall") / DAYS_PER_YEAR
@@ -132,21 +131,21 @@ def untreated_breast_survival(target: Target, quick: bool, seed: int) -> Outcome
     for years in (5, 10):
         value, error = survival_after_diagnosis(diagnosed, years * DAYS_PER_YEAR)
         simulated[f"survival_{years}y_pct"], se[f"survival_{years}y_pct"] = 100.0 * value, 100.0 * error
+    others = int((diagnosed["death_cause"] == OTHER_CAUSES).sum())
     return compare_table(target, target.value, simulated, se, reason=(
-        f"{len(diagnosed)} of {len(patients)} untreated breast_patient patients diagnosed (the first yearly imaging "
-        f"that sees the primary at 1e9 cells), followed {FOLLOW_UP_YEARS['untreated']} years from the start; "
-        "Kaplan–Meier survival and median from diagnosis (NaN: not reached; the median without its Monte Carlo "
-        "interval). ASSUMPTION: diagnosis stands for the "
-        "onset of symptoms, which comes at larger sizes, so the simulated times run from earlier and overstate "
-        "survival from symptoms; the model has no death from other causes. The published values are unverified "
+        f"{len(diagnosed)} of {len(patients)} untreated {CLINICAL_BREAST} patients diagnosed by their symptoms "
+        f"(unscreened), followed {FOLLOW_UP_YEARS['untreated']} years from the start; Kaplan–Meier survival and "
+        f"median from diagnosis, all deaths ({others} of other causes; NaN: not reached; the median without its "
+        "Monte Carlo interval). Bloom's patients were counted from their first symptom, which the simulated "
+        "diagnosis is; most had advanced disease when admitted. The published values are unverified "
         "(analysis/data/added_targets.yaml)."))
 
 
 @check("seer_breast_stage_survival")
 def seer_stage_survival(target: Target, quick: bool, seed: int) -> Outcome:
-    cohort = treated_cohort("breast_patient", quick, seed)
+    cohort = treated_cohort(CLINICAL_BREAST, quick, seed)
     patients = cohort.patients.set_index("patient")
-    stage = stage_at_diagnosis(cohort.patients, cohort.detections)
+    stage = stage_at_diagnosis(cohort.patients)
     published = target.value["era_1995_2002"]
     wanted, simulated, se = {}, {}, {}
     for name in STAGES:
@@ -154,22 +153,23 @@ def seer_stage_survival(target: Target, quick: bool, seed: int) -> Outcome:
         key = f"stage_pct/{name}"
         wanted[key], simulated[key] = published["stage_distribution_pct"][name], 100.0 * share
         se[key] = 100.0 * np.sqrt(share * (1.0 - share) / max(len(stage), 1))
-        value, error = survival_after_diagnosis(patients.loc[stage.index[stage == name]], SURVIVAL_DAYS)
+        value, error = survival_after_diagnosis(patients.loc[stage.index[stage == name]], SURVIVAL_DAYS, net=True)
         key = f"survival_5y_pct/{name}"
         wanted[key], simulated[key], se[key] = published[name], 100.0 * value, 100.0 * error
     return compare_table(target, wanted, simulated, se, reason=(
-        f"{len(stage)} of {len(patients)} breast_patient patients diagnosed in {FOLLOW_UP_YEARS['survival']} years; stage "
-        "at the imaging that diagnoses (distant: a lesion outside the regional nodes seen then; regional: N+); "
-        "Kaplan–Meier survival 5 years after diagnosis with the primary resected then and no systemic therapy "
-        "(the series' patients had some); no death from other causes, so observed survival is set against relative "
-        "survival; "
-        "published stage shares include 2% unknown"))
+        f"{len(stage)} of {len(patients)} {CLINICAL_BREAST} patients diagnosed (by their symptoms, unscreened) in "
+        f"{FOLLOW_UP_YEARS['survival']} years; stage at diagnosis as the staging imaging reads it (distant: a "
+        "lesion outside the regional nodes seen then; regional: N+); Kaplan–Meier survival 5 years after "
+        "diagnosis with the primary resected then and no systemic therapy (the series' patients had some), "
+        "deaths from other causes censored (net survival, set against relative survival); SEER's 1995-2002 "
+        "patients were partly screened, which shifts its stages towards localized; published stage shares "
+        "include 2% unknown"))
 
 
 @check("pan2017_late_distant_recurrence")
 def late_distant_recurrence(target: Target, quick: bool, seed: int) -> Outcome:
     cohort = treated_cohort("breast_patient", quick, seed, endocrine=True)
-    stage = stage_at_diagnosis(cohort.patients, cohort.detections)
+    stage = stage_at_diagnosis(cohort.patients)
     node_negative = cohort.patients[cohort.patients["patient"].isin(stage.index[stage == "localized"])]
     at_risk = durations(node_negative, "late_relapse", cohort.detections)
     survival, error = survival_with_error(at_risk, LATE_RECURRENCE_DAYS)
@@ -243,7 +243,7 @@ def bisphosphonates(target: Target, quick: bool, seed: int) -> Outcome:
     postmenopausal hosts only); the postmenopausal one follows from the arm's assumed factor, not fitted."""
     trial, postmenopausal = bisphosphonate_trial(quick, seed)
     control, tested = BISPHOSPHONATE_ARMS
-    stage = stage_at_diagnosis(trial.arms[control].patients, trial.arms[control].detections)
+    stage = stage_at_diagnosis(trial.arms[control].patients)
     published = {"postmenopausal": target.range["postmeno_bone_recurrence"], "premenopausal": PREMENOPAUSAL_RATE_RATIO}
     simulated, se, counts, intervals = {}, {}, [], {}
     for group, menopause in (("postmenopausal", True), ("premenopausal", False)):
