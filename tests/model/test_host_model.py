@@ -25,6 +25,10 @@ def error_of(host: dict) -> str:
     return str(caught.value)
 
 
+AGE = {"mean_years": 57.0, "sd_years": 13.0}
+MORTALITY = {"makeham_per_year": 2e-4, "gompertz_at_50_per_year": 0.0027, "slope_per_year": 0.09}
+
+
 def test_the_default_host_changes_nothing_and_its_status_is_unknown():
     host = Host()
     assert (host.immune_status, host.immune_status_sigma, host.reactivation_factor) == (1.0, 0.0, 1.0)
@@ -40,11 +44,19 @@ def test_the_menopausal_status_is_a_chance_of_being_postmenopausal():
 def test_a_host_round_trips_through_the_resolved_form():
     host = {"immune_status": 0.5, "immune_status_sigma": 0.4, "reactivation_factor": 3.0, "menopausal_status": None,
             "postmenopausal_probability": 0.63,
-            "niches": [{**LUNG, "rates": ["extravasation_rate", "vessel_death_rate"], "function": "saturating"}]}
+            "niches": [{**LUNG, "rates": ["extravasation_rate", "vessel_death_rate"], "function": "saturating"}],
+            "age_at_start": {**AGE, "min_years": 20.0, "max_years": 95.0, "source": "SEER"},
+            "other_cause_mortality": {**MORTALITY, "source": "life table"}}
     scenario = scenario_from_data(scenario_data(host))
     resolved = scenario.resolved()
     assert resolved["host"] == host
     assert scenario_from_data(resolved).resolved() == resolved
+
+
+def test_ages_and_death_from_other_causes_are_off_by_default_and_the_mortality_needs_ages():
+    assert Host().age_at_start is None and Host().other_cause_mortality is None
+    host = Host(age_at_start=AGE, other_cause_mortality=MORTALITY)
+    assert (host.age_at_start.min_years, host.age_at_start.max_years) == (18.0, 100.0)
 
 
 @pytest.mark.parametrize(("host", "words"), [
@@ -65,6 +77,11 @@ def test_a_host_round_trips_through_the_resolved_form():
     ({"niches": [{**LUNG, "max_factor": 0.5}]}, ["host.niches.0.max_factor", "greater than or equal to 1", "0.5"]),
     ({"niches": [{**LUNG, "half_mass_g": 0.0}]}, ["host.niches.0.half_mass_g", "greater than or equal to", "0.0"]),
     ({"niches": [{**LUNG, "function": "linear"}]}, ["host.niches.0.function", "'saturating'", "'linear'"]),
+    ({"other_cause_mortality": MORTALITY}, ["other_cause_mortality", "needs age_at_start"]),
+    ({"age_at_start": {"mean_years": 10.0}}, ["host.age_at_start", "mean_years", "[18, 100]", "10"]),
+    ({"age_at_start": {"mean_years": 200.0}}, ["host.age_at_start.mean_years", "less than or equal to 125"]),
+    ({"age_at_start": AGE, "other_cause_mortality": {**MORTALITY, "slope_per_year": 2.0}},
+     ["host.other_cause_mortality.slope_per_year", "less than or equal to 1"]),
 ])
 def test_invalid_values_name_the_field_the_value_and_what_is_allowed(host, words):
     message = error_of(host)

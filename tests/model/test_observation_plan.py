@@ -34,6 +34,7 @@ def test_defaults_come_from_their_sources():
     assert 60.0 <= plan.ctc_half_life_min <= 144.0  # meng2004_ctc_half_life: 1.0-2.4 h
     assert plan.draw_volume_ml == 7.5
     assert plan.imaging_times == () and plan.draw_times == () and plan.organ_lethal_cells == {}
+    assert plan.symptom_rate_per_cm3_year == 0.0 and plan.screening  # diagnosed by imaging alone, as before
 
 
 @pytest.mark.parametrize(
@@ -54,6 +55,9 @@ def test_defaults_come_from_their_sources():
          ("observation.draw_times", "[100.0, 800.0]", "at or before the last of observation_times (730 days)")),
         ({"imaging_times": [1000.0]}, True, ("observation.imaging_times", "[1000.0]", "(730 days)")),
         ({"colour": "blue"}, True, ("observation.colour", "'blue'", "allowed: imaging_times")),
+        ({"symptom_rate_per_cm3_year": -0.1}, True,
+         ("observation.symptom_rate_per_cm3_year", "got -0.1", "greater than or equal to 0")),
+        ({"screening": "sometimes"}, True, ("observation.screening", "'sometimes'", "valid boolean")),
         ({}, False, ("observation", "needs a primary tumour")),
     ],
 )
@@ -74,6 +78,8 @@ def test_the_plan_lowers_to_days_shares_and_organ_limits():
     np.testing.assert_array_equal(observation.draw_times, [150.0])
     assert observation.residence_time == pytest.approx(120.0 / 1440.0 / math.log(2.0), rel=1e-15)
     assert observation.draw_fraction == 7.5 / 6000.0
+    symptomatic = lower(scenario_from_data(patient(symptom_rate_per_cm3_year=0.73, screening=False))).observation
+    assert symptomatic.symptom_rate == pytest.approx(0.73 / 365.25) and not symptomatic.screening
     limits = dict(zip(scenario.anatomy.organ_names, observation.organ_lethal_cells))
     assert limits.pop("liver") == 1e11 and all(limit == math.inf for limit in limits.values())
 
