@@ -12,7 +12,7 @@ import yaml
 from metacascade import ScenarioError, simulate
 from metacascade.catalog import scenario_from_data
 from metacascade.cli import main
-from metacascade.engine.epochs import epoch_at, rates_in_force
+from metacascade.engine.epochs import epoch_at, rates_in_force, step_ends
 from metacascade.engine.lower import lower
 from metacascade.engine.observation import diagnosis_time
 from metacascade.engine.patient import engine_function, patient_drawn, patient_lowered, resolved, run_patient
@@ -238,3 +238,18 @@ def test_therapy_from_the_first_metastasis_needs_every_imaging_to_end_a_window()
     with pytest.raises(ScenarioError, match=r"therapy.interventions.0.relative_to: 'first_metastasis' needs every "
                                             r"observation.imaging_times among observation_times.*550"):
         scenario_from_data(patient_data(CHEMOTHERAPY_AT_RELAPSE))
+
+
+def test_a_symptomatic_diagnosis_ends_a_window_where_therapy_waits_for_a_metastasis_its_staging_may_see():
+    """Its staging imaging may see the first metastasis, and the rerun that treats from it must draw
+    what the first run drew up to then: both runs end a window there (and only those: each window of
+    a new length costs new kernels)."""
+    symptomatic = {**PLAN, "screening": False, "symptom_rate_per_cm3_year": 1.0}
+    waiting = {**imaged_at_observations(patient_data(CHEMOTHERAPY_AT_RELAPSE)), "observation": symptomatic}
+    untreated = {name: value for name, value in waiting.items() if name != "therapy"}
+    for data, splits in ((waiting, True), (untreated, False)):
+        drawn = patient_drawn(lower(scenario_from_data(data)), 5, 0)
+        diagnosed = diagnosis_time(resolved(drawn))
+        assert 500.0 < diagnosed < 800.0 and diagnosed not in PLAN["imaging_times"]
+        for relapse in (np.nan, diagnosed):
+            assert (diagnosed in step_ends(resolved(drawn, relapse))) == splits

@@ -79,8 +79,9 @@ def shed_mean(primary: Primary, t0, t1) -> np.ndarray:
     return total
 
 
-def shedding(primary: Primary, times) -> np.ndarray:
-    """Cells shed per day at ``times`` (days)."""
+def shedding(primary: Primary, times, *, left: bool = False) -> np.ndarray:
+    """Cells shed per day at ``times`` (days); ``left``: the limit from before each time, where a
+    restart falls on it (the end of an engine window whose restart acts after it)."""
     law, _, _, capacity, exponent = primary.growth
     t = np.asarray(times, dtype=float)
     common = dict(shedding_rate_per_g_day=primary.shedding_rate_per_g_day, cells_per_g=primary.cells_per_g)
@@ -88,7 +89,7 @@ def shedding(primary: Primary, times) -> np.ndarray:
     for start, cells, vascularisation, rate in pieces(primary):
         now = 0.0 if cells <= 0 else shedding_intensity(law, cells, np.maximum(t - start, 0.0), rate, capacity,
                                                         exponent, vascularisation_cells=vascularisation, **common)
-        out = np.where(t < start, out, now)
+        out = np.where((t <= start) if left and start > 0 else (t < start), out, now)
     return out
 
 

@@ -10,6 +10,8 @@ a count. The choice follows the colonies a run founds in expectation (``expected
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 import numpy as np
 
 from . import course
@@ -51,9 +53,12 @@ def expected_founders_by_site(lowered: Lowered) -> np.ndarray:
 
 
 def primary_founders_shed(lowered: Lowered) -> np.ndarray:
-    """[C] founders (single cells and clusters) the primary sheds by the run's end, expected (closed form)."""
+    """[C] founders (single cells and clusters) the primary sheds by the run's end, expected (closed form),
+    on its untreated course: the pool's end must not depend on therapy, which changes between the two
+    runs of a patient treated from its first metastasis (``engine.patient``) that must draw alike until it."""
     primary = lowered.primary
-    return float(course.shed_mean(primary, 0.0, lowered.end_time)) * (primary.clone_share @ primary.founders_per_cell)
+    untreated = replace(primary, removal_time=np.inf, kills=(), speeds=())
+    return float(course.shed_mean(untreated, 0.0, lowered.end_time)) * (primary.clone_share @ primary.founders_per_cell)
 
 
 def expected_founders(lowered: Lowered) -> float:

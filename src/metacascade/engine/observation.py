@@ -186,6 +186,8 @@ def first_imaging(lowered: Lowered, times: np.ndarray, reach, end: float, gone=n
     tumour they shrink below the threshold is not seen: ``sizes(times)`` gives its cells [I, ...] at
     times (``held``), read just before each imaging time (an imaging on a kill's day comes before
     it: the one that diagnoses, before the treatment it leads to)."""
+    if times.size == 0:
+        return np.full(np.shape(reach), np.nan)
     if lowered.kills is not None:
         before = np.nextafter(times, -np.inf)
         seen = (times.reshape((-1,) + (1,) * np.ndim(reach)) >= reach) & held(lowered, sizes(before))

@@ -56,6 +56,7 @@ def primary_sources(lowered: Lowered, paths: Routes, grids: np.ndarray) -> list[
     invasion = np.clip(paths.invasion_time, start, end)
     means = np.stack([course.shed_mean(primary, start, invasion), course.shed_mean(primary, invasion, end)], axis=1)
     curve = course.shedding(primary, grids)  # [W, G]
+    curve[:, -1] = course.shedding(primary, grids[:, -1], left=True)  # a restart at a window's end acts after it
     invaded = grids >= paths.invasion_time
     founders = primary.clone_share @ primary.founders_per_cell  # single cells and clusters, per cell shed
     curves = founders[None, :, None, None] * np.stack([np.where(invaded, 0.0, curve), np.where(invaded, curve, 0.0)],
