@@ -5,7 +5,7 @@
     DIR/provenance.json                    written first (atomically); says what the run is
     DIR/patients/chunk-00000.parquet       patients 0 .. chunk_size - 1, then chunk-00001, ...
     DIR/lesions/, detections/, ctc/, autopsy/   (the clinical tables are empty without an observation plan)
-    DIR/dormant_cells/, chunk_ledger/      at detail "summary" (the default)
+    DIR/dormant_cells/, chunk_ledger/      at detail "summary" (the default; summed over each chunk's patients)
     DIR/observations/, burden/, ledger/    at detail "full" (instead of dormant_cells and chunk_ledger)
     DIR/catalogue.duckdb                   written last: one DuckDB view per table over its chunks
 

@@ -2,7 +2,7 @@
 
 ``DIR/catalogue.duckdb`` holds one view per table of the cohort's output level (``detail.py``:
 ``patients``, ``lesions``, ``detections``, ``ctc``, ``autopsy`` and ``dormant_cells``,
-``chunk_ledger`` or ``observations``, ``burden``, ``ledger``), each ``select * from
+``chunk_ledger`` (rows per chunk, not per patient) or ``observations``, ``burden``, ``ledger``), each ``select * from
 read_parquet(['DIR/<table>/chunk-00000.parquet', ...])`` listing the cohort's chunk files by their
 absolute paths (DuckDB globs even listed paths: their ``*``, ``?`` and ``[`` are escaped, so a
 directory named ``g[1]`` reads its own chunks, not those of ``g1``), and a one-row table
