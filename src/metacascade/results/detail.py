@@ -1,10 +1,10 @@
 """Output levels of a cohort (``detail``): which tables it keeps, and building them for a chunk.
 
 - ``"full"``: the tables of ``Results`` (``TABLES``) for every patient, with a leading ``patient``
-  column: every founder state, the burden and the fate ledger at every observation (~60 kB per
+  column: every founder state, the burden and the fate ledger at every observation (~54 kB per
   10-year ``breast_patient`` patient).
-- ``"summary"`` (the default): what clinical and trial readouts use (``SUMMARY_TABLES``; ~2.8 kB
-  per ``breast_patient`` patient in chunks of 100, the summed ledger ~0.8 kB of it):
+- ``"summary"`` (the default): what clinical and trial readouts use (``SUMMARY_TABLES``; ~1.2 kB
+  per ``breast_patient`` patient in chunks of 100, the summed ledger ~0.7 kB of it):
   ``patients``, ``lesions`` (without the ``size_t*`` columns), ``detections``, ``ctc`` (without
   ``expected``), ``autopsy`` as at full detail, with a leading ``patient`` column; and, summed over
   the patients of each chunk with a leading ``chunk`` column (``CHUNK_TABLES``: their rows depend on
