@@ -113,10 +113,7 @@ def _dormant_cells_in_ledger(dormant: pd.DataFrame, ledger: pd.DataFrame) -> lis
     if len(empty):
         problems.append(f"dormant_cells: {len(empty)} row(s) with no solitary or dormant founder, e.g.\n{empty.head()}")
     keys = ["chunk", "time", "organ"]
-    listed = dormant.set_index(keys)[list(DORMANT_STATES)]
-    if listed.index.has_duplicates:
-        problems.append(f"dormant_cells: {listed.index.duplicated().sum()} repeated (chunk, time, organ) row(s)")
-        listed = listed.groupby(level=keys).sum()
+    listed = dormant.groupby(keys)[list(DORMANT_STATES)].sum()
     remaining = ledger[(ledger["flow"] == "remaining") & ledger["step"].isin(DORMANT_STEPS)]
     held = remaining.rename(columns={"window_end": "time"}).groupby([*keys, "step"])["count"].sum().unstack("step")
     held = held.reindex(columns=list(DORMANT_STEPS)).set_axis(list(DORMANT_STATES), axis=1)
