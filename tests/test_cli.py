@@ -133,13 +133,15 @@ def test_run_patients_default_directory_and_one_patient(tmp_path, monkeypatch, c
     assert "arrested liver" in capsys.readouterr().out  # one patient: its fate summary
 
 
-@pytest.mark.parametrize("detail, table", [("summary", "dormant_cells"), ("full", "observations")])
-def test_query_runs_sql_over_a_cohort(tmp_path, capsys, detail, table):
+@pytest.mark.parametrize("detail, table, key", [("summary", "dormant_cells", "chunk"),
+                                                ("full", "observations", "patient")])
+def test_query_runs_sql_over_a_cohort(tmp_path, capsys, detail, table, key):
     out = tmp_path / "cohort"
-    assert main(["run", str(SMALL), "--patients", "2", "--seed", "1", "--out", str(out), "--detail", detail]) == 0
+    assert main(["run", str(SMALL), "--patients", "2", "--seed", "1", "--out", str(out), "--detail", detail,
+                 "--chunk-size", "1"]) == 0
     assert f"views {', '.join(load_cohort(out).table_names)}" in capsys.readouterr().out
     assert load_cohort(out).detail == detail
-    assert main(["query", str(out), f"select count(distinct patient) as patients from {table}"]) == 0
+    assert main(["query", str(out), f"select count(distinct {key}) as patients from {table}"]) == 0
     printed = capsys.readouterr().out
     assert "patients" in printed and "2" in printed
     assert main(["query", str(out), "select nonsense from nowhere"]) == 1

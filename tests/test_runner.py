@@ -19,7 +19,7 @@ from metacascade.engine.timeline import run_timeline
 from metacascade.engine.lower import lower
 from metacascade.results import TABLES
 from metacascade.results.chunks import chunk_files, chunk_path
-from metacascade.results.detail import SUMMARY_TABLES
+from metacascade.results.detail import CHUNK_TABLES, SUMMARY_TABLES
 from metacascade.results.ledger import LEDGER_COLUMNS
 from metacascade.results.readouts import LEDGER_STATES
 from metacascade.results.tables import STATES
@@ -116,11 +116,11 @@ def test_the_summary_level_is_the_default_and_keeps_its_tables(summary):
     assert summary.detail == "summary" and summary.table_names == SUMMARY_TABLES
     for name in SUMMARY_TABLES:
         frame = getattr(summary, name)
-        key = "chunk" if name == "chunk_ledger" else "patient"
+        key = "chunk" if name in CHUNK_TABLES else "patient"
         assert frame.columns[0] == key and frame[key].dtype == np.int64 and frame[key].is_monotonic_increasing
-    assert tuple(summary.dormant_cells.columns) == ("patient", "time", "organ", "solitary", "solitary_dormant")
+    assert tuple(summary.dormant_cells.columns) == ("chunk", "time", "organ", "solitary", "solitary_dormant")
     assert tuple(summary.chunk_ledger.columns) == ("chunk", *LEDGER_COLUMNS)
-    assert sorted(set(summary.chunk_ledger.chunk)) == [0, 1, 2, 3]
+    assert sorted(set(summary.chunk_ledger.chunk)) == sorted(set(summary.dormant_cells.chunk)) == [0, 1, 2, 3]
     for name in ("observations", "burden", "ledger"):
         with pytest.raises(AttributeError, match=f"{name}: a cohort at detail='summary' keeps patients"):
             getattr(summary, name)
@@ -133,15 +133,24 @@ def test_the_summary_ledger_is_the_full_ledger_summed_over_each_chunk(full_by_3,
     pd.testing.assert_frame_equal(got[expected.columns], expected, check_exact=True)
 
 
-def test_dormant_cells_are_the_observed_solitary_and_dormant_founders_summed_over_clones(full_by_3, summary):
-    obs = full_by_3.observations
-    kept = obs[obs.state.isin(["solitary", "solitary_dormant"])]
-    wide = kept.pivot_table(index=["patient", "time", "organ"], columns="state", values="count", aggfunc="sum")
+def dormant_by_chunk(observations: pd.DataFrame, chunk_size: int) -> pd.DataFrame:
+    """The solitary and dormant founders of a full cohort's ``observations`` summed over the patients
+    of each chunk and their clones, non-zero rows only, in a fixed row order."""
+    keys = ["chunk", "time", "organ"]
+    kept = observations[observations.state.isin(["solitary", "solitary_dormant"])]
+    wide = kept.assign(chunk=kept["patient"] // chunk_size).pivot_table(
+        index=keys, columns="state", values="count", aggfunc="sum", fill_value=0)
     wide = wide[(wide != 0).any(axis=1)].reset_index()
     wide.columns.name = None
-    assert len(wide) > 0 and (wide["solitary_dormant"] > 0).any()
-    got = summary.dormant_cells.sort_values(["patient", "time", "organ"], ignore_index=True)
-    pd.testing.assert_frame_equal(got, wide[list(got.columns)], check_exact=True)
+    return wide[[*keys, "solitary", "solitary_dormant"]].astype({"solitary": "int64", "solitary_dormant": "int64"})
+
+
+def test_dormant_cells_are_the_observed_solitary_and_dormant_founders_summed_over_each_chunk(full_by_3, summary):
+    expected = dormant_by_chunk(full_by_3.observations, chunk_size=3)
+    assert len(expected) > 0 and (expected["solitary_dormant"] > 0).any()
+    got = summary.dormant_cells.sort_values(["chunk", "time", "organ"], ignore_index=True)
+    pd.testing.assert_frame_equal(got, expected, check_exact=True, check_dtype=False)
+    assert (got[["solitary", "solitary_dormant"]].dtypes == np.int64).all()
 
 
 def test_summary_lesions_and_ctc_are_the_full_ones_without_sizes_and_expected_counts(full_by_3, summary):
@@ -159,13 +168,17 @@ def test_same_seed_gives_the_same_cohort_whatever_the_chunk_size(scenario, cohor
     assert other.provenance["chunk_size"] == chunk_size
 
 
-def test_summary_patients_do_not_depend_on_the_chunk_size_and_the_ledger_sums_to_the_same(scenario, summary):
+def test_summary_patients_do_not_depend_on_the_chunk_size_and_the_chunk_sums_add_up_to_the_same(scenario, summary):
     other = simulate(scenario, num_patients=NUM_PATIENTS, random_seed=SEED, chunk_size=4)
-    for name in (name for name in SUMMARY_TABLES if name != "chunk_ledger"):
+    for name in (name for name in SUMMARY_TABLES if name not in CHUNK_TABLES):
         pd.testing.assert_frame_equal(getattr(other, name), getattr(summary, name), check_exact=True)
+    assert len(other.dormant_cells) != len(summary.dormant_cells)  # the rows are per chunk ...
     keys = list(LEDGER_COLUMNS[:-1])
     totals = [cohort.chunk_ledger.groupby(keys)["count"].sum() for cohort in (other, summary)]
     pd.testing.assert_series_equal(*totals, check_exact=True)
+    dormant = [cohort.dormant_cells.groupby(["time", "organ"])[["solitary", "solitary_dormant"]].sum()
+               for cohort in (other, summary)]
+    pd.testing.assert_frame_equal(*dormant, check_exact=True)  # ... their sums over chunks are not
 
 
 def test_a_written_cohort_reads_back_identical(cohort, written):

@@ -60,8 +60,8 @@ def simulate(
     directory holding a different run is an error unless ``overwrite``. ``progress`` shows a
     progress bar (on stderr). ``detail`` is the cohort's output level (``results.detail``):
     ``"summary"`` keeps the clinical tables, the lesions, the solitary and dormant cells and the
-    fate ledger summed per chunk (~2.8 kB per 10-year breast patient); ``"full"`` every table of
-    ``Results`` for every patient (~60 kB). One run keeps every table whatever ``detail``.
+    fate ledger summed per chunk (~1.2 kB per 10-year breast patient); ``"full"`` every table of
+    ``Results`` for every patient (~54 kB). One run keeps every table whatever ``detail``.
 
     Where the chunks run is not part of the results, which are bit for bit the same everywhere:
     ``backend="local"`` runs them in ``num_workers`` local processes (in this process when 1);

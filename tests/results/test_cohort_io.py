@@ -13,10 +13,12 @@ from outcome_builders import hand_lowered, hand_outcome, hand_provenance
 
 from metacascade import Results, load_cohort
 from metacascade.results import TABLES
+from metacascade.results import chunks
 from metacascade.results.database import write_catalogue
 from metacascade.results.chunks import (
     arrow_table,
     chunk_done,
+    chunk_path,
     chunk_patients,
     mismatches,
     missing_chunks,
@@ -94,20 +96,42 @@ def test_a_hand_built_cohort_round_trips_and_checks(tmp_path):
     assert cohort.query("select count(distinct patient) as n from lesions")["n"].item() == 3
 
 
-def test_a_failed_chunk_write_leaves_no_file(tmp_path, monkeypatch):
+def test_chunk_files_are_small_and_keep_the_runs_identity(tmp_path):
     import pyarrow.parquet as pq
 
+    run = run_identity(hand_cohort_provenance(1, 1))
+    write_chunk(tmp_path, 0, hand_cohort_tables(1), run)
+    checked = []
+    for name in TABLES:
+        path = chunk_path(tmp_path, name, 0)
+        metadata = pq.ParquetFile(path).metadata
+        assert set(metadata.metadata) == {b"metacascade"}  # no pandas metadata, no Arrow schema
+        assert json.loads(metadata.metadata[b"metacascade"]) == {**run, "chunk": 0, "table": name}
+        if metadata.num_rows == 0:
+            continue  # the clinical tables of an assay
+        checked.append(name)
+        columns = metadata.row_group(0)
+        for i in range(columns.num_columns):
+            column = columns.column(i)
+            dictionary = any("DICTIONARY" in encoding for encoding in column.encodings)
+            assert column.compression == "ZSTD"
+            assert dictionary == (column.physical_type == "BYTE_ARRAY"), (name, column.path_in_schema)  # strings
+            assert column.is_stats_set == (column.path_in_schema == "patient"), (name, column.path_in_schema)
+    assert {"observations", "ledger", "lesions"} <= set(checked)
+
+
+def test_a_failed_chunk_write_leaves_no_file(tmp_path, monkeypatch):
     tables = hand_cohort_tables(1)
     calls = []
-    original = pq.write_table
+    original = chunks.write_parquet
 
-    def failing(table, where, **kwargs):
+    def failing(table, where, metadata):
         calls.append(where)
         if len(calls) == 2:
             raise OSError("disk full (simulated)")
-        original(table, where, **kwargs)
+        original(table, where, metadata)
 
-    monkeypatch.setattr(pq, "write_table", failing)
+    monkeypatch.setattr(chunks, "write_parquet", failing)
     with pytest.raises(OSError, match="disk full"):
         write_chunk(tmp_path, 0, tables, run_identity(hand_cohort_provenance(1, 1)))
     assert not chunk_done(tmp_path, 0, TABLES)

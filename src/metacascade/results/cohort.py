@@ -1,11 +1,12 @@
 """``Cohort``: the tables of many virtual patients, in memory or in a run directory of Parquet chunks.
 
 The tables of its output level (``detail.py``) with a leading ``patient`` column (int64, 0 ..
-num_patients - 1), patients in order (``chunk_ledger``: a leading ``chunk`` column); lesion ids
-count per patient. Patient ``i`` ran on the random stream
-``numpy.random.SeedSequence(random_seed, spawn_key=(i,))``, whatever the number of patients or the
-chunk size: ``simulate(scenario, random_seed=seed, patient=i)`` runs it again at full detail, and
-on a full cohort ``cohort.patient(i)`` is exactly that (``replay(cohort.patient(i))`` too).
+num_patients - 1), patients in order (``dormant_cells`` and ``chunk_ledger``, summed over the
+patients of each chunk: a leading ``chunk`` column instead); lesion ids count per patient.
+Patient ``i`` ran on the random stream ``numpy.random.SeedSequence(random_seed, spawn_key=(i,))``,
+whatever the number of patients or the chunk size: ``simulate(scenario, random_seed=seed,
+patient=i)`` runs it again at full detail, and on a full cohort ``cohort.patient(i)`` is exactly
+that (``replay(cohort.patient(i))`` too).
 """
 
 from __future__ import annotations
@@ -43,11 +44,11 @@ HEADLINE_GROUPS: dict[str, tuple[str, ...]] = {
 class Cohort(ProvenanceLabels):
     """What a cohort run reports: the tables of its output level ``detail`` (``detail.py``). At
     ``"summary"``: the clinical ``patients``, ``detections``, ``ctc``, ``autopsy``, the ``lesions``
-    (without sizes), ``dormant_cells`` and ``chunk_ledger``; at ``"full"``: the tables of
-    ``Results`` (``observations``, ``burden``, ``ledger``, ``lesions`` and the clinical ones) with a
-    leading ``patient`` column. A table the level does not keep is an ``AttributeError``. And a
-    provenance record (version, engine, resolved scenario, ``random_seed``, ``num_patients``,
-    ``chunk_size``, ``detail``, call).
+    (without sizes), and summed over each chunk's patients ``dormant_cells`` and ``chunk_ledger``;
+    at ``"full"``: the tables of ``Results`` (``observations``, ``burden``, ``ledger``, ``lesions``
+    and the clinical ones) with a leading ``patient`` column. A table the level does not keep is an
+    ``AttributeError``. And a provenance record (version, engine, resolved scenario,
+    ``random_seed``, ``num_patients``, ``chunk_size``, ``detail``, call).
 
     A cohort read from a run directory (``load_cohort``, or ``simulate(..., out=DIR)``) loads a
     table only when it is first used; ``query``, ``summary``, ``check`` and ``patient`` work
@@ -270,10 +271,11 @@ class Cohort(ProvenanceLabels):
         by chunk (``invariants.check_tables``): at full detail every patient passes those of
         ``Results.check`` (non-negative counts, cells conserved in every observation and ledger row);
         at summary detail counts are non-negative, every row of the chunk ledger conserves cells and
-        ``dormant_cells`` add up to it; at both, the clinical tables are consistent."""
+        ``dormant_cells`` are its solitary and dormant founders; at both, the clinical tables are
+        consistent."""
         for tables in self.chunks():
             check_tables(tables, observation_times=self.observation_times, clone_names=self.clone_names,
-                         by=(PATIENT,), chunk_size=self.chunk_size)
+                         by=(PATIENT,))
 
     # -- comparison ---------------------------------------------------------------------------
 

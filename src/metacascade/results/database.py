@@ -2,13 +2,14 @@
 
 ``DIR/catalogue.duckdb`` holds one view per table of the cohort's output level (``detail.py``:
 ``patients``, ``lesions``, ``detections``, ``ctc``, ``autopsy`` and ``dormant_cells``,
-``chunk_ledger`` or ``observations``, ``burden``, ``ledger``), each ``select * from
-read_parquet(['DIR/<table>/chunk-00000.parquet', ...])`` listing the cohort's chunk files by their
-absolute paths (DuckDB globs even listed paths: their ``*``, ``?`` and ``[`` are escaped, so a
-directory named ``g[1]`` reads its own chunks, not those of ``g1``), and a one-row table
-``provenance`` (``PROVENANCE_COLUMNS``; ``random_seed`` as text: a seed may not fit 64 bits, and
-runs of earlier versions drew 128-bit ones). ``query`` makes the same tables in memory, for a
-cohort or for the tables of one run. Open the file with the DuckDB command-line tool or module::
+``chunk_ledger`` (rows per chunk, not per patient) or ``observations``, ``burden``, ``ledger``),
+each ``select * from read_parquet(['DIR/<table>/chunk-00000.parquet', ...])`` listing the cohort's
+chunk files by their absolute paths (DuckDB globs even listed paths: their ``*``, ``?`` and ``[``
+are escaped, so a directory named ``g[1]`` reads its own chunks, not those of ``g1``), and a
+one-row table ``provenance`` (``PROVENANCE_COLUMNS``; ``random_seed`` as text: a seed may not fit
+64 bits, and runs of earlier versions drew 128-bit ones). ``query`` makes the same tables in
+memory, for a cohort or for the tables of one run. Open the file with the DuckDB command-line
+tool or module::
 
     duckdb runs/cohort/catalogue.duckdb "select organ, count(*) from lesions group by organ"
 

@@ -1,15 +1,16 @@
 """Output levels of a cohort (``detail``): which tables it keeps, and building them for a chunk.
 
 - ``"full"``: the tables of ``Results`` (``TABLES``) for every patient, with a leading ``patient``
-  column: every founder state, the burden and the fate ledger at every observation (~60 kB per
+  column: every founder state, the burden and the fate ledger at every observation (~54 kB per
   10-year ``breast_patient`` patient).
-- ``"summary"`` (the default): what clinical and trial readouts use (``SUMMARY_TABLES``; ~2.8 kB
-  per ``breast_patient`` patient in chunks of 100, the summed ledger ~0.8 kB of it):
+- ``"summary"`` (the default): what clinical and trial readouts use (``SUMMARY_TABLES``; ~1.2 kB
+  per ``breast_patient`` patient in chunks of 100, the summed ledger ~0.7 kB of it):
   ``patients``, ``lesions`` (without the ``size_t*`` columns), ``detections``, ``ctc`` (without
-  ``expected``), ``autopsy`` as at full detail; ``dormant_cells``, the solitary and dormant founders
-  per patient, time and organ (``tables.dormant_cells_frame``); and ``chunk_ledger``, the fate ledger
-  summed over the patients of each chunk (``ledger.chunk_ledger``; its rows depend on the chunk size,
-  their sum over chunks does not).
+  ``expected``), ``autopsy`` as at full detail, with a leading ``patient`` column; and, summed over
+  the patients of each chunk with a leading ``chunk`` column (``CHUNK_TABLES``: their rows depend on
+  the chunk size, their sums over chunks do not), ``dormant_cells``, the solitary and dormant
+  founders per time and organ, non-zero rows only (``tables.dormant_cells_frame``), and
+  ``chunk_ledger``, the fate ledger (``ledger.chunk_ledger``).
 
 Any patient at full detail is ``simulate(scenario, random_seed=seed, patient=i)`` whatever the level
 (each patient has its own random streams).
@@ -25,7 +26,7 @@ import pandas as pd
 from .clinical import clinical_tables
 from .ledger import chunk_ledger
 from .results import outcome_tables, snapshot_times
-from .rundir import SUMMARY_TABLES, check_detail, cohort_detail, detail_tables  # noqa: F401 (re-exported)
+from .rundir import CHUNK_TABLES, SUMMARY_TABLES, check_detail, cohort_detail, detail_tables  # noqa: F401 (re-exported)
 from .tables import dormant_cells_frame, lesions_frame, size_column
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -43,7 +44,7 @@ def cohort_tables(
     chunk: int,
 ) -> dict[str, pd.DataFrame]:
     """The tables of chunk ``chunk`` (``patients``' outcomes and what their observation plan saw) at
-    output level ``detail``, each with a leading ``patient`` column (``chunk`` for ``chunk_ledger``)."""
+    output level ``detail``, each with a leading ``patient`` column (``chunk`` for ``CHUNK_TABLES``)."""
     if check_detail(detail) == "full":
         return outcome_tables(outcomes, lowered, patients, observed)
     clones, organs = lowered.clone_names, lowered.organ_names
@@ -57,6 +58,6 @@ def cohort_tables(
         "detections": clinical["detections"],
         "ctc": clinical["ctc"].drop(columns="expected"),
         "autopsy": clinical["autopsy"],
-        "dormant_cells": dormant_cells_frame(outcomes, organs, patients),
+        "dormant_cells": dormant_cells_frame(outcomes, organs, chunk),
         "chunk_ledger": chunk_ledger(outcomes, clones, organs, times, chunk),
     }

@@ -52,13 +52,12 @@ def check_tables(
     observation_times: Sequence[float],
     clone_names: Sequence[str],
     by: Sequence[str] = (),
-    chunk_size: int | None = None,
 ) -> None:
     """Raise ``ValueError`` unless the ``tables`` there are (a run's, or a cohort's at either output
     level) pass their invariants: no negative counts; every observation accounts for every cell that
     entered, and every ledger row balances (per ``by`` group: a cohort's patients are checked one by
     one, in one pass); every row of ``chunk_ledger`` balances, and its solitary and dormant founders
-    are those of ``dormant_cells`` (patient ``p`` in chunk ``p // chunk_size``); no clinical event
+    are those of ``dormant_cells`` (both summed over each chunk's patients); no clinical event
     falls after the end of its patient's follow-up, and no lesion is seen before it is large enough."""
     by = list(by)
     problems = []
@@ -80,7 +79,7 @@ def check_tables(
             if len(broken):
                 problems.append(f"{name}: {len(broken)} row(s) do not conserve cells, e.g.\n{broken.head()}")
     if "dormant_cells" in tables:
-        problems += _dormant_cells_in_ledger(tables["dormant_cells"], tables["chunk_ledger"], chunk_size)
+        problems += _dormant_cells_in_ledger(tables["dormant_cells"], tables["chunk_ledger"])
     patients, detections = tables["patients"], tables["detections"]
     events = patients.filter(like="_time").drop(columns="follow_up_time")
     late = patients[events.gt(patients["follow_up_time"], axis=0).any(axis=1)]
@@ -106,17 +105,15 @@ def _founders_add_up(
     return []
 
 
-def _dormant_cells_in_ledger(dormant: pd.DataFrame, ledger: pd.DataFrame, chunk_size: int | None) -> list[str]:
-    """The rows of ``dormant_cells``, summed over each chunk's patients, are the ``remaining`` of the
-    solitary and dormant steps of ``chunk_ledger`` at each window's end (summed over clones)."""
-    if chunk_size is None:
-        raise TypeError("check_tables: dormant_cells need their cohort's chunk_size")
+def _dormant_cells_in_ledger(dormant: pd.DataFrame, ledger: pd.DataFrame) -> list[str]:
+    """The rows of ``dormant_cells`` are the non-zero ``remaining`` of the solitary and dormant steps
+    of ``chunk_ledger`` at each window's end, per (chunk, time, organ) (summed over clones)."""
     problems = []
     empty = dormant[(dormant[list(DORMANT_STATES)] == 0).all(axis=1)]
     if len(empty):
         problems.append(f"dormant_cells: {len(empty)} row(s) with no solitary or dormant founder, e.g.\n{empty.head()}")
     keys = ["chunk", "time", "organ"]
-    listed = dormant.assign(chunk=dormant["patient"] // chunk_size).groupby(keys)[list(DORMANT_STATES)].sum()
+    listed = dormant.groupby(keys)[list(DORMANT_STATES)].sum()
     remaining = ledger[(ledger["flow"] == "remaining") & ledger["step"].isin(DORMANT_STEPS)]
     held = remaining.rename(columns={"window_end": "time"}).groupby([*keys, "step"])["count"].sum().unstack("step")
     held = held.reindex(columns=list(DORMANT_STEPS)).set_axis(list(DORMANT_STATES), axis=1)

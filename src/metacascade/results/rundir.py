@@ -65,6 +65,8 @@ CHUNK_NAME = re.compile(r"chunk-\d{5,}\.parquet")
 #: The tables of a cohort at the summary level (``detail.py``); at full detail, those of ``TABLE_FILES``.
 SUMMARY_TABLES: tuple[str, ...] = ("patients", "lesions", "detections", "ctc", "autopsy", "dormant_cells",
                                    "chunk_ledger")
+#: The summary tables summed over the patients of each chunk (a leading ``chunk`` column, not ``patient``).
+CHUNK_TABLES: tuple[str, ...] = ("dormant_cells", "chunk_ledger")
 
 
 def check_detail(detail: Any) -> str:

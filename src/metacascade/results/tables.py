@@ -157,20 +157,20 @@ def burden_frame(
     )
 
 
-def dormant_cells_frame(
-    outcomes: Sequence[RunOutcome], organ_names: Sequence[str], patients: Sequence[int]
-) -> pd.DataFrame:
-    """Solitary and solitary-dormant founders per (patient, time, organ), summed over clones; only
-    rows where either is non-zero."""
+def dormant_cells_frame(outcomes: Sequence[RunOutcome], organ_names: Sequence[str], chunk: int) -> pd.DataFrame:
+    """Solitary and solitary-dormant founders of ``outcomes`` (the patients of chunk ``chunk``) per
+    (time, organ), summed over the patients and their clones, with a leading ``chunk`` column; only
+    rows where either is non-zero (counts are integers: the sums over chunks are exact, and do not
+    depend on the chunk size)."""
     times = [snap.time for snap in outcomes[0].snapshots]
-    values = stacked([
+    values = sum(
         np.array([[snap.counts[state].sum(axis=0) for state in DORMANT_STATES] for snap in outcome.snapshots],
                  dtype=np.int64)
         for outcome in outcomes
-    ], patients)  # [P, T, state, O]
+    )[None]  # [1, T, state, O]
     keep = (values != 0).any(axis=2)
-    frame = long_frame(values[:, :, 0], [*patient_axis(patients), ("time", times), ("organ", organ_names)],
-                       DORMANT_STATES[0], "int64", keep=keep)
+    frame = long_frame(values[:, :, 0], [("chunk", np.array([chunk], dtype=np.int64)), ("time", times),
+                                         ("organ", organ_names)], DORMANT_STATES[0], "int64", keep=keep)
     for position, state in enumerate(DORMANT_STATES[1:], start=1):
         frame[state] = values[:, :, position][keep]
     return frame

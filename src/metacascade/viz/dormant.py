@@ -1,6 +1,7 @@
 """The dormant pool: solitary cells (extravasated, neither dividing nor dead) and dormant solitary
-cells per organ over time; per patient for a cohort (``dormant_cells`` at summary detail,
-``observations`` at full detail), the run's own founders for one run."""
+cells per organ over time; the mean per patient for a cohort (from ``dormant_cells``, summed over
+the patients of each chunk, at summary detail; from ``observations`` at full detail), the run's own
+founders for one run."""
 
 from __future__ import annotations
 
@@ -20,7 +21,8 @@ OTHERS = "other organs"
 
 def dormant_counts(run: Run) -> pd.DataFrame:
     """[time, organ] x ``STATES``: founders in each state, summed over clones, per patient (the mean
-    of a cohort) or of one run."""
+    of a cohort: its chunk sums, or its patients' counts, summed and divided by the number of
+    patients) or of one run."""
     if is_cohort(run) and run.detail == "summary":
         table = run.dormant_cells.groupby(["time", "organ"], observed=True)[list(STATES)].sum()
     else:
