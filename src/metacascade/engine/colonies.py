@@ -48,27 +48,33 @@ class Colonies:
 
     @classmethod
     def empty(cls, num_times: int) -> Colonies:
-        return cls.founded(0, 0, 0.0, np.empty(0), num_times)
+        none = np.empty(0, dtype=np.int64)
+        return cls.founded(none, none, np.empty(0), np.empty(0), num_times)
 
     @classmethod
-    def founded(cls, clone, organ, size, times: np.ndarray, num_times: int) -> Colonies:
-        """New growing colonies of ``size`` cells (each, or one for all, as ``clone`` and
-        ``organ``) that started being tracked at ``times``."""
+    def founded(cls, clone: np.ndarray, organ: np.ndarray, size: np.ndarray, times: np.ndarray,
+                num_times: int) -> Colonies:
+        """New growing colonies [n] of ``size`` cells in ``clone`` x ``organ``, tracked from ``times`` (days)."""
         n = times.size
-        every = [np.broadcast_to(np.asarray(x), (n,)) for x in (clone, organ, size)]
-        return cls(every[0].astype(np.int64), every[1].astype(np.int64), np.full(n, GROWING),
-                   every[2].astype(float), times.astype(float), times.astype(float), np.full(n, np.nan),
-                   np.full(n, np.nan), np.full(n, np.nan), np.zeros((n, num_times)))
+        return cls(clone.astype(np.int64), organ.astype(np.int64), np.full(n, GROWING), size.astype(float),
+                   times.astype(float), times.astype(float), np.full(n, np.nan), np.full(n, np.nan),
+                   np.full(n, np.nan), np.zeros((n, num_times)))
 
     def __len__(self) -> int:
         return self.clone.size
 
     def select(self, mask: np.ndarray) -> Colonies:
-        return Colonies(**{f.name: getattr(self, f.name)[mask] for f in fields(self)})
+        return Colonies(**{name: getattr(self, name)[mask] for name in _FIELDS})
 
     def extend(self, *others: Colonies) -> Colonies:
-        parts = (self, *others)
-        return Colonies(**{f.name: np.concatenate([getattr(p, f.name) for p in parts]) for f in fields(self)})
+        """These colonies and ``others``, in order (one of them itself when the others are empty)."""
+        parts = [part for part in (self, *others) if len(part)]
+        if len(parts) <= 1:
+            return parts[0] if parts else self
+        return Colonies(**{name: np.concatenate([getattr(p, name) for p in parts]) for name in _FIELDS})
+
+
+_FIELDS = tuple(f.name for f in fields(Colonies))
 
 
 def advance(

@@ -265,6 +265,21 @@ class Chains:
         return self._stacks[elapsed]
 
 
+#: Chains of the last few scenarios, by value (a cohort's patients share their rates).
+_RECENT_CHAINS: dict[tuple, Chains] = {}
+
+
+def shared_chains(rates: dict[str, np.ndarray], pooled_max: int, handoff: np.ndarray) -> Chains:
+    """``Chains(rates, pooled_max=pooled_max, handoff=handoff)``, one object for equal values."""
+    key = (pooled_max, handoff.shape, handoff.tobytes(),
+           *(np.asarray(rates[name], dtype=float).tobytes() for name in RATE_NAMES))
+    if key not in _RECENT_CHAINS:
+        if len(_RECENT_CHAINS) >= KERNEL_CACHE_SIZE:
+            _RECENT_CHAINS.clear()
+        _RECENT_CHAINS[key] = Chains(rates, np.inf, pooled_max, handoff)
+    return _RECENT_CHAINS[key]
+
+
 def multinomial(rng: np.random.Generator, n: np.ndarray, pvals: np.ndarray, chain: Layout) -> np.ndarray:
     """``rng.multinomial(n, pvals)`` over a chain's states, drawn with the death states first: numpy
     draws one conditional binomial per category in order and stops when none are left, so the

@@ -37,7 +37,7 @@ from .handoff import handoff_sizes, pooled_max_cells
 from .logkill import kill_at
 from .lower import Lowered
 from .observation import regional_nodes
-from .outcome import SNAPSHOT_FIELDS, RunOutcome, Lesions, Snapshot
+from .outcome import RunOutcome, Lesions, Snapshot
 from .routes import routes
 from .routing import delivery_matrix
 
@@ -55,8 +55,7 @@ def run_timeline(lowered: Lowered, rng: np.random.Generator) -> RunOutcome:
 
     pooled_max = pooled_max_cells(lowered)
     handoff = handoff_sizes(lowered.rates, lowered.deterministic_threshold, pooled_max)  # one layout for every epoch
-    chains_of = {epoch: pool.Chains(rates_in_force(lowered, epoch), lowered.deterministic_threshold, pooled_max,
-                                    handoff)
+    chains_of = {epoch: pool.shared_chains(rates_in_force(lowered, epoch), pooled_max, handoff)
                  for epoch in range(-1, 0 if lowered.epochs is None else lowered.epochs.times.size)}
     counts = np.zeros((num_clones, num_organs, chains_of[-1].chain.num_states), dtype=np.int64)
     counts[..., pool.V] = arrested
@@ -65,6 +64,8 @@ def run_timeline(lowered: Lowered, rng: np.random.Generator) -> RunOutcome:
     colonies = Colonies.empty(num_times)
     dropped = np.zeros((2, num_clones, num_organs), dtype=np.int64)  # tracked colonies extinct, cleared
     snapshots: list[Snapshot] = []
+    primary_cells = np.zeros(num_times) if lowered.primary is None else course.size(lowered.primary,
+                                                                                      lowered.observation_times)
 
     def admit(sources: list[spread.Source], grid: np.ndarray, chains: pool.Chains, factor: float) -> Colonies:
         """Shed cells over the window ``grid`` into the pools; returns the colonies that outgrew them."""
@@ -111,14 +112,15 @@ def run_timeline(lowered: Lowered, rng: np.random.Generator) -> RunOutcome:
         for slot, phase in enumerate((EXTINCT, CLEARED)):
             gone = colonies.phase == phase
             np.add.at(dropped[slot], (colonies.clone[gone], colonies.organ[gone]), 1)
-        colonies = colonies.select((colonies.phase != EXTINCT) & (colonies.phase != CLEARED))
+        if len(colonies) and ((colonies.phase == EXTINCT) | (colonies.phase == CLEARED)).any():
+            colonies = colonies.select((colonies.phase != EXTINCT) & (colonies.phase != CLEARED))
         now = time
         if time != lowered.observation_times[k]:
             continue  # a change of rates, not an observation
         colonies.history[:, k] = sizes_at(colonies, time, lowered)
         snapshots.append(_snapshot(time, counts, chains.chain, colonies, dropped, k, entered, arrested, died_in_transit))
         k += 1
-        if _dead(lowered, snapshots[-1]):  # nothing changes after death: later observations repeat it
+        if _dead(lowered, snapshots[-1], primary_cells[k - 1]):  # nothing changes after death: later observations repeat it
             snapshots += [replace(snapshots[-1], time=float(t)) for t in lowered.observation_times[k:]]
             colonies.history[:, k:] = colonies.history[:, k - 1 : k]
             break
@@ -135,21 +137,15 @@ def _dissected_at(lowered: Lowered, time: float) -> bool:
     return primary is not None and primary.node_dissection and time == primary.removal_time
 
 
-def _dead(lowered: Lowered, snapshot: Snapshot) -> bool:
+def _dead(lowered: Lowered, snapshot: Snapshot, primary_cells: float) -> bool:
     """Whether a patient with an observation plan is dead at the snapshot's time: the tumour burden
-    (primary and metastases) has reached the lethal burden, or an organ its limit."""
+    (primary of ``primary_cells`` then, and metastases) has reached the lethal burden, or an organ its limit."""
     plan, primary = lowered.observation, lowered.primary
     if plan is None or primary is None:
         return False
     by_organ = snapshot.cells.sum(axis=0)
-    by_organ[primary.site] += course.size(primary, snapshot.time)
+    by_organ[primary.site] += primary_cells
     return bool(by_organ.sum() >= plan.lethal_cells or np.any(by_organ >= plan.organ_lethal_cells))
-
-
-def _count(colonies: Colonies, mask: np.ndarray, shape: tuple[int, int]) -> np.ndarray:
-    out = np.zeros(shape, dtype=np.int64)
-    np.add.at(out, (colonies.clone[mask], colonies.organ[mask]), 1)
-    return out
 
 
 def _snapshot(
@@ -161,14 +157,19 @@ def _snapshot(
     p = chain.pooled_max
     direct, reactivated = (counts[..., base : base + p] for base in chain.colony_bases)
     by_size = direct + reactivated  # [C, O, p], index = size - 1
-    phase = colonies.phase
+    site = colonies.clone * shape[1] + colonies.organ  # each colony's flat clone x organ
+
+    def tracked(mask: np.ndarray) -> np.ndarray:
+        """[C, O] colonies of ``mask``."""
+        return np.bincount(site[mask], minlength=shape[0] * shape[1]).reshape(shape)
+
+    phase, size = colonies.phase, colonies.size
     growing = phase == GROWING
     classes = {}  # growing colonies by current size class, pooled + tracked (tracked ones can shrink)
     for name, low, high in (("dividing_single", 1, 1), ("micromet_2_3", 2, 3), ("micromet_4_16", 4, 16),
                             ("micromet_17plus", 17, np.inf)):
         in_class = (chain.sizes >= low) & (chain.sizes <= high)
-        tracked = _count(colonies, growing & (colonies.size >= low) & (colonies.size <= high), shape)
-        classes[name] = by_size[..., in_class].sum(axis=-1) + tracked
+        classes[name] = by_size[..., in_class].sum(axis=-1) + tracked(growing & (size >= low) & (size <= high))
 
     def absorbed(states: tuple[int, ...]) -> np.ndarray:
         return counts[..., list(states)].sum(axis=-1)
@@ -178,22 +179,21 @@ def _snapshot(
         "solitary": counts[..., pool.E],
         "solitary_dormant": counts[..., pool.D],
         **classes,
-        "dormant_micromet": _count(colonies, phase == BOUND, shape),
-        "macromet": _count(colonies, phase == MACRO, shape),
+        "dormant_micromet": tracked(phase == BOUND),
+        "macromet": tracked(phase == MACRO),
         "dead_in_vessel": counts[..., chain.dead_vessel],
         "dead_apoptosis": counts[..., chain.dead_apoptosis],
         "dead_dormant": counts[..., chain.dead_dormant],
         "extinct": absorbed(chain.extinct) + dropped[0],
         "cleared": absorbed(chain.cleared) + dropped[1],
-        "regressed": _count(colonies, phase == REGRESSED, shape),
-        "resected": _count(colonies, phase == RESECTED, shape),
-        "reached_bound": _count(colonies, ~np.isnan(colonies.bound_time), shape),
-        "switched": _count(colonies, ~np.isnan(colonies.switch_time), shape),
+        "regressed": tracked(phase == REGRESSED),
+        "resected": tracked(phase == RESECTED),
+        "reached_bound": tracked(~np.isnan(colonies.bound_time)),
+        "switched": tracked(~np.isnan(colonies.switch_time)),
     }
     for tag, (block, name) in enumerate(((direct, "founded_direct"), (reactivated, "founded_reactivated"))):
         ended = absorbed((chain.extinct[tag], chain.cleared[tag], chain.escaped[tag]))
         result[name] = block.sum(axis=-1) + ended
-    assert set(result) == set(SNAPSHOT_FIELDS)
     cells = (counts[..., [pool.V, pool.E, pool.D]].sum(axis=-1) + (by_size * chain.sizes).sum(axis=-1)).astype(float)
     np.add.at(cells, (colonies.clone, colonies.organ), colonies.history[:, k])
     return Snapshot(
