@@ -149,7 +149,7 @@ class Kernel:
     """One chain over a window of ``grid[-1]`` days: what a window's draws need.
 
     ``window`` is P(t) for the whole window; ``from_vessel[g]`` is P(u_g)[V, :] and
-    ``escape_cdf[g, i, tag]`` is P(u_g)[i, escaped[tag]] on the lag grid u_g = g t / (GRID - 1);
+    ``escape_cdf[i, tag, g]`` is P(u_g)[i, escaped[tag]] on the lag grid u_g = g t / (GRID - 1);
     ``moments[n]`` is ∫_0^t L_n(1 - 2u/t) P(u)[V, :] du (Legendre polynomial L_n of the arrival
     time's position in the window, arrival at t - u), by Gauss quadrature (error ~1e-13).
     """
@@ -159,7 +159,7 @@ class Kernel:
     grid: np.ndarray  # [G] days
     window: np.ndarray  # [S, S]
     from_vessel: np.ndarray  # [G, S]
-    escape_cdf: np.ndarray  # [G, S, 2], non-decreasing in g
+    escape_cdf: np.ndarray  # [S, 2, G], non-decreasing in g (a distribution's CDF contiguous)
 
     @cached_property
     def moments(self) -> np.ndarray:
@@ -187,7 +187,7 @@ def kernel(generator: np.ndarray, chain: Layout, elapsed: float) -> Kernel:
         grid=grid,
         window=transition_matrices(generator, elapsed),
         from_vessel=np.clip(rows, 0.0, None),
-        escape_cdf=np.maximum.accumulate(np.clip(columns, 0.0, 1.0), axis=0),
+        escape_cdf=np.ascontiguousarray(np.maximum.accumulate(np.clip(columns, 0.0, 1.0), axis=0).transpose(1, 2, 0)),
     )
 
 
@@ -209,7 +209,7 @@ class Kernels:
     kernels: tuple[Kernel, ...]
     window: np.ndarray  # [K, S, S]
     from_vessel: np.ndarray  # [K, G, S]
-    escape_cdf: np.ndarray  # [K, G, S, 2]
+    escape_cdf: np.ndarray  # [K, S, 2, G]
 
     @property
     def chain(self) -> Layout:
@@ -307,16 +307,14 @@ def advance(
         return after, Colonies.empty(num_times)
     group = chains.group[clone, organ]
     drawn = multinomial(rng, counts[clone, organ, state], kern.window[group, state], kern.chain)
-    by_state = np.zeros(counts.shape[:2] + (transient, counts.shape[2]), dtype=np.int64)
-    by_state[clone, organ, state] = drawn
-    after += by_state.sum(axis=2)
+    np.add.at(after, (clone, organ), drawn)
     escapes = drawn[:, list(kern.chain.escaped)]  # [K, tag]
     check_tracked(tracked + int(escapes.sum()), end)
     rows, tags = np.nonzero(escapes)
     if rows.size == 0:
         return after, Colonies.empty(num_times)
     nums = escapes[rows, tags]
-    cdfs = kern.escape_cdf[group[rows], :, state[rows], tags]  # [K', G]
+    cdfs = kern.escape_cdf[group[rows], state[rows], tags]  # [K', G]
     times = start + sample_from_cdfs(rng, kern.grid, cdfs, nums)
     return after, chains.escaped(clone[rows], organ[rows], nums, times, num_times)
 
@@ -408,7 +406,7 @@ def arrivals(
     if members.size == 0:
         return counts, Colonies.empty(num_times)
     nums = escaped[members, tags]
-    by_lag = kern.escape_cdf[chains.group[clone[members], organ[members]], :, V, tags]  # [K, G] P(escaped within u)
+    by_lag = kern.escape_cdf[chains.group[clone[members], organ[members]], V, tags]  # [K, G] P(escaped within u)
     # the lag from arrival to the end has density ~ w(end - u) x P(escaped within u), per member and tag
     arriving = (mix[members] @ basis)[:, ::-1] * trapezoid  # [K, G] arrivals at end - u
     lag = sample_from_cdfs(rng, grid - start, np.cumsum(arriving * by_lag, axis=1), nums)

@@ -25,6 +25,7 @@ pool, not with the number of cells injected or shed.
 from __future__ import annotations
 
 from dataclasses import replace
+from functools import lru_cache
 
 import numpy as np
 
@@ -148,53 +149,60 @@ def _dead(lowered: Lowered, snapshot: Snapshot, primary_cells: float) -> bool:
     return bool(by_organ.sum() >= plan.lethal_cells or np.any(by_organ >= plan.organ_lethal_cells))
 
 
+#: The growing colonies' size classes (cells): pooled and tracked ones alike.
+_SIZE_CLASSES = (("dividing_single", 1, 1), ("micromet_2_3", 2, 3), ("micromet_4_16", 4, 16),
+                 ("micromet_17plus", 17, np.inf))
+
+
+@lru_cache(maxsize=None)
+def _pooled_fields(chain: pool.Layout) -> tuple[tuple[str, ...], np.ndarray]:
+    """The snapshot fields that count pooled founders, and [S, F + 1] how many each state counts in
+    each field (columns; the last: the cells it holds)."""
+    p = chain.pooled_max
+    states = {
+        "in_vessel": [pool.V], "solitary": [pool.E], "solitary_dormant": [pool.D],
+        **{name: [base + size - 1 for base in chain.colony_bases for size in chain.sizes if low <= size <= high]
+           for name, low, high in _SIZE_CLASSES},
+        "dead_in_vessel": [chain.dead_vessel], "dead_apoptosis": [chain.dead_apoptosis],
+        "dead_dormant": [chain.dead_dormant], "extinct": list(chain.extinct), "cleared": list(chain.cleared),
+        **{name: [*range(base, base + p), chain.extinct[tag], chain.cleared[tag], chain.escaped[tag]]
+           for tag, (base, name) in enumerate(zip(chain.colony_bases, ("founded_direct", "founded_reactivated")))},
+    }
+    counted = np.zeros((chain.num_states, len(states) + 1), dtype=np.int64)
+    for column, rows in enumerate(states.values()):
+        counted[rows, column] = 1
+    counted[[pool.V, pool.E, pool.D], -1] = 1
+    for base in chain.colony_bases:
+        counted[base : base + p, -1] = chain.sizes
+    return tuple(states), counted
+
+
 def _snapshot(
     time: float, counts: np.ndarray, chain: pool.Layout, colonies: Colonies, dropped: np.ndarray, k: int,
     entered: np.ndarray, arrested: np.ndarray, died_in_transit: np.ndarray,
 ) -> Snapshot:
-    """Founder counts by state, fate and tally at ``time`` (see ``outcome``)."""
+    """Founder counts by state, fate and tally at ``time`` (see ``outcome``): the pooled founders'
+    and the tracked colonies' (growing ones by current size class: they can shrink)."""
     shape = counts.shape[:2]
-    p = chain.pooled_max
-    direct, reactivated = (counts[..., base : base + p] for base in chain.colony_bases)
-    by_size = direct + reactivated  # [C, O, p], index = size - 1
-    site = colonies.clone * shape[1] + colonies.organ  # each colony's flat clone x organ
-
-    def tracked(mask: np.ndarray) -> np.ndarray:
-        """[C, O] colonies of ``mask``."""
-        return np.bincount(site[mask], minlength=shape[0] * shape[1]).reshape(shape)
-
+    names, counted = _pooled_fields(chain)
+    pooled = np.ascontiguousarray(np.moveaxis(counts @ counted, -1, 0))  # [F + 1, C, O]
+    result = dict(zip(names, pooled))
+    result["extinct"] += dropped[0]
+    result["cleared"] += dropped[1]
     phase, size = colonies.phase, colonies.size
     growing = phase == GROWING
-    classes = {}  # growing colonies by current size class, pooled + tracked (tracked ones can shrink)
-    for name, low, high in (("dividing_single", 1, 1), ("micromet_2_3", 2, 3), ("micromet_4_16", 4, 16),
-                            ("micromet_17plus", 17, np.inf)):
-        in_class = (chain.sizes >= low) & (chain.sizes <= high)
-        classes[name] = by_size[..., in_class].sum(axis=-1) + tracked(growing & (size >= low) & (size <= high))
-
-    def absorbed(states: tuple[int, ...]) -> np.ndarray:
-        return counts[..., list(states)].sum(axis=-1)
-
-    result = {
-        "in_vessel": counts[..., pool.V],
-        "solitary": counts[..., pool.E],
-        "solitary_dormant": counts[..., pool.D],
-        **classes,
-        "dormant_micromet": tracked(phase == BOUND),
-        "macromet": tracked(phase == MACRO),
-        "dead_in_vessel": counts[..., chain.dead_vessel],
-        "dead_apoptosis": counts[..., chain.dead_apoptosis],
-        "dead_dormant": counts[..., chain.dead_dormant],
-        "extinct": absorbed(chain.extinct) + dropped[0],
-        "cleared": absorbed(chain.cleared) + dropped[1],
-        "regressed": tracked(phase == REGRESSED),
-        "resected": tracked(phase == RESECTED),
-        "reached_bound": tracked(~np.isnan(colonies.bound_time)),
-        "switched": tracked(~np.isnan(colonies.switch_time)),
+    tracked = {
+        **{name: growing & (size >= low) & (size <= high) for name, low, high in _SIZE_CLASSES},
+        "dormant_micromet": phase == BOUND, "macromet": phase == MACRO, "regressed": phase == REGRESSED,
+        "resected": phase == RESECTED, "reached_bound": ~np.isnan(colonies.bound_time),
+        "switched": ~np.isnan(colonies.switch_time),
     }
-    for tag, (block, name) in enumerate(((direct, "founded_direct"), (reactivated, "founded_reactivated"))):
-        ended = absorbed((chain.extinct[tag], chain.cleared[tag], chain.escaped[tag]))
-        result[name] = block.sum(axis=-1) + ended
-    cells = (counts[..., [pool.V, pool.E, pool.D]].sum(axis=-1) + (by_size * chain.sizes).sum(axis=-1)).astype(float)
+    which, colony = np.nonzero(np.stack(list(tracked.values())))
+    site = colonies.clone[colony] * shape[1] + colonies.organ[colony]
+    by_site = np.bincount(which * pooled[0].size + site, minlength=len(tracked) * pooled[0].size)
+    for name, number in zip(tracked, by_site.reshape((len(tracked),) + shape)):
+        result[name] = result[name] + number if name in result else number
+    cells = pooled[-1].astype(float)
     np.add.at(cells, (colonies.clone, colonies.organ), colonies.history[:, k])
     return Snapshot(
         time=float(time), counts=result, cells=cells, in_transit=np.zeros(shape[0], dtype=np.int64),
