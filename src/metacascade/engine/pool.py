@@ -395,9 +395,12 @@ def arrivals(
     if (smooth & mixed).any():
         weighted[:, smooth & mixed] = (basis[smooth & mixed] @ _PROJECTION) @ kern.moments
     trapezoid = _TRAPEZOID * (end - start)
-    if (~smooth & mixed).any():  # arrival at end - u
-        weighted[:, ~smooth & mixed] = (basis[~smooth & mixed, ::-1] * trapezoid) @ kern.from_vessel
-    numerator = np.clip((mix[:, None, :] @ weighted[chains.group[clone, organ]])[:, 0], 0.0, None)
+    group = chains.group[clone, organ]
+    rough = ~smooth & mixed
+    if rough.any():  # arrival at end - u, for the chains of the clone x organs that these curves reach
+        used = np.unique(group[mix[:, rough].any(axis=1)])
+        weighted[np.ix_(used, rough)] = (basis[rough, ::-1] * trapezoid) @ kern.from_vessel[used]
+    numerator = np.clip((mix[:, None, :] @ weighted[group])[:, 0], 0.0, None)
     drawn = multinomial(rng, num_arrived[clone, organ], numerator / numerator.sum(axis=1, keepdims=True), kern.chain)
     counts[clone, organ] = drawn
     escaped = drawn[:, list(kern.chain.escaped)]
@@ -406,7 +409,7 @@ def arrivals(
     if members.size == 0:
         return counts, Colonies.empty(num_times)
     nums = escaped[members, tags]
-    by_lag = kern.escape_cdf[chains.group[clone[members], organ[members]], V, tags]  # [K, G] P(escaped within u)
+    by_lag = kern.escape_cdf[group[members], V, tags]  # [K, G] P(escaped within u)
     # the lag from arrival to the end has density ~ w(end - u) x P(escaped within u), per member and tag
     arriving = (mix[members] @ basis)[:, ::-1] * trapezoid  # [K, G] arrivals at end - u
     lag = sample_from_cdfs(rng, grid - start, np.cumsum(arriving * by_lag, axis=1), nums)
