@@ -113,8 +113,11 @@ def _grow(col: Colonies, end: float, rates: dict[str, np.ndarray], threshold: fl
     jump = ~deterministic & ~exact
     new = np.empty(idx.size)
     crossed = np.full(idx.size, np.inf)  # time an exact path reached its ceiling
-    new[exact], crossed[exact] = _paths(rng, size[exact], b[exact], d[exact], start[exact], stop[exact], ceiling[exact])
-    new[jump] = sample_birth_death(rng, size[jump], b[jump], d[jump], stop[jump] - start[jump])
+    if exact.any():
+        new[exact], crossed[exact] = _paths(rng, size[exact], b[exact], d[exact], start[exact], stop[exact],
+                                            ceiling[exact])
+    if jump.any():
+        new[jump] = sample_birth_death(rng, size[jump], b[jump], d[jump], stop[jump] - start[jump])
     # deterministic growth: from the start, or from the threshold where an exact path handed over
     handoff = np.isfinite(crossed) & (ceiling < bound)
     grows = deterministic | handoff

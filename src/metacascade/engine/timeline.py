@@ -110,11 +110,11 @@ def run_timeline(lowered: Lowered, rng: np.random.Generator) -> RunOutcome:
             nodes = regional_nodes(lowered)
             counts = pool.dissect(counts, chains.chain, nodes)
             dissect(colonies, time, nodes)
-        for slot, phase in enumerate((EXTINCT, CLEARED)):
-            gone = colonies.phase == phase
-            np.add.at(dropped[slot], (colonies.clone[gone], colonies.organ[gone]), 1)
-        if len(colonies) and ((colonies.phase == EXTINCT) | (colonies.phase == CLEARED)).any():
-            colonies = colonies.select((colonies.phase != EXTINCT) & (colonies.phase != CLEARED))
+        if (gone := (colonies.phase == EXTINCT) | (colonies.phase == CLEARED)).any():
+            for slot, phase in enumerate((EXTINCT, CLEARED)):
+                ended = colonies.phase == phase
+                np.add.at(dropped[slot], (colonies.clone[ended], colonies.organ[ended]), 1)
+            colonies = colonies.select(~gone)
         now = time
         if time != lowered.observation_times[k]:
             continue  # a change of rates, not an observation
