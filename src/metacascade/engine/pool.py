@@ -356,7 +356,8 @@ def dissect(counts: np.ndarray, chain: Layout, organs: np.ndarray) -> np.ndarray
 def _smooth(basis: np.ndarray) -> np.ndarray:
     """[B] whether each curve on a window's grid is smooth enough for its Legendre terms: positive
     throughout, or zero throughout (not a curve that starts or stops inside the window)."""
-    return (basis > 0).all(axis=1) | (basis == 0).all(axis=1)
+    low, high = basis.min(axis=1), basis.max(axis=1)
+    return (low > 0) | ((low == 0) & (high == 0))
 
 
 def arrivals(
@@ -395,11 +396,9 @@ def arrivals(
     if (smooth & mixed).any():
         weighted[:, smooth & mixed] = (basis[smooth & mixed] @ _PROJECTION) @ kern.moments
     trapezoid = _TRAPEZOID * (end - start)
+    if (~smooth & mixed).any():  # arrival at end - u
+        weighted[:, ~smooth & mixed] = (basis[~smooth & mixed, ::-1] * trapezoid) @ kern.from_vessel
     group = chains.group[clone, organ]
-    rough = ~smooth & mixed
-    if rough.any():  # arrival at end - u, for the chains of the clone x organs that these curves reach
-        used = np.unique(group[mix[:, rough].any(axis=1)])
-        weighted[np.ix_(used, rough)] = (basis[rough, ::-1] * trapezoid) @ kern.from_vessel[used]
     numerator = np.clip((mix[:, None, :] @ weighted[group])[:, 0], 0.0, None)
     drawn = multinomial(rng, num_arrived[clone, organ], numerator / numerator.sum(axis=1, keepdims=True), kern.chain)
     counts[clone, organ] = drawn
