@@ -48,15 +48,14 @@ class Colonies:
 
     @classmethod
     def empty(cls, num_times: int) -> Colonies:
-        none = np.empty(0, dtype=np.int64)
-        return cls.founded(none, none, np.empty(0), np.empty(0), num_times)
+        return cls.founded(0, 0, 0.0, np.empty(0), num_times)
 
     @classmethod
-    def founded(cls, clone: np.ndarray, organ: np.ndarray, size: np.ndarray, times: np.ndarray,
-                num_times: int) -> Colonies:
-        """New growing colonies [n] of ``size`` cells in ``clone`` x ``organ``, tracked from ``times`` (days)."""
+    def founded(cls, clone, organ, size, times: np.ndarray, num_times: int) -> Colonies:
+        """New growing colonies of ``size`` cells (each, or one for all, as ``clone`` and
+        ``organ``) that started being tracked at ``times``."""
         n = times.size
-        return cls(clone.astype(np.int64), organ.astype(np.int64), np.full(n, GROWING), size.astype(float),
+        return cls(_each(clone, n, np.int64), _each(organ, n, np.int64), np.full(n, GROWING), _each(size, n, float),
                    times.astype(float), times.astype(float), np.full(n, np.nan), np.full(n, np.nan),
                    np.full(n, np.nan), np.zeros((n, num_times)))
 
@@ -75,6 +74,11 @@ class Colonies:
 
 
 _FIELDS = tuple(f.name for f in fields(Colonies))
+
+
+def _each(value, n: int, dtype) -> np.ndarray:
+    """[n] ``value`` (an array of n, or one for all) as a new array of ``dtype``."""
+    return np.full(n, value, dtype=dtype) if np.ndim(value) == 0 else np.array(value, dtype=dtype)
 
 
 def advance(

@@ -181,13 +181,14 @@ def kernel(generator: np.ndarray, chain: Layout, elapsed: float) -> Kernel:
     for g in range(1, GRID):
         rows[g] = rows[g - 1] @ step
         columns[g] = step @ columns[g - 1]
+    escapes = np.maximum.accumulate(np.clip(columns, 0.0, 1.0), axis=0)  # [G, S, 2]
     return Kernel(
         chain=chain,
         generator=generator,
         grid=grid,
         window=transition_matrices(generator, elapsed),
         from_vessel=np.clip(rows, 0.0, None),
-        escape_cdf=np.ascontiguousarray(np.maximum.accumulate(np.clip(columns, 0.0, 1.0), axis=0).transpose(1, 2, 0)),
+        escape_cdf=np.ascontiguousarray(escapes.transpose(1, 2, 0)),
     )
 
 
