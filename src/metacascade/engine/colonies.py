@@ -125,14 +125,16 @@ def _grow(col: Colonies, end: float, rates: dict[str, np.ndarray], threshold: fl
     # deterministic growth: from the start, or from the threshold where an exact path handed over
     handoff = np.isfinite(crossed) & (ceiling < bound)
     grows = deterministic | handoff
-    origin_time = np.where(handoff, crossed, start)[grows]
-    origin_size = np.where(handoff, ceiling, size)[grows]
-    new[grows] = origin_size * np.exp(net[grows] * (stop[grows] - origin_time))
     hit = crossed.copy()
-    hit[grows] = origin_time + np.log(bound[grows] / origin_size) / net[grows]
-    with np.errstate(divide="ignore", invalid="ignore"):
-        back = np.where(net > 0, np.log(np.maximum(new, bound) / bound) / net, 0.0)
-    hit[jump] = np.maximum(stop - back, start)[jump]
+    if grows.any():
+        origin_time = np.where(handoff, crossed, start)[grows]
+        origin_size = np.where(handoff, ceiling, size)[grows]
+        new[grows] = origin_size * np.exp(net[grows] * (stop[grows] - origin_time))
+        hit[grows] = origin_time + np.log(bound[grows] / origin_size) / net[grows]
+    if jump.any():
+        with np.errstate(divide="ignore", invalid="ignore"):
+            back = np.where(net > 0, np.log(np.maximum(new, bound) / bound) / net, 0.0)
+        hit[jump] = np.maximum(stop - back, start)[jump]
     reached = new >= bound
     extinct = new == 0
     cleared = ~reached & ~extinct & (cleared_at < end)

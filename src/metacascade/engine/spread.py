@@ -85,7 +85,8 @@ def metastasis_source(lowered: Lowered, paths: Routes, colonies: Colonies, lesio
     by_site_curve = np.zeros(by_site.shape + grid.shape)
     np.add.at(by_site, (clone, site),
               per_cell * cell_days("gompertz", cells, np.maximum(start - at, 0.0), end - at, gompertz, cap))
-    for chunk in np.array_split(np.arange(lesions.size), -(-lesions.size // LESION_CHUNK)):  # bounded memory
+    for first in range(0, lesions.size, LESION_CHUNK):  # bounded memory
+        chunk = slice(first, first + LESION_CHUNK)
         age = grid[None] - at[chunk, None]
         curve = size_at("gompertz", cells[chunk, None], np.maximum(age, 0.0), gompertz[chunk, None], cap[chunk, None])
         np.add.at(by_site_curve, (clone[chunk], site[chunk]), per_cell * np.where(age >= 0, curve, 0.0))

@@ -56,8 +56,9 @@ def run_timeline(lowered: Lowered, rng: np.random.Generator) -> RunOutcome:
 
     pooled_max = pooled_max_cells(lowered)
     handoff = handoff_sizes(lowered.rates, lowered.deterministic_threshold, pooled_max)  # one layout for every epoch
-    chains_of = {epoch: pool.shared_chains(rates_in_force(lowered, epoch), pooled_max, handoff)
-                 for epoch in range(-1, 0 if lowered.epochs is None else lowered.epochs.times.size)}
+    rates_of = {epoch: rates_in_force(lowered, epoch)
+                for epoch in range(-1, 0 if lowered.epochs is None else lowered.epochs.times.size)}
+    chains_of = {epoch: pool.shared_chains(rates, pooled_max, handoff) for epoch, rates in rates_of.items()}
     counts = np.zeros((num_clones, num_organs, chains_of[-1].chain.num_states), dtype=np.int64)
     counts[..., pool.V] = arrested
     paths = None if lowered.primary is None else routes(lowered)
@@ -83,7 +84,7 @@ def run_timeline(lowered: Lowered, rng: np.random.Generator) -> RunOutcome:
     now, k = 0.0, 0
     for step, time in enumerate(ends):
         epoch = epoch_at(lowered, now)
-        chains, rates, factor = chains_of[epoch], rates_in_force(lowered, epoch), shedding_in_force(lowered, epoch)
+        chains, rates, factor = chains_of[epoch], rates_of[epoch], shedding_in_force(lowered, epoch)
         counts, escaped = pool.advance(rng, counts, chains, now, time, num_times, len(colonies))
         colonies = colonies.extend(escaped)
         if paths is not None:
