@@ -262,11 +262,16 @@ class Chains:
         """Every chain's kernel over ``elapsed`` days, stacked in the order of ``group``."""
         elapsed = float(elapsed)
         if elapsed not in self._stacks:
+            if len(self._stacks) >= _STACKS_KEPT:
+                self._stacks.clear()
             self._stacks[elapsed] = _stacked(self._keys, self.chain.pooled_max, elapsed)
         return self._stacks[elapsed]
 
 
-#: Chains of the last few scenarios, by value (a cohort's patients share their rates).
+#: Window lengths whose stacked kernels a ``Chains`` keeps at hand (~10 MB each for a patient scenario).
+_STACKS_KEPT = 4
+#: Chains of the last few scenarios, by value (a cohort's patients share their rates), at most this many.
+_CHAINS_KEPT = 8
 _RECENT_CHAINS: dict[tuple, Chains] = {}
 
 
@@ -275,9 +280,9 @@ def shared_chains(rates: dict[str, np.ndarray], pooled_max: int, handoff: np.nda
     key = (pooled_max, handoff.shape, handoff.tobytes(),
            *(np.asarray(rates[name], dtype=float).tobytes() for name in RATE_NAMES))
     if key not in _RECENT_CHAINS:
-        if len(_RECENT_CHAINS) >= KERNEL_CACHE_SIZE:
+        if len(_RECENT_CHAINS) >= _CHAINS_KEPT:
             _RECENT_CHAINS.clear()
-        _RECENT_CHAINS[key] = Chains(rates, np.inf, pooled_max, handoff)
+        _RECENT_CHAINS[key] = Chains(rates, np.inf, pooled_max, handoff)  # the threshold: unused with a handoff
     return _RECENT_CHAINS[key]
 
 

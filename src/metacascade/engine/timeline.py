@@ -66,8 +66,8 @@ def run_timeline(lowered: Lowered, rng: np.random.Generator) -> RunOutcome:
     colonies = Colonies.empty(num_times)
     dropped = np.zeros((2, num_clones, num_organs), dtype=np.int64)  # tracked colonies extinct, cleared
     snapshots: list[Snapshot] = []
-    primary_cells = np.zeros(num_times) if lowered.primary is None else course.size(lowered.primary,
-                                                                                      lowered.observation_times)
+    primary_cells = (np.zeros(num_times) if lowered.primary is None
+                     else course.size(lowered.primary, lowered.observation_times))  # at each observation
 
     def admit(sources: list[spread.Source], grid: np.ndarray, chains: pool.Chains, factor: float) -> Colonies:
         """Shed cells over the window ``grid`` into the pools; returns the colonies that outgrew them."""
@@ -122,7 +122,7 @@ def run_timeline(lowered: Lowered, rng: np.random.Generator) -> RunOutcome:
         colonies.history[:, k] = sizes_at(colonies, time, lowered)
         snapshots.append(_snapshot(time, counts, chains.chain, colonies, dropped, k, entered, arrested, died_in_transit))
         k += 1
-        if _dead(lowered, snapshots[-1], primary_cells[k - 1]):  # nothing changes after death: later observations repeat it
+        if _dead(lowered, snapshots[-1], primary_cells[k - 1]):  # dead: later observations repeat it
             snapshots += [replace(snapshots[-1], time=float(t)) for t in lowered.observation_times[k:]]
             colonies.history[:, k:] = colonies.history[:, k - 1 : k]
             break
