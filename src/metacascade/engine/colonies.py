@@ -48,7 +48,10 @@ class Colonies:
 
     @classmethod
     def empty(cls, num_times: int) -> Colonies:
-        return cls.founded(0, 0, 0.0, np.empty(0), num_times)
+        """No colony (the fields share their arrays of no element)."""
+        ints, floats = np.empty(0, dtype=np.int64), np.empty(0)
+        return cls(clone=ints, organ=ints, phase=ints, size=floats, time=floats, tracked_time=floats,
+                   bound_time=floats, switch_time=floats, regression_time=floats, history=np.empty((0, num_times)))
 
     @classmethod
     def founded(cls, clone, organ, size, times: np.ndarray, num_times: int) -> Colonies:
