@@ -48,27 +48,40 @@ class Colonies:
 
     @classmethod
     def empty(cls, num_times: int) -> Colonies:
-        return cls.founded(0, 0, 0.0, np.empty(0), num_times)
+        """No colony (the fields share their arrays of no element)."""
+        ints, floats = np.empty(0, dtype=np.int64), np.empty(0)
+        return cls(clone=ints, organ=ints, phase=ints, size=floats, time=floats, tracked_time=floats,
+                   bound_time=floats, switch_time=floats, regression_time=floats, history=np.empty((0, num_times)))
 
     @classmethod
     def founded(cls, clone, organ, size, times: np.ndarray, num_times: int) -> Colonies:
         """New growing colonies of ``size`` cells (each, or one for all, as ``clone`` and
         ``organ``) that started being tracked at ``times``."""
         n = times.size
-        every = [np.broadcast_to(np.asarray(x), (n,)) for x in (clone, organ, size)]
-        return cls(every[0].astype(np.int64), every[1].astype(np.int64), np.full(n, GROWING),
-                   every[2].astype(float), times.astype(float), times.astype(float), np.full(n, np.nan),
-                   np.full(n, np.nan), np.full(n, np.nan), np.zeros((n, num_times)))
+        return cls(_each(clone, n, np.int64), _each(organ, n, np.int64), np.full(n, GROWING), _each(size, n, float),
+                   times.astype(float), times.astype(float), np.full(n, np.nan), np.full(n, np.nan),
+                   np.full(n, np.nan), np.zeros((n, num_times)))
 
     def __len__(self) -> int:
         return self.clone.size
 
     def select(self, mask: np.ndarray) -> Colonies:
-        return Colonies(**{f.name: getattr(self, f.name)[mask] for f in fields(self)})
+        return Colonies(**{name: getattr(self, name)[mask] for name in _FIELDS})
 
     def extend(self, *others: Colonies) -> Colonies:
-        parts = (self, *others)
-        return Colonies(**{f.name: np.concatenate([getattr(p, f.name) for p in parts]) for f in fields(self)})
+        """These colonies and ``others``, in order (one of them itself when the others are empty)."""
+        parts = [part for part in (self, *others) if len(part)]
+        if len(parts) <= 1:
+            return parts[0] if parts else self
+        return Colonies(**{name: np.concatenate([getattr(p, name) for p in parts]) for name in _FIELDS})
+
+
+_FIELDS = tuple(f.name for f in fields(Colonies))
+
+
+def _each(value, n: int, dtype) -> np.ndarray:
+    """[n] ``value`` (an array of n, or one for all) as a new array of ``dtype``."""
+    return np.full(n, value, dtype=dtype) if np.ndim(value) == 0 else np.array(value, dtype=dtype)
 
 
 def advance(
@@ -107,19 +120,24 @@ def _grow(col: Colonies, end: float, rates: dict[str, np.ndarray], threshold: fl
     jump = ~deterministic & ~exact
     new = np.empty(idx.size)
     crossed = np.full(idx.size, np.inf)  # time an exact path reached its ceiling
-    new[exact], crossed[exact] = _paths(rng, size[exact], b[exact], d[exact], start[exact], stop[exact], ceiling[exact])
-    new[jump] = sample_birth_death(rng, size[jump], b[jump], d[jump], stop[jump] - start[jump])
+    if exact.any():
+        new[exact], crossed[exact] = _paths(rng, size[exact], b[exact], d[exact], start[exact], stop[exact],
+                                            ceiling[exact])
+    if jump.any():
+        new[jump] = sample_birth_death(rng, size[jump], b[jump], d[jump], stop[jump] - start[jump])
     # deterministic growth: from the start, or from the threshold where an exact path handed over
     handoff = np.isfinite(crossed) & (ceiling < bound)
     grows = deterministic | handoff
-    origin_time = np.where(handoff, crossed, start)[grows]
-    origin_size = np.where(handoff, ceiling, size)[grows]
-    new[grows] = origin_size * np.exp(net[grows] * (stop[grows] - origin_time))
     hit = crossed.copy()
-    hit[grows] = origin_time + np.log(bound[grows] / origin_size) / net[grows]
-    with np.errstate(divide="ignore", invalid="ignore"):
-        back = np.where(net > 0, np.log(np.maximum(new, bound) / bound) / net, 0.0)
-    hit[jump] = np.maximum(stop - back, start)[jump]
+    if grows.any():
+        origin_time = np.where(handoff, crossed, start)[grows]
+        origin_size = np.where(handoff, ceiling, size)[grows]
+        new[grows] = origin_size * np.exp(net[grows] * (stop[grows] - origin_time))
+        hit[grows] = origin_time + np.log(bound[grows] / origin_size) / net[grows]
+    if jump.any():
+        with np.errstate(divide="ignore", invalid="ignore"):
+            back = np.where(net > 0, np.log(np.maximum(new, bound) / bound) / net, 0.0)
+        hit[jump] = np.maximum(stop - back, start)[jump]
     reached = new >= bound
     extinct = new == 0
     cleared = ~reached & ~extinct & (cleared_at < end)

@@ -50,7 +50,9 @@ def _arrays(law: str, *values, capacity=None, exponent=None) -> Arrays:
         if law == "power_law":
             raise ValueError("exponent: required by the power_law law, in (0, 1)")
         exponent = 0.5
-    return tuple(np.asarray(v, dtype=float) for v in np.broadcast_arrays(*values, capacity, exponent))
+    arrays = [np.asarray(v, dtype=float) for v in (*values, capacity, exponent)]
+    shape = np.broadcast_shapes(*(a.shape for a in arrays))
+    return tuple(a if a.shape == shape else np.broadcast_to(a, shape) for a in arrays)
 
 
 def _scalar_or_array(x: np.ndarray):

@@ -46,6 +46,8 @@ def _events(lowered: Lowered) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Every change of the switched lesions' curves, in time order: ([E] days, [E, C] share of each
     clone's cells left, [E] speed from then on); a kill and a change of speed at one time are one."""
     kills, slowing = lowered.kills, lowered.slowing
+    if kills is None and slowing is None:  # nothing changes the curves
+        return np.empty(0), np.empty((0, lowered.rates["gompertz_rate"].shape[0])), np.empty(0)
     kill_times = np.empty(0) if kills is None else kills.times
     times = np.union1d(kill_times, np.empty(0) if slowing is None else slowing.times)
     survival = np.ones((times.size, lowered.rates["gompertz_rate"].shape[0] if kills is None else

@@ -6,6 +6,7 @@ Axes: C clones, O organs, V entry vessels, T observation times. Rates are per da
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from functools import cached_property
 
 import numpy as np
 
@@ -74,7 +75,7 @@ class Primary:
     kills: tuple[tuple[float, float], ...] = ()  # (days, share of its cells left) of each log-kill, in time order
     speeds: tuple[tuple[float, float], ...] = ()  # (days, factor on its growth rate from then), in time order
 
-    @property
+    @cached_property
     def founders_per_cell(self) -> np.ndarray:
         """[C, C] founders of each clone (columns) per cell a tumour of each clone sheds (rows):
         single cells, and clusters (one founder of ``cluster_cells`` cells) under the cluster clone.
@@ -91,7 +92,7 @@ class Primary:
                 founders[clone, cluster] = self.cluster_fraction / self.cluster_cells[clone]
         return founders
 
-    @property
+    @cached_property
     def parent_clone(self) -> np.ndarray:
         """[C] the clone whose cells each clone's founders carry: itself, or a cluster clone's parent."""
         parent = np.arange(self.clone_share.size)

@@ -149,7 +149,7 @@ class Kernel:
     """One chain over a window of ``grid[-1]`` days: what a window's draws need.
 
     ``window`` is P(t) for the whole window; ``from_vessel[g]`` is P(u_g)[V, :] and
-    ``escape_cdf[g, i, tag]`` is P(u_g)[i, escaped[tag]] on the lag grid u_g = g t / (GRID - 1);
+    ``escape_cdf[i, tag, g]`` is P(u_g)[i, escaped[tag]] on the lag grid u_g = g t / (GRID - 1);
     ``moments[n]`` is ∫_0^t L_n(1 - 2u/t) P(u)[V, :] du (Legendre polynomial L_n of the arrival
     time's position in the window, arrival at t - u), by Gauss quadrature (error ~1e-13).
     """
@@ -159,7 +159,7 @@ class Kernel:
     grid: np.ndarray  # [G] days
     window: np.ndarray  # [S, S]
     from_vessel: np.ndarray  # [G, S]
-    escape_cdf: np.ndarray  # [G, S, 2], non-decreasing in g
+    escape_cdf: np.ndarray  # [S, 2, G], non-decreasing in g (a distribution's CDF contiguous)
 
     @cached_property
     def moments(self) -> np.ndarray:
@@ -181,13 +181,14 @@ def kernel(generator: np.ndarray, chain: Layout, elapsed: float) -> Kernel:
     for g in range(1, GRID):
         rows[g] = rows[g - 1] @ step
         columns[g] = step @ columns[g - 1]
+    escapes = np.maximum.accumulate(np.clip(columns, 0.0, 1.0), axis=0)  # [G, S, 2]
     return Kernel(
         chain=chain,
         generator=generator,
         grid=grid,
         window=transition_matrices(generator, elapsed),
         from_vessel=np.clip(rows, 0.0, None),
-        escape_cdf=np.maximum.accumulate(np.clip(columns, 0.0, 1.0), axis=0),
+        escape_cdf=np.ascontiguousarray(escapes.transpose(1, 2, 0)),
     )
 
 
@@ -209,7 +210,7 @@ class Kernels:
     kernels: tuple[Kernel, ...]
     window: np.ndarray  # [K, S, S]
     from_vessel: np.ndarray  # [K, G, S]
-    escape_cdf: np.ndarray  # [K, G, S, 2]
+    escape_cdf: np.ndarray  # [K, S, 2, G]
 
     @property
     def chain(self) -> Layout:
@@ -261,8 +262,28 @@ class Chains:
         """Every chain's kernel over ``elapsed`` days, stacked in the order of ``group``."""
         elapsed = float(elapsed)
         if elapsed not in self._stacks:
+            if len(self._stacks) >= _STACKS_KEPT:
+                self._stacks.clear()
             self._stacks[elapsed] = _stacked(self._keys, self.chain.pooled_max, elapsed)
         return self._stacks[elapsed]
+
+
+#: Window lengths whose stacked kernels a ``Chains`` keeps at hand (~10 MB each for a patient scenario).
+_STACKS_KEPT = 4
+#: Chains of the last few scenarios, by value (a cohort's patients share their rates), at most this many.
+_CHAINS_KEPT = 8
+_RECENT_CHAINS: dict[tuple, Chains] = {}
+
+
+def shared_chains(rates: dict[str, np.ndarray], pooled_max: int, handoff: np.ndarray) -> Chains:
+    """``Chains(rates, pooled_max=pooled_max, handoff=handoff)``, one object for equal values."""
+    key = (pooled_max, handoff.shape, handoff.tobytes(),
+           *(np.asarray(rates[name], dtype=float).tobytes() for name in RATE_NAMES))
+    if key not in _RECENT_CHAINS:
+        if len(_RECENT_CHAINS) >= _CHAINS_KEPT:
+            _RECENT_CHAINS.clear()
+        _RECENT_CHAINS[key] = Chains(rates, np.inf, pooled_max, handoff)  # the threshold: unused with a handoff
+    return _RECENT_CHAINS[key]
 
 
 def multinomial(rng: np.random.Generator, n: np.ndarray, pvals: np.ndarray, chain: Layout) -> np.ndarray:
@@ -292,16 +313,14 @@ def advance(
         return after, Colonies.empty(num_times)
     group = chains.group[clone, organ]
     drawn = multinomial(rng, counts[clone, organ, state], kern.window[group, state], kern.chain)
-    by_state = np.zeros(counts.shape[:2] + (transient, counts.shape[2]), dtype=np.int64)
-    by_state[clone, organ, state] = drawn
-    after += by_state.sum(axis=2)
+    np.add.at(after, (clone, organ), drawn)
     escapes = drawn[:, list(kern.chain.escaped)]  # [K, tag]
     check_tracked(tracked + int(escapes.sum()), end)
     rows, tags = np.nonzero(escapes)
     if rows.size == 0:
         return after, Colonies.empty(num_times)
     nums = escapes[rows, tags]
-    cdfs = kern.escape_cdf[group[rows], :, state[rows], tags]  # [K', G]
+    cdfs = kern.escape_cdf[group[rows], state[rows], tags]  # [K', G]
     times = start + sample_from_cdfs(rng, kern.grid, cdfs, nums)
     return after, chains.escaped(clone[rows], organ[rows], nums, times, num_times)
 
@@ -343,7 +362,8 @@ def dissect(counts: np.ndarray, chain: Layout, organs: np.ndarray) -> np.ndarray
 def _smooth(basis: np.ndarray) -> np.ndarray:
     """[B] whether each curve on a window's grid is smooth enough for its Legendre terms: positive
     throughout, or zero throughout (not a curve that starts or stops inside the window)."""
-    return (basis > 0).all(axis=1) | (basis == 0).all(axis=1)
+    low, high = basis.min(axis=1), basis.max(axis=1)
+    return (low > 0) | ((low == 0) & (high == 0))
 
 
 def arrivals(
@@ -384,7 +404,8 @@ def arrivals(
     trapezoid = _TRAPEZOID * (end - start)
     if (~smooth & mixed).any():  # arrival at end - u
         weighted[:, ~smooth & mixed] = (basis[~smooth & mixed, ::-1] * trapezoid) @ kern.from_vessel
-    numerator = np.clip((mix[:, None, :] @ weighted[chains.group[clone, organ]])[:, 0], 0.0, None)
+    group = chains.group[clone, organ]
+    numerator = np.clip((mix[:, None, :] @ weighted[group])[:, 0], 0.0, None)
     drawn = multinomial(rng, num_arrived[clone, organ], numerator / numerator.sum(axis=1, keepdims=True), kern.chain)
     counts[clone, organ] = drawn
     escaped = drawn[:, list(kern.chain.escaped)]
@@ -393,7 +414,7 @@ def arrivals(
     if members.size == 0:
         return counts, Colonies.empty(num_times)
     nums = escaped[members, tags]
-    by_lag = kern.escape_cdf[chains.group[clone[members], organ[members]], :, V, tags]  # [K, G] P(escaped within u)
+    by_lag = kern.escape_cdf[group[members], V, tags]  # [K, G] P(escaped within u)
     # the lag from arrival to the end has density ~ w(end - u) x P(escaped within u), per member and tag
     arriving = (mix[members] @ basis)[:, ::-1] * trapezoid  # [K, G] arrivals at end - u
     lag = sample_from_cdfs(rng, grid - start, np.cumsum(arriving * by_lag, axis=1), nums)

@@ -81,19 +81,20 @@ def metastasis_source(lowered: Lowered, paths: Routes, colonies: Colonies, lesio
     )
     start, end = grid[0], grid[-1]
     at, cells, gompertz = anchors(lowered, own, switch, bound, gompertz, cap, start)  # no change inside a window
-    by_organ = np.zeros(lowered.capacity.shape)
-    by_organ_curve = np.zeros(lowered.capacity.shape + grid.shape)
-    np.add.at(by_organ, (clone, organ),
+    sites, site = np.unique(organ, return_inverse=True)
+    by_site = np.zeros((lowered.capacity.shape[0], sites.size))
+    by_site_curve = np.zeros(by_site.shape + grid.shape)
+    np.add.at(by_site, (clone, site),
               per_cell * cell_days("gompertz", cells, np.maximum(start - at, 0.0), end - at, gompertz, cap))
-    for chunk in np.array_split(np.arange(lesions.size), -(-lesions.size // LESION_CHUNK)):  # bounded memory
+    for first in range(0, lesions.size, LESION_CHUNK):  # bounded memory
+        chunk = slice(first, first + LESION_CHUNK)
         age = grid[None] - at[chunk, None]
         curve = size_at("gompertz", cells[chunk, None], np.maximum(age, 0.0), gompertz[chunk, None], cap[chunk, None])
-        np.add.at(by_organ_curve, (clone[chunk], organ[chunk]), per_cell * np.where(age >= 0, curve, 0.0))
-    sites = np.unique(organ)
+        np.add.at(by_site_curve, (clone[chunk], site[chunk]), per_cell * np.where(age >= 0, curve, 0.0))
     founders = primary.founders_per_cell  # a metastasis sheds single cells and clusters of its parent clone
     return Source(
-        means=founders.T @ by_organ[:, sites],
-        curves=np.einsum("bc,bkg->ckg", founders, by_organ_curve[:, sites]),
+        means=founders.T @ by_site,
+        curves=np.einsum("bc,bkg->ckg", founders, by_site_curve),
         routes=paths.metastasis[:, sites],
     )
 

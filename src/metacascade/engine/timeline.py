@@ -25,6 +25,7 @@ pool, not with the number of cells injected or shed.
 from __future__ import annotations
 
 from dataclasses import replace
+from functools import lru_cache
 
 import numpy as np
 
@@ -37,7 +38,7 @@ from .handoff import handoff_sizes, pooled_max_cells
 from .logkill import kill_at
 from .lower import Lowered
 from .observation import regional_nodes
-from .outcome import SNAPSHOT_FIELDS, RunOutcome, Lesions, Snapshot
+from .outcome import RunOutcome, Lesions, Snapshot
 from .routes import routes
 from .routing import delivery_matrix
 
@@ -55,9 +56,9 @@ def run_timeline(lowered: Lowered, rng: np.random.Generator) -> RunOutcome:
 
     pooled_max = pooled_max_cells(lowered)
     handoff = handoff_sizes(lowered.rates, lowered.deterministic_threshold, pooled_max)  # one layout for every epoch
-    chains_of = {epoch: pool.Chains(rates_in_force(lowered, epoch), lowered.deterministic_threshold, pooled_max,
-                                    handoff)
-                 for epoch in range(-1, 0 if lowered.epochs is None else lowered.epochs.times.size)}
+    rates_of = {epoch: rates_in_force(lowered, epoch)
+                for epoch in range(-1, 0 if lowered.epochs is None else lowered.epochs.times.size)}
+    chains_of = {epoch: pool.shared_chains(rates, pooled_max, handoff) for epoch, rates in rates_of.items()}
     counts = np.zeros((num_clones, num_organs, chains_of[-1].chain.num_states), dtype=np.int64)
     counts[..., pool.V] = arrested
     paths = None if lowered.primary is None else routes(lowered)
@@ -65,6 +66,8 @@ def run_timeline(lowered: Lowered, rng: np.random.Generator) -> RunOutcome:
     colonies = Colonies.empty(num_times)
     dropped = np.zeros((2, num_clones, num_organs), dtype=np.int64)  # tracked colonies extinct, cleared
     snapshots: list[Snapshot] = []
+    primary_cells = (np.zeros(num_times) if lowered.primary is None
+                     else course.size(lowered.primary, lowered.observation_times))  # at each observation
 
     def admit(sources: list[spread.Source], grid: np.ndarray, chains: pool.Chains, factor: float) -> Colonies:
         """Shed cells over the window ``grid`` into the pools; returns the colonies that outgrew them."""
@@ -81,7 +84,7 @@ def run_timeline(lowered: Lowered, rng: np.random.Generator) -> RunOutcome:
     now, k = 0.0, 0
     for step, time in enumerate(ends):
         epoch = epoch_at(lowered, now)
-        chains, rates, factor = chains_of[epoch], rates_in_force(lowered, epoch), shedding_in_force(lowered, epoch)
+        chains, rates, factor = chains_of[epoch], rates_of[epoch], shedding_in_force(lowered, epoch)
         counts, escaped = pool.advance(rng, counts, chains, now, time, num_times, len(colonies))
         colonies = colonies.extend(escaped)
         if paths is not None:
@@ -108,17 +111,18 @@ def run_timeline(lowered: Lowered, rng: np.random.Generator) -> RunOutcome:
             nodes = regional_nodes(lowered)
             counts = pool.dissect(counts, chains.chain, nodes)
             dissect(colonies, time, nodes)
-        for slot, phase in enumerate((EXTINCT, CLEARED)):
-            gone = colonies.phase == phase
-            np.add.at(dropped[slot], (colonies.clone[gone], colonies.organ[gone]), 1)
-        colonies = colonies.select((colonies.phase != EXTINCT) & (colonies.phase != CLEARED))
+        if (gone := (colonies.phase == EXTINCT) | (colonies.phase == CLEARED)).any():
+            for slot, phase in enumerate((EXTINCT, CLEARED)):
+                ended = colonies.phase == phase
+                np.add.at(dropped[slot], (colonies.clone[ended], colonies.organ[ended]), 1)
+            colonies = colonies.select(~gone)
         now = time
         if time != lowered.observation_times[k]:
             continue  # a change of rates, not an observation
         colonies.history[:, k] = sizes_at(colonies, time, lowered)
         snapshots.append(_snapshot(time, counts, chains.chain, colonies, dropped, k, entered, arrested, died_in_transit))
         k += 1
-        if _dead(lowered, snapshots[-1]):  # nothing changes after death: later observations repeat it
+        if _dead(lowered, snapshots[-1], primary_cells[k - 1]):  # dead: later observations repeat it
             snapshots += [replace(snapshots[-1], time=float(t)) for t in lowered.observation_times[k:]]
             colonies.history[:, k:] = colonies.history[:, k - 1 : k]
             break
@@ -135,68 +139,74 @@ def _dissected_at(lowered: Lowered, time: float) -> bool:
     return primary is not None and primary.node_dissection and time == primary.removal_time
 
 
-def _dead(lowered: Lowered, snapshot: Snapshot) -> bool:
+def _dead(lowered: Lowered, snapshot: Snapshot, primary_cells: float) -> bool:
     """Whether a patient with an observation plan is dead at the snapshot's time: of other causes by
-    then, or the tumour burden (primary and metastases) has reached the lethal burden, or an organ its limit."""
+    then, or the tumour burden (primary of ``primary_cells`` then, and metastases) has reached the
+    lethal burden, or an organ its limit."""
     plan, primary = lowered.observation, lowered.primary
     if plan is None or primary is None:
         return False
     if snapshot.time >= lowered.other_cause_death:
         return True
     by_organ = snapshot.cells.sum(axis=0)
-    by_organ[primary.site] += course.size(primary, snapshot.time)
+    by_organ[primary.site] += primary_cells
     return bool(by_organ.sum() >= plan.lethal_cells or np.any(by_organ >= plan.organ_lethal_cells))
 
 
-def _count(colonies: Colonies, mask: np.ndarray, shape: tuple[int, int]) -> np.ndarray:
-    out = np.zeros(shape, dtype=np.int64)
-    np.add.at(out, (colonies.clone[mask], colonies.organ[mask]), 1)
-    return out
+#: The growing colonies' size classes (cells): pooled and tracked ones alike.
+_SIZE_CLASSES = (("dividing_single", 1, 1), ("micromet_2_3", 2, 3), ("micromet_4_16", 4, 16),
+                 ("micromet_17plus", 17, np.inf))
+
+
+@lru_cache(maxsize=None)
+def _pooled_fields(chain: pool.Layout) -> tuple[tuple[str, ...], np.ndarray]:
+    """The snapshot fields that count pooled founders, and [S, F + 1] how many each state counts in
+    each field (columns; the last: the cells it holds)."""
+    p = chain.pooled_max
+    states = {
+        "in_vessel": [pool.V], "solitary": [pool.E], "solitary_dormant": [pool.D],
+        **{name: [base + size - 1 for base in chain.colony_bases for size in chain.sizes if low <= size <= high]
+           for name, low, high in _SIZE_CLASSES},
+        "dead_in_vessel": [chain.dead_vessel], "dead_apoptosis": [chain.dead_apoptosis],
+        "dead_dormant": [chain.dead_dormant], "extinct": list(chain.extinct), "cleared": list(chain.cleared),
+        **{name: [*range(base, base + p), chain.extinct[tag], chain.cleared[tag], chain.escaped[tag]]
+           for tag, (base, name) in enumerate(zip(chain.colony_bases, ("founded_direct", "founded_reactivated")))},
+    }
+    counted = np.zeros((chain.num_states, len(states) + 1), dtype=np.int64)
+    for column, rows in enumerate(states.values()):
+        counted[rows, column] = 1
+    counted[[pool.V, pool.E, pool.D], -1] = 1
+    for base in chain.colony_bases:
+        counted[base : base + p, -1] = chain.sizes
+    return tuple(states), counted
 
 
 def _snapshot(
     time: float, counts: np.ndarray, chain: pool.Layout, colonies: Colonies, dropped: np.ndarray, k: int,
     entered: np.ndarray, arrested: np.ndarray, died_in_transit: np.ndarray,
 ) -> Snapshot:
-    """Founder counts by state, fate and tally at ``time`` (see ``outcome``)."""
+    """Founder counts by state, fate and tally at ``time`` (see ``outcome``): the pooled founders'
+    and the tracked colonies' (growing ones by current size class: they can shrink)."""
     shape = counts.shape[:2]
-    p = chain.pooled_max
-    direct, reactivated = (counts[..., base : base + p] for base in chain.colony_bases)
-    by_size = direct + reactivated  # [C, O, p], index = size - 1
-    phase = colonies.phase
+    names, counted = _pooled_fields(chain)
+    pooled = np.ascontiguousarray(np.moveaxis(counts @ counted, -1, 0))  # [F + 1, C, O]
+    result = dict(zip(names, pooled))
+    result["extinct"] += dropped[0]
+    result["cleared"] += dropped[1]
+    phase, size = colonies.phase, colonies.size
     growing = phase == GROWING
-    classes = {}  # growing colonies by current size class, pooled + tracked (tracked ones can shrink)
-    for name, low, high in (("dividing_single", 1, 1), ("micromet_2_3", 2, 3), ("micromet_4_16", 4, 16),
-                            ("micromet_17plus", 17, np.inf)):
-        in_class = (chain.sizes >= low) & (chain.sizes <= high)
-        tracked = _count(colonies, growing & (colonies.size >= low) & (colonies.size <= high), shape)
-        classes[name] = by_size[..., in_class].sum(axis=-1) + tracked
-
-    def absorbed(states: tuple[int, ...]) -> np.ndarray:
-        return counts[..., list(states)].sum(axis=-1)
-
-    result = {
-        "in_vessel": counts[..., pool.V],
-        "solitary": counts[..., pool.E],
-        "solitary_dormant": counts[..., pool.D],
-        **classes,
-        "dormant_micromet": _count(colonies, phase == BOUND, shape),
-        "macromet": _count(colonies, phase == MACRO, shape),
-        "dead_in_vessel": counts[..., chain.dead_vessel],
-        "dead_apoptosis": counts[..., chain.dead_apoptosis],
-        "dead_dormant": counts[..., chain.dead_dormant],
-        "extinct": absorbed(chain.extinct) + dropped[0],
-        "cleared": absorbed(chain.cleared) + dropped[1],
-        "regressed": _count(colonies, phase == REGRESSED, shape),
-        "resected": _count(colonies, phase == RESECTED, shape),
-        "reached_bound": _count(colonies, ~np.isnan(colonies.bound_time), shape),
-        "switched": _count(colonies, ~np.isnan(colonies.switch_time), shape),
+    tracked = {
+        **{name: growing & (size >= low) & (size <= high) for name, low, high in _SIZE_CLASSES},
+        "dormant_micromet": phase == BOUND, "macromet": phase == MACRO, "regressed": phase == REGRESSED,
+        "resected": phase == RESECTED, "reached_bound": ~np.isnan(colonies.bound_time),
+        "switched": ~np.isnan(colonies.switch_time),
     }
-    for tag, (block, name) in enumerate(((direct, "founded_direct"), (reactivated, "founded_reactivated"))):
-        ended = absorbed((chain.extinct[tag], chain.cleared[tag], chain.escaped[tag]))
-        result[name] = block.sum(axis=-1) + ended
-    assert set(result) == set(SNAPSHOT_FIELDS)
-    cells = (counts[..., [pool.V, pool.E, pool.D]].sum(axis=-1) + (by_size * chain.sizes).sum(axis=-1)).astype(float)
+    which, colony = np.nonzero(np.stack(list(tracked.values())))
+    site = colonies.clone[colony] * shape[1] + colonies.organ[colony]
+    by_site = np.bincount(which * pooled[0].size + site, minlength=len(tracked) * pooled[0].size)
+    for name, number in zip(tracked, by_site.reshape((len(tracked),) + shape)):
+        result[name] = result[name] + number if name in result else number
+    cells = pooled[-1].astype(float)
     np.add.at(cells, (colonies.clone, colonies.organ), colonies.history[:, k])
     return Snapshot(
         time=float(time), counts=result, cells=cells, in_transit=np.zeros(shape[0], dtype=np.int64),
