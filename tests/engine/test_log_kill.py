@@ -283,8 +283,8 @@ def test_a_lesion_a_kill_takes_below_the_detection_threshold_is_not_seen_until_i
 
     def seen(lowered) -> float:
         reach = reach_times(lowered, lesions)[1]
-        return float(first_imaging(lowered, reach, imaging[-1], lesions.regression_time,
-                                   lambda t: lesion_sizes(lowered, lesions, t))[0])
+        return float(first_imaging(lowered, lowered.observation.imaging_times, reach, imaging[-1],
+                                   lesions.regression_time, lambda t: lesion_sizes(lowered, lesions, t))[0])
 
     assert seen(lowered) == imaging[1] == 730.5
     treated = replace(lowered, kills=Kills(np.array([500.0]), np.full((1, 2), 1e-6), np.zeros((1, 2))))
