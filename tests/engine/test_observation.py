@@ -9,8 +9,6 @@ import math
 import numpy as np
 import pytest
 
-from metacascade.catalog import scenario_from_data
-from metacascade.engine.lower import lower
 from metacascade.engine.observation import (
     Burden,
     blood_shedding_rate,

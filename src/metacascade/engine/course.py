@@ -15,9 +15,8 @@ from __future__ import annotations
 
 import numpy as np
 
-from ..model.bounds import MAX_DAYS
 from .growth import cell_days, invert_cell_days, size_at, time_to_reach
-from .lower import Primary
+from .lower import MAX_DAYS, Primary
 from .shedding import expected_shed, shedding_intensity
 
 #: A piece of the primary's course: (start time, cells then, cells at which it starts shedding, rate per day).

@@ -81,14 +81,13 @@ def step_ends(lowered: Lowered) -> np.ndarray:
     kill, speed of vascular growth) before the last; and the diagnosis by symptoms where therapy
     waits for the first metastasis seen, which its staging imaging may see (``engine.patient``
     reruns such a patient from there, and each window of a new length costs new kernels)."""
-    from .therapy import waits_for_metastasis
-
     changes = _changes(lowered.epochs)
     if lowered.primary is not None:
         changes.append(lowered.primary.removal_time)
-        if waits_for_metastasis(lowered) and lowered.observation.symptom_rate > 0:
-            changes.append(course.symptom_time(lowered.primary, lowered.observation.symptom_rate
-                                               / lowered.primary.cells_per_g, lowered.symptom_threshold))
+        therapy, plan = lowered.therapy, lowered.observation
+        if therapy is not None and therapy.waits_for_metastasis and plan.symptom_rate > 0:
+            changes.append(course.symptom_time(lowered.primary, plan.symptom_rate / lowered.primary.cells_per_g,
+                                               lowered.symptom_threshold))
     if lowered.kills is not None:
         changes.extend(lowered.kills.times.tolist())
     if lowered.slowing is not None:

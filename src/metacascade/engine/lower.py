@@ -14,7 +14,7 @@ from ..model import (
     Anatomy, Clone, FateRates, Host, ObservationPlan, PatientVariation, PrimaryTumour, Scenario, ScenarioError,
     Therapy,
 )
-from ..model.bounds import MAX_CELLS, MAX_RESIDENCE_DAYS
+from ..model.bounds import MAX_CELLS, MAX_DAYS, MAX_RESIDENCE_DAYS  # noqa: F401 (MAX_DAYS: engine.course)
 from ..model.fates import FIXED_RATES, SMALL_COLONY_MAX_CELLS
 from ..model.growth import CAPPED_LAWS
 from ..model.therapy import REFERENCES
@@ -28,6 +28,8 @@ SMALL_COLONY_MAX: int = SMALL_COLONY_MAX_CELLS
 SECONDS_PER_DAY = 86_400.0
 MINUTES_PER_DAY = 1_440.0
 DAYS_PER_YEAR = 365.25
+#: The event "first distant metastasis seen" (index in ``REFERENCES``).
+FIRST_METASTASIS = REFERENCES.index("first_metastasis")
 
 
 @dataclass(frozen=True)
@@ -201,6 +203,16 @@ class TherapyPlan:
     kill_relative_to: np.ndarray = field(default_factory=lambda: np.empty(0, dtype=int))  # [K] the event
     kill_survival: np.ndarray = field(default_factory=lambda: np.empty((0, 0)))  # [K, C] share of dividing cells left
     kill_micromet: np.ndarray = field(default_factory=lambda: np.empty((0, 0)))  # [K, C] P(dormant micromet eradicated)
+
+    def events(self) -> np.ndarray:
+        """The events (indices in ``REFERENCES``) some intervention is timed from."""
+        return np.unique(np.r_[self.relative_to, self.surgery_relative_to if np.isfinite(self.surgery_start) else 0,
+                               self.kill_relative_to]).astype(int)
+
+    @property
+    def waits_for_metastasis(self) -> bool:
+        """Whether some intervention is timed from the first distant metastasis seen."""
+        return FIRST_METASTASIS in self.events()
 
 
 @dataclass(frozen=True)

@@ -13,11 +13,8 @@ from dataclasses import replace
 import numpy as np
 
 from .epochs import with_epochs
-from .lower import REFERENCES, Epochs, Kills, Lowered, Slowing, TherapyPlan
+from .lower import Epochs, Kills, Lowered, Slowing, TherapyPlan
 from .observation import diagnosis_time
-
-#: The index of the first distant metastasis seen among the events a start is timed from.
-FIRST_METASTASIS = REFERENCES.index("first_metastasis")
 
 
 def _offset(relative_to, diagnosis: float, metastasis: float) -> np.ndarray:
@@ -103,16 +100,10 @@ def with_kills(lowered: Lowered, kills: Kills | None) -> Lowered:
     return replace(lowered, kills=kills, primary=primary)
 
 
-def _events(plan: TherapyPlan) -> np.ndarray:
-    """The events (indices in ``REFERENCES``) some intervention of ``plan`` is timed from."""
-    return np.unique(np.r_[plan.relative_to, plan.surgery_relative_to if np.isfinite(plan.surgery_start) else 0,
-                           plan.kill_relative_to]).astype(int)
-
-
 def waits_for_metastasis(lowered: Lowered) -> bool:
     """Whether some intervention of ``lowered``'s therapy is timed from the first distant metastasis
     seen: the patient then runs once without it, to see when that is (``engine.patient``)."""
-    return lowered.therapy is not None and FIRST_METASTASIS in _events(lowered.therapy)
+    return lowered.therapy is not None and lowered.therapy.waits_for_metastasis
 
 
 def treated(lowered: Lowered, metastasis: float = np.nan) -> Lowered:
@@ -124,6 +115,6 @@ def treated(lowered: Lowered, metastasis: float = np.nan) -> Lowered:
     if plan is None:
         return lowered
     from_start = apply_therapy(lowered, np.nan, np.nan)
-    if lowered.observation is None or not (_events(plan) > 0).any():
+    if lowered.observation is None or not (plan.events() > 0).any():
         return from_start  # nothing timed from the patient's events (validation's rule without a plan)
     return apply_therapy(lowered, diagnosis_time(from_start), metastasis)

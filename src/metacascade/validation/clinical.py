@@ -21,7 +21,7 @@ import pandas as pd
 
 from ..analysis.assays import replicate_seeds
 from ..analysis.autopsy import DAYS_PER_YEAR, followed_up
-from ..analysis.survival import REGIONAL_NODES, durations, event_times, median_time, survival_with_error
+from ..analysis.survival import durations, event_times, median_time, survival_with_error
 from ..analysis.targets import Target
 from ..catalog.trials import load_trial_design
 from ..engine.observation import OTHER_CAUSES, STAGES
