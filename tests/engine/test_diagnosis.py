@@ -53,6 +53,15 @@ def test_after_a_resection_the_hazard_is_the_residuals():
     assert course.symptom_time(replace(primary, residual_fraction=0.0), h, 1.0) == math.inf
 
 
+@pytest.mark.parametrize("threshold", np.linspace(0.1, 7.0, 25))
+def test_a_resection_at_the_symptomatic_diagnosis_keeps_that_diagnosis(threshold):
+    """The summed hazard meets the draw where the primary is removed: found there despite rounding."""
+    lowered = symptomatic(threshold, screening=False)
+    at = symptom_time(lowered)
+    resected = replace(lowered, primary=replace(lowered.primary, removal_time=at, residual_fraction=0.0))
+    assert diagnosis(resected) == (at, SYMPTOMS)
+
+
 def test_each_patients_summed_hazard_at_its_symptoms_is_a_standard_exponential(any_seed):
     base = patient(horizon=990.0, symptom_rate_per_cm3_year=PER_CM3_YEAR)
     drawn = np.array([patient_lowered(base, any_seed, i).symptom_threshold for i in range(400)])

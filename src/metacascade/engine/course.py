@@ -19,6 +19,9 @@ from .growth import cell_days, invert_cell_days, size_at, time_to_reach
 from .lower import MAX_DAYS, Primary
 from .shedding import expected_shed, shedding_intensity
 
+#: Relative rounding of summed cell-days: a symptom time that ends a piece (a resection at the
+#: diagnosis it leads to) is found in that piece, not after it.
+_ROUNDING = 1e-9
 #: A piece of the primary's course: (start time, cells then, cells at which it starts shedding, rate per day).
 Piece = tuple[float, float, float, float]
 
@@ -119,8 +122,8 @@ def symptom_time(primary: Primary, hazard_per_cell_day: float, threshold: float)
             return np.inf
         span = min(end, MAX_DAYS) - start
         available = float(cell_days(law, cells, 0.0, span, rate, capacity, exponent))
-        if target <= available:
-            return start + float(invert_cell_days(law, cells, target, span, rate, capacity, exponent))
+        if target <= available * (1.0 + _ROUNDING):  # symptoms that lead to a resection come before it
+            return start + float(invert_cell_days(law, cells, min(target, available), span, rate, capacity, exponent))
         target -= available
         if end >= MAX_DAYS:
             return np.inf
