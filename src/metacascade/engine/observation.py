@@ -181,8 +181,8 @@ def reach_times(lowered: Lowered, lesions: Lesions) -> tuple[float, np.ndarray]:
 
 def first_imaging(lowered: Lowered, times: np.ndarray, reach, end: float, gone=np.nan, sizes=None) -> np.ndarray:
     """The first imaging of ``times`` (days, increasing) at or after ``reach`` (when a tumour first
-    holds the detection threshold; without kills it holds it from then on) and up to ``end``, up to the time the tumour
-    is ``gone`` (regression, removal: an imaging then sees it before); NaN if none. With kills, a
+    holds the detection threshold; without kills it holds it from then on) and up to ``end``, up to
+    the time the tumour is ``gone`` (regression, removal: an imaging then sees it before); NaN if none. With kills, a
     tumour they shrink below the threshold is not seen: ``sizes(times)`` gives its cells [I, ...] at
     times (``held``), read just before each imaging time (an imaging on a kill's day comes before
     it: the one that diagnoses, before the treatment it leads to)."""
