@@ -19,9 +19,10 @@ SURFACES = ("peritoneum", "omentum", "diaphragm")
 #: The human peritoneal cavity: implantation probability and surface shares (catalogue ASSUMPTIONS).
 IMPLANT, SHARES = 0.1, np.array([0.6, 0.2, 0.2])
 COELOMIC, RATE, N0, VASCULAR, SHEDDING = 0.5, 0.1, 1e5, 2e5, 4e5
-#: A 20 µm clone arrests in the lung on first pass (also after the lymph nodes and thoracic duct),
-#: so the serosal surfaces receive cells through the cavity only.
-LUNG_STOPPED = {"diameter_um": 20.0, "transit_death_rate": 10.0,
+#: A 30 µm clone arrests in the lung on first pass (also after the lymph nodes and thoracic duct),
+#: so the serosal surfaces receive cells through the cavity only: the blood reaches them with ~5e-10
+#: per cell (a 20 µm clone: ~4e-7, and the runs of CI seed 1871470965 drew one).
+LUNG_STOPPED = {"diameter_um": 30.0, "transit_death_rate": 10.0,
                 "fates": {"vessel_death_rate": 2.0, "extravasation_rate": 0.5, "division_rate": 0.1}}
 
 
