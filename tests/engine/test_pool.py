@@ -72,6 +72,23 @@ def test_kernel_moments_are_the_legendre_integrals_of_the_lag_rows():
     np.testing.assert_allclose(kern.moments[0].sum(), 30.0, rtol=1e-10)
 
 
+def test_batched_exponential_equals_scipy_on_random_generators():
+    """Rates 1e-4..1e3 per day, times 1e-3..1e4 days: equal to 1e-12 of the largest entry up to
+    ||Q t|| = 1e4; beyond, both are accurate only to ~eps ||Q t|| (as the rows' sums show)."""
+    from scipy.linalg import expm
+
+    rng = np.random.default_rng(7)
+    qs = []
+    for size in rng.integers(2, 30, 60):
+        q = 10 ** rng.uniform(-4, 3, (size, size)) * (rng.random((size, size)) < 0.5)
+        np.fill_diagonal(q, 0.0)
+        qs.append((q - np.diag(q.sum(axis=1))) * 10 ** rng.uniform(-3, 4))
+    stacked = np.stack([np.pad(q, (0, 30 - len(q))) for q in qs])  # zero-padded: one batch, blocks unchanged
+    for q, ours in zip(qs, pool.expm(stacked, np.ones(1))[:, 0]):
+        scale = max(1.0, np.abs(q).sum(axis=0).max() / 1e4)
+        np.testing.assert_allclose(ours[:len(q), :len(q)], expm(q), rtol=0, atol=1e-12 * scale)
+
+
 def test_transition_matrix_is_stochastic():
     p = pool.transition_matrices(generator(rates()), 3.0)
     assert np.all(p >= 0)

@@ -21,7 +21,6 @@ from dataclasses import dataclass
 from functools import cached_property, lru_cache
 
 import numpy as np
-from scipy.linalg import expm
 from scipy.stats import binom
 
 from ..errors import TooManyColonies  # noqa: F401 (re-exported)
@@ -111,9 +110,54 @@ def generators(rates: dict[str, np.ndarray], chain: Layout, handoff: np.ndarray)
     return q
 
 
-def transition_matrices(generator: np.ndarray, time: float) -> np.ndarray:
-    """[..., S, S] exact transition probabilities over ``time`` days, rows clipped to sum to 1."""
-    p = np.clip(expm(generator * time), 0.0, None)
+#: Coefficients b_0..b_13 of the degree-13 Padé approximant of exp, and the largest 1-norm it takes
+#: without scaling (Higham 2005, "The scaling and squaring method for the matrix exponential revisited").
+_PADE = np.array([64764752532480000.0, 32382376266240000.0, 7771770303897600.0, 1187353796428800.0,
+                  129060195264000.0, 10559470521600.0, 670442572800.0, 33522128640.0, 1323241920.0,
+                  40840800.0, 960960.0, 16380.0, 182.0, 1.0])
+_THETA = 5.371920351148152
+_ODD = np.arange(14) % 2 == 1
+#: Matrix entries exponentiated at once, at most (16 MiB per temporary).
+_EXPM_BATCH = 2**21
+
+
+def expm(generator: np.ndarray, times: np.ndarray) -> np.ndarray:
+    """[..., T, S, S] exp(Q t) of matrices Q [..., S, S] (per day) at ``times`` [T] (days), all at once:
+    scaling and squaring with the degree-13 Padé approximant, the squarings chosen per matrix and
+    time by ||Q t||_1 (Higham 2005). Q t is a multiple of Q, so the approximant's numerator and
+    denominator at every time are sums of the powers of Q / ||Q||_1, computed once."""
+    size = generator.shape[-1]
+    norm = np.abs(generator).sum(axis=-2).max(axis=-1)[..., None]  # [..., 1]
+    unit = generator / np.where(norm > 0, norm, 1.0)[..., None]
+    powers = [np.broadcast_to(np.eye(size), unit.shape)]
+    for _ in range(13):
+        powers.append(powers[-1] @ unit)
+    powers = np.stack(powers, axis=-3).reshape(unit.shape[:-2] + (14, size * size))
+    scaled = norm * np.asarray(times, dtype=float)  # [..., T] ||Q t||_1
+    chunk = max(1, _EXPM_BATCH // (powers[..., 0, :].size))
+    return np.concatenate([_scaled_pade(powers, scaled[..., i:i + chunk], size)
+                           for i in range(0, scaled.shape[-1], chunk)], axis=-3)
+
+
+def _scaled_pade(powers: np.ndarray, scaled: np.ndarray, size: int) -> np.ndarray:
+    """[..., T, S, S] ``expm`` from the powers [..., 14, S * S] of Q / ||Q||_1 at norms ``scaled`` [..., T]
+    (S = ``size``)."""
+    squarings = np.ceil(np.log2(np.maximum(scaled / _THETA, 1.0))).astype(int)
+    terms = _PADE * np.ldexp(scaled, -squarings)[..., None] ** np.arange(14)  # [..., T, 14]
+    odd, even = (np.where(parity, terms, 0.0) @ powers for parity in (_ODD, ~_ODD))  # [..., T, S * S]
+    out = np.linalg.solve((even - odd).reshape(scaled.shape + (size, size)),
+                          (even + odd).reshape(scaled.shape + (size, size)))
+    for k in range(squarings.max(initial=0)):
+        at = squarings > k
+        out[at] = out[at] @ out[at]
+    return out
+
+
+def transition_matrices(generator: np.ndarray, time: float | np.ndarray) -> np.ndarray:
+    """[..., S, S] exact transition probabilities of generators [..., S, S] over ``time`` days
+    ([..., T, S, S] for ``time`` [T]), rows clipped to sum to 1."""
+    p = np.clip(expm(generator, np.reshape(time, -1)), 0.0, None)
+    p = p.reshape(generator.shape[:-2] + np.shape(time) + generator.shape[-2:])
     return p / p.sum(axis=-1, keepdims=True)
 
 
@@ -164,29 +208,37 @@ class Kernel:
     @cached_property
     def moments(self) -> np.ndarray:
         """[N, S] (computed when first needed: only shedding runs use them)."""
-        elapsed = self.grid[-1]
-        lags, weights = _graded_gauss(elapsed)
-        at_lags = np.clip(expm(self.generator[None] * lags[:, None, None])[:, V, :], 0.0, None)  # [Q, S]
-        return (_legendre(1.0 - 2.0 * lags / elapsed) * weights) @ at_lags
+        return _moments(self.generator, self.grid[-1])
+
+
+def _moments(generator: np.ndarray, elapsed: float) -> np.ndarray:
+    """[..., N, S] ``Kernel.moments`` of generators [..., S, S] (per day) over ``elapsed`` days."""
+    lags, weights = _graded_gauss(elapsed)
+    at_lags = np.clip(expm(generator, lags)[..., V, :], 0.0, None)  # [..., Q, S]
+    return (_legendre(1.0 - 2.0 * lags / elapsed) * weights) @ at_lags
 
 
 def kernel(generator: np.ndarray, chain: Layout, elapsed: float) -> Kernel:
-    """The kernel of ``generator`` over ``elapsed`` days (repeated products of expm(Q h))."""
+    """The kernel of ``generator`` over ``elapsed`` days (products of powers of expm(Q h), doubling the lags)."""
     grid = np.linspace(0.0, elapsed, GRID)
-    step = transition_matrices(generator, elapsed / (GRID - 1))
+    step, window = transition_matrices(generator, np.array([elapsed / (GRID - 1), elapsed]))
     rows = np.empty((GRID, chain.num_states))
     columns = np.empty((GRID, chain.num_states, 2))
     rows[0] = np.eye(chain.num_states)[V]
     columns[0] = np.eye(chain.num_states)[:, list(chain.escaped)]
-    for g in range(1, GRID):
-        rows[g] = rows[g - 1] @ step
-        columns[g] = step @ columns[g - 1]
+    done, power = 1, step  # lags 0..done - 1 filled; power = step^done
+    while done < GRID:
+        more = min(done, GRID - done)
+        rows[done:done + more] = rows[:more] @ power
+        columns[done:done + more] = power @ columns[:more]
+        done += more
+        power = power @ power
     escapes = np.maximum.accumulate(np.clip(columns, 0.0, 1.0), axis=0)  # [G, S, 2]
     return Kernel(
         chain=chain,
         generator=generator,
         grid=grid,
-        window=transition_matrices(generator, elapsed),
+        window=window,
         from_vessel=np.clip(rows, 0.0, None),
         escape_cdf=np.ascontiguousarray(escapes.transpose(1, 2, 0)),
     )
@@ -222,8 +274,8 @@ class Kernels:
 
     @cached_property
     def moments(self) -> np.ndarray:
-        """[K, N, S]"""
-        return np.stack([k.moments for k in self.kernels])
+        """[K, N, S] (all chains at once)"""
+        return _moments(np.stack([k.generator for k in self.kernels]), self.grid[-1])
 
 
 @lru_cache(maxsize=16)
