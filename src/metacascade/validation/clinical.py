@@ -51,6 +51,9 @@ BISPHOSPHONATE_FOLLOW_UP_YEARS = 5.6
 TRIAL_PATIENTS = {True: 12, False: 5000}
 #: EBCTCG 2015 abstract: "In premenopausal women, treatment had no apparent effect on any outcome".
 PREMENOPAUSAL_RATE_RATIO = 1.0
+#: Relapses the published ratio must spare in the control arm, at least, for the bisphosphonate check to
+#: judge: with fewer, no effect is indistinguishable from the published one.
+MIN_PREVENTED_RELAPSES = 5
 #: Paired bootstrap resamples of the patients for the Monte Carlo interval of a rate ratio.
 RESAMPLES = 2000
 
@@ -245,12 +248,12 @@ def bisphosphonates(target: Target, quick: bool, seed: int) -> Outcome:
     control, tested = BISPHOSPHONATE_ARMS
     stage = stage_at_diagnosis(trial.arms[control].patients)
     published = {"postmenopausal": target.range["postmeno_bone_recurrence"], "premenopausal": PREMENOPAUSAL_RATE_RATIO}
-    simulated, se, counts, intervals = {}, {}, [], {}
+    simulated, se, counts, intervals, control_relapses = {}, {}, [], {}, {}
     for group, menopause in (("postmenopausal", True), ("premenopausal", False)):
         eligible = stage.index[(stage != "distant").to_numpy() & (postmenopausal[stage.index] == menopause)]
         arms = {name: bone_relapses(trial.arms[name], eligible, BISPHOSPHONATE_FOLLOW_UP_YEARS) for name in trial.arms}
         value, low, high = paired_rate_ratio(arms[tested], arms[control], seed)
-        intervals[group] = (low, high)
+        intervals[group], control_relapses[group] = (low, high), int(arms[control]["relapse"].sum())
         bounded = np.isfinite([value, low, high]).all()
         simulated[group], se[group] = (value, (high - low) / (2 * Z95)) if bounded else (float("nan"), 0.0)
         counts.append(
@@ -266,9 +269,14 @@ def bisphosphonates(target: Target, quick: bool, seed: int) -> Outcome:
         "relapses: nearly every patient is diagnosed localized and few relapse after surgery, the natural history's "
         "known mismatch)"))
     low, high = intervals["postmenopausal"]
+    ratio = target.value["postmeno_bone_recurrence"]
     measured = np.isfinite([low, high]).all() and not low <= 1.0 <= high
-    if measured or np.isfinite([low, high]).all() and not low <= target.value["postmeno_bone_recurrence"] <= high:
+    powered = (1.0 - ratio) * control_relapses["postmenopausal"] >= MIN_PREVENTED_RELAPSES
+    if powered and (measured or np.isfinite([low, high]).all() and not low <= ratio <= high):
         return outcome
     return replace(outcome, verdict="not yet", reason=(
-        "TOO FEW BONE RELAPSES: the postmenopausal rate ratio has no bounded interval, or one that holds both the "
-        f"published ratio and 1 (no effect), so the simulated patients tell neither apart. {outcome.reason}"))
+        "TOO FEW BONE RELAPSES: the published ratio would spare fewer than "
+        f"{MIN_PREVENTED_RELAPSES} of the control arm's postmenopausal relapses (a few relapses in the same patients "
+        "in both arms give an interval of ~1-1, off 1 only by the person-years, whatever the effect), or the rate "
+        "ratio has no bounded interval, or one that holds both the published ratio and 1 (no effect), so the "
+        f"simulated patients tell neither apart. {outcome.reason}"))
