@@ -13,7 +13,6 @@ from scipy import stats
 from metacascade.engine import course
 from metacascade.engine.observation import (
     DISTANT, LOCALIZED, OTHER_CAUSES, REGIONAL, SCREENING, SYMPTOMS, diagnosis, imaging_schedule, observe,
-    symptom_time,
 )
 from metacascade.engine.patient import patient_lowered
 
@@ -39,7 +38,7 @@ def closed_form_symptoms(threshold: float) -> float:
 
 @pytest.mark.parametrize("threshold", [0.01, 1.0, 5.0])
 def test_symptoms_come_when_their_summed_hazard_reaches_the_patients_draw(threshold):
-    assert symptom_time(symptomatic(threshold)) == pytest.approx(closed_form_symptoms(threshold), rel=1e-9)
+    assert course.symptom_time(symptomatic(threshold)) == pytest.approx(closed_form_symptoms(threshold), rel=1e-9)
 
 
 def test_after_a_resection_the_hazard_is_the_residuals():
@@ -49,15 +48,15 @@ def test_after_a_resection_the_hazard_is_the_residuals():
     h, grown = hazard_per_cell_day(), math.expm1(RATE * removed) / RATE
     before = h * grown  # summed by the removal
     expected = math.log(math.exp(RATE * removed) + (1.0 - before) * RATE / (h * left)) / RATE
-    assert course.symptom_time(primary, h, 1.0) == pytest.approx(expected, rel=1e-9)
-    assert course.symptom_time(replace(primary, residual_fraction=0.0), h, 1.0) == math.inf
+    assert course.summed_hazard_time(primary, h, 1.0) == pytest.approx(expected, rel=1e-9)
+    assert course.summed_hazard_time(replace(primary, residual_fraction=0.0), h, 1.0) == math.inf
 
 
 @pytest.mark.parametrize("threshold", np.linspace(0.1, 7.0, 25))
 def test_a_resection_at_the_symptomatic_diagnosis_keeps_that_diagnosis(threshold):
     """The summed hazard meets the draw where the primary is removed: found there despite rounding."""
     lowered = symptomatic(threshold, screening=False)
-    at = symptom_time(lowered)
+    at = course.symptom_time(lowered)
     resected = replace(lowered, primary=replace(lowered.primary, removal_time=at, residual_fraction=0.0))
     assert diagnosis(resected) == (at, SYMPTOMS)
 
@@ -65,7 +64,7 @@ def test_a_resection_at_the_symptomatic_diagnosis_keeps_that_diagnosis(threshold
 def test_each_patients_summed_hazard_at_its_symptoms_is_a_standard_exponential(any_seed):
     base = patient(horizon=990.0, symptom_rate_per_cm3_year=PER_CM3_YEAR)
     drawn = np.array([patient_lowered(base, any_seed, i).symptom_threshold for i in range(400)])
-    times = np.array([symptom_time(replace(base, symptom_threshold=e)) for e in drawn])
+    times = np.array([course.symptom_time(replace(base, symptom_threshold=e)) for e in drawn])
     summed = hazard_per_cell_day() * np.expm1(RATE * times) / RATE
     assert stats.kstest(summed, "expon").pvalue > 1e-4
 

@@ -6,6 +6,8 @@ run without it, draw for draw."""
 
 from __future__ import annotations
 
+from functools import partial
+
 import numpy as np
 import pytest
 from scipy import stats
@@ -108,7 +110,8 @@ def test_bone_targeted_therapy_acts_in_a_postmenopausal_or_unknown_host_and_not_
 def test_each_patient_is_postmenopausal_with_the_asked_probability_and_keeps_its_other_draws(any_seed):
     chance, patients = 0.3, 2000
     lowered = lower(scenario_from_data(hosted({"postmenopausal_probability": chance})))
-    drawn = [with_menopause(lowered, host_draws(any_seed, patient)).postmenopausal for patient in range(patients)]
+    drawn = [with_menopause(lowered, partial(host_draws, any_seed, patient)).postmenopausal
+             for patient in range(patients)]
     assert set(drawn) == {0.0, 1.0}
     assert stats.binomtest(int(sum(drawn)), patients, chance).pvalue > 1e-3
     without = lower(scenario_from_data(hosted(None)))
@@ -131,7 +134,7 @@ def test_each_patients_immune_status_is_lognormal_around_the_hosts_and_moves_no_
                                    rtol=1e-12)
         for name in set(base.rates) - {"clearance_rate"}:
             np.testing.assert_array_equal(drawn.rates[name], base.rates[name])
-        assert drawn.postmenopausal == with_menopause(base, host_draws(any_seed, patient)).postmenopausal
+        assert drawn.postmenopausal == with_menopause(base, partial(host_draws, any_seed, patient)).postmenopausal
         rates = [patient_lowered(lowered, any_seed, patient).primary.rate for lowered in (varied, base)]
         assert rates[0] == rates[1] != base.primary.rate  # the same, varying, draw
     assert {o.postmenopausal for o in own} == {0.0, 1.0}
@@ -139,9 +142,9 @@ def test_each_patients_immune_status_is_lognormal_around_the_hosts_and_moves_no_
 
 def test_a_single_run_draws_its_status_too_and_a_known_one_is_not_drawn():
     lowered = lower(scenario_from_data(hosted({"postmenopausal_probability": 0.5})))
-    assert {with_menopause(lowered, host_draws(seed, None)).postmenopausal for seed in range(20)} == {0.0, 1.0}
+    assert {with_menopause(lowered, partial(host_draws, seed, None)).postmenopausal for seed in range(20)} == {0.0, 1.0}
     known = lower(scenario_from_data(hosted({"menopausal_status": "premenopausal"})))
-    assert with_menopause(known, host_draws(1, 0)) is known
+    assert with_menopause(known, partial(host_draws, 1, 0)) is known
 
 
 def test_an_immune_status_that_keeps_cells_in_the_circulation_for_years_is_refused_by_name():

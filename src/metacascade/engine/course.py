@@ -16,7 +16,7 @@ from __future__ import annotations
 import numpy as np
 
 from .growth import cell_days, invert_cell_days, size_at, time_to_reach
-from .lower import MAX_DAYS, Primary
+from .lower import MAX_DAYS, Lowered, Primary
 from .shedding import expected_shed, shedding_intensity
 
 #: Relative rounding of summed cell-days: a symptom time that ends a piece (a resection at the
@@ -109,7 +109,15 @@ def reach_time(primary: Primary, cells: float) -> float:
     return np.inf
 
 
-def symptom_time(primary: Primary, hazard_per_cell_day: float, threshold: float) -> float:
+def symptom_time(lowered: Lowered) -> float:
+    """When the primary's symptoms lead to its diagnosis (days; inf if never): the hazard
+    ``symptom_rate`` per cm³ of primary (its cells over cells_per_g, at 1 g/cm³), summed over its
+    course, reaches the patient's exponential draw ``symptom_threshold`` (``engine.patient``)."""
+    primary, plan = lowered.primary, lowered.observation
+    return summed_hazard_time(primary, plan.symptom_rate / primary.cells_per_g, lowered.symptom_threshold)
+
+
+def summed_hazard_time(primary: Primary, hazard_per_cell_day: float, threshold: float) -> float:
     """First time (days) at which the hazard ``hazard_per_cell_day`` x N(t), summed over the primary's
     course from time 0 (its restarts included), reaches ``threshold`` (a standard exponential draw:
     the time of the first event of that hazard); inf if never (within ``MAX_DAYS``)."""

@@ -84,10 +84,8 @@ def step_ends(lowered: Lowered) -> np.ndarray:
     changes = _changes(lowered.epochs)
     if lowered.primary is not None:
         changes.append(lowered.primary.removal_time)
-        therapy, plan = lowered.therapy, lowered.observation
-        if therapy is not None and therapy.waits_for_metastasis and plan.symptom_rate > 0:
-            changes.append(course.symptom_time(lowered.primary, plan.symptom_rate / lowered.primary.cells_per_g,
-                                               lowered.symptom_threshold))
+        if lowered.waits_for_metastasis:
+            changes.append(course.symptom_time(lowered))
     if lowered.kills is not None:
         changes.extend(lowered.kills.times.tolist())
     if lowered.slowing is not None:

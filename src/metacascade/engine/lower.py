@@ -244,6 +244,12 @@ class Lowered:
     symptom_threshold: float = np.inf  # the patient's Exp(1) draw: diagnosed by symptoms once their hazard sums to it
 
     @property
+    def waits_for_metastasis(self) -> bool:
+        """Whether some intervention of its therapy is timed from the first distant metastasis seen:
+        the patient then runs once without it, to see when that is (``engine.patient``)."""
+        return self.therapy is not None and self.therapy.waits_for_metastasis
+
+    @property
     def organ_names(self) -> tuple[str, ...]:
         return self.routing.organ_names
 

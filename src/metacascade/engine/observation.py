@@ -206,15 +206,6 @@ def held(lowered: Lowered, sizes) -> np.ndarray:
     return np.asarray(sizes) >= lowered.observation.detection_cells * (1.0 - HELD_TOLERANCE)
 
 
-def symptom_time(lowered: Lowered) -> float:
-    """When the primary's symptoms lead to its diagnosis (days; inf if never): the hazard
-    ``symptom_rate`` per cm³ of primary (its cells over cells_per_g, at 1 g/cm³), summed over its
-    course, reaches the patient's exponential draw ``symptom_threshold`` (``engine.patient``)."""
-    primary = lowered.primary
-    return course.symptom_time(primary, lowered.observation.symptom_rate / primary.cells_per_g,
-                               lowered.symptom_threshold)
-
-
 def follow_up_end(lowered: Lowered) -> float:
     """The end of follow-up unless the cancer kills first (days): the last observation, or the
     death from other causes before it."""
@@ -223,7 +214,7 @@ def follow_up_end(lowered: Lowered) -> float:
 
 def diagnosis(lowered: Lowered, end: float | None = None) -> tuple[float, str]:
     """(time, mode) of the patient's diagnosis up to ``end`` (days; default ``follow_up_end``): its
-    symptoms (``symptom_time``) or, with screening, the first imaging that sees its primary,
+    symptoms (``course.symptom_time``) or, with screening, the first imaging that sees its primary,
     whichever comes first; (NaN, "") if neither."""
     plan = lowered.observation
     end = follow_up_end(lowered) if end is None else end
@@ -232,7 +223,7 @@ def diagnosis(lowered: Lowered, end: float | None = None) -> tuple[float, str]:
         reach = course.reach_time(lowered.primary, plan.detection_cells)
         screened = float(first_imaging(lowered, plan.imaging_times, reach, end,
                                        sizes=lambda times: primary_size(lowered, times)))
-    symptoms = symptom_time(lowered)
+    symptoms = course.symptom_time(lowered)
     if symptoms <= end and not symptoms >= screened:
         return symptoms, SYMPTOMS
     return (screened, SCREENING) if np.isfinite(screened) else (np.nan, "")

@@ -13,6 +13,7 @@ from __future__ import annotations
 import importlib
 from collections.abc import Callable
 from dataclasses import replace
+from functools import cache, partial
 from typing import TYPE_CHECKING, Any, NamedTuple, Optional
 
 import numpy as np
@@ -95,61 +96,57 @@ def host_draws(random_seed: int, patient: Optional[int]) -> HostDraws:
                      float(rng.random()), float(rng.standard_exponential()))
 
 
-def _draws_host(lowered: Lowered) -> bool:
-    """Whether anything of ``lowered``'s host is drawn per patient."""
-    chance, plan = lowered.postmenopausal, lowered.observation
-    return ((chance is not None and chance not in (0.0, 1.0)) or lowered.immune_status_sigma != 0
-            or lowered.lifespan is not None or (plan is not None and plan.symptom_rate > 0))
+#: The host draws of a patient, drawn when a trait first needs them (``with_host``).
+Draws = Callable[[], HostDraws]
 
 
-def with_menopause(lowered: Lowered, draws: HostDraws) -> Lowered:
+def with_menopause(lowered: Lowered, draws: Draws) -> Lowered:
     """``lowered`` with the patient's menopausal status when its host gives only a chance of it
     (``Host.postmenopausal_probability``); ``lowered`` itself otherwise."""
     chance = lowered.postmenopausal
     if chance is None or chance in (0.0, 1.0):
         return lowered
-    return replace(lowered, postmenopausal=float(draws.menopause < chance))
+    return replace(lowered, postmenopausal=float(draws().menopause < chance))
 
 
-def with_immune_status(lowered: Lowered, draws: HostDraws) -> Lowered:
+def with_immune_status(lowered: Lowered, draws: Draws) -> Lowered:
     """``lowered`` with the patient's immune status when its host varies it
     (``Host.immune_status_sigma``): a lognormal multiplier of median 1 on its transit death rates and
     clearance rates; ``lowered`` itself otherwise."""
     sigma = lowered.immune_status_sigma
     if sigma == 0:
         return lowered
-    factor = np.exp(sigma * draws.immune)
+    factor = np.exp(sigma * draws().immune)
     routing = replace(lowered.routing, segment_survival=lowered.routing.segment_survival ** factor)
     rates = {**lowered.rates, "clearance_rate": lowered.rates["clearance_rate"] * factor}
     return replace(lowered, routing=routing, rates=rates, immune_status_sigma=0.0)
 
 
-def with_lifespan(lowered: Lowered, draws: HostDraws) -> Lowered:
+def with_lifespan(lowered: Lowered, draws: Draws) -> Lowered:
     """``lowered`` with the patient's age at the start and its death from other causes
     (``engine.lifespan``) when its host has ages; ``lowered`` itself otherwise."""
     from .lifespan import age_at_start, other_cause_death
 
     if lowered.lifespan is None:
         return lowered
-    age = age_at_start(lowered.lifespan, draws.age)
-    return replace(lowered, age_at_start=age, other_cause_death=other_cause_death(lowered.lifespan, age, draws.death))
+    age = age_at_start(lowered.lifespan, draws().age)
+    return replace(lowered, age_at_start=age, other_cause_death=other_cause_death(lowered.lifespan, age, draws().death))
 
 
-def with_symptoms(lowered: Lowered, draws: HostDraws) -> Lowered:
-    """``lowered`` with the patient's threshold of symptoms (``observation.symptom_time``) when its plan
+def with_symptoms(lowered: Lowered, draws: Draws) -> Lowered:
+    """``lowered`` with the patient's threshold of symptoms (``course.symptom_time``) when its plan
     diagnoses by symptoms; ``lowered`` itself otherwise."""
     plan = lowered.observation
     if plan is None or plan.symptom_rate == 0:
         return lowered
-    return replace(lowered, symptom_threshold=draws.symptoms)
+    return replace(lowered, symptom_threshold=draws().symptoms)
 
 
 def with_host(lowered: Lowered, random_seed: int, patient: Optional[int]) -> Lowered:
     """``lowered`` with the host traits of patient ``patient`` (``None``: a single run) drawn on its
-    host stream (``with_menopause``, ``with_immune_status``, ``with_lifespan``, ``with_symptoms``)."""
-    if not _draws_host(lowered):
-        return lowered
-    draws = host_draws(random_seed, patient)
+    host stream (``with_menopause``, ``with_immune_status``, ``with_lifespan``, ``with_symptoms``), drawn
+    once if any trait needs them."""
+    draws = cache(partial(host_draws, random_seed, patient))
     for trait in (with_menopause, with_immune_status, with_lifespan, with_symptoms):
         lowered = trait(lowered, draws)
     return lowered
@@ -237,12 +234,11 @@ def _run_treated(
     second run draws what the first drew up to that imaging, sees the same metastasis then, and is
     treated from it on (twice the engine's time for those patients)."""
     from .observation import first_distant_metastasis_time
-    from .therapy import waits_for_metastasis
 
     own = resolved(drawn)
     outcome = run(own, np.random.default_rng(stream))
     observed = observe_run(own, outcome, random_seed, patient)
-    if observed is None or not waits_for_metastasis(drawn):
+    if observed is None or not drawn.waits_for_metastasis:
         return outcome, observed
     metastasis = first_distant_metastasis_time(own, outcome.lesions, observed)
     if np.isnan(metastasis):

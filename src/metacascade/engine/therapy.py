@@ -100,12 +100,6 @@ def with_kills(lowered: Lowered, kills: Kills | None) -> Lowered:
     return replace(lowered, kills=kills, primary=primary)
 
 
-def waits_for_metastasis(lowered: Lowered) -> bool:
-    """Whether some intervention of ``lowered``'s therapy is timed from the first distant metastasis
-    seen: the patient then runs once without it, to see when that is (``engine.patient``)."""
-    return lowered.therapy is not None and lowered.therapy.waits_for_metastasis
-
-
 def treated(lowered: Lowered, metastasis: float = np.nan) -> Lowered:
     """``lowered`` with its therapy for the patient it describes: diagnosed when its observation
     plan first sees its primary (``observation.diagnosis_time``), after the surgery and cycles timed

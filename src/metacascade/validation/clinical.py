@@ -14,7 +14,7 @@ numbers, ``trial``) that differ only in the therapy tested.
 from __future__ import annotations
 
 from dataclasses import replace
-from functools import cache
+from functools import cache, partial
 
 import numpy as np
 import pandas as pd
@@ -199,7 +199,7 @@ def bisphosphonate_trial(quick: bool, seed: int):
     arms = trial(design.scenario, {name: design.arms[name] for name in BISPHOSPHONATE_ARMS},
                  num_patients=TRIAL_PATIENTS[quick], random_seed=trial_seed)
     lowered = lower(load_scenario(design.scenario))
-    postmenopausal = np.array([with_menopause(lowered, host_draws(trial_seed, patient)).postmenopausal == 1.0
+    postmenopausal = np.array([with_menopause(lowered, partial(host_draws, trial_seed, patient)).postmenopausal == 1.0
                                for patient in range(TRIAL_PATIENTS[quick])])
     return arms, postmenopausal
 

@@ -16,7 +16,6 @@ from ..engine.lower import Lowered, lower
 from ..engine.observation import lesion_sizes, primary_size, regional_nodes
 from ..engine.outcome import Lesions
 from ..engine.patient import run_lowered
-from ..engine.therapy import waits_for_metastasis
 from ..results import Results
 from ..results.tables import size_column
 from .runs import Run, is_cohort, scenario_of
@@ -125,7 +124,7 @@ def _lowered(run: Results) -> Lowered:
     as it was given (timed from its own diagnosis and first distant metastasis seen), its niches."""
     lowered = lower(scenario_of(run))
     patient = run.provenance.get("patient")
-    metastasis = _first_distant_seen(lowered, run.detections) if waits_for_metastasis(lowered) else np.nan
+    metastasis = _first_distant_seen(lowered, run.detections) if lowered.waits_for_metastasis else np.nan
     return run_lowered(lowered, run.random_seed, None if patient is None else int(patient), metastasis)
 
 
