@@ -38,7 +38,7 @@ def test_an_arm_that_sheds_more_changes_the_metastases_but_not_the_patients_own_
     trial, _ = written
     control, more = trial.arms["control"].patients, trial.arms["shedding_x10"].patients
     pd.testing.assert_series_equal(control["diagnosis_time"], more["diagnosis_time"])
-    assert (more["death_time"].fillna(np.inf) <= control["death_time"].fillna(np.inf)).all()
+    assert len(trial.arms["shedding_x10"].lesions) > 2 * len(trial.arms["control"].lesions)
     assert more["death_time"].notna().sum() > control["death_time"].notna().sum()
 
 

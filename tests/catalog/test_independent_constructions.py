@@ -366,9 +366,14 @@ def natural_history_primary(
     )
 
 
+#: ASSUMPTION: the share of a carcinoma's cells that circulate for hours (docs/calibration.md).
+DEFORMABLE_FRACTION = 1e-4
+
+
 def carcinoma_clone(targets: dict, diameter_um: float, fates: FateRates, soil: dict[str, FateOverrides]) -> Clone:
     return Clone(
-        diameter_um=diameter_um, transit_death_rate=transit_death_rate(targets), fates=fates, organ_fates=soil
+        diameter_um=diameter_um, transit_death_rate=transit_death_rate(targets), deformable_fraction=DEFORMABLE_FRACTION,
+        fates=fates, organ_fates=soil,
     )
 
 

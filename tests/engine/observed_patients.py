@@ -13,12 +13,13 @@ SHEDDING, LYMPHATIC = 3.2e6, 0.25
 IMAGING = [300.0, 500.0, 650.0, 700.0, 750.0, 800.0, 850.0, 900.0]
 
 
-def patient(site="breast", horizon=900.0, **plan):
-    """A lowered patient whose primary at ``site`` reaches 1e9 cells at ln(1e9)/0.03 = 690.8 days."""
+def patient(site="breast", horizon=900.0, clone=None, **plan):
+    """A lowered patient whose primary at ``site`` reaches 1e9 cells at ln(1e9)/0.03 = 690.8 days;
+    ``clone``: traits of both its clones."""
+    traits = {"fates": {"avascular_bound_cells": BOUND, "gompertz_rate": GOMPERTZ}, **(clone or {})}
     return lower(scenario_from_data({
         "name": "observed_patient", "anatomy": "human_adult",
-        "clones": {"A": {"fates": {"avascular_bound_cells": BOUND, "gompertz_rate": GOMPERTZ}},
-                   "B": {"fates": {"avascular_bound_cells": BOUND, "gompertz_rate": GOMPERTZ}}},
+        "clones": {"A": traits, "B": traits},
         "primary": {"site": site, "growth": {"law": "exponential", "rate_per_day": RATE},
                     "shedding_rate_per_g_day": SHEDDING, "lymphatic_fraction": LYMPHATIC,
                     "clone_mix": {"A": 0.75, "B": 0.25}},

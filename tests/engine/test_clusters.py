@@ -53,11 +53,13 @@ def test_cluster_founders_start_colonies_multiplier_times_more_often_than_single
 
 
 def test_ctc_events_count_a_cluster_once():
-    from metacascade.engine.observation import blood_shedding_rate
+    from metacascade.engine.observation import circulating_cells
+    from metacascade.engine.routes import routes
 
     lowered = lower(clustered_patient(30.0))
     out = run_timeline(lowered, np.random.default_rng(0))  # switch_rate 0: only the primary sheds
     t = np.array([720.0])
-    events = blood_shedding_rate(lowered, out.lesions, t)[0]
+    events = circulating_cells(lowered, out.lesions, t)[0]
     cells = 3.2e4 / 1e9 * np.exp(RATE * t[0])
-    np.testing.assert_allclose(events, [(1 - FRACTION) * cells, FRACTION * cells / CELLS], rtol=1e-12)
+    days = routes(lowered).circulating[:, lowered.organ_names.index("breast")]  # in the blood per event shed
+    np.testing.assert_allclose(events, [(1 - FRACTION) * cells, FRACTION * cells / CELLS] * days, rtol=1e-12)

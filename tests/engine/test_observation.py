@@ -11,13 +11,14 @@ import pytest
 
 from metacascade.engine.observation import (
     Burden,
-    blood_shedding_rate,
+    circulating_cells,
     death,
     expected_ctc,
     lesion_sizes,
     n_stage,
     observe,
 )
+from metacascade.engine.routes import routes
 from observed_patients import BOUND, GOMPERTZ, IMAGING, LYMPHATIC, RATE, SHEDDING, lesions, outcome_of, patient
 
 
@@ -140,15 +141,20 @@ def test_n_stage_counts_regional_nodes_only():
 
 def test_the_mean_ctc_count_in_a_draw_is_the_closed_form(any_seed):
     draws = [605.0, 615.0, 625.0, 635.0]
-    lowered = patient(draw_times=draws, blood_volume_ml=5000.0, draw_volume_ml=7.5, ctc_half_life_min=90.0)
+    lowered = patient(draw_times=draws, blood_volume_ml=5000.0, draw_volume_ml=7.5,
+                      clone={"deformable_fraction": 0.5, "deformable_arrest_probability": 0.002})
     records = lesions(lowered, ("liver", 500.0, 600.0, np.nan, 1), ("lung", 300.0, np.nan, np.nan, 0))
     t = np.array(draws)
     per_cell = SHEDDING / 1e9
-    primary = (1 - LYMPHATIC) * np.exp(RATE * t)  # vascularised (1e6 cells) at 460 days
-    # a switched lesion sheds like the primary: the share 1 - LYMPHATIC into the blood
-    shed = per_cell * np.c_[0.75 * primary, 0.25 * primary + (1 - LYMPHATIC) * on_curve(lowered, "liver", t - 600.0)]
-    np.testing.assert_allclose(blood_shedding_rate(lowered, records, t), shed, rtol=1e-12)
-    mean = shed * (90.0 / 1440.0 / math.log(2.0)) * 7.5 / 5000.0
+    # a switched lesion sheds like the primary; each cell shed spends the routing's time in the blood past a bed
+    circulating = routes(lowered).circulating  # [C, O + 1] days, by the organ that sheds
+    breast, liver = (lowered.organ_names.index(organ) for organ in ("breast", "liver"))
+    primary = np.exp(RATE * t)  # vascularised (1e6 cells) at 460 days
+    cells = per_cell * np.c_[0.75 * primary * circulating[0, breast],
+                             0.25 * primary * circulating[1, breast]
+                             + on_curve(lowered, "liver", t - 600.0) * circulating[1, liver]]
+    np.testing.assert_allclose(circulating_cells(lowered, records, t), cells, rtol=1e-12)
+    mean = cells * 7.5 / 5000.0
     np.testing.assert_allclose(expected_ctc(lowered, records, t), mean, rtol=1e-12)
     assert 1.0 < mean.min() and mean.max() < 100.0
     num_patients = 250
@@ -169,7 +175,7 @@ def test_ctcs_are_drawn_only_before_shedding_starts_as_zero_and_only_during_foll
 
 
 def test_only_the_ctc_counts_use_the_random_stream():
-    lowered = patient(draw_times=[700.0, 800.0], lethal_burden_cells=1e13)
+    lowered = patient(draw_times=[700.0, 800.0], lethal_burden_cells=1e13, clone={"deformable_fraction": 0.01})
     records = lesions(lowered, ("liver", 100.0, 150.0, np.nan), ("lymph_nodes_regional", 300.0, np.nan, np.nan))
     first, again, other = (observe(lowered, outcome_of(records), np.random.default_rng(seed)) for seed in (1, 1, 2))
     np.testing.assert_array_equal(first.ctc_count, again.ctc_count)

@@ -5,7 +5,9 @@ import pytest
 
 from metacascade.catalog import load_anatomy
 from metacascade.engine.lower import lower_routing
-from metacascade.engine.routing import DIED_IN_TRANSIT, delivery_from, delivery_matrix, entries, mean_residence_time
+from metacascade.engine.routing import (
+    DIED_IN_TRANSIT, circulating_time, deformable_half_life, delivery_from, delivery_matrix, entries, mean_residence_time,
+)
 from metacascade.model import Clone
 from metacascade.analysis import theory
 
@@ -58,13 +60,17 @@ def test_transit_death_grows_with_residence_time(human):
 
 
 def walk(rng, routing, entry, num_cells):
-    """Per-cell walk through blood beds, lymph stations and cavity fluids; returns arrest counts and deaths."""
+    """Per-cell walk through blood beds, lymph stations and cavity fluids, each cell first drawn
+    deformable or stiff; returns arrest counts and deaths, and the mean number of segments a cell
+    travels in venous blood after passing a bed of the body (not the lung)."""
     organs = len(routing.organ_names)
     names, first = entries(routing)
     lung = routing.organ_names.index("lung")
-    tally = np.zeros(organs + 1)
+    tally, past_a_bed = np.zeros(organs + 1), 0
     for _ in range(num_cells):
         state = rng.choice(first.shape[1], p=first[names.index(entry)])
+        deformable = rng.random() < routing.deformable_fraction[0]
+        bed_arrest = np.full(organs, routing.deformable_arrest[0]) if deformable else routing.arrest[0]
         while True:
             if state >= 2 * organs:  # a cavity's fluid: implant on a surface, or die there
                 implant = routing.implant[state - 2 * organs]
@@ -74,27 +80,72 @@ def walk(rng, routing, entry, num_cells):
                 tally[-1] += 1
                 break
             lymph, organ = divmod(state, organs)
-            arrest = routing.lymph_arrest[organ] if lymph else routing.arrest[0, organ]
+            arrest = routing.lymph_arrest[organ] if lymph else bed_arrest[organ]
             if rng.random() < arrest:
                 tally[organ] += 1
                 break
             if not lymph:
+                past_a_bed += organ != lung
                 state = rng.choice(organs, p=routing.drain[organ])
             elif routing.lymph_drain[organ].sum() > 0:
                 state = organs + rng.choice(organs, p=routing.lymph_drain[organ])
             else:
                 state = lung  # thoracic duct -> caval blood -> lung bed
-    return tally
+    return tally, past_a_bed / num_cells
+
+
+#: A clone with stiff cells of 9 µm and, a third of them, deformable ones that arrest at 5% of beds.
+WALKED = Clone(diameter_um=9.0, transit_death_rate=30.0, deformable_fraction=0.3, deformable_arrest_probability=0.05)
 
 
 @pytest.mark.seeds(3)
 @pytest.mark.parametrize("entry", ["left_ventricle", "lymph:breast", "venous:prostate", "cavity:peritoneal"])
 def test_delivery_matches_a_walk_through_beds_and_nodes(human, any_seed, entry, chisquare_p):
-    routing = lower_routing(human, (Clone(diameter_um=9.0, transit_death_rate=30.0),), paravertebral=True)
-    tally = walk(np.random.default_rng(any_seed), routing, entry, 8_000)
+    routing = lower_routing(human, (WALKED,), paravertebral=True)
+    tally, past_a_bed = walk(np.random.default_rng(any_seed), routing, entry, 8_000)
     names, first = entries(routing)
     expected = delivery_from(routing, 0, first[[names.index(entry)]])[0]
     assert chisquare_p(tally, expected * tally.sum()) > 1e-4
+    days = circulating_time(routing, 0, first[[names.index(entry)]])[0]
+    # segments past a bed are at most ~1 / (death + arrest) per cell: a loose 5-sigma bound on the mean
+    sd = np.sqrt(days / routing.segment_time / (1.0 - routing.segment_survival[0] * 0.95) / 8_000)
+    assert abs(past_a_bed - days / routing.segment_time) < 5.0 * sd + 1e-9
+
+
+def test_a_deformable_cell_that_never_arrests_circulates_until_it_dies(human):
+    routing = lower_routing(human, (Clone(deformable_fraction=1.0, deformable_arrest_probability=0.0),))
+    names, first = entries(routing)
+    arm = first[[names.index("antecubital_vein")]]
+    # after its first segment (to the lung) it loops lung -> artery -> bed -> vein (-> liver -> vein) -> lung:
+    # a half (caval beds) to two thirds (portal beds) of its segments in venous blood
+    looping = mean_residence_time(routing, 0, arm)[0] - routing.segment_time
+    assert 0.5 * looping < circulating_time(routing, 0, arm)[0] < 2.0 / 3.0 * looping
+    assert delivery_matrix(routing, 0)[:, -1] == pytest.approx(1.0)  # none arrests: all die in the blood
+    # 10/day of transit death: half of them gone in ln 2 / 10 days (1.66 h), meng2004_ctc_half_life's 1-2.4 h
+    assert deformable_half_life(routing, 0) == pytest.approx(np.log(2.0) / 10.0, rel=1e-9)
+
+
+def test_deformable_cells_halve_with_death_and_arrest_at_each_bed(human):
+    routing = lower_routing(human, (Clone(deformable_fraction=0.01, deformable_arrest_probability=0.002),))
+    s, p = routing.segment_survival[0], 0.002
+    assert deformable_half_life(routing, 0) == pytest.approx(np.log(2.0) / -np.log(s * (1 - p)) * routing.segment_time)
+    assert 1.0 <= deformable_half_life(routing, 0) * 24.0 <= 2.4  # hours: meng2004_ctc_half_life
+
+
+def test_stiff_cells_barely_circulate_and_deformable_ones_carry_the_draw(human):
+    stiff = Clone(diameter_um=12.4)  # mendelaar2021_ctc_diameters: breast CTCs
+    mixed = stiff.model_copy(update={"deformable_fraction": 0.001})
+    names, first = entries(lower_routing(human, (stiff,)))
+    row = first[[names.index("venous:breast")]]
+    alone, with_deformable = (circulating_time(lower_routing(human, (c,)), 0, row)[0] for c in (stiff, mixed))
+    assert alone * 24 * 3600 < 0.1  # seconds: 99% of stiff cells stop in the lung, nearly all the rest in the next bed
+    assert with_deformable > 100 * alone  # one deformable cell in 1,000 is nearly all of the count
+
+
+def test_a_clone_without_deformable_cells_routes_as_before(human):
+    clone = Clone(diameter_um=12.4)
+    routing = lower_routing(human, (clone, clone.model_copy(update={"deformable_fraction": 1e-300})))
+    np.testing.assert_allclose(delivery_matrix(routing, 0), delivery_matrix(routing, 1), rtol=0, atol=1e-15)
 
 
 def test_colon_cells_reach_the_liver_before_the_lung(human):

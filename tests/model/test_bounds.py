@@ -183,6 +183,12 @@ def test_cells_must_leave_the_circulation_but_may_do_so_without_dying_in_transit
     wide["organs"] = {name: {**organ, "bed_diameter_um": 1000.0} for name, organ in wide["organs"].items()}
     with pytest.raises(mc.ScenarioError, match=message):
         scenario_from_data(minimal(anatomy=wide, clones={"A": {"transit_death_rate": 0, "diameter_um": 0.1}}))
+    # deformable cells that never arrest nor die circulate for ever, however few
+    immortal = {"transit_death_rate": 0, "deformable_fraction": 1e-6, "deformable_arrest_probability": 0}
+    with pytest.raises(mc.ScenarioError, match=r"clones\.A\.transit_death_rate: .*1e-06 of them deformable.*"
+                                               r"or deformable_arrest_probability"):
+        scenario_from_data(minimal(clones={"A": immortal}))
+    scenario_from_data(minimal(clones={"A": {**immortal, "transit_death_rate": 10.0}}))  # they die in hours
 
 
 def patient(**primary) -> dict:

@@ -31,7 +31,6 @@ def test_defaults_come_from_their_sources():
     plan = ObservationPlan()
     assert plan.lethal_burden_cells == 1e12  # lethal_burden_nmax
     assert plan.detection_threshold_cells == 1e9  # ~1 cm3 (delmonte2009_cells_per_cm3)
-    assert 60.0 <= plan.ctc_half_life_min <= 144.0  # meng2004_ctc_half_life: 1.0-2.4 h
     assert plan.draw_volume_ml == 7.5
     assert plan.imaging_times == () and plan.draw_times == () and plan.organ_lethal_cells == {}
     assert plan.symptom_rate_per_cm3_year == 0.0 and plan.screening  # diagnosed by imaging alone, as before
@@ -46,7 +45,7 @@ def test_defaults_come_from_their_sources():
         ({"draw_volume_ml": 6000.0}, True,
          ("observation.draw_volume_ml", "got 6000", "must not exceed blood_volume_ml = 5000 mL")),
         ({"detection_threshold_cells": 0}, True, ("observation.detection_threshold_cells", "got 0", "greater than or equal to 1")),
-        ({"ctc_half_life_min": -5}, True, ("observation.ctc_half_life_min", "got -5", "greater than 0")),
+        ({"ctc_half_life_min": 90.0}, True, ("observation.ctc_half_life_min", "allowed: imaging_times")),  # follows from the circulation
         ({"organ_lethal_cells": {"livr": 1e11}}, True,
          ("observation.organ_lethal_cells", "'livr'", "allowed: lung, liver")),
         ({"organ_lethal_cells": {"liver": -1}}, True,
@@ -70,13 +69,12 @@ def test_invalid_plans_name_field_value_and_rule(plan, primary, expected):
 
 
 def test_the_plan_lowers_to_days_shares_and_organ_limits():
-    scenario = scenario_from_data(patient(imaging_times=[100.0, 200.0], draw_times=[150.0], ctc_half_life_min=120.0,
+    scenario = scenario_from_data(patient(imaging_times=[100.0, 200.0], draw_times=[150.0],
                                           blood_volume_ml=6000.0, organ_lethal_cells={"liver": 1e11}))
     assert scenario.resolved()["observation"]["lethal_burden_cells"] == 1e12
     observation = lower(scenario).observation
     np.testing.assert_array_equal(observation.imaging_times, [100.0, 200.0])
     np.testing.assert_array_equal(observation.draw_times, [150.0])
-    assert observation.residence_time == pytest.approx(120.0 / 1440.0 / math.log(2.0), rel=1e-15)
     assert observation.draw_fraction == 7.5 / 6000.0
     symptomatic = lower(scenario_from_data(patient(symptom_rate_per_cm3_year=0.73, screening=False))).observation
     assert symptomatic.symptom_rate == pytest.approx(0.73 / 365.25) and not symptomatic.screening

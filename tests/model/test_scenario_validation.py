@@ -32,6 +32,7 @@ EXPECTED: dict[str, tuple[str, ...]] = {
         "greater than or equal to 0",
     ),
     "negative_transit_death_rate": ("clones.A.transit_death_rate", "-10", "greater than or equal to 0"),
+    "deformable_fraction_above_one": ("clones.A.deformable_fraction", "1.5", "less than or equal to 1"),
     "avascular_bound_too_small": ("clones.A.fates.avascular_bound_cells", "got 10", "greater than 16"),
     "shares_not_summing_to_one": ("cardiac_output_fraction", "got 1.1", "must sum to 1"),
     "unknown_organ_in_drains_to": (

@@ -53,12 +53,17 @@ def test_the_largest_lesions_at_the_end_are_drawn_on_their_curves(assay):
     assert figure.axes[0].get_yscale() == "log" and "days" in figure.axes[0].get_xlabel()
 
 
-def test_a_full_cohort_shows_its_first_patient_with_a_macrometastasis_until_death(full_cohort):
+def test_a_full_cohort_shows_its_first_patient_with_a_macrometastasis(full_cohort):
     switched = full_cohort.lesions.loc[full_cohort.lesions["switch_time"].notna(), "patient"]
-    patient = int(switched.min())
-    figure = lesion_timelines(full_cohort)
+    assert f"patient {int(switched.min())}" in texts(lesion_timelines(full_cohort))
+
+
+def test_a_patient_who_died_is_shown_until_death(full_cohort):
+    switched = full_cohort.lesions.loc[full_cohort.lesions["switch_time"].notna(), "patient"]
+    died = full_cohort.patients.index[full_cohort.patients["death_time"].notna()]
+    patient = int(min(set(switched) & set(died)))
+    figure = lesion_timelines(full_cohort, patient=patient)
     death = full_cohort.patients.loc[patient, "death_time"]
-    assert np.isfinite(death)
     words = texts(figure)
     assert f"patient {patient}" in words and "death (lethal burden)" in words and "primary tumour" in words
     starts = {line.get_ydata()[0] for line in artists(figure, "founding:").values()}

@@ -1,5 +1,5 @@
 """The model's closed forms, without simulating (ARCHITECTURE.md convention 2): where a cell that
-enters the circulation ends up, and how long it circulates (MODEL.md §1). The engine's solver
+enters the circulation ends up (MODEL.md §1). The engine's solver
 (``engine.routing``) computes them; this module labels them for a reader."""
 
 from __future__ import annotations
@@ -7,7 +7,7 @@ from __future__ import annotations
 import pandas as pd
 
 from ..engine.lower import lower_routing
-from ..engine.routing import DIED_IN_TRANSIT, delivery_from, entries, mean_residence_time
+from ..engine.routing import DIED_IN_TRANSIT, delivery_from, entries
 from ..model import Anatomy, Clone
 
 
@@ -26,11 +26,3 @@ def delivery_matrix(anatomy: Anatomy, clone: Clone, *, paravertebral: bool = Fal
         index=pd.Index(names, name="entry"),
         columns=pd.Index([*routing.organ_names, DIED_IN_TRANSIT], name="fate"),
     )
-
-
-def residence_time_days(anatomy: Anatomy, clone: Clone, *, paravertebral: bool = False) -> pd.Series:
-    """Mean time a cell of ``clone`` spends in blood and lymph before it arrests or dies, days, by
-    entry point (the rows of ``delivery_matrix``)."""
-    routing = lower_routing(anatomy, (clone,), paravertebral=paravertebral)
-    names, first = entries(routing)
-    return pd.Series(mean_residence_time(routing, 0, first), index=pd.Index(names, name="entry"), name="days")

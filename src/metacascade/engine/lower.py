@@ -26,7 +26,6 @@ RATE_NAMES: tuple[str, ...] = tuple(FateRates.model_fields)
 #: Colonies up to this size are reported by exact size class; larger ones are "17+".
 SMALL_COLONY_MAX: int = SMALL_COLONY_MAX_CELLS
 SECONDS_PER_DAY = 86_400.0
-MINUTES_PER_DAY = 1_440.0
 DAYS_PER_YEAR = 365.25
 #: The event "first distant metastasis seen" (index in ``REFERENCES``).
 FIRST_METASTASIS = REFERENCES.index("first_metastasis")
@@ -117,7 +116,6 @@ class Observation:
     detection_cells: float  # size a tumour must hold to be seen on imaging
     draw_times: np.ndarray  # [D] days
     draw_fraction: float  # share of the blood volume taken by one draw
-    residence_time: float  # mean time a CTC stays in the blood, days (half-life / ln 2)
     lethal_cells: float  # total tumour burden at death
     organ_lethal_cells: np.ndarray  # [O] burden of each organ at death (inf: no limit)
     symptom_rate: float = 0.0  # hazard of diagnosis by symptoms per cm³ of primary, per day
@@ -314,6 +312,8 @@ def lower_routing(
         entry_bed=entry_bed,
         drain=drain,
         arrest=np.array([arrest_probability(c.diameter_um, beds, anatomy.arrest_width_um) for c in clones]),
+        deformable_fraction=np.array([c.deformable_fraction for c in clones]),
+        deformable_arrest=np.array([c.deformable_arrest_probability for c in clones]),
         lymph_drain=lymph,
         lymph_arrest=np.array([organ.lymph_arrest_probability for organ in anatomy.organs.values()]),
         segment_survival=np.exp(-np.array([c.transit_death_rate * immune_status for c in clones]) * segment_time),
@@ -388,7 +388,6 @@ def lower_observation(plan: ObservationPlan, organs: tuple[str, ...]) -> Observa
         detection_cells=plan.detection_threshold_cells,
         draw_times=np.array(plan.draw_times, dtype=float),
         draw_fraction=plan.draw_volume_ml / plan.blood_volume_ml,
-        residence_time=float(plan.ctc_half_life_min / MINUTES_PER_DAY / np.log(2.0)),
         lethal_cells=plan.lethal_burden_cells,
         organ_lethal_cells=np.array([plan.organ_lethal_cells.get(organ, np.inf) for organ in organs]),
         symptom_rate=plan.symptom_rate_per_cm3_year / DAYS_PER_YEAR,
@@ -470,10 +469,13 @@ def check_runnable(scenario: Scenario, routing: Routing | None = None) -> None:
                 days = float("inf")
         if not days <= MAX_RESIDENCE_DAYS:
             where = f"clones.{name.removesuffix(CLUSTER_SUFFIX)}" + (".cluster" if name.endswith(CLUSTER_SUFFIX) else "")
+            deformable = (f", {cells.deformable_fraction:g} of them deformable (arresting with "
+                          f"{cells.deformable_arrest_probability:g} at a bed)" if cells.deformable_fraction else "")
             raise ScenarioError(
-                f"{where}.transit_death_rate: cells of {cells.diameter_um:g} µm that die in transit at "
+                f"{where}.transit_death_rate: cells of {cells.diameter_um:g} µm{deformable} that die in transit at "
                 f"{cells.transit_death_rate:g}/day{immune} stay {days:.3g} days in the circulation before they "
                 f"arrest or die (at most {MAX_RESIDENCE_DAYS:g}): raise transit_death_rate or the diameter"
+                + (", or deformable_arrest_probability" if cells.deformable_fraction else "")
             )
     primary = scenario.primary
     if primary is None or primary.growth.law in CAPPED_LAWS:

@@ -19,10 +19,11 @@ import numpy as np
 
 from . import course
 from .epochs import shedding_at
-from .growth import size_at, time_to_reach
+from .growth import size_at
 from .logkill import anchors, lesion_reach
 from .lower import Lowered
 from .outcome import RunOutcome, Lesions
+from .routes import routes
 
 #: Causes of death: the total burden, one organ's burden, or another cause (``lifespan``).
 LETHAL_BURDEN, ORGAN_LIMIT, OTHER_CAUSES = "lethal_burden", "organ_limit", "other_causes"
@@ -254,35 +255,32 @@ def _within(times, end: float) -> np.ndarray:
 # -------------------------------------------------------------------------------------------- CTCs
 
 
-def blood_shedding_rate(lowered: Lowered, lesions: Lesions, times) -> np.ndarray:
-    """[T, C] CTC events (single cells, and clusters under their cluster clones) shed into the
-    venous blood per day at ``times``, by clone, as ``engine.spread`` sheds them.
+def circulating_cells(lowered: Lowered, lesions: Lesions, times) -> np.ndarray:
+    """[T, C] CTC events (single cells, and clusters under their cluster clones) in the blood past a
+    capillary bed at ``times``, by clone: the cells shed per day, as ``engine.spread`` sheds them,
+    times the days each spends there (``routes.Routes.circulating``; quasi-steady state: hours in the
+    blood against months of growth).
 
     The vascularised primary and every switched lesion shed shedding_rate_per_g_day / cells_per_g
-    per cell, of which the share 1 - lymphatic_fraction enters the blood directly (and, once the
-    primary has invaded its serosa, 1 - coelomic_fraction of the primary's); a lesion sheds cells
-    and clusters of its parent clone.
+    per cell into their organ's venous blood and lymph (and, once the primary has invaded its serosa,
+    its cavity); a lesion sheds cells and clusters of its parent clone.
     """
     primary = lowered.primary
     t = np.asarray(times, dtype=float).ravel()
-    law, n0, rate, capacity, exponent = primary.growth
-    invasion = time_to_reach(law, n0, primary.serosal_invasion_cells, rate, capacity, exponent)
-    into_blood = (1.0 - primary.lymphatic_fraction) * np.where(t >= invasion, 1.0 - primary.coelomic_fraction, 1.0)
-    per_cell = primary.shedding_rate_per_g_day / primary.cells_per_g
-    from_primary = into_blood * course.shedding(primary, t)
+    paths = routes(lowered)
+    per_founder = np.where((t >= paths.invasion_time)[:, None], paths.circulating[:, -1], paths.circulating[:, primary.site])
+    from_primary = course.shedding(primary, t)[:, None] * (primary.clone_share @ primary.founders_per_cell) * per_founder
     switched = _switched(lesions)
-    parents = primary.parent_clone[switched.clone]
-    on_curve = _sum_by(_on_curve(lowered, switched, t), parents, len(lowered.clone_names))
-    shed = from_primary[:, None] * primary.clone_share + per_cell * (1.0 - primary.lymphatic_fraction) * on_curve
-    return shedding_at(lowered, t)[:, None] * (shed @ primary.founders_per_cell)
+    per_lesion = primary.founders_per_cell[primary.parent_clone[switched.clone]] * paths.circulating[:, switched.organ].T
+    per_cell = primary.shedding_rate_per_g_day / primary.cells_per_g
+    from_lesions = per_cell * _on_curve(lowered, switched, t) @ per_lesion
+    return shedding_at(lowered, t)[:, None] * (from_primary + from_lesions)
 
 
 def expected_ctc(lowered: Lowered, lesions: Lesions, times) -> np.ndarray:
-    """[T, C] mean CTCs in one draw at ``times``: blood shedding rate x mean residence time in the
-    blood (half-life / ln 2) x the drawn share of the blood volume (quasi-steady state: the
-    residence time, hours, is short against the growth, months)."""
-    plan = lowered.observation
-    return blood_shedding_rate(lowered, lesions, times) * plan.residence_time * plan.draw_fraction
+    """[T, C] mean CTCs in one draw at ``times``: the drawn share of the blood volume of the
+    ``circulating_cells``."""
+    return circulating_cells(lowered, lesions, times) * lowered.observation.draw_fraction
 
 
 # ------------------------------------------------------------------------------- nodes and autopsy

@@ -27,7 +27,7 @@ import numpy as np
 from .growth import size_at, time_to_reach
 from .handoff import handoff_sizes, pooled_max_cells
 from .lower import SMALL_COLONY_MAX, Lowered, Primary
-from .routing import Routing
+from .routing import Routing, arrest_of
 from .outcome import SNAPSHOT_FIELDS, RunOutcome, Lesions, Snapshot
 
 #: A cell that has visited this many beds without arresting or dying means a broken anatomy.
@@ -168,19 +168,22 @@ def _transit(rng: np.random.Generator, routing: Routing, paths: _Paths, clone: i
     """Route one cell place by place (§1) from ``place``: the organ where it arrests, or None if it
     dies in transit.
 
-    Before each bed or lymph station the cell survives the segment with ``segment_survival``; it
-    arrests there with ``arrest`` (bed) or ``lymph_arrest`` (station), or moves on. In a cavity's
-    fluid it implants on a surface with the probabilities ``implant``, or dies there.
+    A cell of a clone with deformable cells is first drawn deformable or stiff. Before each bed or
+    lymph station the cell survives the segment with ``segment_survival``; it arrests there with
+    ``arrest_of`` its kind (bed) or ``lymph_arrest`` (station), or moves on. In a cavity's fluid it
+    implants on a surface with the probabilities ``implant``, or dies there.
     """
     kind, index = place
     if kind == CAVITY:
         organ = int(np.searchsorted(np.cumsum(routing.implant[index]), rng.random(), side="right"))
         return organ if organ < len(routing.organ_names) else None
+    share = routing.deformable_fraction[clone]
+    arrest = arrest_of(routing, clone, deformable=share > 0 and rng.random() < share)
     for _ in range(MAX_BED_VISITS):
         if rng.random() >= routing.segment_survival[clone]:
             return None
         if kind == BLOOD:
-            if rng.random() < routing.arrest[clone, index]:
+            if rng.random() < arrest[index]:
                 return index
             kind, index = paths.after_bed(rng, index)
         else:

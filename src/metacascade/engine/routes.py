@@ -1,5 +1,6 @@
 """Where the cells a run sheds go: the delivery rows of the primary (before and after it invades
-its serosa) and of a metastasis in each organ (MODEL.md §1-2), one linear solve per clone."""
+its serosa) and of a metastasis in each organ (MODEL.md §1-2), and the time they circulate (what
+a blood draw counts), a few linear solves per clone."""
 
 from __future__ import annotations
 
@@ -10,7 +11,7 @@ import numpy as np
 from .growth import time_to_reach
 from .lower import Lowered
 from .routing import Routing
-from .routing import delivery_from, entries
+from .routing import circulating_time, delivery_from, entries
 
 
 @dataclass(frozen=True)
@@ -21,6 +22,8 @@ class Routes:
     after_invasion: np.ndarray  # [C, O + 1] from the primary after (the cavity share included)
     invasion_time: float  # days; inf if the primary never sheds into a cavity
     metastasis: np.ndarray  # [C, O, O + 1] from a metastasis in each organ
+    circulating: np.ndarray  # [C, O + 1] days a cell shed by a metastasis in each organ, then (last) by the
+    # primary after invasion, spends in the blood past a capillary bed (``routing.circulating_time``)
 
 
 def routes(lowered: Lowered) -> Routes:
@@ -31,23 +34,25 @@ def routes(lowered: Lowered) -> Routes:
     if primary.coelomic_fraction > 0:
         law, n0, rate, capacity, exponent = primary.growth
         invasion = float(time_to_reach(law, n0, primary.serosal_invasion_cells, rate, capacity, exponent))
-    metastasis, after_invasion = _deliveries(lowered.routing, primary.site, primary.lymphatic_fraction,
-                                             primary.coelomic_fraction, primary.cavity)
+    metastasis, after_invasion, circulating = _deliveries(lowered.routing, primary.site, primary.lymphatic_fraction,
+                                                          primary.coelomic_fraction, primary.cavity)
     return Routes(
         before_invasion=metastasis[:, primary.site],
         after_invasion=after_invasion,
         invasion_time=invasion,
         metastasis=metastasis,
+        circulating=circulating,
     )
 
 
 #: Deliveries of the last few circulations, by identity (a cohort's patients share one ``Routing``).
-_RECENT: dict[tuple, tuple[Routing, np.ndarray, np.ndarray]] = {}
+_RECENT: dict[tuple, tuple[Routing, np.ndarray, np.ndarray, np.ndarray]] = {}
 
 
 def _deliveries(routing: Routing, site: int, lymphatic_fraction: float, coelomic_fraction: float,
-                cavity: int | None) -> tuple[np.ndarray, np.ndarray]:
-    """([C, O, O + 1] from a metastasis in each organ, [C, O + 1] from the primary after invasion)."""
+                cavity: int | None) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """([C, O, O + 1] from a metastasis in each organ, [C, O + 1] from the primary after invasion,
+    [C, O + 1] the time in the blood past a bed from both)."""
     key = (id(routing), site, lymphatic_fraction, coelomic_fraction, cavity)
     if key in _RECENT and _RECENT[key][0] is routing:
         return _RECENT[key][1:]
@@ -64,7 +69,8 @@ def _deliveries(routing: Routing, site: int, lymphatic_fraction: float, coelomic
     clones = range(routing.arrest.shape[0])
     metastasis = np.array([delivery_from(routing, c, outflow) for c in clones])
     after_invasion = np.array([delivery_from(routing, c, with_cavity[None])[0] for c in clones])
+    circulating = np.array([circulating_time(routing, c, np.vstack([outflow, with_cavity])) for c in clones])
     if len(_RECENT) >= 8:
         _RECENT.clear()
-    _RECENT[key] = (routing, metastasis, after_invasion)
-    return metastasis, after_invasion
+    _RECENT[key] = (routing, metastasis, after_invasion, circulating)
+    return metastasis, after_invasion, circulating

@@ -9,6 +9,9 @@ reached through lymph). A cell travels one segment (surviving with probability s
   from the last one through the thoracic duct into caval blood (-> lung);
 - in the fluid of a body cavity k (entered directly, no segment: the transcoelomic route) it
   implants on surface o with probability m_ko, or dies there; it goes nowhere else.
+A clone's cells are of two kinds: stiff ones arrest at a bed by size (r_b above), deformable ones
+(a share of them) squeeze through and arrest with one small probability at any bed, so they
+circulate for hours; each kind is its own chain, and what a cell of the clone does is their mixture.
 States are ordered blood beds [O], lymph stations [O], cavity fluids [K]. With transfer matrix T
 and first arrivals a, the expected visits are h = a (I - T)^-1 (one linear solve);
 P(arrest in organ o) = h_blood[o] r_o + h_lymph[o] q_o + sum_k h_cavity[k] m_ko, and the rest die
@@ -37,7 +40,9 @@ class Routing:
     vessel_names: tuple[str, ...]
     entry_bed: np.ndarray  # [V, O] distribution of the first bed reached from each vessel
     drain: np.ndarray  # [O, O] next bed after passing a bed (venous drainage, Batson route included)
-    arrest: np.ndarray  # [C, O] probability of arrest at each visit to a bed
+    arrest: np.ndarray  # [C, O] probability of arrest at each visit to a bed (a stiff cell)
+    deformable_fraction: np.ndarray  # [C] share of cells that are deformable
+    deformable_arrest: np.ndarray  # [C] probability that a deformable cell arrests at a visit to any bed
     lymph_drain: np.ndarray  # [O, O] lymph station reached by each organ's (or node's) lymph; zero row: thoracic duct
     lymph_arrest: np.ndarray  # [O] probability of arrest at a lymph station
     segment_survival: np.ndarray  # [C] survival of one segment (blood or lymph)
@@ -53,11 +58,23 @@ def _thoracic_duct(routing: Routing) -> np.ndarray:
     return (1.0 - routing.lymph_drain.sum(axis=1))[:, None] * lung
 
 
-def _transfer(routing: Routing, clone: int) -> np.ndarray:
+def arrest_of(routing: Routing, clone: int, deformable: bool) -> np.ndarray:
+    """[O] probability that a stiff (by size) or a deformable cell of the clone arrests at a visit to
+    each bed."""
+    return np.full(len(routing.organ_names), routing.deformable_arrest[clone]) if deformable else routing.arrest[clone]
+
+
+def kinds(routing: Routing, clone: int) -> list[tuple[float, np.ndarray]]:
+    """(share, ``arrest_of``) of the clone's stiff and deformable cells, leaving out a kind with no share."""
+    share = float(routing.deformable_fraction[clone])
+    return [(w, arrest_of(routing, clone, kind)) for w, kind in ((1.0 - share, False), (share, True)) if w > 0]
+
+
+def _transfer(routing: Routing, clone: int, arrest: np.ndarray) -> np.ndarray:
     """[2O + K, 2O + K] transfer between blood beds, lymph stations and cavity fluids (which
-    transfer nowhere)."""
+    transfer nowhere) of a cell that arrests at a bed with ``arrest`` [O]."""
     s = routing.segment_survival[clone]
-    passing_blood = (1.0 - routing.arrest[clone])[:, None]
+    passing_blood = (1.0 - arrest)[:, None]
     passing_lymph = (1.0 - routing.lymph_arrest)[:, None]
     zeros = np.zeros_like(routing.drain)
     vessels = s * np.block([
@@ -87,10 +104,11 @@ def entries(routing: Routing) -> tuple[tuple[str, ...], np.ndarray]:
     return names, first
 
 
-def expected_visits(routing: Routing, clone: int, first: np.ndarray) -> np.ndarray:
+def expected_visits(routing: Routing, clone: int, first: np.ndarray, arrest: np.ndarray) -> np.ndarray:
     """[E, 2O + K] expected arrivals at each blood bed, lymph station and cavity fluid from
-    first-state rows ``first`` (reaching a bed or station takes a segment; a cavity's fluid not)."""
-    transfer = _transfer(routing, clone)
+    first-state rows ``first`` of a cell that arrests at a bed with ``arrest`` [O] (reaching a bed or
+    station takes a segment; a cavity's fluid not)."""
+    transfer = _transfer(routing, clone, arrest)
     survival = np.ones(transfer.shape[0])
     survival[: 2 * len(routing.organ_names)] = routing.segment_survival[clone]
     return np.linalg.solve((np.eye(transfer.shape[0]) - transfer).T, (first * survival).T).T
@@ -99,12 +117,14 @@ def expected_visits(routing: Routing, clone: int, first: np.ndarray) -> np.ndarr
 def delivery_from(routing: Routing, clone: int, first: np.ndarray) -> np.ndarray:
     """[E, O + 1] P(arrest in each organ) and, last, P(death in transit), from first-state rows."""
     organs = len(routing.organ_names)
-    visits = expected_visits(routing, clone, first)
-    arrested = (
-        visits[:, :organs] * routing.arrest[clone]
-        + visits[:, organs:2 * organs] * routing.lymph_arrest
-        + visits[:, 2 * organs:] @ routing.implant
-    )
+    arrested = 0.0
+    for share, arrest in kinds(routing, clone):
+        visits = expected_visits(routing, clone, first, arrest)
+        arrested = arrested + share * (
+            visits[:, :organs] * arrest
+            + visits[:, organs:2 * organs] * routing.lymph_arrest
+            + visits[:, 2 * organs:] @ routing.implant
+        )
     died = np.clip(1.0 - arrested.sum(axis=1, keepdims=True), 0.0, 1.0)
     return np.hstack([arrested, died])
 
@@ -114,10 +134,37 @@ def delivery_matrix(routing: Routing, clone: int) -> np.ndarray:
     return delivery_from(routing, clone, entries(routing)[1][: len(routing.vessel_names)])
 
 
-def mean_residence_time(routing: Routing, clone: int, first: np.ndarray) -> np.ndarray:
+def mean_residence_time(routing: Routing, clone: int, first: np.ndarray, deformable: bool | None = None) -> np.ndarray:
     """[E] expected time in blood and lymph before arrest or death, days (counting whole segments;
-    time in a cavity's fluid is not counted)."""
+    time in a cavity's fluid is not counted): of a cell of the clone, or of its deformable
+    (``deformable`` true) or stiff (false) cells alone."""
     organs = len(routing.organ_names)
-    visits = expected_visits(routing, clone, first)[:, : 2 * organs]
-    passing = np.r_[1.0 - routing.arrest[clone], 1.0 - routing.lymph_arrest]
-    return (first[:, : 2 * organs].sum(axis=1) + (visits * passing).sum(axis=1)) * routing.segment_time
+    shares = kinds(routing, clone) if deformable is None else [(1.0, arrest_of(routing, clone, deformable))]
+    days = 0.0
+    for share, arrest in shares:
+        visits = expected_visits(routing, clone, first, arrest)[:, : 2 * organs]
+        passing = np.r_[1.0 - arrest, 1.0 - routing.lymph_arrest]
+        days = days + share * (first[:, : 2 * organs].sum(axis=1) + (visits * passing).sum(axis=1))
+    return days * routing.segment_time
+
+
+def circulating_time(routing: Routing, clone: int, first: np.ndarray) -> np.ndarray:
+    """[E] expected time a cell from ``first`` spends in the venous blood after it has passed a
+    capillary bed of the body (any bed but the lung's), days: what a peripheral blood draw samples.
+    Not the segment from the tumour that shed it to its first bed (a draw is not taken from the
+    tumour's vein), nor arterial blood, nor lymph."""
+    organs = len(routing.organ_names)
+    body = np.arange(organs) != routing.organ_names.index("lung")
+    days = 0.0
+    for share, arrest in kinds(routing, clone):
+        visits = expected_visits(routing, clone, first, arrest)[:, :organs]
+        days = days + share * (visits * (1.0 - arrest))[:, body].sum(axis=1)
+    return days * routing.segment_time
+
+
+def deformable_half_life(routing: Routing, clone: int) -> float:
+    """Half-life in the blood of a clone's deformable cells, days: at every segment one survives with
+    s and passes its bed with 1 - p, so once shedding stops (the primary removed) their number halves
+    in ln 2 / -ln(s (1 - p)) segments (lymph aside: it carries few)."""
+    keep = routing.segment_survival[clone] * (1.0 - routing.deformable_arrest[clone])
+    return float(np.log(2.0) * routing.segment_time / -np.log(keep))

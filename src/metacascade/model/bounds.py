@@ -45,8 +45,6 @@ MAX_SHED_PER_CELL_DAY = 1.0
 MAX_TRANSIT_TIME_S = 3_600.0
 #: Volumes, mL: a human holds ~5 L of blood; 100 L is twenty humans.
 MAX_VOLUME_ML = 1e5
-#: CTC half-life in blood, minutes: measured 1-2.4 h (meng2004_ctc_half_life); a week is beyond any report.
-MAX_HALF_LIFE_MIN = 10_080.0
 #: Mean time a cell stays in blood and lymph before it arrests or dies, days: CTCs have a
 #: half-life of hours (meng2004_ctc_half_life); a year means cells that never leave the circulation.
 MAX_RESIDENCE_DAYS = 365.0
@@ -91,7 +89,6 @@ CellsPerG = number(ge=MIN_CELLS_PER_G, le=MAX_CELLS_PER_G)
 SheddingRate = number(ge=0.0, le=MAX_CELLS_PER_G * MAX_SHED_PER_CELL_DAY)
 TransitTimeS = number(gt=0.0, le=MAX_TRANSIT_TIME_S)
 VolumeMl = number(gt=0.0, le=MAX_VOLUME_ML)
-HalfLifeMin = number(gt=0.0, le=MAX_HALF_LIFE_MIN)
 Cv = number(ge=0.0, le=MAX_CV)
 Concentration = number(gt=0.0, le=MAX_CONCENTRATION)
 Multiplier = number(ge=0.0, le=MAX_MULTIPLIER)

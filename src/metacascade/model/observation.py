@@ -4,7 +4,8 @@ A patient is diagnosed by symptoms (a hazard proportional to its primary's volum
 before diagnosis is screening, by the first imaging that sees its primary, whichever comes first;
 a staging workup images the whole body at diagnosis. Imaging at given days detects a tumour once
 it holds ``detection_threshold_cells``; blood draws
-count circulating tumour cells (CTCs) in ``draw_volume_ml``; the patient dies when the total
+count circulating tumour cells (CTCs) in ``draw_volume_ml`` (how many the blood holds follows from
+the circulation: ``engine/routing.py``); the patient dies when the total
 tumour burden reaches ``lethal_burden_cells`` or an organ reaches its limit. The engine side
 (``engine/observation.py``) computes these from the exact size curves.
 """
@@ -14,7 +15,7 @@ from __future__ import annotations
 from pydantic import Field, model_validator
 
 from ._base import Frozen, IncreasingDays
-from .bounds import Cells, HalfLifeMin, VolumeMl, number
+from .bounds import Cells, VolumeMl, number
 
 #: Hazard of symptoms per cm³ of primary per year: 1e3 would be symptoms within hours of 1 cm³.
 SymptomRate = number(ge=0.0, le=1e3)
@@ -37,10 +38,6 @@ class ObservationPlan(Frozen):
     draw_volume_ml: VolumeMl = Field(default=7.5, description="blood per draw, mL (the CellSearch standard)")
     blood_volume_ml: VolumeMl = Field(
         default=5000.0, description="blood volume of the patient, mL (ASSUMPTION: ~70 mL/kg for a 70 kg adult)"
-    )
-    ctc_half_life_min: HalfLifeMin = Field(
-        default=102.0,
-        description="half-life of a CTC in the blood, minutes (meng2004_ctc_half_life: 1.0-2.4 h; 1.7 h, the middle)",
     )
     lethal_burden_cells: Cells = Field(
         default=1e12, description="total tumour cells at death (lethal_burden_nmax: 1e12 cells ~ 1 kg)"

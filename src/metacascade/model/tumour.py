@@ -61,7 +61,21 @@ class Clone(Frozen):
     diameter_um: LengthUm = Field(default=15.0, description="cell (or cluster) diameter, µm")
     transit_death_rate: Rate = Field(
         default=10.0,
-        description="death hazard in the circulation (shear, anoikis, NK cells), /day",
+        description="death hazard in the circulation (shear, anoikis, NK cells), /day; for a cell that never "
+        "arrests it alone sets the half-life in blood (10/day: 1.7 h, meng2004_ctc_half_life: 1-2.4 h)",
+    )
+    deformable_fraction: Fraction = Field(
+        default=0.0,
+        description="share of the clone's single cells that squeeze through capillaries instead of arresting by "
+        "size: they circulate until they die (transit_death_rate) or arrest (deformable_arrest_probability), and "
+        "they are the CTCs a peripheral blood draw counts (stiff cells arrest in the first bed within a minute); "
+        "0: every cell arrests by size",
+    )
+    deformable_arrest_probability: Fraction = Field(
+        default=0.002,
+        description="probability that a deformable cell arrests at one passage through a capillary bed (any "
+        "organ; ASSUMPTION: below ~0.003 with transit_death_rate 10/day, so that a CTC's half-life stays within "
+        "meng2004_ctc_half_life's 1-2.4 h; 0.002: 1.3 h, and about one deformable cell in four arrests before it dies)",
     )
     cells_per_g: CellsPerG = Field(
         default=1e9, description="cells per gram of tumour tissue (delmonte2009_cells_per_cm3)"
@@ -101,7 +115,8 @@ class Clone(Frozen):
 
     def as_cluster(self) -> Clone:
         """This clone shed as clusters: a clone whose founders are clusters, with the cluster's
-        diameter and transit death, and colonisation rates multiplied in every organ."""
+        diameter and transit death (none of them deformable), and colonisation rates multiplied in
+        every organ."""
         factor = self.cluster.colonisation_multiplier
 
         def scaled(rates: Frozen) -> Frozen:
@@ -111,6 +126,7 @@ class Clone(Frozen):
         return self.model_copy(update={
             "diameter_um": self.cluster.effective_diameter_um,
             "transit_death_rate": self.cluster.transit_death_rate,
+            "deformable_fraction": 0.0,
             "fates": scaled(self.fates),
             "organ_fates": {organ: scaled(rates) for organ, rates in self.organ_fates.items()},
             "source": f"clusters of: {self.source}" if self.source else "clusters",
