@@ -73,7 +73,7 @@ def shed_mean(primary: Primary, t0, t1) -> np.ndarray:
     common = dict(shedding_rate_per_g_day=primary.shedding_rate_per_g_day, cells_per_g=primary.cells_per_g)
     t0, t1 = np.broadcast_arrays(np.asarray(t0, dtype=float), np.asarray(t1, dtype=float))
     total = np.zeros(t0.shape)
-    if not np.any(t1 > t0):
+    if not (t1 > t0).any():
         return total  # no time, nothing shed
     for (start, cells, vascularisation, rate), end in _spans(pieces(primary)):
         if cells > 0:

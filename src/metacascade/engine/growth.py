@@ -51,7 +51,7 @@ def _arrays(law: str, *values, capacity=None, exponent=None) -> Arrays:
             raise ValueError("exponent: required by the power_law law, in (0, 1)")
         exponent = 0.5
     arrays = [np.asarray(v, dtype=float) for v in (*values, capacity, exponent)]
-    shape = np.broadcast_shapes(*(a.shape for a in arrays))
+    shape = np.broadcast(*arrays).shape
     return tuple(a if a.shape == shape else np.broadcast_to(a, shape) for a in arrays)
 
 
@@ -154,7 +154,7 @@ def cell_days(law: str, n0, t0, t1, rate, capacity=None, exponent=None):
     avoids the cancellation of F(t1) - F(t0).
     """
     n0, t0, t1, a, k, g = _arrays(law, n0, t0, t1, rate, capacity=capacity, exponent=exponent)
-    if np.any(t0 < 0) or np.any(t1 < t0):
+    if (t0 < 0).any() or (t1 < t0).any():
         raise ValueError("cell_days: requires 0 <= t0 <= t1")
     start = _size(law, n0, t0, a, k, g)
     return _scalar_or_array(_cell_days(law, start, t1 - t0, a, k, g))

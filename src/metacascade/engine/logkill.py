@@ -70,7 +70,7 @@ def anchors(lowered: Lowered, clone, switch, bound, rate, capacity, times) -> An
     """(time, cells, rate) from which each switched lesion's Gompertz curve runs at ``times`` (arrays
     broadcast; a change at t counts from t on): its size at t is the closed form from those cells
     over t - time at that rate."""
-    shape = np.broadcast_shapes(np.shape(switch), np.shape(times))
+    shape = np.broadcast(switch, times).shape
     anchor = (np.broadcast_to(switch, shape).astype(float), np.broadcast_to(bound, shape).astype(float),
               np.broadcast_to(rate * speed_at(lowered.slowing, switch), shape))
     for time, survival, speed in zip(*_events(lowered)):

@@ -17,11 +17,16 @@ import numpy as np
 _GAMMA_LIMIT = 1e12
 
 
+def _floats(*values) -> tuple[np.ndarray, ...]:
+    """``values`` as float arrays (broadcast by the arithmetic that uses them)."""
+    return tuple(np.asarray(x, dtype=float) for x in values)
+
+
 def birth_death_alpha_beta(
     birth_rate: np.ndarray, death_rate: np.ndarray, time: np.ndarray
 ) -> tuple[np.ndarray, np.ndarray]:
     """(alpha, beta) of a linear birth–death process from one cell after ``time`` days."""
-    b, d, t = np.broadcast_arrays(*(np.asarray(x, dtype=float) for x in (birth_rate, death_rate, time)))
+    b, d, t = _floats(birth_rate, death_rate, time)
     r = b - d
     rt = r * t
     critical = np.abs(rt) < 1e-9
@@ -33,7 +38,7 @@ def birth_death_alpha_beta(
         saturated = rt >= 700.0  # e overflows: the limits of the ratios
         alpha = np.where(saturated & ~critical, d / np.where(b > 0, b, 1.0), alpha)
         beta = np.where(saturated & ~critical, 1.0, beta)
-    return np.clip(alpha, 0.0, 1.0), np.clip(beta, 0.0, 1.0)
+    return alpha.clip(0.0, 1.0), beta.clip(0.0, 1.0)
 
 
 def extinction_probability(birth_rate: float, death_rate: float) -> float:
@@ -68,7 +73,7 @@ def surviving_lineage_mean(birth_rate: np.ndarray, death_rate: np.ndarray, time:
     """Mean size of a surviving lineage after ``time`` days, 1 / (1 - beta) = 1 + b E / r
     (1 + b t if b = d), computed without the cancellation of 1 - beta once beta rounds to 1
     (E = expm1(r t) capped at e^700: sizes beyond ~1e300 cells are meaningless)."""
-    b, d, t = np.broadcast_arrays(*(np.asarray(x, dtype=float) for x in (birth_rate, death_rate, time)))
+    b, d, t = _floats(birth_rate, death_rate, time)
     r = b - d
     critical = np.abs(r * t) < 1e-9
     with np.errstate(divide="ignore", invalid="ignore"):

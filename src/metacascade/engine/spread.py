@@ -110,7 +110,7 @@ def shed(
     curves = np.concatenate([s.curves for s in sources], axis=1)
     paths = np.concatenate([s.routes for s in sources], axis=1)
     expected = np.einsum("ck,cko->co", means, paths)
-    if np.any(expected > MAX_SHED_PER_WINDOW):
+    if (expected > MAX_SHED_PER_WINDOW).any():
         raise TooManyCells(
             f"about {expected.max():.3g} cells would be shed in the window ending on day {grid[-1]:g}, more than the "
             f"engine draws ({MAX_SHED_PER_WINDOW:.0e}); lower primary.shedding_rate_per_g_day, the tumours' sizes "

@@ -181,6 +181,27 @@ def _pooled_fields(chain: pool.Layout) -> tuple[tuple[str, ...], np.ndarray]:
     return tuple(states), counted
 
 
+#: The snapshot fields that count tracked colonies: growing ones by size class, lesions by phase, and tallies.
+_TRACKED_FIELDS = (*(name for name, _, _ in _SIZE_CLASSES), "dormant_micromet", "macromet", "regressed", "resected",
+                   "reached_bound", "switched")
+_CLASS_LOW, _CLASS_HIGH = np.array([(low, high) for _, low, high in _SIZE_CLASSES]).T[..., None]  # [4, 1] cells
+_LESION_PHASES = np.array([BOUND, MACRO, REGRESSED, RESECTED])[:, None]
+
+
+def _tracked_by_site(colonies: Colonies, shape: tuple[int, int]) -> np.ndarray:
+    """[F, C, O] tracked colonies in each of ``_TRACKED_FIELDS`` by clone x organ ``shape``."""
+    size = colonies.size
+    members = np.concatenate([
+        (colonies.phase == GROWING) & (size >= _CLASS_LOW) & (size <= _CLASS_HIGH),
+        colonies.phase == _LESION_PHASES,
+        ~np.isnan(np.stack([colonies.bound_time, colonies.switch_time])),
+    ])  # [F, n]
+    which, colony = np.nonzero(members)
+    site = colonies.clone[colony] * shape[1] + colonies.organ[colony]
+    sites = shape[0] * shape[1]
+    return np.bincount(which * sites + site, minlength=len(_TRACKED_FIELDS) * sites).reshape((-1,) + shape)
+
+
 def _snapshot(
     time: float, counts: np.ndarray, chain: pool.Layout, colonies: Colonies, dropped: np.ndarray, k: int,
     entered: np.ndarray, arrested: np.ndarray, died_in_transit: np.ndarray,
@@ -193,18 +214,7 @@ def _snapshot(
     result = dict(zip(names, pooled))
     result["extinct"] += dropped[0]
     result["cleared"] += dropped[1]
-    phase, size = colonies.phase, colonies.size
-    growing = phase == GROWING
-    tracked = {
-        **{name: growing & (size >= low) & (size <= high) for name, low, high in _SIZE_CLASSES},
-        "dormant_micromet": phase == BOUND, "macromet": phase == MACRO, "regressed": phase == REGRESSED,
-        "resected": phase == RESECTED, "reached_bound": ~np.isnan(colonies.bound_time),
-        "switched": ~np.isnan(colonies.switch_time),
-    }
-    which, colony = np.nonzero(np.stack(list(tracked.values())))
-    site = colonies.clone[colony] * shape[1] + colonies.organ[colony]
-    by_site = np.bincount(which * pooled[0].size + site, minlength=len(tracked) * pooled[0].size)
-    for name, number in zip(tracked, by_site.reshape((len(tracked),) + shape)):
+    for name, number in zip(_TRACKED_FIELDS, _tracked_by_site(colonies, shape)):
         result[name] = result[name] + number if name in result else number
     cells = pooled[-1].astype(float)
     np.add.at(cells, (colonies.clone, colonies.organ), colonies.history[:, k])
