@@ -398,7 +398,7 @@ def breast_scenario(document: dict, targets: dict) -> Scenario:
     primary = natural_history_primary(
         document, targets, "breast", "breast", targets["breast_tvdt_clinical"]["value"]["zhang2017_median_days"],
         clone_mix={"A": 0.9, "bone_tropic": 0.1},  # PLACEHOLDER
-        cluster_fraction=0.02,  # PLACEHOLDER: clusters are rare (aceto2014)
+        cluster_fraction=6e-4,  # ASSUMPTION: clusters ~5% of the CTC events a draw counts ("rare", aceto2014)
         variation=PatientVariation(
             growth_rate_cv=0.6,  # Zhang 2017: 185 ± 126 days, a CV of ~0.6-0.7 (rationale test below)
             shedding_rate_cv=1.0,  # ASSUMPTION

@@ -1,5 +1,6 @@
 """Clusters in the exact engine: shed as founders of their own, they colonise 'multiplier' times
-more readily than single cells (aceto2014) and arrest by their effective diameter (au2016)."""
+more readily than single cells (aceto2014) and pass capillaries, arresting with a probability of their
+own at each bed (au2016)."""
 
 import numpy as np
 
@@ -18,7 +19,7 @@ def clustered_patient(multiplier: float):
                          "fates": {"division_rate": 0.01, "clearance_rate": 0.3, "switch_rate": 0.0,
                                    "reactivation_rate": 0.0},
                          "cluster": {"mean_cells": CELLS, "colonisation_multiplier": multiplier,
-                                     "effective_diameter_um": 12.0, "transit_death_rate": 10.0}}},
+                                     "arrest_probability": 0.05, "transit_death_rate": 10.0}}},
         "primary": {"site": "breast", "growth": {"law": "exponential", "rate_per_day": RATE},
                     "shedding_rate_per_g_day": 3.2e4, "cluster_fraction": FRACTION, "clone_mix": {"A": 1.0}},
         "observation_times": TIMES,
@@ -37,7 +38,7 @@ def test_shed_singles_and_clusters_are_poisson_with_their_shares_of_the_cells_sh
 
 
 def test_cluster_founders_start_colonies_multiplier_times_more_often_than_single_cells(any_seed):
-    """Same diameter and transit: per arrested founder, colonies are founded at 30x the rate."""
+    """Per arrested founder, colonies are founded at 30x the rate (wherever they arrest)."""
     lowered = lower(clustered_patient(30.0))
     founded, arrested = np.zeros(2), np.zeros(2)
     for run in range(10):

@@ -152,7 +152,7 @@ CASES: dict[str, Case] = {
         lesion_times=True,
     ),
     # a breast primary sheds ~600 cells per run over 8 days, two clones, alone or in clusters (their
-    # own founders, arresting by their effective diameter), into venous blood (and the Batson route
+    # own founders, passing beds and arresting at 30% a bed), into venous blood (and the Batson route
     # to bone) and lymph (regional -> distant nodes -> thoracic duct -> lung), a third of the large
     # clone's cells deformable (they pass beds and arrest anywhere at 5% a bed); shed cells and
     # clusters found colonies that reach the bound
@@ -166,7 +166,7 @@ CASES: dict[str, Case] = {
                                   avascular_bound_cells=40, switch_rate=0.3, regression_rate=0.2,
                                   gompertz_rate=0.001),
                           "organ_fates": {"lymph_nodes_regional": {"division_rate": 3.0}},
-                          "cluster": {"mean_cells": 3.0, "effective_diameter_um": 20.0, "transit_death_rate": 5.0,
+                          "cluster": {"mean_cells": 3.0, "arrest_probability": 0.3, "transit_death_rate": 5.0,
                                       "colonisation_multiplier": 3.0}},
                 "large": {**clone(16.0, vessel_death_rate=0.5, extravasation_rate=1.0, apoptosis_rate=0.5,
                                   dormancy_rate=0.3, division_rate=0.8, birth_rate=1.2, death_rate=0.6,

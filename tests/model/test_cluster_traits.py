@@ -12,10 +12,11 @@ def test_a_cluster_clone_has_the_cluster_traits_and_multiplied_colonisation_ever
         "diameter_um": 15.0, "deformable_fraction": 0.01,
         "fates": {"division_rate": 0.01, "reactivation_rate": 0.001, "apoptosis_rate": 0.7},
         "organ_fates": {"bone": {"division_rate": 0.1}, "liver": {"apoptosis_rate": 0.2}},
-        "cluster": {"effective_diameter_um": 11.0, "transit_death_rate": 1.0, "colonisation_multiplier": 25.0},
+        "cluster": {"arrest_probability": 0.08, "transit_death_rate": 1.0, "colonisation_multiplier": 25.0},
     })
     cluster = clone.as_cluster()
-    assert (cluster.diameter_um, cluster.transit_death_rate, cluster.deformable_fraction) == (11.0, 1.0, 0.0)
+    # every cluster passes capillaries like a deformable cell, arresting with its own probability
+    assert (cluster.transit_death_rate, cluster.deformable_fraction, cluster.deformable_arrest_probability) == (1.0, 1.0, 0.08)
     assert cluster.fates_in("lung").division_rate == pytest.approx(0.25)
     assert cluster.fates_in("lung").reactivation_rate == pytest.approx(0.025)
     assert cluster.fates_in("lung").apoptosis_rate == 0.7

@@ -25,7 +25,8 @@ class ClusterTraits(Frozen):
 
     A cluster is one founder: it arrests, survives and colonises as a whole. Only the mean size
     enters the model (how many cells a cluster carries); arrest, survival and colonisation do not
-    depend on the size.
+    depend on the size. A cluster unfolds into a single-file chain and passes capillaries: it
+    circulates like a deformable cell (``Clone.deformable_fraction``) until it arrests or dies.
     """
 
     mean_cells: Cells = Field(
@@ -33,11 +34,11 @@ class ClusterTraits(Frozen):
         description="mean cells per cluster; clusters hold 2-50 cells (aceto2014_cluster_metastatic_potential), "
         "most of them few (ASSUMPTION)",
     )
-    effective_diameter_um: LengthUm = Field(
-        default=12.0,
-        description="diameter a cluster presents to a capillary, µm: clusters unfold into single-file chains, "
-        ">90% of clusters of up to 20 cells traverse 5-10 µm constrictions (au2016_cluster_capillary_transit), "
-        "so they arrest about as a single cell does, not by their 30-50 µm size (ASSUMPTION: a single cell's size)",
+    arrest_probability: Fraction = Field(
+        default=0.05,
+        description="probability that a cluster arrests at one passage through a capillary bed (any organ): clusters "
+        "unfold into single-file chains, and >90% of clusters of up to 20 cells traverse 5-10 µm constrictions "
+        "(au2016_cluster_capillary_transit), so at most 0.1 (ASSUMPTION: 0.05)",
     )
     transit_death_rate: Rate = Field(
         default=2.0,
@@ -58,7 +59,7 @@ COLONISATION_RATES: tuple[str, ...] = ("division_rate", "reactivation_rate")
 class Clone(Frozen):
     """A population of identical cells: size, survival in transit, and post-arrest fate rates."""
 
-    diameter_um: LengthUm = Field(default=15.0, description="cell (or cluster) diameter, µm")
+    diameter_um: LengthUm = Field(default=15.0, description="cell diameter, µm (clusters pass capillaries: ClusterTraits)")
     transit_death_rate: Rate = Field(
         default=10.0,
         description="death hazard in the circulation (shear, anoikis, NK cells), /day; for a cell that never "
@@ -114,9 +115,9 @@ class Clone(Frozen):
         return merge_fates(self.fates, self.organ_fates.get(organ))
 
     def as_cluster(self) -> Clone:
-        """This clone shed as clusters: a clone whose founders are clusters, with the cluster's
-        diameter and transit death (none of them deformable), and colonisation rates multiplied in
-        every organ."""
+        """This clone shed as clusters: a clone whose founders are clusters, all of them passing
+        capillaries (deformable) with the cluster's arrest probability and transit death, and
+        colonisation rates multiplied in every organ."""
         factor = self.cluster.colonisation_multiplier
 
         def scaled(rates: Frozen) -> Frozen:
@@ -124,9 +125,9 @@ class Clone(Frozen):
             return rates.model_copy(update={k: v * factor for k, v in values.items() if v is not None})
 
         return self.model_copy(update={
-            "diameter_um": self.cluster.effective_diameter_um,
             "transit_death_rate": self.cluster.transit_death_rate,
-            "deformable_fraction": 0.0,
+            "deformable_fraction": 1.0,
+            "deformable_arrest_probability": self.cluster.arrest_probability,
             "fates": scaled(self.fates),
             "organ_fates": {organ: scaled(rates) for organ, rates in self.organ_fates.items()},
             "source": f"clusters of: {self.source}" if self.source else "clusters",

@@ -12,7 +12,7 @@ import numpy as np
 
 from ..catalog import load_anatomy, load_scenario
 from ..analysis.theory import delivery_matrix
-from ..engine.lower import arrest_probability, scenario_routing
+from ..engine.lower import scenario_routing
 from ..engine.routing import circulating_time, deformable_half_life, entries
 from .rules import Outcome, check, compare, compare_table, fmt
 from ..analysis.targets import Target
@@ -125,13 +125,10 @@ def capillary_diameters(target: Target, quick: bool, seed: int) -> Outcome:
 
 @check("au2016_cluster_capillary_transit")
 def cluster_transit(target: Target, quick: bool, seed: int) -> Outcome:
-    scenario = load_scenario("breast_patient")
-    cluster = scenario.clones["A"].as_cluster()
-    beds = np.linspace(5.0, 10.0, 11)
-    transit = float(np.mean(1.0 - arrest_probability(cluster.diameter_um, beds, scenario.anatomy.arrest_width_um)))
-    return compare(target, target.range, transit, reason=(
-        f"1 - arrest probability of a breast_patient cluster (effective diameter {fmt(cluster.diameter_um)} um) "
-        "averaged over 5-10 um beds; the model arrests clusters by size like single cells"))
+    cluster = load_scenario("breast_patient").clones["A"].cluster
+    return compare(target, target.range, 1.0 - cluster.arrest_probability, reason=(
+        "1 - the probability that a breast_patient cluster arrests at a capillary bed (ClusterTraits.arrest_probability, "
+        "an ASSUMPTION bounded by this target: a consistency check, not a prediction)"))
 
 
 @check("meng2004_ctc_half_life")
