@@ -381,10 +381,15 @@ def carcinoma_clone(targets: dict, diameter_um: float, fates: FateRates, soil: d
 YEARLY = tuple(DAYS_PER_YEAR * year for year in range(1, HORIZON_YEARS + 1))
 
 
-def yearly_follow_up() -> dict[str, Any]:
+def yearly_follow_up(**plan: Any) -> dict[str, Any]:
     """Yearly imaging and draws (ASSUMPTION); thresholds, draw volume and lethal burden are the plan's
-    defaults."""
-    return dict(observation=ObservationPlan(imaging_times=YEARLY, draw_times=YEARLY), observation_times=YEARLY)
+    defaults unless ``plan`` sets them."""
+    return dict(observation=ObservationPlan(imaging_times=YEARLY, draw_times=YEARLY, **plan), observation_times=YEARLY)
+
+
+#: ASSUMPTION: organ failure at half the liver (1.8 kg) or lungs (470 g), 30 g of tumour in the brain,
+#: and an untreated breast primary of 200 g (local complications), at 1e9 cells per gram.
+BREAST_ORGAN_LIMITS = {"liver": 0.5 * 1800 * 1e9, "lung": 0.5 * 470 * 1e9, "brain": 30 * 1e9, "breast": 200 * 1e9}
 
 
 def breast_scenario(document: dict, targets: dict) -> Scenario:
@@ -415,7 +420,7 @@ def breast_scenario(document: dict, targets: dict) -> Scenario:
         },
         primary=primary,
         paravertebral_route=True,  # Batson 1940: breast veins reach the vertebral plexus
-        **yearly_follow_up(),
+        **yearly_follow_up(organ_lethal_cells=BREAST_ORGAN_LIMITS),
     )
 
 

@@ -47,6 +47,20 @@ def test_lesions_are_the_colonies_that_reached_the_bound(outcome):
     switched = ~np.isnan(out.lesions.switch_time)
     assert switched.sum() == last["switched"].sum()
     assert np.all(out.lesions.switch_time[switched] >= out.lesions.bound_time[switched])
+    assert np.all(np.diff(out.lesions.bound_time) >= 0)  # numbered in the order they reached it
+
+
+def test_a_lesion_keeps_its_number_when_the_run_is_followed_longer():
+    scenario = load_scenario("breast_patient")
+    short = scenario.with_values({"observation_times": scenario.observation_times[:8],
+                                  "observation.imaging_times": scenario.observation_times[:8],
+                                  "observation.draw_times": scenario.observation_times[:8]})
+    runs = [run_timeline(lower(s), np.random.default_rng(11)).lesions for s in (short, scenario)]
+    cut = scenario.observation_times[7]
+    early = runs[0].bound_time <= cut
+    assert runs[1].bound_time.size > early.sum() > 0  # lesions before the cut and after it
+    for name in ("organ", "clone", "bound_time"):
+        np.testing.assert_array_equal(getattr(runs[0], name)[early], getattr(runs[1], name)[: early.sum()])
 
 
 def test_same_generator_seed_gives_identical_counts():

@@ -65,7 +65,8 @@ def test_a_patient_who_died_is_shown_until_death(full_cohort):
     figure = lesion_timelines(full_cohort, patient=patient)
     death = full_cohort.patients.loc[patient, "death_time"]
     words = texts(figure)
-    assert f"patient {patient}" in words and "death (lethal burden)" in words and "primary tumour" in words
+    cause = full_cohort.patients.loc[patient, "death_cause"].replace("_", " ")
+    assert f"patient {patient}" in words and f"death ({cause})" in words and "primary tumour" in words
     starts = {line.get_ydata()[0] for line in artists(figure, "founding:").values()}
     assert starts == {1.0} and "followed from 1 cell, sizes observed on the way to the bound" in words
     years = max(line.get_xdata().max() for line in artists(figure, "lesion:").values())

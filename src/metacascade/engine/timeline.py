@@ -225,8 +225,10 @@ def _snapshot(
 
 
 def _lesions(colonies: Colonies) -> Lesions:
-    """Records of the colonies that reached the avascular bound."""
+    """Records of the colonies that reached the avascular bound, in the order they reached it (so a
+    lesion keeps its number in a run followed longer, or in another trial arm, up to a change)."""
     reached = colonies.select(~np.isnan(colonies.bound_time))
+    reached = reached.select(np.argsort(reached.bound_time, kind="stable"))
     return Lesions(
         clone=reached.clone,
         organ=reached.organ,
