@@ -388,8 +388,9 @@ def yearly_follow_up(**plan: Any) -> dict[str, Any]:
 
 
 #: ASSUMPTION: organ failure at half the liver (1.8 kg) or lungs (470 g), 30 g of tumour in the brain,
-#: and an untreated breast primary of 200 g (local complications), at 1e9 cells per gram.
-BREAST_ORGAN_LIMITS = {"liver": 0.5 * 1800 * 1e9, "lung": 0.5 * 470 * 1e9, "brain": 30 * 1e9, "breast": 200 * 1e9}
+#: at 1e9 cells per gram; and, in breast_patient, an untreated primary of 200 g (local complications).
+ORGAN_FAILURE = {"liver": 0.5 * 1800 * 1e9, "lung": 0.5 * 470 * 1e9, "brain": 30 * 1e9}
+BREAST_ORGAN_LIMITS = {**ORGAN_FAILURE, "breast": 200 * 1e9}
 
 
 def breast_scenario(document: dict, targets: dict) -> Scenario:
@@ -494,7 +495,7 @@ def patient_scenario(document: dict, targets: dict, record: PatientSite) -> Scen
         clones={"A": clone},
         primary=primary,
         paravertebral_route=record.batson_share is not None,
-        **yearly_follow_up(),
+        **yearly_follow_up(organ_lethal_cells=ORGAN_FAILURE),
     )
 
 
