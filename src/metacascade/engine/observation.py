@@ -256,10 +256,10 @@ def _within(times, end: float) -> np.ndarray:
 
 
 def circulating_cells(lowered: Lowered, lesions: Lesions, times) -> np.ndarray:
-    """[T, C] CTC events (single cells, and clusters under their cluster clones) in the blood past a
-    capillary bed at ``times``, by clone: the cells shed per day, as ``engine.spread`` sheds them,
-    times the days each spends there (``routes.Routes.circulating``; quasi-steady state: hours in the
-    blood against months of growth).
+    """[T, C] CTC events (single cells, and clusters under their cluster clones) in the venous blood
+    past a capillary bed of the body at ``times``, by clone: the cells shed per day, as
+    ``engine.spread`` sheds them, times the days each spends there (``routes.Routes.circulating``;
+    quasi-steady state: hours in the blood against months of growth).
 
     The vascularised primary and every switched lesion shed shedding_rate_per_g_day / cells_per_g
     per cell into their organ's venous blood and lymph (and, once the primary has invaded its serosa,

@@ -23,7 +23,7 @@ class Routes:
     invasion_time: float  # days; inf if the primary never sheds into a cavity
     metastasis: np.ndarray  # [C, O, O + 1] from a metastasis in each organ
     circulating: np.ndarray  # [C, O + 1] days a cell shed by a metastasis in each organ, then (last) by the
-    # primary after invasion, spends in the blood past a capillary bed (``routing.circulating_time``)
+    # primary after invasion, spends in venous blood past a capillary bed (``routing.circulating_time``)
 
 
 def routes(lowered: Lowered) -> Routes:
@@ -52,7 +52,7 @@ _RECENT: dict[tuple, tuple[Routing, np.ndarray, np.ndarray, np.ndarray]] = {}
 def _deliveries(routing: Routing, site: int, lymphatic_fraction: float, coelomic_fraction: float,
                 cavity: int | None) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """([C, O, O + 1] from a metastasis in each organ, [C, O + 1] from the primary after invasion,
-    [C, O + 1] the time in the blood past a bed from both)."""
+    [C, O + 1] the time in venous blood past a bed from both)."""
     key = (id(routing), site, lymphatic_fraction, coelomic_fraction, cavity)
     if key in _RECENT and _RECENT[key][0] is routing:
         return _RECENT[key][1:]

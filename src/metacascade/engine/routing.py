@@ -134,14 +134,12 @@ def delivery_matrix(routing: Routing, clone: int) -> np.ndarray:
     return delivery_from(routing, clone, entries(routing)[1][: len(routing.vessel_names)])
 
 
-def mean_residence_time(routing: Routing, clone: int, first: np.ndarray, deformable: bool | None = None) -> np.ndarray:
+def mean_residence_time(routing: Routing, clone: int, first: np.ndarray) -> np.ndarray:
     """[E] expected time in blood and lymph before arrest or death, days (counting whole segments;
-    time in a cavity's fluid is not counted): of a cell of the clone, or of its deformable
-    (``deformable`` true) or stiff (false) cells alone."""
+    time in a cavity's fluid is not counted)."""
     organs = len(routing.organ_names)
-    shares = kinds(routing, clone) if deformable is None else [(1.0, arrest_of(routing, clone, deformable))]
     days = 0.0
-    for share, arrest in shares:
+    for share, arrest in kinds(routing, clone):
         visits = expected_visits(routing, clone, first, arrest)[:, : 2 * organs]
         passing = np.r_[1.0 - arrest, 1.0 - routing.lymph_arrest]
         days = days + share * (first[:, : 2 * organs].sum(axis=1) + (visits * passing).sum(axis=1))
