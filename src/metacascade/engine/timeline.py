@@ -227,8 +227,8 @@ def _snapshot(
 def _lesions(colonies: Colonies) -> Lesions:
     """Records of the colonies that reached the avascular bound, in the order they reached it (so a
     lesion keeps its number in a run followed longer, or in another trial arm, up to a change)."""
-    reached = colonies.select(~np.isnan(colonies.bound_time))
-    reached = reached.select(np.argsort(reached.bound_time, kind="stable"))
+    order = np.argsort(colonies.bound_time, kind="stable")  # NaN (never reached) last
+    reached = colonies.select(order[: np.count_nonzero(~np.isnan(colonies.bound_time))])
     return Lesions(
         clone=reached.clone,
         organ=reached.organ,

@@ -12,8 +12,9 @@ import numpy as np
 
 from ..catalog import load_anatomy, load_scenario
 from ..analysis.theory import delivery_matrix
-from ..engine.lower import scenario_routing
-from ..engine.routing import circulating_time, deformable_half_life, entries
+from ..engine.lower import lower
+from ..engine.routes import routes
+from ..engine.routing import deformable_half_life
 from .rules import Outcome, check, compare, compare_table, fmt
 from ..analysis.targets import Target
 
@@ -134,15 +135,13 @@ def cluster_transit(target: Target, quick: bool, seed: int) -> Outcome:
 @check("meng2004_ctc_half_life")
 def ctc_half_life(target: Target, quick: bool, seed: int) -> Outcome:
     scenario = load_scenario("breast_patient")
-    clone, primary = scenario.clones["A"], scenario.primary
-    routing = scenario_routing(scenario, (clone, clone.model_copy(update={"deformable_fraction": 0.0})))
-    names, first = entries(routing)
-    lymph = primary.lymphatic_fraction
-    shed = (1.0 - lymph) * first[[names.index(f"venous:{primary.site}")]] + lymph * first[[names.index(f"lymph:{primary.site}")]]
-    stiff = circulating_time(routing, 1, shed)[0] * (1.0 - clone.deformable_fraction) / circulating_time(routing, 0, shed)[0]
-    return compare(target, target.value, deformable_half_life(routing, 0) * 24.0, reason=(
+    clone, lowered = scenario.clones["A"], lower(scenario)
+    site = lowered.primary.site
+    stiff = routes(lower(scenario.with_values({"clones.A.deformable_fraction": 0.0}))).circulating[0, site]
+    share = stiff * (1.0 - clone.deformable_fraction) / routes(lowered).circulating[0, site]
+    return compare(target, target.value, deformable_half_life(lowered.routing, 0) * 24.0, reason=(
         f"half-life in the blood of breast_patient clone A's deformable cells ({fmt(clone.deformable_fraction)} of "
         f"those shed; transit death {fmt(clone.transit_death_rate)}/day, arrest {fmt(clone.deformable_arrest_probability)} "
-        f"per bed): the CTCs left hours after the primary's removal. Stiff cells, {stiff:.0%} of the CTCs a draw "
+        f"per bed): the CTCs left hours after the primary's removal. Stiff cells, {share:.0%} of the CTCs a draw "
         "counts while the primary sheds (those that pass the 12 um sinusoids of bone, reached through the vertebral "
         "veins, and of the spleen), leave the blood within a minute"))
