@@ -9,6 +9,7 @@
     metacascade validate [--quick] [--out DIR] [--strict] [--seed S] [--format table|csv|json|markdown]
     metacascade calibrate SCENARIO [--targets ID,...] [--spec FILE] [--out DIR] [--seed S] [--workers W]
                           [--backend local|dask] [--scheduler ADDRESS]
+    metacascade calibrate-joint [--spec FILE] [--start FILE] [--out DIR] [--seed S] [--workers W]
     metacascade schema [--out FILE]
     metacascade derive SCENARIO --set PATH=VALUE [--set ...] --out FILE [--name NAME] [--overwrite]
     metacascade report RUN_DIR [--out FILE.html]
@@ -211,6 +212,19 @@ def _parser() -> argparse.ArgumentParser:
     calibrate.add_argument("--workers", type=_positive, default=1, metavar="W", help="worker processes")
     _backend_arguments(calibrate)
     calibrate.add_argument("--overwrite", action="store_true", help="replace an existing output folder")
+
+    joint = _command(commands, "calibrate-joint", "fit the patient scenarios together: one soil, a seed each", (
+        ("metacascade calibrate-joint --workers 2", "the catalogue's joint fit, again (~15 min on 2 cores)"),
+    ))
+    joint.add_argument("--spec", type=Path, default=None, metavar="FILE",
+                       help="joint spec YAML (default: the catalogue's seed_soil entry)")
+    joint.add_argument("--start", type=Path, default=None, metavar="FILE",
+                       help="seed-soil record to start from (default: the catalogue's)")
+    joint.add_argument("--out", type=Path, default=None, help="output folder (default: runs/calibration/seed_soil)")
+    joint.add_argument("--seed", type=_seed, default=2026, help="random seed (default: 2026)")
+    joint.add_argument("--workers", type=_positive, default=1, metavar="W", help="worker processes")
+    _backend_arguments(joint)
+    joint.add_argument("--overwrite", action="store_true", help="replace an existing output folder")
 
     schema = _command(commands, "schema", "print the JSON Schema of a scenario file (for editors)", (
         ("metacascade schema --out scenario.schema.json", "for an editor that checks YAML against a schema"),
@@ -695,6 +709,45 @@ def _calibrate(args: argparse.Namespace) -> int:
     return OK
 
 
+def _calibrate_joint(args: argparse.Namespace) -> int:
+    """Fit the joint spec's patient scenarios together and write the record, the calibrated
+    scenarios and the explained shares."""
+    import shlex
+
+    from rich.console import Console
+
+    from .calibration.run import calibrate_joint, write_joint
+    from .calibration.seed_soil import SEED_SOIL_FILE
+    from .calibration.spec import joint_spec
+    from .results.io import check_target
+
+    if _backend_error(args):
+        return FAILED
+    spec = joint_spec(args.spec)
+    out = args.out if args.out is not None else DEFAULT_RUNS_DIR / "calibration" / "seed_soil"
+    try:
+        check_target(out, args.overwrite, how="--overwrite")  # fail before fitting, not after
+    except FileExistsError as exc:
+        _error(str(exc))
+        return FAILED
+    console = Console()
+    command = shlex.join(["metacascade", "calibrate-joint", "--seed", str(args.seed),
+                          *(["--spec", str(args.spec)] if args.spec else []),
+                          *(["--start", str(args.start)] if args.start else [])])
+    with console.status("calibrating the patient scenarios together (seed-soil)") as status:
+        def progress(message: str) -> None:
+            status.update(f"seed-soil: {message}")
+            console.print(message, highlight=False)
+
+        run = calibrate_joint(spec, start=args.start or SEED_SOIL_FILE, random_seed=args.seed, workers=args.workers,
+                              backend=args.backend, scheduler=args.scheduler, command=command, progress=progress)
+    written = write_joint(run, out, overwrite=args.overwrite)
+    console.print(run.fit.shares.to_string(float_format=lambda v: f"{v:.3g}"), highlight=False)
+    console.print(f"joint fit written to [bold]{written}[/bold] (seed_soil.yaml, scenarios/, fit.csv, diagnostics.csv, "
+                  "shares.csv)")
+    return OK
+
+
 def _schema(args: argparse.Namespace) -> int:
     """The scenario file format as JSON Schema, on stdout or in ``--out FILE``."""
     from .catalog.schema import scenario_schema_text
@@ -792,7 +845,7 @@ def _plot(args: argparse.Namespace) -> int:
 
 COMMANDS = {
     "run": _run, "query": _query, "scenarios": _scenarios, "resolve": _resolve, "validate": _validate,
-    "calibrate": _calibrate, "schema": _schema, "derive": _derive, "report": _report, "plot": _plot,
+    "calibrate": _calibrate, "calibrate-joint": _calibrate_joint, "schema": _schema, "derive": _derive, "report": _report, "plot": _plot,
     "serve": _serve, "trial": _trial,
 }
 

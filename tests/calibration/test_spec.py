@@ -2,8 +2,8 @@
 
 import pytest
 
-from metacascade.calibration.spec import AbcSpec, SoilSpec, catalogue_specs, load_spec, parse_spec
-from metacascade.catalog import load_scenario, scenario_names
+from metacascade.calibration.spec import AbcSpec, catalogue_specs, joint_spec, load_spec, parse_spec
+from metacascade.catalog import CATALOG_DIR, load_scenario, scenario_names
 from metacascade.model import ScenarioError
 from metacascade.analysis.targets import disibio_matrix, load_targets
 
@@ -26,11 +26,11 @@ def test_abc_priors_name_fields_of_their_scenario():
                 assert isinstance(node, float), path
 
 
-def test_every_patient_scenario_is_calibrated_against_a_disibio_row():
-    specs = catalogue_specs()
-    patients = [name for name in scenario_names() if name.endswith("_patient")]
-    assert set(patients) <= set(specs)
-    assert all(isinstance(specs[n], SoilSpec) and specs[n].primary in disibio_matrix()["primaries"] for n in patients)
+def test_every_hand_written_patient_scenario_is_fitted_jointly_against_a_disibio_row():
+    written = {path.stem for path in (CATALOG_DIR / "scenarios").glob("*_patient.yaml")}
+    members = joint_spec().members
+    assert written == set(members)
+    assert set(members.values()) <= set(disibio_matrix()["primaries"])
 
 
 @pytest.mark.parametrize("data, message", [

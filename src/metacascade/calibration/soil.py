@@ -39,7 +39,7 @@ from scipy.stats import beta
 
 from ..model import Scenario, ScenarioError
 from ..model.paths import with_values
-from ..analysis.autopsy import explained_share, followed_up, involvement, published_row
+from ..analysis.autopsy import cohort_shares, explained_share, published_row
 from .spec import SoilSpec
 
 #: Multipliers are held on a grid of quarter decades, so that sites with the same soil share one
@@ -57,7 +57,8 @@ class SoilFit:
     values: dict[str, float]  # dotted path -> calibrated rate
 
 
-def _hazard(share: pd.Series | np.ndarray, n: int) -> np.ndarray:
+def hazard(share: pd.Series | np.ndarray, n: int) -> np.ndarray:
+    """-log(1 - share) of shares of ``n`` patients, held inside [0.5/n, 1 - 0.5/n]."""
     bounded = np.clip(np.asarray(share, dtype=float), 0.5 / n, 1.0 - 0.5 / n)
     return -np.log1p(-bounded)
 
@@ -82,7 +83,6 @@ def fit(scenario: Scenario, spec: SoilSpec, *, random_seed: int, workers: int = 
     """Iterate the hazard-ratio update ``spec.iterations`` times from ``scenario``'s own rates (the
     cohorts simulated where ``workers``, ``backend`` and ``scheduler`` say: ``simulate``)."""
     from ..catalog import scenario_from_data
-    from ..simulate import simulate
 
     counts, published, n = published_row(spec.primary)
     missing = [site for site in published.index if site not in scenario.anatomy.organ_names]
@@ -92,21 +92,15 @@ def fit(scenario: Scenario, spec: SoilSpec, *, random_seed: int, workers: int = 
     seeds = np.random.SeedSequence(random_seed).generate_state(spec.iterations + 1)
     rows, total, data, patients = [], np.ones(len(published)), start, spec.num_patients
     for iteration, seed in enumerate(seeds):
-        current = scenario_from_data(data, source="calibration iterate")
-        if spec.follow_up_years is not None:
-            current = followed_up(current, spec.follow_up_years)
-        cohort = simulate(current, num_patients=patients, random_seed=int(seed), num_workers=workers,
-                          backend=backend, scheduler=scheduler)
-        involved = involvement(cohort).reindex(columns=published.index, fill_value=False)
-        if involved.empty:
-            raise ScenarioError(f"no patient of {scenario.name!r} died within follow-up: no autopsy to calibrate against")
-        simulated = involved.mean()
+        shares, deaths = cohort_shares(scenario_from_data(data, source="calibration iterate"), spec.follow_up_years,
+                                       patients, int(seed), workers=workers, backend=backend, scheduler=scheduler)
+        simulated = shares.reindex(published.index)
         share = explained_share(published, simulated)
-        ratio = _hazard(published, n) / _hazard(simulated, len(involved))
+        ratio = hazard(published, n) / hazard(simulated, deaths)
         step = np.clip(ratio**spec.damping, 1.0 / spec.max_step, spec.max_step)
-        rows.append({"iteration": iteration, "patients": patients, "deaths": len(involved), "explained_share": share,
+        rows.append({"iteration": iteration, "patients": patients, "deaths": deaths, "explained_share": share,
                      "largest_step": float(np.abs(np.log10(step)).max())})
-        patients = min(spec.max_patients, max(patients, int(np.ceil(patients * spec.min_deaths / len(involved)))))
+        patients = min(spec.max_patients, max(patients, int(np.ceil(patients * spec.min_deaths / deaths))))
         if progress:
             progress(iteration, share)
         if iteration == spec.iterations:
@@ -127,7 +121,7 @@ def record_fields(result: SoilFit, spec: SoilSpec) -> tuple[list[dict[str, Any]]
     """(calibrated values with the intervals of the published shares; diagnostics)."""
     table = result.table
     n = int(table["autopsies"].iloc[0])
-    centre = _hazard(table["published"], n)
+    centre = hazard(table["published"], n)
     bounds = {side: -np.log1p(-table[side]) / centre for side in ("low", "high")}
     parameters = []
     for path, value in result.values.items():

@@ -7,6 +7,9 @@ their own with ``metacascade calibrate SCENARIO --spec FILE``. Two methods:
   log-uniform priors on the fields named by their dotted paths;
 - ``organ-soil``: seed–soil compatibility from an autopsy row of diSibio 2008
   (``calibration.soil``): per-organ multipliers of every clone's colonisation rates.
+
+The catalogue's patient scenarios are fitted together instead (``seed-soil``, the file's
+``seed_soil`` entry, ``calibration.seed_soil``): one soil shared by all, one seed each.
 """
 
 from __future__ import annotations
@@ -65,6 +68,25 @@ class SoilSpec(Frozen):
         default=None, ge=1, description="years the cohorts are followed for their autopsies (default: the scenario's)")
 
 
+class JointSpec(Frozen):
+    """One soil shared by the patient scenarios ``members`` and a seed each, against their diSibio 2008 rows."""
+
+    method: Literal["seed-soil"]
+    members: dict[str, str] = Field(min_length=2, description="scenario name -> the diSibio 2008 primary it stands for")
+    num_patients: int = Field(default=200, ge=10, description="patients of each member's first cohort")
+    min_deaths: int = Field(default=80, ge=1, description="autopsies a cohort should give (it grows until then)")
+    max_patients: int = Field(default=800, ge=10, description="the largest cohort")
+    iterations: int = Field(default=4, ge=1)
+    max_step: float = Field(default=30.0, gt=1.0, description="largest change of a rate per iteration")
+    damping: float = Field(default=0.75, gt=0.0, le=1.0, description="power of the hazard ratio applied")
+    follow_up_years: Optional[int] = Field(
+        default=None, ge=1, description="years the cohorts are followed for their autopsies (default: the scenarios')")
+    pairing_iterations: int = Field(
+        default=4, ge=0, description="organ-soil steps of each member's seed–soil pairing on top of the joint fit (0: none)")
+
+
+#: The entry of the catalogue's spec file that holds the joint fit.
+JOINT_ENTRY = "seed_soil"
 CalibrationSpec = Annotated[Union[AbcSpec, SoilSpec], Field(discriminator="method")]
 _SPEC = TypeAdapter(CalibrationSpec)
 
@@ -77,10 +99,26 @@ def parse_spec(data: object, *, source: str) -> Union[AbcSpec, SoilSpec]:
         raise ScenarioError(format_validation_error(exc, source=source)) from None
 
 
+def _document() -> dict:
+    return yaml.safe_load(SPEC_FILE.read_text(encoding="utf-8"))
+
+
 def catalogue_specs() -> dict[str, Union[AbcSpec, SoilSpec]]:
-    """The catalogue's spec of each calibrated scenario, by scenario name."""
-    document = yaml.safe_load(SPEC_FILE.read_text(encoding="utf-8"))
-    return {name: parse_spec(data, source=f"{SPEC_FILE.name}: {name}") for name, data in document.items()}
+    """The catalogue's spec of each scenario calibrated alone, by scenario name."""
+    return {name: parse_spec(data, source=f"{SPEC_FILE.name}: {name}")
+            for name, data in _document().items() if name != JOINT_ENTRY}
+
+
+def joint_spec(path: Optional[Path] = None) -> JointSpec:
+    """The joint seed–soil spec in ``path``, or the catalogue's (its ``seed_soil`` entry)."""
+    source = f"{SPEC_FILE.name}: {JOINT_ENTRY}" if path is None else f"calibration spec {path}"
+    try:
+        data = _document()[JOINT_ENTRY] if path is None else yaml.safe_load(Path(path).read_text(encoding="utf-8"))
+        return JointSpec.model_validate(data)
+    except (OSError, yaml.YAMLError) as exc:
+        raise ScenarioError(f"cannot read the calibration spec {path}: {exc}") from None
+    except ValidationError as exc:
+        raise ScenarioError(format_validation_error(exc, source=source)) from None
 
 
 def load_spec(scenario: str, path: Optional[Path] = None) -> Union[AbcSpec, SoilSpec]:
@@ -92,6 +130,9 @@ def load_spec(scenario: str, path: Optional[Path] = None) -> Union[AbcSpec, Soil
             raise ScenarioError(f"cannot read the calibration spec {path}: {exc}") from None
         return parse_spec(data, source=f"calibration spec {path}")
     specs = catalogue_specs()
+    if scenario in joint_spec().members:
+        raise ScenarioError(f"{scenario!r} is fitted with the other patient scenarios (one soil shared, a seed each): "
+                            "run `metacascade calibrate-joint`, or pass a spec of your own with --spec FILE")
     if scenario not in specs:
         raise ScenarioError(
             f"no calibration spec for {scenario!r} in the catalogue (calibrated: {', '.join(specs)}); "

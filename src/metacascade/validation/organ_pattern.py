@@ -25,8 +25,12 @@ HEADER = (
     "delivery x one soil factor per organ, shared by all primaries (b-LOO: soil fitted on the other "
     "39 primaries), (c) delivery x seed-soil per primary (saturated: 1). Fitted by maximum binomial "
     "likelihood to diSibio & French 2008 (disibio2008_full_matrix), anatomy human_adult. Calibrated: "
-    "the share the calibrated catalogue scenario of the primary reproduces in the simulator (autopsies "
-    "of the fresh cohort that closed its organ-soil calibration; the scenario is named)."
+    "the share the calibrated catalogue scenario of the primary reproduces in the simulator, where the "
+    "catalogue's patient scenarios share one soil and each has its own seed (level (b) in the simulator: "
+    "autopsies of the cohorts that closed the joint seed-soil calibration; the scenario is named): "
+    "calibrated_b with one soil and a seed each, calibrated_b_loo with the soil fitted without that primary "
+    "(its seed on its own row, one fresh cohort), calibrated with the primary's seed-soil pairing on top "
+    "(the catalogue's values)."
 )
 
 
@@ -37,22 +41,29 @@ def organ_pattern(quick: bool, seed: int) -> tuple[pd.DataFrame, pd.DataFrame]:
     table, soil = analyse(load_anatomy("human_adult"), autopsy_matrix(disibio_matrix()),
                           replicates=0 if quick else REPLICATES, seed=seed)
     calibrated = calibrated_shares()
-    table["scenario"] = pd.Series({primary: name for primary, (name, _) in calibrated.items()})
-    table["calibrated"] = pd.Series({primary: share for primary, (_, share) in calibrated.items()}, dtype=float)
+    table = table.join(calibrated, how="left")
     return table, soil
 
 
-def calibrated_shares() -> dict[str, tuple[str, float]]:
-    """diSibio primary -> (catalogue scenario, explained share recorded by its organ-soil calibration)."""
-    from ..calibration.spec import SoilSpec, catalogue_specs
+#: The calibrated scenarios' explained shares: one soil and a seed each (level b in the simulator), the
+#: soil fitted without the primary, and with the primary's pairing on top (level c: the catalogue's values).
+CALIBRATED = ("calibrated_b", "calibrated_b_loo", "calibrated")
+
+
+def calibrated_shares() -> pd.DataFrame:
+    """[diSibio primary] the catalogue scenario standing for it, and the explained shares its joint
+    seed-soil calibration recorded (``CALIBRATED``)."""
+    from ..calibration.spec import joint_spec
     from ..catalog import load_scenario
 
-    shares = {}
-    for name, spec in catalogue_specs().items():
-        record = load_scenario(name).calibration if isinstance(spec, SoilSpec) else None
-        if record is not None and "explained_share" in record.diagnostics:
-            shares[spec.primary] = (name, float(record.diagnostics["explained_share"]))
-    return shares
+    rows = {}
+    for name, primary in joint_spec().members.items():
+        record = load_scenario(name).calibration
+        if record is not None and record.method == "seed-soil":
+            rows[primary] = {"scenario": name, **{column: float(record.diagnostics[key]) for column, key in (
+                ("calibrated_b", "explained_share_joint"), ("calibrated_b_loo", "leave_one_out"),
+                ("calibrated", "explained_share"))}}
+    return pd.DataFrame.from_dict(rows, orient="index", columns=["scenario", *CALIBRATED])
 
 
 def print_organ_pattern(table: pd.DataFrame, soil: pd.DataFrame, *, console: Any = None) -> None:
@@ -67,8 +78,10 @@ def print_organ_pattern(table: pd.DataFrame, soil: pd.DataFrame, *, console: Any
     largest = table.drop(index="all").sort_values("autopsies", ascending=False).head(10)
     console.print(largest[["autopsies", "organ", *LEVELS]].round(2).to_string(), highlight=False)
     calibrated = table.dropna(subset=["calibrated"])
-    console.print("calibrated catalogue scenarios, share of their primary's pattern reproduced: " + ", ".join(
-        f"{row.scenario} {row.calibrated:.2f} (delivery alone {row.delivery:.2f})" for row in calibrated.itertuples()
+    console.print("calibrated catalogue scenarios, share of their primary's pattern reproduced in the simulator "
+                  "with one soil and a seed each / the soil fitted without it / with its pairing (the catalogue's): "
+                  + ", ".join(f"{row.scenario} {row.calibrated_b:.2f} / {row.calibrated_b_loo:.2f} / "
+                              f"{row.calibrated:.2f}" for row in calibrated.itertuples()
     ), soft_wrap=True, highlight=False)
     console.print(f"least and most permissive organ soil (level b): {_extremes(soil['soil'])}", soft_wrap=True,
                   highlight=False)

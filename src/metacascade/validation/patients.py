@@ -58,14 +58,12 @@ QUICK_ROWS = ("breast_patient", "prostate_patient")
 
 @check("disibio2008_full_matrix")
 def disibio_rows(target: Target, quick: bool, seed: int) -> Outcome:
-    from ..calibration.spec import SoilSpec, catalogue_specs
+    from ..calibration.spec import joint_spec
 
-    matrix = disibio_matrix()
-    rows = {name: spec for name, spec in catalogue_specs().items()
-            if isinstance(spec, SoilSpec) and (not quick or name in QUICK_ROWS)}
+    matrix, spec = disibio_matrix(), joint_spec()
+    rows = {name: primary for name, primary in spec.members.items() if not quick or name in QUICK_ROWS}
     published, simulated, se, deaths = {}, {}, {}, []
-    for name, spec in rows.items():
-        primary = spec.primary
+    for name, primary in rows.items():
         involved = autopsies(name, quick, seed, spec.follow_up_years)  # followed as its calibration was
         if involved.empty:
             return _no_autopsy(target)
@@ -77,9 +75,9 @@ def disibio_rows(target: Target, quick: bool, seed: int) -> Outcome:
             published[key], simulated[key], se[key] = count / row["n_autopsies"], float(value), float(error)
     return compare_table(target, published, simulated, se, reason=(
         f"share of the autopsies (deaths: {', '.join(deaths)}) of each calibrated patient scenario with each site "
-        "involved, against its diSibio row; the calibration fits these rows on its own cohorts (organ-soil)"
-        + "".join(f"; {name} followed {spec.follow_up_years} years, as in its calibration"
-                  for name, spec in rows.items() if spec.follow_up_years)))
+        "involved, against its diSibio row; the calibration fits these rows on its own cohorts (one soil shared, "
+        "a seed and a seed-soil pairing each: seed-soil)"
+        + (f"; followed {spec.follow_up_years} years, as in the calibration" if spec.follow_up_years else "")))
 
 
 @check("disibio2008_metastases_per_primary")
