@@ -3,7 +3,7 @@
 import pytest
 
 from metacascade.calibration.spec import AbcSpec, SoilSpec, catalogue_specs, load_spec, parse_spec
-from metacascade.catalog import load_scenario, scenario_names
+from metacascade.catalog import generated_names, load_scenario, scenario_names
 from metacascade.model import ScenarioError
 from metacascade.analysis.targets import disibio_matrix, load_targets
 
@@ -26,9 +26,10 @@ def test_abc_priors_name_fields_of_their_scenario():
                 assert isinstance(node, float), path
 
 
-def test_every_patient_scenario_is_calibrated_against_a_disibio_row():
+def test_every_hand_written_patient_scenario_is_calibrated_against_a_disibio_row():
+    # the generated ones (catalog.primaries) take the joint seed-soil fit's colonisation instead
     specs = catalogue_specs()
-    patients = [name for name in scenario_names() if name.endswith("_patient")]
+    patients = [name for name in scenario_names() if name.endswith("_patient") and name not in generated_names()]
     assert set(patients) <= set(specs)
     assert all(isinstance(specs[n], SoilSpec) and specs[n].primary in disibio_matrix()["primaries"] for n in patients)
 
