@@ -50,7 +50,8 @@ class Growth(Frozen):
     def initial_cells(self) -> float:
         """Cells at time 0: ``LEAD_TIME_DAYS`` before 1e9 cells (3 significant digits), at least one."""
         law = self.law()
-        cells = float(size_at(law.law, DETECTION_CELLS, -LEAD_TIME_DAYS, law.rate_per_day, law.capacity_cells))
+        cells = float(size_at(law.law, DETECTION_CELLS, -LEAD_TIME_DAYS, law.rate_per_day, law.capacity_cells,
+                              law.exponent))
         return max(1.0, float(f"{cells:.3g}"))
 
 
@@ -116,8 +117,8 @@ def _read(path: Path, mtime_ns: int, size: int) -> Primaries:
 def generated_scenario(name: str, primaries: Optional[Primaries] = None,
                        seed_soil: Optional[SeedSoil] = None) -> dict[str, Any]:
     """The terse scenario mapping of the generated scenario ``name`` (validated by ``load_scenario``)."""
-    primaries = primaries or read_primaries()
-    seed_soil = seed_soil or read_seed_soil()
+    primaries = read_primaries() if primaries is None else primaries
+    seed_soil = read_seed_soil() if seed_soil is None else seed_soil
     primary = primaries.generated()[name]
     record, growth = primaries.primaries[primary], primaries.growth(primary)
     template = read_yaml(TEMPLATE_FILE, max_bytes=MAX_SCENARIO_BYTES)
