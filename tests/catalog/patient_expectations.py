@@ -32,7 +32,7 @@ from statistics import NormalDist
 import numpy as np
 from scipy.linalg import expm, solve_banded
 
-from metacascade.catalog import load_scenario, scenario_names, variant_names
+from metacascade.catalog import SCENARIO_DIR, load_scenario
 from metacascade.engine import pool
 from metacascade.engine.lower import Lowered, lower
 from metacascade.engine.routing import delivery_from, entries
@@ -225,9 +225,9 @@ def scenario_expectations(
 
 
 def patient_scenarios() -> list[str]:
-    """The catalogue's patient scenarios (the files with a primary; not their variants)."""
-    variants = variant_names()
-    return [name for name in scenario_names() if name not in variants and load_scenario(name).primary is not None]
+    """The catalogue's hand-written patient scenarios (the files with a primary; not their variants nor
+    the patients generated for the other diSibio primaries)."""
+    return [path.stem for path in sorted(SCENARIO_DIR.glob("*.yaml")) if load_scenario(path.stem).primary is not None]
 
 
 def _table() -> str:

@@ -11,7 +11,7 @@ from metacascade.catalog.variants import Variant, catalogue_variants, read_varia
 from metacascade.model.paths import value_in_force
 
 VARIANTS = catalogue_variants()
-PATIENT_FILES = [name for name in scenario_names() if name.endswith("_patient")]
+PATIENT_FILES = [path.stem for path in sorted(SCENARIO_DIR.glob("*_patient.yaml"))]
 
 
 def variant(**fields) -> Variant:

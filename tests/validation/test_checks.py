@@ -34,8 +34,7 @@ def test_every_numeric_target_has_a_check():
 
 def test_targets_not_computable_yet_say_why():
     outcomes = run_checks(quick=True, seed=1, ids=sorted(NOT_YET))
-    assert {o.verdict for o in outcomes} == {"not yet"}
-    assert all(o.reason for o in outcomes)
+    assert all(o.verdict == "not yet" and o.reason for o in outcomes)
 
 
 def test_a_qualitative_target_is_reported_not_hidden():

@@ -33,24 +33,14 @@ import numpy as np
 import pandas as pd
 from scipy.optimize import minimize
 
+from ..catalog.primaries import read_primaries
 from ..engine.lower import lower_routing
 from ..engine.routing import delivery_from, entries
 from ..model import Anatomy, Clone
 
-#: Anatomy organ standing for each diSibio primary (its venous and lymphatic drainage); primaries
-#: without an organ of their own take the tissue that drains like them (ASSUMPTIONS, stated).
-PRIMARY_ORGANS: dict[str, str] = {
-    "adrenal": "adrenal", "anus": "large_intestine", "appendix": "large_intestine",
-    "bile_duct": "gallbladder", "bladder": "bladder", "bone": "bone", "branchial_cyst": "other_tissue",
-    "breast": "breast", "cervix": "uterus", "colon": "large_intestine", "duodenum": "small_intestine",
-    "esophagus": "other_tissue", "eye": "other_tissue", "gallbladder": "gallbladder", "kidney": "kidney",
-    "larynx": "other_tissue", "lip": "skin", "liver": "liver", "lung": "lung", "ovary": "ovaries",
-    "pancreas": "pancreas", "penis": "skin", "pharynx": "other_tissue", "pleura": "pleura",
-    "prostate": "prostate", "rectum": "large_intestine", "retroperitoneum": "other_tissue",
-    "salivary": "other_tissue", "skin_body": "skin", "skin_lower_face": "skin", "skin_upper_face": "skin",
-    "small_intestine": "small_intestine", "stomach": "stomach", "testis": "testes", "thyroid": "thyroid",
-    "tongue": "other_tissue", "tonsil": "other_tissue", "uterus": "uterus", "vagina": "vagina", "vulva": "skin",
-}  # "unknown_primary" has no site: left out
+#: Anatomy organ standing for each diSibio primary (its venous and lymphatic drainage): the records'
+#: sites (``catalog/primaries.yaml``, which states the ASSUMPTIONS); "unknown_primary" has no site.
+PRIMARY_ORGANS: dict[str, str] = {name: record.site for name, record in read_primaries().primaries.items()}
 #: Diameter of the shed cells routed, µm (mendelaar2021_ctc_diameters: median breast CTC).
 CELL_DIAMETER_UM = 12.4
 LEVELS = ("delivery", "delivery_x_soil", "delivery_x_soil_loo", "seed_soil")

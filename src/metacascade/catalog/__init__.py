@@ -2,7 +2,9 @@
 
 A scenario file may name a catalogue anatomy (``anatomy: mouse``); loading resolves the name to
 the full anatomy before validation, so a ``Scenario`` is always complete. A variant
-(``catalog.variants``) is a scenario file with some values set, listed and loaded by name as a file is.
+(``catalog.variants``) is a scenario file with some values set, and a generated patient
+(``catalog.primaries``) a diSibio 2008 primary without a hand-written scenario; both are listed and
+loaded by name as a file is.
 """
 
 from __future__ import annotations
@@ -14,6 +16,7 @@ from pydantic import ValidationError
 
 from ..engine.lower import check_runnable
 from ..model import Anatomy, Scenario, ScenarioError, format_validation_error
+from .primaries import PRIMARIES_FILE, generated_scenario, read_primaries
 from .reading import MAX_BYTES_VARIABLE, MAX_SCENARIO_BYTES, parse_yaml, read_yaml
 from .variants import VARIANTS_FILE, Variant, catalogue_variants
 
@@ -27,13 +30,18 @@ def _names(folder: Path) -> list[str]:
 
 
 def scenario_names() -> list[str]:
-    """Names of the published scenarios in the catalogue: its files and its variants."""
-    return sorted([*_names(SCENARIO_DIR), *variant_names()])
+    """Names of the published scenarios in the catalogue: its files, its variants and its generated patients."""
+    return sorted([*_names(SCENARIO_DIR), *variant_names(), *generated_names()])
 
 
 def variant_names() -> list[str]:
     """Names of the catalogue's variants (``catalog.variants``)."""
     return sorted(catalogue_variants())
+
+
+def generated_names() -> list[str]:
+    """Names of the patient scenarios generated for the diSibio 2008 primaries (``catalog.primaries``)."""
+    return sorted(read_primaries().generated())
 
 
 def anatomy_names() -> list[str]:
@@ -56,6 +64,9 @@ def scenario_path(name_or_path: Union[str, Path]) -> Path:
     if text in variants:
         raise ScenarioError(f"{text} is a variant of {variants[text].base} ({VARIANTS_FILE.name}), not a file: "
                             f"its file is {variants[text].base}'s")
+    if text in generated_names():
+        raise ScenarioError(f"{text} is generated from its record in {PRIMARIES_FILE.name} (catalog.primaries), "
+                            "not a file")
     path = Path(text)
     if path.suffix in (".yaml", ".yml") or path.exists():
         if not path.is_file():
@@ -116,6 +127,9 @@ def load_scenario(
     if str(name_or_path) in variants:
         return load_variant(str(name_or_path), variants[str(name_or_path)], calibrated=calibrated, max_bytes=max_bytes,
                             stale_calibration=stale_calibration)
+    if str(name_or_path) in generated_names():
+        return scenario_from_data(generated_scenario(str(name_or_path)), source=f"generated {name_or_path} "
+                                  f"({PRIMARIES_FILE.name})", stale_calibration=stale_calibration)
     path = scenario_path(name_or_path)
     data = read_yaml(path, max_bytes=max_bytes)
     if not calibrated and isinstance(data, dict):
@@ -144,6 +158,7 @@ __all__ = [
     "MAX_BYTES_VARIABLE",
     "MAX_SCENARIO_BYTES",
     "anatomy_names",
+    "generated_names",
     "load_anatomy",
     "load_scenario",
     "load_variant",

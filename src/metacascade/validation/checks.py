@@ -2,9 +2,9 @@
 
 Checks live by what they run: :mod:`.assay_checks` (replicate assay runs), :mod:`.anatomy` (anatomy and
 routing closed forms), :mod:`.parameters` (model inputs through the model and engine),
-:mod:`.patients` (cohorts), :mod:`.clinical` (treated cohorts), :mod:`.therapy_assays` (treated assays beside
-their controls); the targets the simulator cannot compute yet are registered here with the reason.
-Tolerances and verdicts: :mod:`.rules`.
+:mod:`.patients` (cohorts), :mod:`.primaries` (cohorts of every diSibio primary), :mod:`.clinical` (treated
+cohorts), :mod:`.therapy_assays` (treated assays beside their controls); the targets the simulator cannot
+compute yet are registered here with the reason (none at present). Tolerances and verdicts: :mod:`.rules`.
 """
 
 from __future__ import annotations
@@ -13,16 +13,12 @@ from collections.abc import Iterable
 from typing import Optional
 
 from ..parallel import single_threaded
-from . import anatomy, assay_checks, clinical, parameters, patients, therapy_assays  # noqa: F401  (they register their checks)
+from . import anatomy, assay_checks, clinical, parameters, patients, primaries, therapy_assays  # noqa: F401  (they register their checks)
 from .rules import REGISTRY, Outcome, check, not_yet
 from ..analysis.targets import Target, load_targets
 
 #: Targets the simulator cannot compute yet -> why.
-NOT_YET: dict[str, str] = {
-    "disibio2008_site_share_of_all_metastases": (
-        "needs cohorts of all 41 primaries weighted by the autopsy case mix; the catalogue has 10 primary scenarios"),
-    "disibio2008_testis_profile": "no testis_patient scenario",
-}
+NOT_YET: dict[str, str] = {}
 #: Qualitative targets with no number to compare -> why (reported, not checked).
 QUALITATIVE_REASON = "qualitative target: no number to compare; reproduced by the model's design (see MODEL.md)"
 
