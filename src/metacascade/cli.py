@@ -207,11 +207,7 @@ def _parser() -> argparse.ArgumentParser:
                            help="target ids to fit (default: the spec's)")
     calibrate.add_argument("--spec", type=Path, default=None, metavar="FILE",
                            help="calibration spec YAML (default: the catalogue's for SCENARIO)")
-    calibrate.add_argument("--out", type=Path, default=None, help="output folder (default: runs/calibration/NAME)")
-    calibrate.add_argument("--seed", type=_seed, default=2026, help="random seed (default: 2026)")
-    calibrate.add_argument("--workers", type=_positive, default=1, metavar="W", help="worker processes")
-    _backend_arguments(calibrate)
-    calibrate.add_argument("--overwrite", action="store_true", help="replace an existing output folder")
+    _fit_arguments(calibrate, "runs/calibration/NAME")
 
     joint = _command(commands, "calibrate-joint", "fit the patient scenarios together: one soil, a seed each", (
         ("metacascade calibrate-joint --workers 2", "the catalogue's joint fit, again (~15 min on 2 cores)"),
@@ -220,11 +216,7 @@ def _parser() -> argparse.ArgumentParser:
                        help="joint spec YAML (default: the catalogue's seed_soil entry)")
     joint.add_argument("--start", type=Path, default=None, metavar="FILE",
                        help="seed-soil record to start from (default: the catalogue's)")
-    joint.add_argument("--out", type=Path, default=None, help="output folder (default: runs/calibration/seed_soil)")
-    joint.add_argument("--seed", type=_seed, default=2026, help="random seed (default: 2026)")
-    joint.add_argument("--workers", type=_positive, default=1, metavar="W", help="worker processes")
-    _backend_arguments(joint)
-    joint.add_argument("--overwrite", action="store_true", help="replace an existing output folder")
+    _fit_arguments(joint, "runs/calibration/seed_soil")
 
     schema = _command(commands, "schema", "print the JSON Schema of a scenario file (for editors)", (
         ("metacascade schema --out scenario.schema.json", "for an editor that checks YAML against a schema"),
@@ -276,6 +268,15 @@ def _command(commands: Any, name: str, help: str, examples: Sequence[tuple[str, 
 def _format_argument(command: argparse.ArgumentParser, formats: Sequence[str]) -> None:
     command.add_argument("--format", choices=formats, default=None,
                          help="table, csv, json or markdown (default: a table on a terminal, csv into a pipe or file)")
+
+
+def _fit_arguments(command: argparse.ArgumentParser, out: str) -> None:
+    """--out (default ``out``), --seed, --workers, --backend, --scheduler and --overwrite of a fit."""
+    command.add_argument("--out", type=Path, default=None, help=f"output folder (default: {out})")
+    command.add_argument("--seed", type=_seed, default=2026, help="random seed (default: 2026)")
+    command.add_argument("--workers", type=_positive, default=1, metavar="W", help="worker processes")
+    _backend_arguments(command)
+    command.add_argument("--overwrite", action="store_true", help="replace an existing output folder")
 
 
 def _backend_arguments(command: argparse.ArgumentParser) -> None:
@@ -665,6 +666,20 @@ def _validate(args: argparse.Namespace) -> int:
     return FAILED if args.strict and counts(outcomes)["mismatch"] else OK
 
 
+def _fit_out(args: argparse.Namespace, name: str) -> Optional[Path]:
+    """A fit's output folder (``--out``, else runs/calibration/``name``), checked before fitting, not
+    after; None, with the error said, if it may not be written."""
+    from .results.io import check_target
+
+    out = args.out if args.out is not None else DEFAULT_RUNS_DIR / "calibration" / name
+    try:
+        check_target(out, args.overwrite, how="--overwrite")
+    except FileExistsError as exc:
+        _error(str(exc))
+        return None
+    return out
+
+
 def _calibrate(args: argparse.Namespace) -> int:
     """Fit SCENARIO to its targets (ABC-SMC or the organ-soil fixed point) and write the calibrated
     scenario with its provenance."""
@@ -675,7 +690,6 @@ def _calibrate(args: argparse.Namespace) -> int:
     from .calibration.run import calibrate, write
     from .calibration.spec import load_spec, parse_spec
     from .catalog import load_scenario
-    from .results.io import check_target
 
     if _backend_error(args):
         return FAILED
@@ -684,11 +698,8 @@ def _calibrate(args: argparse.Namespace) -> int:
     if args.targets is not None:
         spec = parse_spec({**spec.model_dump(), "targets": [t for t in args.targets.split(",") if t]},
                           source="calibration spec with --targets")
-    out = args.out if args.out is not None else DEFAULT_RUNS_DIR / "calibration" / name
-    try:
-        check_target(out, args.overwrite, how="--overwrite")  # fail before fitting, not after
-    except FileExistsError as exc:
-        _error(str(exc))
+    out = _fit_out(args, name)
+    if out is None:
         return FAILED
     console = Console()
     command = shlex.join(["metacascade", "calibrate", args.scenario, "--seed", str(args.seed),
@@ -717,18 +728,14 @@ def _calibrate_joint(args: argparse.Namespace) -> int:
     from rich.console import Console
 
     from .calibration.run import calibrate_joint, write_joint
-    from .calibration.seed_soil import SEED_SOIL_FILE
     from .calibration.spec import joint_spec
-    from .results.io import check_target
+    from .catalog.seed_soil import SEED_SOIL_FILE
 
     if _backend_error(args):
         return FAILED
     spec = joint_spec(args.spec)
-    out = args.out if args.out is not None else DEFAULT_RUNS_DIR / "calibration" / "seed_soil"
-    try:
-        check_target(out, args.overwrite, how="--overwrite")  # fail before fitting, not after
-    except FileExistsError as exc:
-        _error(str(exc))
+    out = _fit_out(args, "seed_soil")
+    if out is None:
         return FAILED
     console = Console()
     command = shlex.join(["metacascade", "calibrate-joint", "--seed", str(args.seed),

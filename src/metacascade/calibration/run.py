@@ -29,6 +29,7 @@ import yaml
 
 from .._version import __version__
 from ..catalog import load_scenario, scenario_path
+from ..catalog.seed_soil import SEED_SOIL_FILE, read_seed_soil
 from ..model import Calibration
 from ..model.paths import value_in_force
 from ..parallel import single_threaded
@@ -113,18 +114,18 @@ class JointRun:
 
 @single_threaded()
 def calibrate_joint(
-    spec: JointSpec, *, start: Path = seed_soil.SEED_SOIL_FILE, random_seed: int, workers: int = 1,
+    spec: JointSpec, *, start: Path = SEED_SOIL_FILE, random_seed: int, workers: int = 1,
     backend: str = "local", scheduler: Optional[str] = None, command: str = "",
     progress: Optional[Callable[[str], None]] = None,
 ) -> JointRun:
     """Fit ``spec.members`` together from the seed-soil record ``start`` (``seed_soil.fit``)."""
-    initial = seed_soil.read(start)
+    initial = seed_soil.State.of(read_seed_soil(start))
     result = seed_soil.fit(spec, initial, random_seed=random_seed, workers=workers, backend=backend,
                            scheduler=scheduler, progress=progress)
     return joint_run(result, spec, start=initial, random_seed=random_seed, command=command)
 
 
-def joint_run(result: seed_soil.JointFit, spec: JointSpec, *, start: seed_soil.SeedSoil, random_seed: int,
+def joint_run(result: seed_soil.JointFit, spec: JointSpec, *, start: seed_soil.State, random_seed: int,
               command: str) -> JointRun:
     """``result`` with its record file and the members' calibration records."""
     provenance = seed_soil.record(result, spec, random_seed=random_seed, command=command, start=start)
@@ -138,7 +139,7 @@ def joint_run(result: seed_soil.JointFit, spec: JointSpec, *, start: seed_soil.S
             "primary": primary, "explained_share": float(shares["with_pairing"]),
             "explained_share_joint": float(shares["explained_share"]), "leave_one_out": float(shares["leave_one_out"]),
             "colonisation_log10": float(result.state.colonisation[primary]), "record": "catalog/seed_soil.yaml"})
-    record_file = {**result.state.as_data(), "calibration": provenance}
+    record_file = seed_soil.as_data(result.state.record(provenance))
     return JointRun(result, record_file, records)
 
 

@@ -14,7 +14,8 @@ colonisation[p] + soil[o], and solves the weighted least squares for both (weigh
 binomial variance of the log hazard of the published share, so a primary counts by its autopsies
 and a site by its information). What the regional and distant nodes still miss after the projection
 is the primary's lymphatic share (their hazard grows with it, the node soil being shared), which
-takes that residual. Values are applied on the quarter-decade grid of ``soil.quantised``.
+takes that residual. Levels are applied on the quarter-decade grid of ``soil.quantised``, as the
+record (``catalog.seed_soil``) writes them.
 
 Leave-one-primary-out: the soil of the last step projected without a primary, that primary's
 colonisation level fitted on its own targets, and one fresh cohort of it: how well a shared soil
@@ -25,24 +26,22 @@ from __future__ import annotations
 
 import datetime
 from dataclasses import dataclass, field, replace
-from pathlib import Path
 from typing import Any, Callable, Optional
 
 import numpy as np
 import pandas as pd
-import yaml
 
 from .._version import __version__
-from ..catalog import CATALOG_DIR, load_scenario, scenario_from_data
+from ..catalog import load_scenario, scenario_from_data
+from ..catalog.primaries import generated_scenario, read_primaries
+from ..catalog.seed_soil import Seed, SeedSoil
 from ..model import Scenario, ScenarioError
 from ..model.paths import with_values
 from ..analysis.autopsy import cohort_shares, explained_share, published_row
 from . import soil
-from .soil import STEPS_PER_DECADE, hazard, quantised
+from .soil import STEPS_PER_DECADE, hazard
 from .spec import JointSpec, SoilSpec
 
-#: The catalogue's record of the joint fit.
-SEED_SOIL_FILE = CATALOG_DIR / "seed_soil.yaml"
 #: The comment that opens the record file.
 RECORD_HEADER = """\
 # The joint seed-soil fit of the catalogue's patient scenarios (calibration.seed_soil, issue 12 item 3):
@@ -58,82 +57,73 @@ NODE_SITES = ("lymph_nodes_regional", "lymph_nodes_distant")
 LYMPHATIC_BOUNDS = (0.02, 0.9)
 
 
+def grid(level: float) -> float:
+    """``level`` (log10) on the quarter-decade grid of ``soil.quantised`` (-0.0 as 0.0)."""
+    return float(np.round(level * STEPS_PER_DECADE) / STEPS_PER_DECADE) + 0.0
+
+
 @dataclass(frozen=True)
-class SeedSoil:
-    """Log10 soil per site, log10 colonisation level and lymphatic share per diSibio primary."""
+class State:
+    """The fit's state, unrounded: log10 soil per site, log10 colonisation level and lymphatic share
+    per diSibio primary, and [primary x site] log10 pairing (quarter decades). ``record`` rounds it
+    into the catalogue's record, which is what a scenario applies."""
 
     soil: pd.Series
     colonisation: pd.Series
     lymphatic: pd.Series
     base_rate_per_day: float = 1e-8
     rates: tuple[str, ...] = ("division_rate", "reactivation_rate")
-    record: dict = field(default_factory=dict)
-    #: [primary x site] log10 seed–soil compatibility on top of soil and seed (multiples of a quarter decade)
     pairing: pd.DataFrame = field(default_factory=pd.DataFrame)
 
-    def compatibility(self, primary: str, site: str) -> float:
-        """log10 pairing of ``primary`` with ``site`` (0 where none was fitted)."""
-        known = primary in self.pairing.index and site in self.pairing.columns
-        return float(self.pairing.loc[primary, site]) if known else 0.0
+    @classmethod
+    def of(cls, record: SeedSoil) -> State:
+        seed = record.seed
+        return cls(pd.Series(record.soil, dtype=float), pd.Series({p: s.colonisation_log10 for p, s in seed.items()}),
+                   pd.Series({p: s.lymphatic_fraction for p, s in seed.items()}), record.base_rate_per_day,
+                   record.rates, pd.DataFrame({p: s.pairing_log10 for p, s in seed.items()}).T.fillna(0.0))
 
-    def with_levels(self, soil: pd.Series, colonisation: pd.Series, lymphatic: pd.Series) -> SeedSoil:
+    def with_levels(self, soil: pd.Series, colonisation: pd.Series, lymphatic: pd.Series) -> State:
         """This state with other levels (and no pairing)."""
-        return SeedSoil(soil, colonisation, lymphatic, self.base_rate_per_day, self.rates)
+        return State(soil, colonisation, lymphatic, self.base_rate_per_day, self.rates)
 
-    def as_data(self) -> dict[str, Any]:
-        """The record file's content (quantised levels; shares to 3 digits)."""
-        step = 1.0 / STEPS_PER_DECADE
-        grid = lambda v: float(np.round(v / step) * step) + 0.0  # noqa: E731 (-0.0 written as 0.0)
-        return {
-            "base_rate_per_day": self.base_rate_per_day, "rates": list(self.rates),
-            "soil": {site: grid(v) for site, v in self.soil.items()},
-            "seed": {p: {"colonisation_log10": grid(self.colonisation[p]),
-                         "lymphatic_fraction": float(f"{self.lymphatic[p]:.3g}"),
-                         **({"pairing_log10": pairing} if (pairing := self._pairing_of(p)) else {})}
-                     for p in self.colonisation.index},
-            **({"calibration": self.record} if self.record else {}),
-        }
-
+    def record(self, calibration: Optional[dict] = None) -> SeedSoil:
+        """The catalogue's record of this state: levels on the quarter-decade grid, shares to 3 digits."""
+        return SeedSoil(
+            base_rate_per_day=self.base_rate_per_day, rates=self.rates, calibration=calibration or {},
+            soil={site: grid(v) for site, v in self.soil.items()},
+            seed={p: Seed(colonisation_log10=grid(self.colonisation[p]),
+                          lymphatic_fraction=float(f"{self.lymphatic[p]:.3g}"), pairing_log10=self._pairing_of(p))
+                  for p in self.colonisation.index},
+        )
 
     def _pairing_of(self, primary: str) -> dict[str, float]:
         if primary not in self.pairing.index:
             return {}
-        row = self.pairing.loc[primary]
-        return {site: float(v) for site, v in row.items() if v != 0}
+        return {site: grid(v) for site, v in self.pairing.loc[primary].items() if grid(v) != 0}
 
 
-def read(path: Path = SEED_SOIL_FILE) -> SeedSoil:
-    """The joint fit's record (``SEED_SOIL_FILE`` by default)."""
-    try:
-        data = yaml.safe_load(Path(path).read_text(encoding="utf-8"))
-        seed = data["seed"]
-        return SeedSoil(
-            soil=pd.Series(data["soil"], dtype=float, name="soil"),
-            colonisation=pd.Series({p: s["colonisation_log10"] for p, s in seed.items()}, dtype=float),
-            lymphatic=pd.Series({p: s["lymphatic_fraction"] for p, s in seed.items()}, dtype=float),
-            base_rate_per_day=float(data["base_rate_per_day"]), rates=tuple(data["rates"]),
-            record=data.get("calibration", {}),
-            pairing=pd.DataFrame({p: s.get("pairing_log10", {}) for p, s in seed.items()}).T.fillna(0.0),
-        )
-    except (OSError, yaml.YAMLError, KeyError, TypeError) as exc:
-        raise ScenarioError(f"cannot read the seed-soil record {path}: {exc!r}") from None
+def as_data(record: SeedSoil) -> dict[str, Any]:
+    """The record file's content (the seed's pairing only where there is one)."""
+    data = record.model_dump(mode="json", exclude={"calibration"})
+    for seed in data["seed"].values():
+        if not seed["pairing_log10"]:
+            del seed["pairing_log10"]
+    return {**data, **({"calibration": record.calibration} if record.calibration else {})}
 
 
-def values(scenario: Scenario, primary: str, state: SeedSoil) -> dict[str, float]:
-    """Dotted path -> value of ``scenario`` (standing for diSibio ``primary``) under ``state``: every
-    clone's rates in each soil site (soil and seed on the quarter-decade grid, times the primary's
-    pairing with the site and the clone's own, as the file writes it, relative to the first clone),
-    and the primary's lymphatic share."""
-    first = next(iter(scenario.clones.values()))
+def values(scenario: Scenario, primary: str, state: State) -> dict[str, float]:
+    """Dotted path -> value of ``scenario`` (standing for diSibio ``primary``) under ``state``'s record:
+    every clone's rates in each soil site (``SeedSoil.multiplier`` times the clone's own pairing with
+    the site as the file writes it, relative to the first clone), and the primary's lymphatic share."""
+    record, first = state.record(), next(iter(scenario.clones.values()))
     out = {}
     for name, clone in scenario.clones.items():
-        for site, level in state.soil.items():
-            multiplier = quantised(10.0 ** np.array(level + state.colonisation[primary]))
-            multiplier = multiplier * 10.0 ** state.compatibility(primary, site)
-            for rate in state.rates:
+        for site in record.soil:
+            for rate in record.rates:
                 own = getattr(clone.fates_in(site), rate) / getattr(first.fates_in(site), rate)
-                out[f"clones.{name}.organ_fates.{site}.{rate}"] = float(state.base_rate_per_day * own * multiplier)
-    out["primary.lymphatic_fraction"] = float(state.lymphatic[primary])
+                out[f"clones.{name}.organ_fates.{site}.{rate}"] = record.base_rate_per_day * own * record.multiplier(
+                    primary, site)
+    out["primary.lymphatic_fraction"] = float(record.lymphatic_fraction(primary))
     return out
 
 
@@ -163,7 +153,7 @@ class JointFit:
     state's last cohorts, the iterations, and the explained shares: joint, leave-one-primary-out,
     and with the pairing."""
 
-    state: SeedSoil
+    state: State
     table: pd.DataFrame  # index (primary, site): autopsies, published, simulated, fitted_log10, pairing_log10
     iterations: pd.DataFrame  # index (iteration, primary): patients, deaths, explained_share
     shares: pd.DataFrame  # index primary: scenario, explained_share, leave_one_out, with_pairing
@@ -186,14 +176,14 @@ class _Members:
     def weights(self) -> pd.DataFrame:
         return pd.DataFrame({p: _weights(self.published.loc[p], self.autopsies[p]) for p in self.published.index}).T
 
-    def current(self, name: str, primary: str, state: SeedSoil) -> Scenario:
+    def current(self, name: str, primary: str, state: State) -> Scenario:
         """Member ``name`` under ``state``."""
         scenario = self.scenarios[name]
         data = with_values(scenario.model_dump(mode="json", exclude={"calibration"}), values(scenario, primary, state))
         return scenario_from_data(data, source="seed-soil iterate")
 
 
-def fit(spec: JointSpec, start: SeedSoil, *, random_seed: int, workers: int = 1, backend: str = "local",
+def fit(spec: JointSpec, start: State, *, random_seed: int, workers: int = 1, backend: str = "local",
         scheduler: Optional[str] = None, progress: Optional[Callable[[str], None]] = None) -> JointFit:
     """Iterate the projected fixed point ``spec.iterations`` times from ``start`` over ``spec.members``,
     measure every member, leave each out once, then fit each member's pairing on top
@@ -205,13 +195,15 @@ def fit(spec: JointSpec, start: SeedSoil, *, random_seed: int, workers: int = 1,
     if missing:
         raise ScenarioError(f"soil: the start has no level for the diSibio sites {', '.join(missing)}")
     primaries = list(spec.members.values())
-    seeds = iter(np.random.SeedSequence(random_seed).generate_state(spec.iterations + 1 + 2 * len(primaries)))
+    joint, left_out, paired_seeds, own = np.random.SeedSequence(random_seed).spawn(4)
     state = start.with_levels(start.soil[members.published.columns], start.colonisation[primaries],
                               start.lymphatic[primaries])
-    state, simulated, targets, history = _joint(spec, state, members, seeds, where, say)
-    loo = _leave_one_out(spec, state, targets, members, seeds, where, say)
-    paired, with_pairing = _pairing(spec, state, members, seeds, where, say)
-    fitted = state.colonisation.to_numpy()[:, None] + state.soil.to_numpy()[None, :]
+    state, simulated, targets, history = _joint(spec, state, members, iter(joint.generate_state(spec.iterations + 1)),
+                                                where, say)
+    loo = _leave_one_out(spec, state, targets, members, iter(left_out.generate_state(len(primaries))), where, say)
+    paired, with_pairing = _pairing(spec, state, members, iter(paired_seeds.generate_state(len(primaries))), where, say)
+    paired, others = _own_seeds(spec, paired, own, where, say)
+    fitted = state.colonisation[primaries].to_numpy()[:, None] + state.soil.to_numpy()[None, :]
     published = members.published
     table = pd.DataFrame({
         "autopsies": np.repeat(members.autopsies.to_numpy(), published.shape[1]),
@@ -221,7 +213,7 @@ def fit(spec: JointSpec, start: SeedSoil, *, random_seed: int, workers: int = 1,
     last = history[history["iteration"] == spec.iterations].set_index("primary")["explained_share"]
     shares = pd.DataFrame({"scenario": list(spec.members), "explained_share": last[primaries].to_numpy(),
                            "leave_one_out": loo, "with_pairing": with_pairing}, index=pd.Index(primaries, name="primary"))
-    return JointFit(paired, table, history.set_index(["iteration", "primary"]), shares)
+    return JointFit(paired, table, history.set_index(["iteration", "primary"]), pd.concat([shares, others]))
 
 
 def _joint(spec, state, members, seeds, where, say):
@@ -250,7 +242,7 @@ def _joint(spec, state, members, seeds, where, say):
     return state, simulated, targets, pd.DataFrame(history)
 
 
-def _targets(state: SeedSoil, published: pd.DataFrame, simulated: pd.DataFrame, autopsies: pd.Series,
+def _targets(state: State, published: pd.DataFrame, simulated: pd.DataFrame, autopsies: pd.Series,
              deaths: dict[str, int], spec: JointSpec) -> pd.DataFrame:
     """[primary x site] log10 colonisation[p] + soil[o] that the damped hazard ratio asks for."""
     ratio = np.stack([np.log10(hazard(published.loc[p], autopsies[p]) / hazard(simulated.loc[p], deaths[p]))
@@ -260,7 +252,7 @@ def _targets(state: SeedSoil, published: pd.DataFrame, simulated: pd.DataFrame, 
     return pd.DataFrame(level + step, index=published.index, columns=published.columns)
 
 
-def _step(state: SeedSoil, targets: pd.DataFrame, weights: pd.DataFrame) -> SeedSoil:
+def _step(state: State, targets: pd.DataFrame, weights: pd.DataFrame) -> State:
     """``state`` moved to the projection of ``targets``; the nodes' residual moves each lymphatic share."""
     colonisation, soil = project(targets, weights)
     residual = targets - (colonisation.to_numpy()[:, None] + soil.to_numpy()[None, :])
@@ -289,7 +281,7 @@ def _leave_one_out(spec, state, targets, members, seeds, where, say) -> list[flo
     return shares
 
 
-def _pairing(spec, state, members, seeds, where, say) -> tuple[SeedSoil, list[float]]:
+def _pairing(spec, state, members, seeds, where, say) -> tuple[State, list[float]]:
     """``state`` with each member's seed–soil compatibility: the organ-soil fixed point
     (``calibration.soil``) started from the joint state, its multipliers the pairing; and the
     explained share of each pairing fit's last cohort (NaN without a pairing fit)."""
@@ -308,21 +300,62 @@ def _pairing(spec, state, members, seeds, where, say) -> tuple[SeedSoil, list[fl
     return replace(paired, pairing=pd.DataFrame(pairing).T), shares
 
 
-def record(result: JointFit, spec: JointSpec, *, random_seed: int, command: str, start: SeedSoil) -> dict[str, Any]:
-    """The provenance written with the fitted state into the record file; ``start`` (the state the
-    fit started from, written whole: saved as a file, it is the ``--start`` that replays the fit)."""
+def _own_seeds(spec, state, seeds, where, say) -> tuple[State, pd.DataFrame]:
+    """``state`` with the seed of every diSibio primary the catalogue generates a scenario for
+    (``catalog.primaries``) fitted on its own row, the soil held: ``spec.seed_rounds`` steps of its
+    colonisation level (the weighted mean of its damped targets less the soil) and lymphatic share
+    (the nodes' shortfall), then one cohort that measures it. Returns the explained shares, with the
+    soil fitted without them (``leave_one_out``, equal to ``explained_share``)."""
+    generated = read_primaries().generated() if spec.seed_rounds else {}
+    colonisation, lymphatic, rows = state.colonisation.copy(), state.lymphatic.copy(), {}
+    draws = iter(seeds.generate_state(len(generated) * (spec.seed_rounds + 1)))
+    for name, primary in generated.items():
+        published, n = published_row(primary)[1:]
+        weights = _weights(published, n)
+        colonisation[primary] = float(np.median(state.colonisation))
+        lymphatic[primary] = read_primaries().primaries[primary].lymphatic_fraction
+        for step in range(spec.seed_rounds + 1):
+            current = replace(state, colonisation=colonisation, lymphatic=lymphatic)
+            scenario = scenario_from_data(generated_scenario(name, seed_soil=current.record()), source=name)
+            shares, deaths = cohort_shares(scenario, spec.follow_up_years, spec.num_patients, int(next(draws)), **where)
+            shares = shares.reindex(published.index)
+            if step == spec.seed_rounds:
+                break
+            ratio = np.log10(hazard(published, n) / hazard(shares, deaths))
+            target = colonisation[primary] + state.soil[published.index] + np.clip(
+                spec.damping * ratio, -np.log10(spec.max_step), np.log10(spec.max_step))
+            colonisation[primary] = float((weights * (target - state.soil)).sum() / weights.sum())
+            nodes = list(NODE_SITES)
+            shortfall = target[nodes] - state.soil[nodes] - colonisation[primary]
+            lymphatic[primary] = float(np.clip(lymphatic[primary] * 10.0 ** float(
+                (weights[nodes] * shortfall).sum() / weights[nodes].sum()), *LYMPHATIC_BOUNDS))
+        share = explained_share(published, shares)
+        rows[primary] = {"scenario": name, "explained_share": share, "leave_one_out": share, "with_pairing": np.nan}
+        say(f"own seed: {name} explains {share:.2f}")
+    return replace(state, colonisation=colonisation, lymphatic=lymphatic), pd.DataFrame.from_dict(rows, orient="index")
+
+
+def record(result: JointFit, spec: JointSpec, *, random_seed: int, command: str, start: State) -> dict[str, Any]:
+    """The provenance written with the fitted state into the record file: explained shares per primary
+    (members and generated ones) and pooled over them by autopsies, and ``start`` (the state the fit
+    started from, written whole: saved as a file, it is the ``--start`` that replays the fit)."""
     shares = result.shares
-    weights = result.table["autopsies"].groupby("primary").first()
-    pooled = lambda column: float((shares[column] * weights[shares.index]).sum() / weights[shares.index].sum())  # noqa: E731
+    weights = pd.Series({primary: published_row(primary)[2] for primary in shares.index})
+
+    def pooled(column: str) -> float:
+        """The autopsy-weighted mean of ``column`` over the primaries that have it."""
+        known = shares[column].notna()
+        return float((shares[column][known] * weights[known]).sum() / weights[known].sum())
+
     return {
         "method": "seed-soil", "targets": ["disibio2008_full_matrix"], "random_seed": random_seed,
         "package_version": __version__, "created": datetime.date.today().isoformat(), "command": command,
         "members": dict(spec.members), "iterations": spec.iterations,
         "explained_share": {p: round(float(v), 3) for p, v in shares["explained_share"].items()},
         "leave_one_out": {p: round(float(v), 3) for p, v in shares["leave_one_out"].items()},
-        "with_pairing": {p: round(float(v), 3) for p, v in shares["with_pairing"].items()},
+        "with_pairing": {p: round(float(v), 3) for p, v in shares["with_pairing"].dropna().items()},
         "explained_share_all": round(pooled("explained_share"), 3),
         "leave_one_out_all": round(pooled("leave_one_out"), 3),
         "with_pairing_all": round(pooled("with_pairing"), 3),
-        "start": replace(start, record={}).as_data(),
+        "start": as_data(start.record()),
     }

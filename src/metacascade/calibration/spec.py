@@ -51,38 +51,38 @@ class AbcSpec(Frozen):
     replicates: int = Field(default=1, ge=1, description="runs averaged per particle")
 
 
-class SoilSpec(Frozen):
+class _FixedPoint(Frozen):
+    """The cohorts and steps of a fixed point on simulated autopsies (``SoilSpec``, ``JointSpec``)."""
+
+    num_patients: int = Field(default=200, ge=10, description="patients of a first cohort")
+    min_deaths: int = Field(default=80, ge=1, description="autopsies a cohort should give (it grows until then)")
+    max_patients: int = Field(default=800, ge=10, description="the largest cohort")
+    max_step: float = Field(default=30.0, gt=1.0, description="largest change of a rate per iteration")
+    damping: float = Field(default=0.75, gt=0.0, le=1.0, description="power of the hazard ratio applied")
+    follow_up_years: Optional[int] = Field(
+        default=None, ge=1, description="years the cohorts are followed for their autopsies (default: the scenario's)")
+
+
+class SoilSpec(_FixedPoint):
     """Per-organ seed–soil multipliers of ``rates`` against one diSibio 2008 row."""
 
     method: Literal["organ-soil"]
     targets: tuple[Literal["disibio2008_full_matrix"]] = ("disibio2008_full_matrix",)
     primary: str = Field(description="the diSibio 2008 primary (row) the scenario stands for")
     rates: tuple[str, ...] = ("division_rate", "reactivation_rate")
-    num_patients: int = Field(default=200, ge=10, description="patients of the first cohort")
-    min_deaths: int = Field(default=80, ge=1, description="autopsies a cohort should give (it grows until then)")
-    max_patients: int = Field(default=800, ge=10, description="the largest cohort")
     iterations: int = Field(default=5, ge=1)
-    max_step: float = Field(default=30.0, gt=1.0, description="largest change of a multiplier per iteration")
-    damping: float = Field(default=0.75, gt=0.0, le=1.0, description="power of the hazard ratio applied")
-    follow_up_years: Optional[int] = Field(
-        default=None, ge=1, description="years the cohorts are followed for their autopsies (default: the scenario's)")
 
 
-class JointSpec(Frozen):
+class JointSpec(_FixedPoint):
     """One soil shared by the patient scenarios ``members`` and a seed each, against their diSibio 2008 rows."""
 
     method: Literal["seed-soil"]
     members: dict[str, str] = Field(min_length=2, description="scenario name -> the diSibio 2008 primary it stands for")
-    num_patients: int = Field(default=200, ge=10, description="patients of each member's first cohort")
-    min_deaths: int = Field(default=80, ge=1, description="autopsies a cohort should give (it grows until then)")
-    max_patients: int = Field(default=800, ge=10, description="the largest cohort")
     iterations: int = Field(default=4, ge=1)
-    max_step: float = Field(default=30.0, gt=1.0, description="largest change of a rate per iteration")
-    damping: float = Field(default=0.75, gt=0.0, le=1.0, description="power of the hazard ratio applied")
-    follow_up_years: Optional[int] = Field(
-        default=None, ge=1, description="years the cohorts are followed for their autopsies (default: the scenarios')")
     pairing_iterations: int = Field(
         default=4, ge=0, description="organ-soil steps of each member's seed–soil pairing on top of the joint fit (0: none)")
+    seed_rounds: int = Field(
+        default=2, ge=0, description="steps of the own seed of each generated primary (catalog.primaries), soil held (0: none)")
 
 
 #: The entry of the catalogue's spec file that holds the joint fit.

@@ -1,16 +1,18 @@
 """The joint seed–soil record (``seed_soil.yaml``, MODEL.md §3): one soil level per diSibio 2008 site,
-shared by every primary, and per primary its seed (colonisation level and lymphatic share).
+shared by every primary, and per primary its seed (colonisation level and lymphatic share) and, for
+the primaries fitted with a pairing, its seed–soil compatibility with each site.
 
 A primary's division and reactivation rates in site ``o`` are
-``base_rate_per_day x 10^(soil[o] + colonisation_log10)`` per day (``SeedSoil.organ_fates``). The
-record is data written by the joint fit; this module only reads and validates it.
+``base_rate_per_day x 10^(soil[o] + colonisation_log10 + pairing_log10[o])`` per day
+(``SeedSoil.multiplier``, ``SeedSoil.organ_fates``). The record is data written by the joint fit
+(``calibration.seed_soil``); this module only reads and validates it.
 """
 
 from __future__ import annotations
 
 import statistics
 from pathlib import Path
-from typing import Optional
+from typing import Any, Optional
 
 from pydantic import Field, ValidationError, field_validator
 
@@ -27,6 +29,8 @@ class Seed(Frozen):
 
     colonisation_log10: float = Field(description="log10 of the primary's colonisation factor, added to each site's soil")
     lymphatic_fraction: Fraction = Field(description="share of shed cells that enter lymph")
+    pairing_log10: dict[str, float] = Field(
+        default_factory=dict, description="site -> log10 seed–soil compatibility on top of soil and seed (0 if absent)")
 
 
 class SeedSoil(Frozen):
@@ -36,6 +40,7 @@ class SeedSoil(Frozen):
     rates: tuple[str, ...] = Field(min_length=1, description="the fate rates the levels set (FateRates fields)")
     soil: dict[str, float] = Field(min_length=1, description="site -> log10 soil level, shared by every primary")
     seed: dict[str, Seed] = Field(min_length=1, description="diSibio primary -> its fitted seed")
+    calibration: dict[str, Any] = Field(default_factory=dict, description="the fit's provenance and explained shares")
 
     @field_validator("rates")
     @classmethod
@@ -61,11 +66,16 @@ class SeedSoil(Frozen):
         seed = self.seed.get(primary)
         return None if seed is None else seed.lymphatic_fraction
 
+    def multiplier(self, primary: str, site: str) -> float:
+        """10^(soil + seed + pairing) of ``primary`` in ``site``: its rates there over the base."""
+        seed = self.seed.get(primary)
+        pairing = 0.0 if seed is None else seed.pairing_log10.get(site, 0.0)
+        return 10.0 ** (self.soil[site] + self.colonisation_log10(primary) + pairing)
+
     def organ_fates(self, primary: str) -> dict[str, dict[str, float]]:
-        """site -> {rate: base x 10^(soil + seed)} for every site of the soil, per day."""
-        level = self.colonisation_log10(primary)
-        return {site: dict.fromkeys(self.rates, self.base_rate_per_day * 10.0 ** (soil + level))
-                for site, soil in self.soil.items()}
+        """site -> {rate: base x ``multiplier``} for every site of the soil, per day."""
+        return {site: dict.fromkeys(self.rates, self.base_rate_per_day * self.multiplier(primary, site))
+                for site in self.soil}
 
 
 def read_seed_soil(path: Path = SEED_SOIL_FILE) -> SeedSoil:
