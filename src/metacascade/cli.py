@@ -738,9 +738,8 @@ def _calibrate_joint(args: argparse.Namespace) -> int:
     if out is None:
         return FAILED
     console = Console()
-    command = shlex.join(["metacascade", "calibrate-joint", "--seed", str(args.seed),
-                          *(["--spec", str(args.spec)] if args.spec else []),
-                          *(["--start", str(args.start)] if args.start else [])])
+    command = shlex.join(["metacascade", "calibrate-joint", "--seed", str(args.seed),  # the record holds the start
+                          *(["--spec", str(args.spec)] if args.spec else []), "--start", "START.yaml"])
     with console.status("calibrating the patient scenarios together (seed-soil)") as status:
         def progress(message: str) -> None:
             status.update(f"seed-soil: {message}")

@@ -10,6 +10,7 @@ import numpy as np
 import pytest
 
 from metacascade import load_scenario
+from metacascade.calibration.seed_soil import LYMPHATIC_BOUNDS
 from metacascade.catalog import SCENARIO_DIR
 from metacascade.engine.growth import time_to_reach
 from metacascade.engine.lower import lower
@@ -58,14 +59,14 @@ def test_a_patient_grows_at_its_site_for_ten_years(name):
     assert time_to_reach(law, n0, 1e9, rate, capacity, exponent) == pytest.approx(3 * YEAR, rel=1e-2)
     assert scenario.observation_times == pytest.approx([YEAR * k for k in range(1, 11)])
     assert primary.shedding_rate_per_g_day == 3.2e6  # butler1975_shedding_rate
-    assert 0 < primary.lymphatic_fraction < 0.5
+    assert 0 < primary.lymphatic_fraction <= LYMPHATIC_BOUNDS[1]  # fitted with the seed (calibration.seed_soil)
     assert primary.variation.growth_rate_cv > 0 and primary.variation.shedding_rate_cv > 0
 
 
 @pytest.mark.parametrize("name", PATIENTS)
-def test_every_file_says_at_the_top_that_its_soil_is_calibrated_and_its_seed_a_placeholder(name):
+def test_every_file_says_at_the_top_that_its_soil_and_seed_level_are_calibrated_and_its_fates_placeholders(name):
     top = "".join((SCENARIO_DIR / f"{name}.yaml").read_text(encoding="utf-8").splitlines(keepends=True)[:12])
-    assert "CALIBRATED SOIL, PLACEHOLDER SEED" in top and "calibration block" in top
+    assert "CALIBRATED SOIL, SEED LEVEL AND PAIRING, PLACEHOLDER FATES" in top and "calibration block" in top
     assert all("PLACEHOLDER" in clone.source for clone in load_scenario(name).clones.values())
 
 

@@ -91,9 +91,10 @@ def test_a_copy_edited_at_a_calibrated_path_names_the_path_both_values_and_the_w
     with pytest.raises(ScenarioError) as error:
         load_scenario(_edited_colon(tmp_path, *USER_EDIT))
     message = str(error.value)
-    assert f"{LIVER_RATE} is 5e-06 in the file, the fit started from 1e-07 (and calibrated it to 3.162e-11)" in message
+    calibrated = value_in_force(load_scenario("colon_patient"), LIVER_RATE)
+    assert f"{LIVER_RATE} is 5e-06 in the file, the fit started from 1e-07 (and calibrated it to {calibrated:g})" in message
     assert "at 1 of its calibrated path(s)" in message  # the reactivation rate kept its start
-    assert "metacascade calibrate colon_patient --seed 2026" in message
+    assert load_scenario("colon_patient").calibration.command in message
     for way_out in ("Remove the calibration block", "metacascade derive", "--drop-stale-calibration"):
         assert way_out in message
 
@@ -121,7 +122,7 @@ def test_dropping_a_stale_record_loads_the_files_own_values_with_a_warning(tmp_p
     assert scenario.calibration is None
     clone = scenario.clones["A"]
     assert clone.fates_in("liver").division_rate == 5e-6
-    assert clone.fates_in("bladder").division_rate == clone.fates.division_rate == 1e-8  # not the calibrated 3.162e-9
+    assert clone.fates_in("bladder").division_rate == clone.fates.division_rate == 1e-8  # not the calibrated value
 
 
 def test_an_unchanged_record_loads_without_a_warning_whatever_the_option():
@@ -151,7 +152,7 @@ def test_with_values_sets_the_values_and_keeps_the_calibrated_ones_as_plain_valu
     assert derived.calibration is None and calibrated.calibration is not None
     assert derived.primary.shedding_rate_per_g_day == 1e6 and value_in_force(derived, LIVER_RATE) == 5e-6
     bladder = "clones.A.organ_fates.bladder.division_rate"
-    assert value_in_force(derived, bladder) == value_in_force(calibrated, bladder) == 3.162e-9
+    assert value_in_force(derived, bladder) == value_in_force(calibrated, bladder) != 1e-8  # the file's start
     assert calibrated.primary.shedding_rate_per_g_day == 3.2e6  # the original is unchanged
     assert scenario_from_data(derived.model_dump(mode="json")) == derived
 

@@ -42,23 +42,6 @@ def involvement(cohort) -> pd.DataFrame:
     return involved.reindex(columns=disibio_matrix()["sites"], fill_value=False).fillna(False).astype(bool)
 
 
-def cohort_shares(scenario, follow_up_years, num_patients: int, random_seed: int, *, workers: int = 1,
-                  backend: str = "local", scheduler=None) -> tuple[pd.Series, int]:
-    """(share of the autopsies at death with each diSibio site involved, autopsies) of a cohort of
-    ``num_patients`` of ``scenario`` followed ``follow_up_years`` years (``None``: its own horizon),
-    simulated where ``workers``, ``backend`` and ``scheduler`` say (``simulate``)."""
-    from ..simulate import simulate
-
-    if follow_up_years is not None:
-        scenario = followed_up(scenario, follow_up_years)
-    cohort = simulate(scenario, num_patients=num_patients, random_seed=random_seed, num_workers=workers,
-                      backend=backend, scheduler=scheduler)
-    involved = involvement(cohort)
-    if involved.empty:
-        raise ScenarioError(f"no patient of {scenario.name!r} died within follow-up: no autopsy to calibrate against")
-    return involved.mean(), len(involved)
-
-
 def published_row(primary: str) -> tuple[pd.Series, pd.Series, int]:
     """(involved patients per site, share, autopsies) of ``primary`` in diSibio 2008."""
     matrix = disibio_matrix()

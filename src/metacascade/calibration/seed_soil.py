@@ -37,19 +37,21 @@ from ..catalog.primaries import generated_scenario, read_primaries
 from ..catalog.seed_soil import Seed, SeedSoil
 from ..model import Scenario, ScenarioError
 from ..model.paths import with_values
-from ..analysis.autopsy import cohort_shares, explained_share, published_row
+from ..analysis.autopsy import explained_share, published_row
 from . import soil
-from .soil import STEPS_PER_DECADE, hazard
+from .soil import STEPS_PER_DECADE, cohort_shares, hazard
 from .spec import JointSpec, SoilSpec
 
 #: The comment that opens the record file.
 RECORD_HEADER = """\
 # The joint seed-soil fit of the catalogue's patient scenarios (calibration.seed_soil, issue 12 item 3):
-# one soil per diSibio 2008 site, shared by every primary, and per primary its seed (colonisation
-# level, lymphatic share). A primary's division and reactivation rates in site o are
-#   base_rate_per_day x 10^(soil[o] + seed[primary].colonisation_log10)   (per day)
-# Written by `metacascade calibrate-joint` (the calibration block says how); the explained shares are
-# those of the last cohorts, joint and leave-one-primary-out.
+# one soil per diSibio 2008 site, shared by every primary; per primary its seed (colonisation level,
+# lymphatic share) and, for the ten hand-written scenarios, its seed-soil pairing with each site on top.
+# A primary's division and reactivation rates in site o are
+#   base_rate_per_day x 10^(soil[o] + seed[primary].colonisation_log10 + seed[primary].pairing_log10[o])
+# per day. Written by `metacascade calibrate-joint` (the calibration block says how); its explained shares
+# are those of the last cohorts: joint (one soil, a seed each), leave-one-primary-out, and with the pairing.
+# To replay the fit, save its calibration.start as START.yaml and run the command it records.
 """
 #: The sites whose shortfall after the projection is the primary's lymphatic share.
 NODE_SITES = ("lymph_nodes_regional", "lymph_nodes_distant")
@@ -336,7 +338,8 @@ def _own_seeds(spec, state, seeds, where, say) -> tuple[State, pd.DataFrame]:
 
 
 def record(result: JointFit, spec: JointSpec, *, random_seed: int, command: str, start: State) -> dict[str, Any]:
-    """The provenance written with the fitted state into the record file: explained shares per primary
+    """The provenance written with the fitted state into the record file (its command names the start
+    ``START.yaml``: the ``start`` written here): explained shares per primary
     (members and generated ones) and pooled over them by autopsies, and ``start`` (the state the fit
     started from, written whole: saved as a file, it is the ``--start`` that replays the fit)."""
     shares = result.shares

@@ -39,7 +39,7 @@ from scipy.stats import beta
 
 from ..model import Scenario, ScenarioError
 from ..model.paths import with_values
-from ..analysis.autopsy import cohort_shares, explained_share, published_row
+from ..analysis.autopsy import explained_share, followed_up, involvement, published_row
 from .spec import SoilSpec
 
 #: Multipliers are held on a grid of quarter decades, so that sites with the same soil share one
@@ -71,6 +71,23 @@ def _scaled(scenario: Scenario, sites: pd.Index, multiplier: np.ndarray, rates: 
         for site, factor in zip(sites, multiplier)
         for rate in rates
     }
+
+
+def cohort_shares(scenario, follow_up_years, num_patients: int, random_seed: int, *, workers: int = 1,
+                  backend: str = "local", scheduler=None) -> tuple[pd.Series, int]:
+    """(share of the autopsies at death with each diSibio site involved, autopsies) of a cohort of
+    ``num_patients`` of ``scenario`` followed ``follow_up_years`` years (``None``: its own horizon),
+    simulated where ``workers``, ``backend`` and ``scheduler`` say (``simulate``)."""
+    from ..simulate import simulate
+
+    if follow_up_years is not None:
+        scenario = followed_up(scenario, follow_up_years)
+    cohort = simulate(scenario, num_patients=num_patients, random_seed=random_seed, num_workers=workers,
+                      backend=backend, scheduler=scheduler)
+    involved = involvement(cohort)
+    if involved.empty:
+        raise ScenarioError(f"no patient of {scenario.name!r} died within follow-up: no autopsy to calibrate against")
+    return involved.mean(), len(involved)
 
 
 def quantised(multiplier: np.ndarray) -> np.ndarray:
