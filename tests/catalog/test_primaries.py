@@ -151,3 +151,13 @@ def test_generated_scenarios_satisfy_the_scenario_schema():
 def test_a_generated_scenario_has_no_file_and_says_so():
     with pytest.raises(ScenarioError, match="testis_patient is generated from its record in primaries.yaml"):
         scenario_path("testis_patient")
+
+
+def test_a_generated_scenario_whose_seed_was_fitted_carries_the_joint_fits_record():
+    fitted = load_scenario("testis_patient")
+    assert fitted.calibration.method == "seed-soil" and fitted.calibration.diagnostics["primary"] == "testis"
+    assert fitted.calibration.diagnostics["explained_share"] == SEED_SOIL.calibration["explained_share"]["testis"]
+    paths = {parameter.path for parameter in fitted.calibration.parameters}
+    assert "primary.lymphatic_fraction" in paths and "clones.A.organ_fates.liver.division_rate" in paths
+    unfitted = SeedSoil.model_validate({**SEED_SOIL.model_dump(), "calibration": {}})
+    assert "calibration" not in generated_scenario("testis_patient", seed_soil=unfitted)

@@ -139,6 +139,30 @@ def generated_scenario(name: str, primaries: Optional[Primaries] = None,
         **data, "name": name, "description": _description(primary, primaries, seed_soil),
         "reproduces": ["disibio2008_full_matrix"], "clones": {"A": clone}, "primary": tumour,
         "paravertebral_route": record.paravertebral_route,
+        **({"calibration": _calibration(primary, clone, tumour, record, seed_soil)}
+           if _fitted(primary, seed_soil) else {}),
+    }
+
+
+def _fitted(primary: str, seed_soil: SeedSoil) -> bool:
+    """Whether the joint fit that wrote ``seed_soil`` fitted ``primary``'s own seed."""
+    return primary in seed_soil.seed and primary in seed_soil.calibration.get("explained_share", {})
+
+
+def _calibration(primary: str, clone: dict, tumour: dict, record: PrimaryRecord, seed_soil: SeedSoil) -> dict[str, Any]:
+    """The calibration record of a generated scenario whose seed the joint fit fitted: its colonisation
+    rates and lymphatic share (started from the template clone's rates and the primary's record)."""
+    fit = seed_soil.calibration
+    fates = clone["fates"]
+    parameters = [{"path": f"clones.A.organ_fates.{site}.{rate}", "start": fates[rate], "value": value}
+                  for site, rates in clone["organ_fates"].items() for rate, value in rates.items()]
+    parameters.append({"path": "primary.lymphatic_fraction", "start": record.lymphatic_fraction,
+                       "value": tumour["lymphatic_fraction"]})
+    return {
+        "method": fit["method"], "targets": fit["targets"], "random_seed": fit["random_seed"],
+        "package_version": fit["package_version"], "created": fit["created"], "command": fit["command"],
+        "parameters": parameters, "diagnostics": {
+            "primary": primary, "explained_share": fit["explained_share"][primary], "record": "catalog/seed_soil.yaml"},
     }
 
 
