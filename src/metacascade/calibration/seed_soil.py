@@ -20,6 +20,11 @@ record (``catalog.seed_soil``) writes them.
 Leave-one-primary-out: the soil of the last step projected without a primary, that primary's
 colonisation level fitted on its own targets, and one fresh cohort of it: how well a shared soil
 fitted on the others predicts its pattern.
+
+Then each member's seed–soil pairing: the organ-soil fixed point started from the joint state, its
+multipliers what one soil and one seed leave (MODEL.md §3: compatibility, a clone x organ modifier
+of the soil); and each primary the catalogue generates a scenario for (``catalog.primaries``) gets
+its own seed on its own row, the soil held. The record (``catalog.seed_soil``) holds all of it.
 """
 
 from __future__ import annotations
