@@ -18,7 +18,7 @@ import pandas as pd
 from ..analysis.assays import replicate_seeds
 from ..analysis.autopsy import followed_up, involvement
 from ..analysis.targets import Target, disibio_matrix
-from .rules import Outcome, check, compare, compare_table, mean_se
+from .rules import Outcome, check, compare_table, mean_se
 
 #: Patients per cohort: quick, full.
 PATIENTS = {True: 12, False: 400}
@@ -78,17 +78,6 @@ def disibio_rows(target: Target, quick: bool, seed: int) -> Outcome:
         "involved, against its diSibio row; the calibration fits these rows on its own cohorts (one soil shared, "
         "a seed and a seed-soil pairing each: seed-soil)"
         + (f"; followed {spec.follow_up_years} years, as in the calibration" if spec.follow_up_years else "")))
-
-
-@check("disibio2008_metastases_per_primary")
-def metastases_per_primary(target: Target, quick: bool, seed: int) -> Outcome:
-    involved = autopsies("breast_patient", quick, seed)
-    if involved.empty:
-        return _no_autopsy(target)
-    value, se = mean_se(involved.sum(axis=1))
-    return compare(target, target.value["breast"], value, se, reason=(
-        f"breast: involved sites per breast_patient autopsy ({len(involved)}); testis and duodenum (generated "
-        "scenarios, catalog.primaries) not compared yet"))
 
 
 @check("disibio2008_prostate_profile")

@@ -3,11 +3,11 @@ or generated, ``catalog.primaries``), followed ``FOLLOW_UP_YEARS`` years as the 
 follows its cohorts, so that nearly every patient has an autopsy at death (``analysis.autopsy``).
 The 40 cohorts are simulated once per (quick, seed) and shared by the checks.
 
-What was fitted to what: the hand-written scenarios' soil is fitted to their own diSibio rows
-(organ-soil); the generated ones' colonisation is the joint seed–soil fit's (``seed_soil.yaml``: one
-seed per primary fitted to its row, one soil shared by all; a primary it does not list yet takes the
-median seed, a PLACEHOLDER). The shares checked here are read off those rows, so they check that the
-fits add up over the case mix: consistency, not independent prediction.
+What was fitted to what: every scenario's colonisation is the joint seed–soil fit's
+(``seed_soil.yaml``: one soil shared by all, a seed per primary fitted to its row, and for the ten
+hand-written scenarios a seed–soil pairing on top; a primary it does not list takes the median seed, a
+PLACEHOLDER). The shares checked here are read off those rows, so they check that the fits add up
+over the case mix: consistency, not independent prediction.
 """
 
 from __future__ import annotations
@@ -23,7 +23,7 @@ from ..analysis.autopsy import followed_up, involvement
 from ..analysis.targets import Target, disibio_matrix
 from .clinical import own_seed
 from .patients import _no_autopsy
-from .rules import Outcome, check, compare_table
+from .rules import Outcome, check, compare_table, mean_se
 
 #: Years each cohort is followed (as ``calibrations.yaml`` follows the organ-soil fits).
 FOLLOW_UP_YEARS = 25
@@ -87,10 +87,24 @@ def site_share_of_all_metastases(target: Target, quick: bool, seed: int) -> Outc
         f"{PATIENTS[quick]} patients, one per diSibio primary's patient scenario, followed {FOLLOW_UP_YEARS} years; "
         "each primary's involvement shares weighted by its diSibio autopsies. Left out: "
         f"{', '.join(left_out)} (no scenario, or no death), whose metastases the published shares include "
-        f"(unknown_primary: {100 * unknown:.1f}% of them). A consistency check, not a prediction: the hand-written "
-        "scenarios' soil is fitted to their own rows, and the generated ones' colonisation is the joint seed-soil "
-        "fit's (a seed per primary fitted to its row, one soil shared; the primaries seed_soil.yaml does not list "
-        "take its median seed, a PLACEHOLDER)"))
+        f"(unknown_primary: {100 * unknown:.1f}% of them). A consistency check, not a prediction: the colonisation is "
+        "the joint seed-soil fit's (one soil shared, a seed per primary fitted to its row, the hand-written "
+        "scenarios' pairing on top)"))
+
+
+@check("disibio2008_metastases_per_primary")
+def metastases_per_primary(target: Target, quick: bool, seed: int) -> Outcome:
+    tables = primary_autopsies(quick, seed)
+    simulated, se = {}, {}
+    for primary in target.value:
+        if len(tables[primary]):
+            simulated[primary], se[primary] = mean_se(tables[primary].sum(axis=1))
+    if not simulated:
+        return _no_autopsy(target)
+    return compare_table(target, target.value, simulated, se, reason=(
+        "involved sites per autopsy of each primary's cohort (" + ", ".join(
+            f"{primary} {len(tables[primary])}" for primary in target.value) + f" autopsies, followed "
+        f"{FOLLOW_UP_YEARS} years); the seeds are fitted to these rows, so the count is a consistency check"))
 
 
 @check("disibio2008_testis_profile")
