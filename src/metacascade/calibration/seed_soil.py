@@ -45,7 +45,7 @@ from ..model.paths import with_values
 from ..analysis.autopsy import explained_share, published_row
 from . import soil
 from .soil import STEPS_PER_DECADE, cohort_shares, hazard
-from .spec import JointSpec, SoilSpec
+from .spec import FixedPoint, JointSpec, SoilSpec
 
 #: The comment that opens the record file.
 RECORD_HEADER = """\
@@ -173,15 +173,15 @@ class _Members:
     scenarios: dict[str, Scenario]
     published: pd.DataFrame  # [primary x site]
     autopsies: pd.Series  # [primary]
+    weights: pd.DataFrame  # [primary x site] ``_weights`` of each published share
 
     @classmethod
     def of(cls, spec: JointSpec) -> _Members:
         rows = {primary: published_row(primary) for primary in spec.members.values()}
-        return cls({name: load_scenario(name, calibrated=False) for name in spec.members},
-                   pd.DataFrame({p: row[1] for p, row in rows.items()}).T, pd.Series({p: row[2] for p, row in rows.items()}))
-
-    def weights(self) -> pd.DataFrame:
-        return pd.DataFrame({p: _weights(self.published.loc[p], self.autopsies[p]) for p in self.published.index}).T
+        published = pd.DataFrame({p: row[1] for p, row in rows.items()}).T
+        autopsies = pd.Series({p: row[2] for p, row in rows.items()})
+        return cls({name: load_scenario(name, calibrated=False) for name in spec.members}, published, autopsies,
+                   pd.DataFrame({p: _weights(published.loc[p], autopsies[p]) for p in published.index}).T)
 
     def current(self, name: str, primary: str, state: State) -> Scenario:
         """Member ``name`` under ``state``."""
@@ -226,7 +226,7 @@ def fit(spec: JointSpec, start: State, *, random_seed: int, workers: int = 1, ba
 def _joint(spec, state, members, seeds, where, say):
     """The projected fixed point: (the fitted state, the shares its last cohorts gave [primary x site],
     the targets they ask for, one row per iteration and primary)."""
-    published, autopsies, weights = members.published, members.autopsies, members.weights()
+    published, autopsies, weights = members.published, members.autopsies, members.weights
     primaries = list(published.index)
     patients, deaths = dict.fromkeys(primaries, spec.num_patients), dict.fromkeys(primaries, 0)
     history, simulated = [], pd.DataFrame(index=primaries, columns=published.columns, dtype=float)
@@ -252,34 +252,48 @@ def _joint(spec, state, members, seeds, where, say):
 def _targets(state: State, published: pd.DataFrame, simulated: pd.DataFrame, autopsies: pd.Series,
              deaths: dict[str, int], spec: JointSpec) -> pd.DataFrame:
     """[primary x site] log10 colonisation[p] + soil[o] that the damped hazard ratio asks for."""
-    ratio = np.stack([np.log10(hazard(published.loc[p], autopsies[p]) / hazard(simulated.loc[p], deaths[p]))
-                      for p in published.index])
-    step = np.clip(spec.damping * ratio, -np.log10(spec.max_step), np.log10(spec.max_step))
+    step = np.stack([_damped_step(published.loc[p], autopsies[p], simulated.loc[p], deaths[p], spec)
+                     for p in published.index])
     level = state.colonisation.to_numpy()[:, None] + state.soil.to_numpy()[None, :]
     return pd.DataFrame(level + step, index=published.index, columns=published.columns)
+
+
+def _damped_step(published: pd.Series, autopsies: int, simulated: pd.Series, deaths: int, spec: JointSpec) -> np.ndarray:
+    """[site] log10 of the hazard ratio published / simulated, damped and bounded by ``spec``."""
+    ratio = np.log10(hazard(published, autopsies) / hazard(simulated, deaths))
+    return np.clip(spec.damping * ratio, -np.log10(spec.max_step), np.log10(spec.max_step))
+
+
+def _level(target: pd.Series, soil: pd.Series, weights: pd.Series) -> float:
+    """A primary's colonisation level from its ``target`` levels [site] and the ``soil``: their weighted mean difference."""
+    return float((weights * (target - soil)).sum() / weights.sum())
+
+
+def _lymphatic_moved(lymphatic, residual, weights):
+    """Lymphatic shares (one, or [primary]) times 10^(the weighted mean of the nodes' ``residual`` log10
+    levels [site], or [primary x site]), held in ``LYMPHATIC_BOUNDS``."""
+    nodes, axis = list(NODE_SITES), residual.ndim - 1
+    shortfall = (residual[nodes] * weights[nodes]).sum(axis=axis) / weights[nodes].sum(axis=axis)
+    return np.clip(lymphatic * 10.0 ** shortfall, *LYMPHATIC_BOUNDS)
 
 
 def _step(state: State, targets: pd.DataFrame, weights: pd.DataFrame) -> State:
     """``state`` moved to the projection of ``targets``; the nodes' residual moves each lymphatic share."""
     colonisation, soil = project(targets, weights)
     residual = targets - (colonisation.to_numpy()[:, None] + soil.to_numpy()[None, :])
-    nodes = list(NODE_SITES)
-    shortfall = (residual[nodes] * weights[nodes]).sum(axis=1) / weights[nodes].sum(axis=1)
-    lymphatic = np.clip(state.lymphatic * 10.0 ** shortfall, *LYMPHATIC_BOUNDS)
-    return state.with_levels(soil, colonisation, lymphatic)
+    return state.with_levels(soil, colonisation, _lymphatic_moved(state.lymphatic, residual, weights))
 
 
 def _leave_one_out(spec, state, targets, members, seeds, where, say) -> list[float]:
     """Explained share of each member's fresh cohort under the soil projected from the others'
     targets (those the fitted state's cohorts ask for), its colonisation level fitted on its own
     (the weighted mean of its targets less that soil)."""
-    weights, shares = members.weights(), []
+    weights, shares = members.weights, []
     for name, primary in spec.members.items():
         others = targets.index != primary
         _, soil = project(targets[others], weights[others])
         colonisation = state.colonisation.copy()
-        colonisation[primary] = float((weights.loc[primary] * (targets.loc[primary] - soil)).sum()
-                                      / weights.loc[primary].sum())
+        colonisation[primary] = _level(targets.loc[primary], soil, weights.loc[primary])
         held_out = state.with_levels(soil, colonisation, state.lymphatic)
         simulated, _ = cohort_shares(members.current(name, primary, held_out), spec.follow_up_years,
                                      spec.num_patients, int(next(seeds)), **where)
@@ -297,14 +311,12 @@ def _pairing(spec, state, members, seeds, where, say) -> tuple[State, list[float
     pairing, shares = {}, []
     for name, primary in spec.members.items():
         own = SoilSpec(method="organ-soil", primary=primary, iterations=spec.pairing_iterations,
-                       num_patients=spec.num_patients, min_deaths=spec.min_deaths, max_patients=spec.max_patients,
-                       max_step=spec.max_step, damping=spec.damping, follow_up_years=spec.follow_up_years)
+                       **spec.model_dump(include=set(FixedPoint.model_fields)))
         result = soil.fit(members.current(name, primary, state), own, random_seed=int(next(seeds)), **where)
         pairing[primary] = np.log10(result.table["multiplier"])
         shares.append(float(result.iterations["explained_share"].iloc[-1]))
         say(f"pairing: {name} explains {shares[-1]:.2f}")
-    paired = state.with_levels(state.soil, state.colonisation, state.lymphatic)
-    return replace(paired, pairing=pd.DataFrame(pairing).T), shares
+    return replace(state, pairing=pd.DataFrame(pairing).T), shares
 
 
 def _own_seeds(spec, state, seeds, where, say) -> tuple[State, pd.DataFrame]:
@@ -313,14 +325,15 @@ def _own_seeds(spec, state, seeds, where, say) -> tuple[State, pd.DataFrame]:
     colonisation level (the weighted mean of its damped targets less the soil) and lymphatic share
     (the nodes' shortfall), then one cohort that measures it. Returns the explained shares, with the
     soil fitted without them (``leave_one_out``, equal to ``explained_share``)."""
-    generated = read_primaries().generated() if spec.seed_rounds else {}
+    primaries = read_primaries()
+    generated = primaries.generated() if spec.seed_rounds else {}
     colonisation, lymphatic, rows = state.colonisation.copy(), state.lymphatic.copy(), {}
     draws = iter(seeds.generate_state(len(generated) * (spec.seed_rounds + 1)))
     for name, primary in generated.items():
         published, n = published_row(primary)[1:]
         weights = _weights(published, n)
         colonisation[primary] = float(np.median(state.colonisation))
-        lymphatic[primary] = read_primaries().primaries[primary].lymphatic_fraction
+        lymphatic[primary] = primaries.primaries[primary].lymphatic_fraction
         for step in range(spec.seed_rounds + 1):
             current = replace(state, colonisation=colonisation, lymphatic=lymphatic)
             scenario = scenario_from_data(generated_scenario(name, seed_soil=current.record()), source=name)
@@ -328,14 +341,11 @@ def _own_seeds(spec, state, seeds, where, say) -> tuple[State, pd.DataFrame]:
             shares = shares.reindex(published.index)
             if step == spec.seed_rounds:
                 break
-            ratio = np.log10(hazard(published, n) / hazard(shares, deaths))
-            target = colonisation[primary] + state.soil[published.index] + np.clip(
-                spec.damping * ratio, -np.log10(spec.max_step), np.log10(spec.max_step))
-            colonisation[primary] = float((weights * (target - state.soil)).sum() / weights.sum())
-            nodes = list(NODE_SITES)
-            shortfall = target[nodes] - state.soil[nodes] - colonisation[primary]
-            lymphatic[primary] = float(np.clip(lymphatic[primary] * 10.0 ** float(
-                (weights[nodes] * shortfall).sum() / weights[nodes].sum()), *LYMPHATIC_BOUNDS))
+            target = colonisation[primary] + state.soil[published.index] + _damped_step(
+                published, n, shares, deaths, spec)
+            colonisation[primary] = _level(target, state.soil, weights)
+            lymphatic[primary] = float(_lymphatic_moved(
+                lymphatic[primary], target - state.soil - colonisation[primary], weights))
         share = explained_share(published, shares)
         rows[primary] = {"scenario": name, "explained_share": share, "leave_one_out": share, "with_pairing": np.nan}
         say(f"own seed: {name} explains {share:.2f}")

@@ -51,7 +51,7 @@ class AbcSpec(Frozen):
     replicates: int = Field(default=1, ge=1, description="runs averaged per particle")
 
 
-class _FixedPoint(Frozen):
+class FixedPoint(Frozen):
     """The cohorts and steps of a fixed point on simulated autopsies (``SoilSpec``, ``JointSpec``)."""
 
     num_patients: int = Field(default=200, ge=10, description="patients of a first cohort")
@@ -63,7 +63,7 @@ class _FixedPoint(Frozen):
         default=None, ge=1, description="years the cohorts are followed for their autopsies (default: the scenario's)")
 
 
-class SoilSpec(_FixedPoint):
+class SoilSpec(FixedPoint):
     """Per-organ seed–soil multipliers of ``rates`` against one diSibio 2008 row."""
 
     method: Literal["organ-soil"]
@@ -73,7 +73,7 @@ class SoilSpec(_FixedPoint):
     iterations: int = Field(default=5, ge=1)
 
 
-class JointSpec(_FixedPoint):
+class JointSpec(FixedPoint):
     """One soil shared by the patient scenarios ``members`` and a seed each, against their diSibio 2008 rows."""
 
     method: Literal["seed-soil"]
