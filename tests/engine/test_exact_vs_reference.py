@@ -224,6 +224,26 @@ CASES: dict[str, Case] = {
         ("in_vessel", "solitary", "micromet_17plus"),
         lesion_times=False,
     ),
+    # the ovarian primary with its lymph entered through its surface (venous outflow by volume, lymph
+    # by N^(2/3): ~0.2 of the cells at first, ~0.16 by the end), and its cavity after invasion
+    "surface_lymph": Case(
+        dict(
+            anatomy="human_adult",
+            clones={"a": {**clone(12.0, vessel_death_rate=0.3, extravasation_rate=2.0, apoptosis_rate=0.3,
+                                  dormancy_rate=0.2, division_rate=1.0, birth_rate=1.5, death_rate=0.5,
+                                  clearance_rate=0.05, avascular_bound_cells=40, switch_rate=0.3,
+                                  regression_rate=0.2),
+                          "organ_fates": {"lymph_nodes_regional": {"division_rate": 3.0}}}},
+            injections=[],
+            primary={"site": "ovaries", "initial_cells": 1e5, "vascularisation_cells": 2e5,
+                     "serosal_invasion_cells": 4e5, "growth": {"law": "exponential", "rate_per_day": 0.1},
+                     "shedding_rate_per_g_day": 4e5, "lymphatic_fraction": 0.1, "lymphatic_surface_cells": 2e6,
+                     "coelomic_fraction": 0.3, "clone_mix": {"a": 1.0}},
+            observation_times=[8.0, 11.0, 15.0],
+        ),
+        ("in_vessel", "solitary", "micromet_17plus"),
+        lesion_times=False,
+    ),
 }
 #: Replicate runs of each engine per case (the exact engine's cost is per run, not per cell).
 REPLICATES = 40

@@ -67,15 +67,37 @@ def size(primary: Primary, times) -> np.ndarray:
     return out
 
 
-def shed_mean(primary: Primary, t0, t1) -> np.ndarray:
-    """Expected cells shed in [t0, t1] (days; arrays broadcast), summed over the pieces it spans."""
+def powered(primary: Primary, power: float = 1.0) -> tuple[tuple, list[Piece]]:
+    """The curve N(t)^``power`` of the primary's course as a course of the same law: ((law, capacity,
+    exponent), its pieces with cells^power and vascularisation^power, and the rate of that law).
+
+    N^p of a Gompertz curve is the Gompertz curve of n0^p and capacity^p at the same rate, of an
+    exponential the exponential at p x the rate, of a power law dN/dt = a N^g the power law of
+    exponent 1 - (1 - g)/p at p x a (the lymph's surface entry, ``routes.Entry``, sheds with N^(2/3)).
+    """
     law, _, _, capacity, exponent = primary.growth
+    course = pieces(primary)
+    if power == 1.0:
+        return (law, capacity, exponent), course
+    if law == "logistic":
+        raise ValueError("powered: a logistic curve's N^p is not a logistic curve")
+    speed = 1.0 if law == "gompertz" else power
+    shape = (law, capacity**power if law == "gompertz" else capacity,
+             1.0 - (1.0 - exponent) / power if law == "power_law" else exponent)
+    return shape, [(start, cells**power, vascularisation**power, rate * speed)
+                   for start, cells, vascularisation, rate in course]
+
+
+def shed_mean(primary: Primary, t0, t1, power: float = 1.0) -> np.ndarray:
+    """Expected cells shed in [t0, t1] (days; arrays broadcast), summed over the pieces it spans;
+    with ``power``, at the per-cell rate x N^power (``powered``)."""
+    (law, capacity, exponent), course = powered(primary, power)
     common = dict(shedding_rate_per_g_day=primary.shedding_rate_per_g_day, cells_per_g=primary.cells_per_g)
     t0, t1 = np.broadcast_arrays(np.asarray(t0, dtype=float), np.asarray(t1, dtype=float))
     total = np.zeros(t0.shape)
     if not (t1 > t0).any():
         return total  # no time, nothing shed
-    for (start, cells, vascularisation, rate), end in _spans(pieces(primary)):
+    for (start, cells, vascularisation, rate), end in _spans(course):
         if cells > 0:
             a, b = (np.clip(t, start, end) - start for t in (t0, t1))
             total = total + np.asarray(expected_shed(law, cells, a, b, rate, capacity, exponent,
@@ -83,14 +105,15 @@ def shed_mean(primary: Primary, t0, t1) -> np.ndarray:
     return total
 
 
-def shedding(primary: Primary, times, *, left: bool = False) -> np.ndarray:
+def shedding(primary: Primary, times, *, left: bool = False, power: float = 1.0) -> np.ndarray:
     """Cells shed per day at ``times`` (days); ``left``: the limit from before each time, where a
-    restart falls on it (the end of an engine window whose restart acts after it)."""
-    law, _, _, capacity, exponent = primary.growth
+    restart falls on it (the end of an engine window whose restart acts after it); with ``power``, at
+    the per-cell rate x N^power (``powered``)."""
+    (law, capacity, exponent), course = powered(primary, power)
     t = np.asarray(times, dtype=float)
     common = dict(shedding_rate_per_g_day=primary.shedding_rate_per_g_day, cells_per_g=primary.cells_per_g)
     out = np.zeros(t.shape)
-    for start, cells, vascularisation, rate in pieces(primary):
+    for start, cells, vascularisation, rate in course:
         now = 0.0 if cells <= 0 else shedding_intensity(law, cells, np.maximum(t - start, 0.0), rate, capacity,
                                                         exponent, vascularisation_cells=vascularisation, **common)
         out = np.where((t <= start) if left and start > 0 else (t < start), out, now)

@@ -44,21 +44,27 @@ def expected_founders_by_site(lowered: Lowered) -> np.ndarray:
     arrive = np.zeros(found.shape)
     for clone, vessel, cells in zip(lowered.injection_clone, lowered.injection_vessel, lowered.injection_cells):
         arrive[clone] += cells * delivery_matrix(lowered.routing, clone)[vessel, :-1]
-    primary = lowered.primary
-    if primary is not None:
-        paths = routes(lowered)
-        arrive += (primary_founders_shed(lowered)[:, None]
-                   * np.maximum(paths.before_invasion, paths.after_invasion)[:, :-1])
+    if lowered.primary is not None:
+        for entry, shed in zip(routes(lowered).entries, _founders_shed_by_entry(lowered)):
+            arrive += shed[:, None] * np.maximum(entry.before_invasion, entry.after_invasion)[:, :-1]
     return arrive * found
 
 
-def primary_founders_shed(lowered: Lowered) -> np.ndarray:
-    """[C] founders (single cells and clusters) the primary sheds by the run's end, expected (closed form),
-    on its untreated course: the pool's end must not depend on therapy, which changes between the two
-    runs of a patient treated from its first metastasis (``engine.patient``) that must draw alike until it."""
+def _founders_shed_by_entry(lowered: Lowered) -> list[np.ndarray]:
+    """[C] founders (single cells and clusters) the primary sheds by the run's end through each of its
+    entries (``routes.Entry``), expected (closed form), on its untreated course: the pool's end must
+    not depend on therapy, which changes between the two runs of a patient treated from its first
+    metastasis (``engine.patient``) that must draw alike until it."""
     primary = lowered.primary
     untreated = replace(primary, removal_time=np.inf, kills=(), speeds=())
-    return float(course.shed_mean(untreated, 0.0, lowered.end_time)) * (primary.clone_share @ primary.founders_per_cell)
+    founders = primary.clone_share @ primary.founders_per_cell
+    return [entry.scale * float(course.shed_mean(untreated, 0.0, lowered.end_time, entry.power)) * founders
+            for entry in routes(lowered).entries]
+
+
+def primary_founders_shed(lowered: Lowered) -> np.ndarray:
+    """[C] founders the primary sheds by the run's end, expected, on its untreated course."""
+    return sum(_founders_shed_by_entry(lowered))
 
 
 def expected_founders(lowered: Lowered) -> float:

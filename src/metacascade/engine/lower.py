@@ -67,6 +67,7 @@ class Primary:
     coelomic_fraction: float = 0.0  # share of shed cells that enter the cavity's fluid once the serosa is invaded
     serosal_invasion_cells: float = np.inf
     cavity: int | None = None  # index in Routing.cavity_names of the cavity the site lies in
+    lymphatic_surface_cells: float | None = None  # lymph entered through the surface (engine/routes.py), or None
     cluster_fraction: float = 0.0  # share of shed cells that leave in clusters
     cluster_clone: np.ndarray | None = None  # [C] index of each clone's cluster clone (-1: none)
     cluster_cells: np.ndarray | None = None  # [C] mean cells per cluster of each clone
@@ -344,6 +345,7 @@ def lower_primary(
         shedding_rate_per_g_day=primary.shedding_rate_per_g_day,
         vascularisation_cells=primary.vascularisation_cells,
         lymphatic_fraction=primary.lymphatic_fraction,
+        lymphatic_surface_cells=primary.lymphatic_surface_cells,
         coelomic_fraction=primary.coelomic_fraction,
         serosal_invasion_cells=primary.serosal_invasion_cells,
         cavity=None if cavity is None else tuple(anatomy.cavities).index(cavity),

@@ -263,13 +263,16 @@ def circulating_cells(lowered: Lowered, lesions: Lesions, times) -> np.ndarray:
 
     The vascularised primary and every switched lesion shed shedding_rate_per_g_day / cells_per_g
     per cell into their organ's venous blood and lymph (and, once the primary has invaded its serosa,
-    its cavity); a lesion sheds cells and clusters of its parent clone.
+    its cavity; the primary's lymph through its surface if so: ``routes.Entry``); a lesion sheds
+    cells and clusters of its parent clone.
     """
     primary = lowered.primary
     t = np.asarray(times, dtype=float).ravel()
     paths = routes(lowered)
-    per_founder = np.where((t >= paths.invasion_time)[:, None], paths.circulating[:, -1], paths.circulating[:, primary.site])
-    from_primary = course.shedding(primary, t)[:, None] * (primary.clone_share @ primary.founders_per_cell) * per_founder
+    invaded = (t >= paths.invasion_time)[:, None]
+    from_primary = sum(entry.scale * course.shedding(primary, t, power=entry.power)[:, None]
+                       * np.where(invaded, entry.circulating[:, 1], entry.circulating[:, 0]) for entry in paths.entries)
+    from_primary = from_primary * (primary.clone_share @ primary.founders_per_cell)
     switched = _switched(lesions)
     per_lesion = primary.founders_per_cell[primary.parent_clone[switched.clone]] * paths.circulating[:, switched.organ].T
     per_cell = primary.shedding_rate_per_g_day / primary.cells_per_g

@@ -27,6 +27,7 @@ import numpy as np
 from .growth import size_at, time_to_reach
 from .handoff import handoff_sizes, pooled_max_cells
 from .lower import SMALL_COLONY_MAX, Lowered, Primary
+from .routes import SURFACE_POWER
 from .routing import Routing, arrest_of
 from .outcome import SNAPSHOT_FIELDS, RunOutcome, Lesions, Snapshot
 
@@ -202,7 +203,10 @@ def _shed_cells(
     Thinning: candidates come at the constant rate λ_max = per-cell shedding rate x the largest
     size over [t_v, horizon] (every growth law is monotone, so it is at an end), uniformly in time,
     and each is kept with probability N(t) / N_max; the kept times are a Poisson process with
-    intensity λ(t) = shedding_rate_per_g_day / cells_per_g x N(t) on [t_v, horizon] (§2).
+    intensity λ(t) = shedding_rate_per_g_day / cells_per_g x N(t) on [t_v, horizon] (§2). With the
+    lymph entered through the surface (``lymphatic_surface_cells`` S), the venous process of
+    (1 - lymphatic_fraction) N(t) and the lymph's of lymphatic_fraction S^(1/3) N(t)^(2/3) are drawn
+    apart, each by thinning.
     """
     law, n0, rate, capacity, exponent = primary.growth
 
@@ -215,17 +219,23 @@ def _shed_cells(
     start, invasion = reached(primary.vascularisation_cells), reached(primary.serosal_invasion_cells)
     founders = primary.clone_share @ primary.founders_per_cell  # single cells and clusters per cell shed
     clones = np.cumsum(founders / founders.sum())
+    share, surface = primary.lymphatic_fraction, primary.lymphatic_surface_cells
+    # (intensity in cells, share of it into lymph): every cell alike, or venous and surface lymph apart
+    entries = [(size, share)] if surface is None else [
+        (lambda time: (1.0 - share) * size(time), 0.0),
+        (lambda time: share * surface ** (1.0 - SURFACE_POWER) * size(time) ** SURFACE_POWER, 1.0)]
     cells = []
-    for time in _shedding_times(rng, primary, size, start, horizon, founders.sum()):
-        clone = _pick(rng, clones)
-        if time >= invasion and rng.random() < primary.coelomic_fraction:
-            place = (CAVITY, primary.cavity)
-        elif rng.random() < primary.lymphatic_fraction:
-            place = paths.after_lymph(rng, primary.site)
-        else:
-            place = paths.after_bed(rng, primary.site)
-        cells.append((float(time), clone, place))
-    return cells
+    for intensity, lymph in entries:
+        for time in _shedding_times(rng, primary, intensity, start, horizon, founders.sum()):
+            clone = _pick(rng, clones)
+            if time >= invasion and rng.random() < primary.coelomic_fraction:
+                place = (CAVITY, primary.cavity)
+            elif rng.random() < lymph:
+                place = paths.after_lymph(rng, primary.site)
+            else:
+                place = paths.after_bed(rng, primary.site)
+            cells.append((float(time), clone, place))
+    return sorted(cells, key=lambda cell: cell[0])
 
 
 def _shedding_times(

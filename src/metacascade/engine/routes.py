@@ -14,6 +14,23 @@ from .routing import Routing
 from .routing import circulating_time, delivery_from, entries
 
 
+#: The lymph's surface entry sheds with N^(2/3) (``lower.Primary.lymphatic_surface_cells``).
+SURFACE_POWER = 2.0 / 3.0
+
+
+@dataclass(frozen=True)
+class Entry:
+    """One way the primary's cells leave it: at ``scale`` x (per-cell shedding) x N^``power`` cells
+    per day (``course.shedding``), with where each arrests before and after serosal invasion [C, O + 1]
+    and the days it spends in venous blood past a bed then [C, 2]."""
+
+    scale: float
+    power: float
+    before_invasion: np.ndarray
+    after_invasion: np.ndarray
+    circulating: np.ndarray
+
+
 @dataclass(frozen=True)
 class Routes:
     """Where a shed cell arrests, or dies in transit (last column), per clone: [C, ..., O + 1]."""
@@ -24,6 +41,7 @@ class Routes:
     metastasis: np.ndarray  # [C, O, O + 1] from a metastasis in each organ
     circulating: np.ndarray  # [C, O + 1] days a cell shed by a metastasis in each organ, then (last) by the
     # primary after invasion, spends in venous blood past a capillary bed (``routing.circulating_time``)
+    entries: tuple[Entry, ...]  # the primary's: one (every cell alike), or venous and surface lymph
 
 
 def routes(lowered: Lowered) -> Routes:
@@ -42,7 +60,26 @@ def routes(lowered: Lowered) -> Routes:
         invasion_time=invasion,
         metastasis=metastasis,
         circulating=circulating,
+        entries=_entries(lowered),
     )
+
+
+def _entries(lowered: Lowered) -> tuple[Entry, ...]:
+    """The primary's entries: every shed cell alike (lymph with ``lymphatic_fraction``), or with
+    ``lymphatic_surface_cells`` S the venous outflow at (1 - lymphatic_fraction) N and the lymph at
+    lymphatic_fraction S^(1/3) N^(2/3) (its surface; the two equal today's at N = S)."""
+    primary = lowered.primary
+    surface = primary.lymphatic_surface_cells
+    parts = ([(1.0, 1.0, primary.lymphatic_fraction)] if surface is None else
+             [(1.0 - primary.lymphatic_fraction, 1.0, 0.0),
+              (primary.lymphatic_fraction * surface ** (1.0 - SURFACE_POWER), SURFACE_POWER, 1.0)])
+    entries = []
+    for scale, power, lymph in parts:
+        metastasis, after, circulating = _deliveries(lowered.routing, primary.site, lymph, primary.coelomic_fraction,
+                                                     primary.cavity)
+        entries.append(Entry(scale=scale, power=power, before_invasion=metastasis[:, primary.site],
+                             after_invasion=after, circulating=circulating[:, [primary.site, -1]]))
+    return tuple(entries)
 
 
 #: Deliveries of the last few circulations, by identity (a cohort's patients share one ``Routing``).

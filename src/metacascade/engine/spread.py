@@ -1,7 +1,8 @@
 """Cells shed into the circulation by the primary and by macrometastases (MODEL.md §1-2, §6).
 
 A tumour of N(t) cells sheds at intensity shedding_rate_per_g_day / cells_per_g x N(t) cells/day
-into its organ's venous outflow, or with probability ``lymphatic_fraction`` its lymph; once it has
+into its organ's venous outflow, or with probability ``lymphatic_fraction`` its lymph (a primary
+whose lymph is entered through its surface: ``routes.Entry``); once it has
 invaded its serosa, a primary in a body cavity sends ``coelomic_fraction`` of them into the
 cavity's fluid. The primary sheds from vascularisation on; a macrometastasis from its angiogenic
 switch on, at the primary's rate per gram (metastasis-to-metastasis spread). Cells that reach the
@@ -50,18 +51,24 @@ class Source:
 
 def primary_sources(lowered: Lowered, paths: Routes, grids: np.ndarray) -> list[Source]:
     """The primary over each window ``grids[w, 0]..grids[w, -1]`` (each on one side of its
-    removal), split at serosal invasion: all windows in one pass."""
+    removal), split at serosal invasion, by each of its entries (``routes.Entry``): all windows in
+    one pass."""
     primary = lowered.primary
     start, end = grids[:, 0], grids[:, -1]
     invasion = np.clip(paths.invasion_time, start, end)
-    means = np.stack([course.shed_mean(primary, start, invasion), course.shed_mean(primary, invasion, end)], axis=1)
-    curve = course.shedding(primary, grids)  # [W, G]
-    curve[:, -1] = course.shedding(primary, grids[:, -1], left=True)  # a restart at a window's end acts after it
     invaded = grids >= paths.invasion_time
     founders = primary.clone_share @ primary.founders_per_cell  # single cells and clusters, per cell shed
-    curves = founders[None, :, None, None] * np.stack([np.where(invaded, 0.0, curve), np.where(invaded, curve, 0.0)],
-                                                      axis=1)[:, None]  # [W, C, 2, G]
-    routes = np.stack([paths.before_invasion, paths.after_invasion], axis=1)
+    means, curves, routes = [], [], []
+    for entry in paths.entries:
+        means += [entry.scale * course.shed_mean(primary, start, invasion, entry.power),
+                  entry.scale * course.shed_mean(primary, invasion, end, entry.power)]
+        curve = entry.scale * course.shedding(primary, grids, power=entry.power)  # [W, G]
+        # a restart at a window's end acts after it
+        curve[:, -1] = entry.scale * course.shedding(primary, grids[:, -1], left=True, power=entry.power)
+        curves += [np.where(invaded, 0.0, curve), np.where(invaded, curve, 0.0)]
+        routes += [entry.before_invasion, entry.after_invasion]
+    means, curves = np.stack(means, axis=1), founders[None, :, None, None] * np.stack(curves, axis=1)[:, None]
+    routes = np.stack(routes, axis=1)  # [C, K, O + 1]
     return [Source(means=founders[:, None] * means[w][None], curves=curves[w], routes=routes)
             for w in range(len(grids))]
 

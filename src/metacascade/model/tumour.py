@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Optional
+
 from pydantic import Field, field_validator, model_validator
 
 from ._base import Frozen
@@ -161,7 +163,18 @@ class PrimaryTumour(Frozen):
         default=1e6, description="size at which the primary is vascularised and starts shedding, cells (~1 mm³; assumption)"
     )
     lymphatic_fraction: Fraction = Field(
-        default=0.0, description="share of shed cells that enter lymph instead of venous blood"
+        default=0.0,
+        description="share of shed cells that enter lymph instead of venous blood (with lymphatic_surface_cells: "
+        "the share when the primary holds that many cells)",
+    )
+    lymphatic_surface_cells: Optional[Cells] = Field(
+        default=None,
+        description="None: every cell sheds into lymph alike, lymphatic_fraction of the shedding at every size. "
+        "A size S (cells): lymph is entered through the tumour's margin only (functional lymphatics lie at "
+        "the periphery, those inside are collapsed: Padera 2002, Science 296:1883), so the lymph takes "
+        "lymphatic_fraction x (per-cell shedding) x S^(1/3) N^(2/3) cells/day from a tumour of N cells (its "
+        "surface, lymphatic_fraction of the shedding at N = S) and the venous outflow (1 - lymphatic_fraction) "
+        "x (per-cell shedding) x N at every size. Not with a logistic growth law",
     )
     cluster_fraction: Fraction = Field(
         default=0.0,
@@ -186,6 +199,15 @@ class PrimaryTumour(Frozen):
         description="how growth rate, shedding rate and clone mix vary across the patients of a cohort "
         "(default: not at all)",
     )
+
+    @model_validator(mode="after")
+    def _surface_entry_has_a_power(self) -> PrimaryTumour:
+        if self.lymphatic_surface_cells is not None and self.growth.law == "logistic":
+            raise ValueError(
+                "lymphatic_surface_cells: needs a growth law whose N^(2/3) is a curve of the same law "
+                "(gompertz, exponential, power_law); got law 'logistic' (set lymphatic_surface_cells: null)"
+            )
+        return self
 
     @model_validator(mode="after")
     def _sheds_at_most_its_cells(self) -> PrimaryTumour:
