@@ -113,3 +113,31 @@ def test_a_death_from_other_causes_ends_follow_up_unless_the_cancer_kills_first(
     longer = replace(patient(horizon=990.0), other_cause_death=950.0)  # 1e12 cells, lethal, at day 921.0
     cancer = observe(longer, outcome_of(lesions(longer)), np.random.default_rng(0))
     assert cancer.death_cause == "lethal_burden" and cancer.death_time == pytest.approx(math.log(1e12) / RATE)
+
+
+def test_the_engine_reads_every_organs_largest_colony_at_a_symptomatic_diagnosis():
+    """The symptoms end an engine window; there the largest colony of each organ is recorded before
+    any therapy then (the N stage reads the regional nodes': ``n_stage``). A lesion at its bound
+    then is such a colony, so the organ's largest holds at least the bound."""
+    from metacascade.catalog import load_scenario
+    from metacascade.engine.epochs import step_ends
+    from metacascade.engine.lower import lower
+    from metacascade.engine.observation import diagnosis_time
+    from metacascade.engine.timeline import run_timeline
+
+    cohort = lower(load_scenario("breast_patient_symptomatic"))
+    recorded = 0
+    for number in range(6):
+        own = patient_lowered(cohort, 5, number)
+        at = diagnosis_time(own)
+        outcome = run_timeline(own, np.random.default_rng(number))
+        if np.isnan(at) or outcome.largest_at_diagnosis is None:
+            continue  # not diagnosed, or dead of the cancer first
+        recorded += 1
+        assert at in step_ends(own)
+        found = outcome.lesions
+        there = (found.bound_time <= at) & ~(found.regression_time <= at)
+        bound = own.rates["avascular_bound_cells"][found.clone[there], found.organ[there]]
+        assert np.all(outcome.largest_at_diagnosis[found.organ[there]] >= bound * (1 - 1e-12))
+        assert outcome.largest_at_diagnosis.shape == (len(own.organ_names),) and outcome.largest_at_diagnosis.min() >= 0
+    assert recorded >= 3

@@ -19,6 +19,7 @@ from metacascade.engine.observation import (
     observe,
 )
 from metacascade.engine.routes import routes
+from metacascade.engine.outcome import RunOutcome
 from observed_patients import BOUND, GOMPERTZ, IMAGING, LYMPHATIC, RATE, SHEDDING, lesions, outcome_of, patient
 
 
@@ -182,3 +183,25 @@ def test_only_the_ctc_counts_use_the_random_stream():
     assert not np.array_equal(first.ctc_count, other.ctc_count)
     for name in ("death_time", "diagnosis_time", "n_stage", "follow_up_time"):
         assert getattr(first, name) == getattr(other, name) or np.isnan(getattr(first, name))
+
+
+def test_a_regional_deposit_above_the_micrometastasis_size_at_diagnosis_is_n_plus():
+    """The pathologist's rule: a node deposit of more than ``node_positive_cells`` (200) is a
+    micrometastasis (N+); isolated tumour cells, and deposits in distant nodes, are not."""
+    lowered = patient()
+    regional, distant = (lowered.organ_names.index(name) for name in ("lymph_nodes_regional", "lymph_nodes_distant"))
+    none = lesions(lowered)
+
+    def largest(**cells):
+        out = np.zeros(len(lowered.organ_names))
+        for organ, value in cells.items():
+            out[{"regional": regional, "distant": distant}[organ]] = value
+        return out
+
+    assert n_stage(lowered, none, 700.0, largest(regional=201.0)) == "N+"
+    assert n_stage(lowered, none, 700.0, largest(regional=200.0)) == "N0"
+    assert n_stage(lowered, none, 700.0, largest(distant=1e5)) == "N0"
+    assert n_stage(lowered, none, 700.0, None) == "N0"  # no deposits read (the reference engine): lesions only
+    seen = observe(lowered, RunOutcome(injected=np.zeros(2, dtype=np.int64), lesions=none,
+                                       largest_at_diagnosis=largest(regional=5e3)), np.random.default_rng(0))
+    assert (seen.n_stage, seen.stage) == ("N+", "regional")

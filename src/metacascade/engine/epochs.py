@@ -78,13 +78,15 @@ def _changes(epochs: Epochs | None) -> list[float]:
 
 def step_ends(lowered: Lowered) -> np.ndarray:
     """The ends of the engine's windows: the observation times, and every change (epoch, removal,
-    kill, speed of vascular growth) before the last; and the diagnosis by symptoms where therapy
-    waits for the first metastasis seen, which its staging imaging may see (``engine.patient``
-    reruns such a patient from there, and each window of a new length costs new kernels)."""
+    kill, speed of vascular growth) before the last; and the diagnosis by symptoms, where the
+    engine reads the colonies in the regional nodes for the N stage and which the staging imaging
+    of therapy waiting for the first metastasis seen may see (``engine.patient`` reruns such a
+    patient from there; each window of a new length costs new kernels). A diagnosis by screening
+    is at an imaging, which ends a window already."""
     changes = _changes(lowered.epochs)
     if lowered.primary is not None:
         changes.append(lowered.primary.removal_time)
-        if lowered.waits_for_metastasis:
+        if lowered.observation is not None and lowered.observation.symptom_rate > 0:
             changes.append(course.symptom_time(lowered))
     if lowered.kills is not None:
         changes.extend(lowered.kills.times.tolist())

@@ -120,6 +120,7 @@ class Observation:
     lethal_cells: float  # total tumour burden at death
     organ_lethal_cells: np.ndarray  # [O] burden of each organ at death (inf: no limit)
     symptom_rate: float = 0.0  # hazard of diagnosis by symptoms per cm³ of primary, per day
+    node_positive_cells: float = 200.0  # a regional node deposit larger than this at diagnosis is N+
     screening: bool = True  # imaging before diagnosis diagnoses (and sees lesions)
 
 
@@ -394,6 +395,7 @@ def lower_observation(plan: ObservationPlan, organs: tuple[str, ...]) -> Observa
         organ_lethal_cells=np.array([plan.organ_lethal_cells.get(organ, np.inf) for organ in organs]),
         symptom_rate=plan.symptom_rate_per_cm3_year / DAYS_PER_YEAR,
         screening=plan.screening,
+        node_positive_cells=plan.node_positive_cells,
     )
 
 

@@ -289,10 +289,13 @@ def expected_ctc(lowered: Lowered, lesions: Lesions, times) -> np.ndarray:
 # ------------------------------------------------------------------------------- nodes and autopsy
 
 
-def n_stage(lowered: Lowered, lesions: Lesions, time: float) -> str:
-    """N stage at ``time``: "N+" if a regional node holds a lesion (reached the bound, not regressed
-    nor removed before ``time``: a node dissection at the diagnosis comes after it), else "N0"; "NX"
-    if the primary's lymph reaches no node.
+def n_stage(lowered: Lowered, lesions: Lesions, time: float, largest: np.ndarray | None = None) -> str:
+    """N stage at ``time``: "N+" if a regional node holds a deposit of more than the plan's
+    ``node_positive_cells`` (a micrometastasis: ``largest`` [O], the engine's largest colony of each
+    organ then, ``RunOutcome.largest_at_diagnosis``) or a lesion (reached the bound, not regressed
+    nor removed before ``time``: a node dissection at the diagnosis comes after it; the only rule
+    where ``largest`` is None: the reference engine), else "N0"; "NX" if the primary's lymph
+    reaches no node.
 
     Regional nodes are the lymph station the primary site's lymph reaches first; nodes further on
     (distant nodes) are distant metastasis (M1 in TNM), not N stage.
@@ -301,7 +304,8 @@ def n_stage(lowered: Lowered, lesions: Lesions, time: float) -> str:
     if not regional.any():
         return "NX"
     involved = regional[lesions.organ] & (lesions.bound_time <= time) & ~(lesions.regression_time < time)
-    return "N+" if involved.any() else "N0"
+    deposit = largest is not None and bool((largest[regional] > lowered.observation.node_positive_cells).any())
+    return "N+" if deposit or involved.any() else "N0"
 
 
 def stage_at(lowered: Lowered, lesions: Lesions, detected: np.ndarray, time: float, nodes: str) -> str:
@@ -392,7 +396,7 @@ def observe(lowered: Lowered, outcome: RunOutcome, rng: np.random.Generator) -> 
     diagnosed, mode = diagnosis(lowered, end)
     detected = first_imaging(lowered, imaging_schedule(lowered, diagnosed), lesion_reach, end,
                              lesions.regression_time, lambda times: lesion_sizes(lowered, lesions, times))
-    nodes = "" if np.isnan(diagnosed) else n_stage(lowered, lesions, diagnosed)
+    nodes = "" if np.isnan(diagnosed) else n_stage(lowered, lesions, diagnosed, outcome.largest_at_diagnosis)
     draws = plan.draw_times[plan.draw_times <= end]
     expected = expected_ctc(lowered, lesions, draws)
     macro, cells = autopsy(burden, lesions, end)

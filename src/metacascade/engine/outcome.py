@@ -91,6 +91,8 @@ class RunOutcome:
     injected: np.ndarray  # [C] int64 cells injected at time 0
     snapshots: list[Snapshot] = field(default_factory=list)
     lesions: Lesions | None = None
+    largest_at_diagnosis: np.ndarray | None = None  # [O] cells in the largest colony of each organ at the
+    # diagnosis (before any therapy then; ``observation.diagnosis_time``), None if not recorded
 
     @property
     def arrested(self) -> np.ndarray:

@@ -37,7 +37,7 @@ from .epochs import epoch_at, rates_in_force, shedding_in_force, step_ends
 from .handoff import handoff_sizes, pooled_max_cells
 from .logkill import kill_at
 from .lower import Lowered
-from .observation import regional_nodes
+from .observation import diagnosis_time, regional_nodes
 from .outcome import RunOutcome, Lesions, Snapshot
 from .routes import routes
 from .routing import delivery_matrix
@@ -81,6 +81,8 @@ def run_timeline(lowered: Lowered, rng: np.random.Generator) -> RunOutcome:
     ends = step_ends(lowered)
     grids = np.linspace(np.r_[0.0, ends[:-1]], ends, pool.GRID, axis=1)  # [W, G] each window's grid
     primary_sources = None if paths is None else spread.primary_sources(lowered, paths, grids)
+    staging = np.nan if paths is None or lowered.observation is None else diagnosis_time(lowered)  # a window end
+    largest = None
     now, k = 0.0, 0
     for step, time in enumerate(ends):
         epoch = epoch_at(lowered, now)
@@ -103,6 +105,9 @@ def run_timeline(lowered: Lowered, rng: np.random.Generator) -> RunOutcome:
                 advance(born, time, rates, lowered.deterministic_threshold, rng)
                 colonies = colonies.extend(born)
                 done = np.r_[done, np.zeros(len(born), dtype=bool)]
+        if time == staging:  # before the therapy that starts then
+            largest = np.zeros(num_organs)
+            np.maximum.at(largest, colonies.organ, sizes_at(colonies, time, lowered))
         if (event := kill_at(lowered, time)) is not None:  # after advancing to it
             survival = lowered.kills.survival[event]
             counts = pool.thin(rng, counts, chains.chain, survival)
@@ -130,6 +135,7 @@ def run_timeline(lowered: Lowered, rng: np.random.Generator) -> RunOutcome:
         injected=lowered.num_cells_by_clone,
         snapshots=snapshots,
         lesions=_lesions(colonies),
+        largest_at_diagnosis=largest,
     )
 
 

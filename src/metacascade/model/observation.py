@@ -47,6 +47,14 @@ class ObservationPlan(Frozen):
         description="organ name -> tumour cells in that organ (the primary included, at its site) at which the "
         "patient dies; none by default",
     )
+    node_positive_cells: Cells = Field(
+        default=200.0,
+        description=(
+            "cells a deposit in a regional node must exceed for the node to count as involved at diagnosis (N+): the "
+            "pathologist's micrometastasis (pN1mi, > 0.2 mm or > ~200 cells); smaller deposits are isolated tumour "
+            "cells, staged N0(i+) (AJCC Cancer Staging Manual, 8th ed., 2017: breast)"
+        ),
+    )
     symptom_rate_per_cm3_year: SymptomRate = Field(
         default=0.0,
         description=(

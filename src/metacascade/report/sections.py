@@ -24,7 +24,7 @@ Run = Union[Results, Cohort]
 KEY_PARAMETERS: tuple[str, ...] = (
     "anatomy.name", "anatomy.species", "clones", "injections", "primary.site", "primary.initial_cells",
     "primary.growth.law", "primary.growth.rate_per_day", "primary.shedding_rate_per_g_day",
-    "primary.lymphatic_fraction", "primary.cluster_fraction", "primary.clone_mix",
+    "primary.lymphatic_fraction", "primary.lymphatic_surface_cells", "primary.cluster_fraction", "primary.clone_mix",
     "observation.detection_threshold_cells", "observation.lethal_burden_cells", "end_time",
 )
 #: Survival is shown at these times (years) within the longest follow-up.

@@ -69,7 +69,8 @@ def routes(run: Run) -> pd.DataFrame:
     vessel, or ``venous:SITE`` and ``lymph:SITE`` of the primary), ``route`` (blood or lymph),
     ``organ``, ``share`` (of the cells entering by all routes: the delivery matrix's row times the
     route's share of the injected or shed cells). A primary's cells are of its main clone, routed
-    before it breaches a serosa (``coelomic_fraction`` left out)."""
+    before it breaches a serosa (``coelomic_fraction`` left out); with its lymph entered through its
+    surface, the shares are those at ``lymphatic_surface_cells``."""
     scenario = scenario_of(run)
     if scenario.primary is not None:
         primary = scenario.primary
