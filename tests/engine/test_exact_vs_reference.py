@@ -50,6 +50,10 @@ class Case:
     independent_founders: bool = True  # False where metastases shed: then only run-by-run tests hold
 
 
+#: The ovarian primaries' clone (transcoelomic and surface-lymph cases).
+OVARIAN = clone(12.0, vessel_death_rate=0.3, extravasation_rate=2.0, apoptosis_rate=0.3, dormancy_rate=0.2,
+                division_rate=1.0, birth_rate=1.5, death_rate=0.5, clearance_rate=0.05, avascular_bound_cells=40,
+                switch_rate=0.3, regression_rate=0.2)
 CASES: dict[str, Case] = {
     # single cells and small colonies over many organs: vessel death, extravasation, apoptosis,
     # dormancy (and its death), reactivation, division, extinction, clearance, every size class
@@ -209,11 +213,7 @@ CASES: dict[str, Case] = {
     "transcoelomic": Case(
         dict(
             anatomy="human_adult",
-            clones={"a": {**clone(12.0, vessel_death_rate=0.3, extravasation_rate=2.0, apoptosis_rate=0.3,
-                                  dormancy_rate=0.2, division_rate=1.0, birth_rate=1.5, death_rate=0.5,
-                                  clearance_rate=0.05, avascular_bound_cells=40, switch_rate=0.3,
-                                  regression_rate=0.2),
-                          "organ_fates": {"omentum": {"division_rate": 3.0, "apoptosis_rate": 0.05}}}},
+            clones={"a": {**OVARIAN, "organ_fates": {"omentum": {"division_rate": 3.0, "apoptosis_rate": 0.05}}}},
             injections=[],
             primary={"site": "ovaries", "initial_cells": 1e5, "vascularisation_cells": 2e5,
                      "serosal_invasion_cells": 4e5, "growth": {"law": "exponential", "rate_per_day": 0.1},
@@ -229,11 +229,7 @@ CASES: dict[str, Case] = {
     "surface_lymph": Case(
         dict(
             anatomy="human_adult",
-            clones={"a": {**clone(12.0, vessel_death_rate=0.3, extravasation_rate=2.0, apoptosis_rate=0.3,
-                                  dormancy_rate=0.2, division_rate=1.0, birth_rate=1.5, death_rate=0.5,
-                                  clearance_rate=0.05, avascular_bound_cells=40, switch_rate=0.3,
-                                  regression_rate=0.2),
-                          "organ_fates": {"lymph_nodes_regional": {"division_rate": 3.0}}}},
+            clones={"a": {**OVARIAN, "organ_fates": {"lymph_nodes_regional": {"division_rate": 3.0}}}},
             injections=[],
             primary={"site": "ovaries", "initial_cells": 1e5, "vascularisation_cells": 2e5,
                      "serosal_invasion_cells": 4e5, "growth": {"law": "exponential", "rate_per_day": 0.1},
