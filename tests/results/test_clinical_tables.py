@@ -22,7 +22,8 @@ def hand_observations(**changes) -> PatientObservations:
     """Died of the liver's limit at 4.5 days; lesion 1 (switched at 4.0) seen on the imaging at 4.5."""
     fields = dict(
         follow_up_time=4.5, death_time=4.5, death_cause="organ_limit", death_organ=ORGANS.index("liver"),
-        primary_reach_time=1.5, diagnosis_time=2.0, diagnosis_mode="screening", n_stage="N+", stage="regional",
+        primary_reach_time=1.5, diagnosis_time=2.0, diagnosis_mode="screening", primary_cells_at_diagnosis=3e9,
+        n_stage="N+", stage="regional",
         age_at_start=61.0,
         lesion_reach_time=np.array([NAN, 4.2]), lesion_detection_time=np.array([NAN, 4.5]),
         draw_times=np.array([1.0, 3.0]), ctc_expected=np.array([[0.5], [2.0]]), ctc_count=np.array([[1], [3]]),
@@ -39,7 +40,8 @@ def observed_results() -> Results:
 def test_the_clinical_tables_hold_what_was_observed(observed_results):
     patients = observed_results.patients
     assert patients.to_dict("records") == [{
-        "diagnosis_time": 2.0, "diagnosis_mode": "screening", "primary_reach_time": 1.5, "n_stage": "N+",
+        "diagnosis_time": 2.0, "diagnosis_mode": "screening", "primary_reach_time": 1.5,
+        "primary_cells_at_diagnosis": 3e9, "n_stage": "N+",
         "stage": "regional", "first_metastasis_time": 4.5, "death_time": 4.5, "death_cause": "organ_limit",
         "death_organ": "liver", "follow_up_time": 4.5, "age_at_start": 61.0,
     }]

@@ -27,6 +27,7 @@ TOLERANCE: dict[str, float] = {
     "growth_kinetics": 0.1,
     "clinical_survival": 0.25,
     "clinical_recurrence": 0.25,
+    "clinical_stage": 0.25,
     "therapy": 0.25,
 }
 #: The shipped copy, relative to this package.

@@ -55,15 +55,16 @@ def _spans(course: list[Piece]):
     return zip(course, [piece[0] for piece in course[1:]] + [np.inf])
 
 
-def size(primary: Primary, times) -> np.ndarray:
-    """Cells in the primary at ``times`` (days)."""
+def size(primary: Primary, times, *, left: bool = False) -> np.ndarray:
+    """Cells in the primary at ``times`` (days); ``left``: the limit from before each time, where a
+    restart falls on it (its size at a resection then)."""
     law, n0, rate, capacity, exponent = primary.growth
     t = np.asarray(times, dtype=float)
     out = np.asarray(size_at(law, n0, t, rate, capacity, exponent), dtype=float)
     for start, cells, _, now in pieces(primary)[1:]:
         after = 0.0 if cells <= 0 else np.asarray(size_at(law, cells, np.maximum(t - start, 0.0), now, capacity,
                                                           exponent))
-        out = np.where(t < start, out, after)
+        out = np.where((t <= start) if left else (t < start), out, after)
     return out
 
 

@@ -50,6 +50,7 @@ class PatientObservations:
     primary_reach_time: float  # the primary first holds the detection threshold
     diagnosis_time: float  # symptoms, or the first screening imaging that sees the primary
     diagnosis_mode: str  # one of DIAGNOSIS_MODES, "" if not diagnosed
+    primary_cells_at_diagnosis: float  # cells in the primary then, before a resection then (its T size); NaN if not diagnosed
     n_stage: str  # at diagnosis: "N0", "N+", "NX" (no regional node), "" if not diagnosed
     stage: str  # SEER summary stage at diagnosis (one of STAGES), "" if not diagnosed
     age_at_start: float  # years (NaN: ages not modelled)
@@ -408,6 +409,8 @@ def observe(lowered: Lowered, outcome: RunOutcome, rng: np.random.Generator) -> 
         primary_reach_time=float(_within(primary_reach, end)),
         diagnosis_time=diagnosed,
         diagnosis_mode=mode,
+        primary_cells_at_diagnosis=(float(course.size(lowered.primary, diagnosed, left=True)) if np.isfinite(diagnosed)
+                                    else np.nan),  # before a resection then
         n_stage=nodes,
         stage=stage_at(lowered, lesions, detected, diagnosed, nodes),
         age_at_start=lowered.age_at_start,

@@ -5,8 +5,9 @@ observation time if alive). Scenarios without an observation plan have these tab
 
 ``patients``: one row per patient: ``diagnosis_time`` and ``diagnosis_mode`` (``symptoms``, or
 ``screening``: the first screening imaging that sees the primary; empty if not diagnosed),
-``primary_reach_time`` (the primary first holds the detection threshold), ``n_stage`` at diagnosis
-(``N0``; ``N+``: a regional node holds a lesion; ``NX``: the primary's lymph reaches no node; empty
+``primary_reach_time`` (the primary first holds the detection threshold),
+``primary_cells_at_diagnosis`` (its T size: cells, at ``cells_per_g`` per cm³), ``n_stage`` at diagnosis
+(``N0``; ``N+``: a regional node holds a micrometastasis, > ``node_positive_cells``; ``NX``: the primary's lymph reaches no node; empty
 if not diagnosed), ``stage`` at diagnosis (SEER summary stage: ``localized``, ``regional``,
 ``distant``: a lesion outside the regional nodes seen by the staging imaging; empty if not
 diagnosed), ``first_metastasis_time`` (first imaging that sees a lesion), ``death_time``,
@@ -83,6 +84,7 @@ def patients_frame(observed: Observed, organ_names: Sequence[str], patients: Seq
         "diagnosis_time": times("diagnosis_time"),
         "diagnosis_mode": labels("diagnosis_mode", DIAGNOSIS_MODES),
         "primary_reach_time": times("primary_reach_time"),
+        "primary_cells_at_diagnosis": times("primary_cells_at_diagnosis"),
         "n_stage": labels("n_stage", N_STAGES),
         "stage": labels("stage", STAGES),
         "first_metastasis_time": times("first_metastasis_time"),

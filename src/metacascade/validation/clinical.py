@@ -169,6 +169,40 @@ def seer_stage_survival(target: Target, quick: bool, seed: int) -> Outcome:
         "include 2% unknown"))
 
 
+#: carter1989's diameter classes (cm: lower edges, the last open), in its table's order.
+SIZE_CLASSES: dict[str, float] = {"under_1cm": 0.0, "1_to_2cm": 1.0, "2_to_3cm": 2.0, "3_to_4cm": 3.0,
+                                  "4_to_5cm": 4.0, "5cm_and_over": 5.0}
+
+
+def diameter_cm(cells, cells_per_g: float) -> np.ndarray:
+    """Diameter (cm) of a sphere of ``cells`` at ``cells_per_g`` cells per cm³ (1 g/cm³)."""
+    return np.cbrt(6.0 * np.asarray(cells, dtype=float) / (np.pi * cells_per_g))
+
+
+@check("carter1989_node_positivity_by_size")
+def node_positivity_by_size(target: Target, quick: bool, seed: int) -> Outcome:
+    from ..catalog import load_scenario
+
+    patients = treated_cohort(CLINICAL_BREAST, quick, seed).patients  # the SEER check's patients
+    staged = patients[patients["stage"].isin(["localized", "regional"])]  # M0, as carter1989's
+    size = diameter_cm(staged["primary_cells_at_diagnosis"], load_scenario(CLINICAL_BREAST).primary.cells_per_g)
+    size_class = np.digitize(size, list(SIZE_CLASSES.values())[1:])
+    positive = (staged["n_stage"] == "N+").to_numpy()
+    published = target.value["node_positive_pct"]
+    simulated, se = {}, {}
+    for index, name in enumerate(SIZE_CLASSES):
+        members = positive[size_class == index]
+        share = float(members.mean()) if members.size else float("nan")
+        simulated[name] = 100.0 * share
+        se[name] = 100.0 * np.sqrt(share * (1.0 - share) / max(members.size, 1))
+    counts = np.bincount(size_class, minlength=len(SIZE_CLASSES))
+    return compare_table(target, published, simulated, se, reason=(
+        f"{len(staged)} {CLINICAL_BREAST} patients diagnosed by their symptoms without distant metastasis seen "
+        f"(of {len(patients)}; the SEER check's cohort); N+ as the pathologist reads it (a regional deposit of more "
+        f"than node_positive_cells), by the diameter of the primary then (a sphere at cells_per_g per cm³); "
+        f"patients per class {counts.tolist()}; NaN: no patient in the class"))
+
+
 @check("pan2017_late_distant_recurrence")
 def late_distant_recurrence(target: Target, quick: bool, seed: int) -> Outcome:
     cohort = treated_cohort("breast_patient", quick, seed, endocrine=True)
