@@ -23,8 +23,8 @@ def test_shipped_targets_are_the_shared_file():
 
 def test_targets_load_as_records_with_unique_ids():
     targets = load_targets()
-    assert len(targets) == 38 + 1  # the shared file's, then the package's own (added_targets.yaml)
-    assert list(targets)[-1] == "bloom1962_untreated_breast_survival"
+    assert len(targets) == 38 + 2  # the shared file's, then the package's own (added_targets.yaml)
+    assert list(targets)[-2:] == ["bloom1962_untreated_breast_survival", "carter1989_node_positivity_by_size"]
     assert targets["luzzi1998_solitary_dormant_d13"].value == pytest.approx(0.36)
     assert targets["au2016_cluster_capillary_transit"].range == [0.9, 1.0]
 

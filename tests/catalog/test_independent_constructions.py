@@ -362,6 +362,8 @@ def natural_history_primary(
         vascularisation_cells=1e6,  # ASSUMPTION: ~1 mm³
         # ASSUMPTION: half the share of the primary's diSibio autopsies with regional nodes involved
         lymphatic_fraction=significant(regional_node_share(document, disibio_row) / 2, 2),
+        # ASSUMPTION: lymph entered through the surface (Padera 2002), its share the one at 100 g
+        lymphatic_surface_cells=1e11,
         **specific,
     )
 

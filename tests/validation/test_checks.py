@@ -20,6 +20,7 @@ NUMERIC_IDS = {
     "pan2017_late_distant_recurrence", "breast_tvdt_clinical", "delmonte2009_cells_per_cm3", "lethal_burden_nmax",
     "iwata2000_parameters", "carmel1977_cyclophosphamide_lung", "ebctcg2015_bisphosphonates",
     "bloom1962_untreated_breast_survival",  # the package's own (analysis/data/added_targets.yaml)
+    "carter1989_node_positivity_by_size",  # the package's own too
 }
 
 

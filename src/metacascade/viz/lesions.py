@@ -163,11 +163,12 @@ def _lesion(axes, row, tracked: float, curve: pd.Series, bound: float, early: li
     times, sizes = np.array([start, *early, end]).T
     axes.plot(times / divisor, sizes, ls=":", marker="o", ms=2.5, markevery=slice(0, -1), color=colour, lw=1,
               gid=f"founding:{row.lesion}")
-    alive = curve[curve > 0]
-    axes.plot(alive.index / divisor, alive.to_numpy(), color=colour, lw=1.4, gid=gid)
+    alive = curve[curve > 0]  # empty for a lesion at its bound only between two times drawn
+    if alive.size:
+        axes.plot(alive.index / divisor, alive.to_numpy(), color=colour, lw=1.4, gid=gid)
     events = set()
     for time, event in ((row.switch_time, "switch"), (detection, "seen")):
-        if np.isfinite(time) and time <= curve.index[-1]:
+        if np.isfinite(time) and time <= curve.index[-1] and alive.size:
             size = np.interp(time, alive.index, alive.to_numpy())
             axes.plot([time / divisor], [size], marker=MARKERS[event], ms=6, color=colour, mec="black", mew=0.6,
                       ls="none")
