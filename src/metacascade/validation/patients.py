@@ -82,7 +82,10 @@ def disibio_rows(target: Target, quick: bool, seed: int) -> Outcome:
 
 @check("disibio2008_prostate_profile")
 def prostate_profile(target: Target, quick: bool, seed: int) -> Outcome:
-    involved = autopsies("prostate_patient", quick, seed)
+    from ..calibration.spec import joint_spec
+
+    years = joint_spec().follow_up_years  # long enough for a slow primary's patients to die: the full matrix's cohort
+    involved = autopsies("prostate_patient", quick, seed, years)
     total = involved.to_numpy().sum()
     if involved.empty or total == 0:
         return _no_autopsy(target)
@@ -90,7 +93,8 @@ def prostate_profile(target: Target, quick: bool, seed: int) -> Outcome:
     se = 100.0 * _share_se(share.to_numpy() / 100.0, int(total))
     sites = list(target.value)
     return compare_table(target, target.value, share[sites].to_dict(), dict(zip(share.index, se)), reason=(
-        f"% of the {int(total)} involved sites over {len(involved)} prostate_patient autopsies"))
+        f"% of the {int(total)} involved sites over {len(involved)} prostate_patient autopsies (followed {years} "
+        "years, as in its calibration)"))
 
 
 @check("blood_cell_and_ctc_sizes_review")
