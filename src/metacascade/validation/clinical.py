@@ -300,7 +300,7 @@ def bisphosphonates(target: Target, quick: bool, seed: int) -> Outcome:
         f"{TRIAL_PATIENTS[quick]} patients each on common random numbers; {tested}: {' '.join(arm.description.split())}; "
         f"bone relapse within {BISPHOSPHONATE_FOLLOW_UP_YEARS:g} years of diagnosis; premenopausal 1 by construction; "
         "a ratio without a bone relapse in the control arm, or with an unbounded interval, is not a number (too few "
-        "relapses: nearly every patient is diagnosed localized and few relapse after surgery, the natural history's "
+        "relapses: most patients are diagnosed localized (too few N+) and few relapse after surgery, the natural history's "
         "known mismatch)"))
     low, high = intervals["postmenopausal"]
     ratio = target.value["postmeno_bone_recurrence"]
