@@ -61,6 +61,18 @@ def test_a_resection_at_the_symptomatic_diagnosis_keeps_that_diagnosis(threshold
     assert diagnosis(resected) == (at, SYMPTOMS)
 
 
+def test_the_primary_at_diagnosis_is_its_size_before_a_resection_then():
+    """The T size a patient is diagnosed with: e^{r t} at the symptoms, also where the primary is
+    resected at that very time (its size after is 0)."""
+    lowered = symptomatic(3.0, screening=False)
+    at = closed_form_symptoms(3.0)
+    resected = replace(lowered, primary=replace(lowered.primary, removal_time=course.symptom_time(lowered)))
+    for patient in (lowered, resected):
+        seen = observe(patient, outcome_of(lesions(patient)), np.random.default_rng(0))
+        assert seen.primary_cells_at_diagnosis == pytest.approx(math.exp(RATE * at), rel=1e-9)
+    assert course.size(resected.primary, at + 1e-9) == 0.0
+
+
 def test_each_patients_summed_hazard_at_its_symptoms_is_a_standard_exponential(any_seed):
     base = patient(horizon=990.0, symptom_rate_per_cm3_year=PER_CM3_YEAR)
     drawn = np.array([patient_lowered(base, any_seed, i).symptom_threshold for i in range(400)])
