@@ -51,22 +51,23 @@ class Source:
 
 def primary_sources(lowered: Lowered, paths: Routes, grids: np.ndarray) -> list[Source]:
     """The primary over each window ``grids[w, 0]..grids[w, -1]`` (each on one side of its
-    removal), split at serosal invasion, by each of its entries (``routes.Entry``): all windows in
-    one pass."""
+    removal), split at serosal invasion (if it ever invades), by each of its entries
+    (``routes.Entry``): all windows in one pass."""
     primary = lowered.primary
     start, end = grids[:, 0], grids[:, -1]
     invasion = np.clip(paths.invasion_time, start, end)
     invaded = grids >= paths.invasion_time
     founders = primary.clone_share @ primary.founders_per_cell  # single cells and clusters, per cell shed
+    sides = (False, True) if np.isfinite(paths.invasion_time) else (False,)  # a primary that never invades: before
     means, curves, routes = [], [], []
     for entry in paths.entries:
-        means += [entry.scale * course.shed_mean(primary, start, invasion, entry.power),
-                  entry.scale * course.shed_mean(primary, invasion, end, entry.power)]
+        means += [entry.scale * course.shed_mean(primary, *((invasion, end) if after else (start, invasion)),
+                                                 entry.power) for after in sides]
         curve = entry.scale * course.shedding(primary, grids, power=entry.power)  # [W, G]
         # a restart at a window's end acts after it
         curve[:, -1] = entry.scale * course.shedding(primary, grids[:, -1], left=True, power=entry.power)
-        curves += [np.where(invaded, 0.0, curve), np.where(invaded, curve, 0.0)]
-        routes += [entry.before_invasion, entry.after_invasion]
+        curves += [np.where(invaded == after, curve, 0.0) for after in sides]
+        routes += [entry.after_invasion if after else entry.before_invasion for after in sides]
     means, curves = np.stack(means, axis=1), founders[None, :, None, None] * np.stack(curves, axis=1)[:, None]
     routes = np.stack(routes, axis=1)  # [C, K, O + 1]
     return [Source(means=founders[:, None] * means[w][None], curves=curves[w], routes=routes)
