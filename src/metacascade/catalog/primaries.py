@@ -60,7 +60,8 @@ class PrimaryRecord(Frozen):
 
     site: str = Field(min_length=1, description="anatomy organ whose drainage stands for the primary's")
     scenario: Optional[str] = Field(default=None, description="the hand-written catalogue scenario standing for it")
-    lymphatic_fraction: Fraction = Field(description="share of shed cells entering lymph")
+    lymphatic_fraction: Fraction = Field(
+        description="share of shed cells entering lymph (at the template's lymphatic_surface_cells)")
     coelomic_fraction: Fraction = Field(default=0.0, description="share shed into the site's cavity once through the serosa")
     paravertebral_route: bool = Field(default=False, description="the vertebral (Batson) venous route to bone")
     growth: Union[str, Growth] = Field(description="a histology class of the file, or the primary's own growth")

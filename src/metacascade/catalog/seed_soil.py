@@ -28,7 +28,8 @@ class Seed(Frozen):
     """A primary's seed: its colonisation level and the share of its shed cells that enter lymph."""
 
     colonisation_log10: float = Field(description="log10 of the primary's colonisation factor, added to each site's soil")
-    lymphatic_fraction: Fraction = Field(description="share of shed cells that enter lymph")
+    lymphatic_fraction: Fraction = Field(
+        description="share of shed cells that enter lymph (at the scenario's lymphatic_surface_cells, if set)")
     pairing_log10: dict[str, float] = Field(
         default_factory=dict, description="site -> log10 seed–soil compatibility on top of soil and seed (0 if absent)")
 

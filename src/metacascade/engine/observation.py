@@ -50,7 +50,8 @@ class PatientObservations:
     primary_reach_time: float  # the primary first holds the detection threshold
     diagnosis_time: float  # symptoms, or the first screening imaging that sees the primary
     diagnosis_mode: str  # one of DIAGNOSIS_MODES, "" if not diagnosed
-    primary_cells_at_diagnosis: float  # cells in the primary then, before a resection then (its T size); NaN if not diagnosed
+    primary_cells_at_diagnosis: float  # cells in the primary then, before a resection then (its T size); NaN if
+    # not diagnosed
     n_stage: str  # at diagnosis: "N0", "N+", "NX" (no regional node), "" if not diagnosed
     stage: str  # SEER summary stage at diagnosis (one of STAGES), "" if not diagnosed
     age_at_start: float  # years (NaN: ages not modelled)
