@@ -16,7 +16,7 @@ import numpy as np
 
 from . import course
 from .lower import Lowered
-from .routes import routes
+from .routes import Entry, routes
 from .routing import delivery_matrix
 
 #: Colonies are pooled as counts up to this size (cells) in runs that found many colonies.
@@ -45,12 +45,13 @@ def expected_founders_by_site(lowered: Lowered) -> np.ndarray:
     for clone, vessel, cells in zip(lowered.injection_clone, lowered.injection_vessel, lowered.injection_cells):
         arrive[clone] += cells * delivery_matrix(lowered.routing, clone)[vessel, :-1]
     if lowered.primary is not None:
-        for entry, shed in zip(routes(lowered).entries, _founders_shed_by_entry(lowered)):
+        entries = routes(lowered).entries
+        for entry, shed in zip(entries, _founders_shed_by_entry(lowered, entries)):
             arrive += shed[:, None] * np.maximum(entry.before_invasion, entry.after_invasion)[:, :-1]
     return arrive * found
 
 
-def _founders_shed_by_entry(lowered: Lowered) -> list[np.ndarray]:
+def _founders_shed_by_entry(lowered: Lowered, entries: tuple[Entry, ...]) -> list[np.ndarray]:
     """[C] founders (single cells and clusters) the primary sheds by the run's end through each of its
     entries (``routes.Entry``), expected (closed form), on its untreated course: the pool's end must
     not depend on therapy, which changes between the two runs of a patient treated from its first
@@ -59,12 +60,12 @@ def _founders_shed_by_entry(lowered: Lowered) -> list[np.ndarray]:
     untreated = replace(primary, removal_time=np.inf, kills=(), speeds=())
     founders = primary.clone_share @ primary.founders_per_cell
     return [entry.scale * float(course.shed_mean(untreated, 0.0, lowered.end_time, entry.power)) * founders
-            for entry in routes(lowered).entries]
+            for entry in entries]
 
 
 def primary_founders_shed(lowered: Lowered) -> np.ndarray:
     """[C] founders the primary sheds by the run's end, expected, on its untreated course."""
-    return sum(_founders_shed_by_entry(lowered))
+    return sum(_founders_shed_by_entry(lowered, routes(lowered).entries))
 
 
 def expected_founders(lowered: Lowered) -> float:

@@ -27,7 +27,7 @@ import numpy as np
 from .growth import size_at, time_to_reach
 from .handoff import handoff_sizes, pooled_max_cells
 from .lower import SMALL_COLONY_MAX, Lowered, Primary
-from .routes import SURFACE_POWER
+from .routes import entry_parts
 from .routing import Routing, arrest_of
 from .outcome import SNAPSHOT_FIELDS, RunOutcome, Lesions, Snapshot
 
@@ -219,13 +219,11 @@ def _shed_cells(
     start, invasion = reached(primary.vascularisation_cells), reached(primary.serosal_invasion_cells)
     founders = primary.clone_share @ primary.founders_per_cell  # single cells and clusters per cell shed
     clones = np.cumsum(founders / founders.sum())
-    share, surface = primary.lymphatic_fraction, primary.lymphatic_surface_cells
-    # (intensity in cells, share of it into lymph): every cell alike, or venous and surface lymph apart
-    entries = [(size, share)] if surface is None else [
-        (lambda time: (1.0 - share) * size(time), 0.0),
-        (lambda time: share * surface ** (1.0 - SURFACE_POWER) * size(time) ** SURFACE_POWER, 1.0)]
     cells = []
-    for intensity, lymph in entries:
+    for scale, power, lymph in entry_parts(primary):  # every cell alike, or venous and surface lymph apart
+        def intensity(time: float, scale: float = scale, power: float = power) -> float:
+            return scale * size(time) ** power
+
         for time in _shedding_times(rng, primary, intensity, start, horizon, founders.sum()):
             clone = _pick(rng, clones)
             if time >= invasion and rng.random() < primary.coelomic_fraction:

@@ -9,7 +9,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from .growth import time_to_reach
-from .lower import Lowered
+from .lower import Lowered, Primary
 from .routing import Routing
 from .routing import circulating_time, delivery_from, entries
 
@@ -64,17 +64,23 @@ def routes(lowered: Lowered) -> Routes:
     )
 
 
+def entry_parts(primary: Primary) -> list[tuple[float, float, float]]:
+    """(scale, power, share into lymph) of each way the primary's cells leave it, at scale x
+    (per-cell shedding) x N^power cells per day: every shed cell alike (lymph with
+    ``lymphatic_fraction``), or with ``lymphatic_surface_cells`` S the venous outflow at
+    (1 - lymphatic_fraction) N and the lymph at lymphatic_fraction S^(1/3) N^(2/3) (its surface; the
+    two equal the first at N = S). Both engines shed by these."""
+    share, surface = primary.lymphatic_fraction, primary.lymphatic_surface_cells
+    if surface is None:
+        return [(1.0, 1.0, share)]
+    return [(1.0 - share, 1.0, 0.0), (share * surface ** (1.0 - SURFACE_POWER), SURFACE_POWER, 1.0)]
+
+
 def _entries(lowered: Lowered) -> tuple[Entry, ...]:
-    """The primary's entries: every shed cell alike (lymph with ``lymphatic_fraction``), or with
-    ``lymphatic_surface_cells`` S the venous outflow at (1 - lymphatic_fraction) N and the lymph at
-    lymphatic_fraction S^(1/3) N^(2/3) (its surface; the two equal today's at N = S)."""
+    """The primary's entries (``entry_parts``) with their deliveries."""
     primary = lowered.primary
-    surface = primary.lymphatic_surface_cells
-    parts = ([(1.0, 1.0, primary.lymphatic_fraction)] if surface is None else
-             [(1.0 - primary.lymphatic_fraction, 1.0, 0.0),
-              (primary.lymphatic_fraction * surface ** (1.0 - SURFACE_POWER), SURFACE_POWER, 1.0)])
     entries = []
-    for scale, power, lymph in parts:
+    for scale, power, lymph in entry_parts(primary):
         metastasis, after, circulating = _deliveries(lowered.routing, primary.site, lymph, primary.coelomic_fraction,
                                                      primary.cavity)
         entries.append(Entry(scale=scale, power=power, before_invasion=metastasis[:, primary.site],

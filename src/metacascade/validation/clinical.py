@@ -26,7 +26,7 @@ from ..analysis.targets import Target
 from ..catalog.trials import load_trial_design
 from ..engine.observation import OTHER_CAUSES, STAGES
 from .patients import PATIENTS
-from .rules import Z95, Outcome, check, compare, compare_table, fmt
+from .rules import Z95, Outcome, check, compare, compare_table, fmt, percent_se
 
 #: The clinical breast patient: unscreened, diagnosed by symptoms, with an age and other causes of death.
 CLINICAL_BREAST = "breast_patient_symptomatic"
@@ -152,10 +152,9 @@ def seer_stage_survival(target: Target, quick: bool, seed: int) -> Outcome:
     published = target.value["era_1995_2002"]
     wanted, simulated, se = {}, {}, {}
     for name in STAGES:
-        share = float((stage == name).mean()) if len(stage) else float("nan")
         key = f"stage_pct/{name}"
-        wanted[key], simulated[key] = published["stage_distribution_pct"][name], 100.0 * share
-        se[key] = 100.0 * np.sqrt(share * (1.0 - share) / max(len(stage), 1))
+        wanted[key] = published["stage_distribution_pct"][name]
+        simulated[key], se[key] = percent_se(stage == name)
         value, error = survival_after_diagnosis(patients.loc[stage.index[stage == name]], SURVIVAL_DAYS, net=True)
         key = f"survival_5y_pct/{name}"
         wanted[key], simulated[key], se[key] = published[name], 100.0 * value, 100.0 * error
@@ -191,10 +190,7 @@ def node_positivity_by_size(target: Target, quick: bool, seed: int) -> Outcome:
     published = target.value["node_positive_pct"]
     simulated, se = {}, {}
     for index, name in enumerate(SIZE_CLASSES):
-        members = positive[size_class == index]
-        share = float(members.mean()) if members.size else float("nan")
-        simulated[name] = 100.0 * share
-        se[name] = 100.0 * np.sqrt(share * (1.0 - share) / max(members.size, 1))
+        simulated[name], se[name] = percent_se(positive[size_class == index])
     counts = np.bincount(size_class, minlength=len(SIZE_CLASSES))
     return compare_table(target, published, simulated, se, reason=(
         f"{len(staged)} {CLINICAL_BREAST} patients diagnosed by their symptoms without distant metastasis seen "

@@ -137,6 +137,13 @@ def not_yet(target: Target, reason: str) -> Outcome:
     return Outcome(target.id, target.quantity, published, "—", "—", "not yet", reason)
 
 
+def percent_se(flags: Any) -> tuple[float, float]:
+    """The share (%) of true ``flags`` and its binomial standard error; NaN for none."""
+    flags = np.asarray(flags, dtype=bool)
+    share = float(flags.mean()) if flags.size else float("nan")
+    return 100.0 * share, 100.0 * float(np.sqrt(share * (1.0 - share) / max(flags.size, 1)))
+
+
 def mean_se(samples: Any) -> tuple[float, float]:
     """Mean and its standard error over replicate values (se 0 for a single one)."""
     values = np.asarray(samples, dtype=float)
