@@ -31,8 +31,8 @@ from metacascade.engine.outcome import ALIVE_STATES, SNAPSHOT_FIELDS, TALLIES, T
 from metacascade.engine.reference import simulate_reference
 
 from metacascade.engine.timeline import run_timeline
+from seeded import FALSE_ALARM
 
-ALPHA = 1e-3
 FOUNDER_STATES = ALIVE_STATES + TERMINAL_FATES
 
 
@@ -310,7 +310,7 @@ def compare(reference: list, exact: list, case: Case) -> dict[str, float]:
 
 
 def assert_equivalent(p: dict[str, float]) -> None:
-    threshold = ALPHA / len(p)
+    threshold = FALSE_ALARM / len(p)
     failed = {label: value for label, value in p.items() if not value > threshold}
     assert not failed, f"engines differ (Bonferroni threshold {threshold:.2g}): {failed}"
 

@@ -18,6 +18,7 @@ from metacascade.engine.lower import lower
 from metacascade.engine.patient import host_draws, patient_lowered, with_host, with_menopause
 
 from test_therapy import ENDOCRINE, cohort, patient_data, same_tables
+from seeded import FALSE_ALARM
 
 BONE = {"kind": "bone_targeted", "factor": 0.5}
 
@@ -113,7 +114,7 @@ def test_each_patient_is_postmenopausal_with_the_asked_probability_and_keeps_its
     drawn = [with_menopause(lowered, partial(host_draws, any_seed, patient)).postmenopausal
              for patient in range(patients)]
     assert set(drawn) == {0.0, 1.0}
-    assert stats.binomtest(int(sum(drawn)), patients, chance).pvalue > 1e-3
+    assert stats.binomtest(int(sum(drawn)), patients, chance).pvalue > FALSE_ALARM
     without = lower(scenario_from_data(hosted(None)))
     for patient in range(3):
         own, plain = patient_lowered(lowered, any_seed, patient), patient_lowered(without, any_seed, patient)
@@ -127,7 +128,7 @@ def test_each_patients_immune_status_is_lognormal_around_the_hosts_and_moves_no_
     varied = lower(scenario_from_data(hosted({"immune_status": 2.0, "immune_status_sigma": sigma, **chance})))
     own = [with_host(varied, any_seed, patient) for patient in range(patients)]
     factors = np.array([o.rates["clearance_rate"][0, 0] / base.rates["clearance_rate"][0, 0] for o in own])
-    assert stats.kstest(np.log(factors) / sigma, "norm").pvalue > 1e-3
+    assert stats.kstest(np.log(factors) / sigma, "norm").pvalue > FALSE_ALARM
     for patient in range(3):
         drawn = own[patient]
         np.testing.assert_allclose(drawn.routing.segment_survival, base.routing.segment_survival ** factors[patient],

@@ -25,6 +25,7 @@ from metacascade.engine.samplers import birth_death_alpha_beta
 from metacascade.engine.spread import metastasis_source
 from metacascade.engine.therapy import apply_therapy, with_kills
 from metacascade.engine.timeline import run_timeline
+from seeded import FALSE_ALARM
 
 B, D = 0.5, 0.4  # birth and death rates of the colonies, per day
 CHEMO = {"kind": "chemotherapy", "relative_to": "diagnosis", "cycles": 3, "log_kill": 1.0}
@@ -190,12 +191,12 @@ def test_a_kill_thins_a_birth_death_colony_as_the_generating_function_compositio
     thinned = beta * survival / (1 - beta + beta * survival)
     sizes = np.where(colonies.phase == EXTINCT, 0, colonies.size).astype(np.int64)
     assert set(colonies.phase) <= {GROWING, EXTINCT} and np.all(sizes[colonies.phase == GROWING] >= 1)
-    assert stats.binomtest(int((sizes == 0).sum()), num, extinct).pvalue > 1e-4
+    assert stats.binomtest(int((sizes == 0).sum()), num, extinct).pvalue > FALSE_ALARM
     top = 80
     expected = np.r_[extinct, (1 - extinct) * (1 - thinned) * thinned ** np.arange(top - 1), 0.0]
     expected[-1] = 1.0 - expected.sum()
     observed = np.bincount(np.minimum(sizes, top), minlength=top + 1)
-    assert chisquare_p(observed, expected * num) > 1e-4
+    assert chisquare_p(observed, expected * num) > FALSE_ALARM
     # the mean is s times the untreated mean e^{(b - d) t}, with the thinned variance
     mean = np.exp((B - D) * days)
     variance = survival**2 * (B + D) / (B - D) * mean * (mean - 1) + survival * (1 - survival) * mean
@@ -213,7 +214,7 @@ def test_a_colony_in_the_deterministic_regime_keeps_s_times_its_cells_unless_tha
     colonies = Colonies.founded(0, 0, 5e4, np.zeros(2000), 1)
     kill(colonies, 0.0, np.array([0.1]), np.zeros(1), 1e4, rng)
     assert np.all(colonies.size == np.round(colonies.size)) and len(set(colonies.size)) > 100
-    assert stats.binomtest(int(colonies.size.sum()), int(2000 * 5e4), 0.1).pvalue > 1e-4
+    assert stats.binomtest(int(colonies.size.sum()), int(2000 * 5e4), 0.1).pvalue > FALSE_ALARM
 
 
 @pytest.mark.seeds(2)
@@ -225,7 +226,7 @@ def test_dormant_micrometastases_are_eradicated_with_the_kills_chance_and_switch
     colonies.phase[num:], colonies.switch_time[num:] = MACRO, 20.0
     kill(colonies, 50.0, np.array([0.01]), np.array([chance]), 1e4, rng)
     eradicated = colonies.phase[:num] == REGRESSED
-    assert stats.binomtest(int(eradicated.sum()), num, chance).pvalue > 1e-4
+    assert stats.binomtest(int(eradicated.sum()), num, chance).pvalue > FALSE_ALARM
     assert np.all(colonies.regression_time[:num][eradicated] == 50.0)
     assert np.all(colonies.phase[num:] == MACRO)  # their curves read the kills (below)
 
@@ -308,7 +309,7 @@ def test_pooled_colonies_keep_binomial_cells_and_solitary_cells_are_spared(any_s
     assert after[0, 0, pool.D] == 1000
     base = chain.colony_bases[0]
     observed = np.r_[after[0, 0, chain.extinct[0]], after[0, 0, base : base + 3]]
-    assert chisquare_p(observed, 20_000 * stats.binom.pmf(np.arange(4), 3, 0.4)) > 1e-4
+    assert chisquare_p(observed, 20_000 * stats.binom.pmf(np.arange(4), 3, 0.4)) > FALSE_ALARM
     assert after[0, 0].sum() == counts[0, 0].sum()
 
 

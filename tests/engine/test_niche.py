@@ -17,6 +17,7 @@ from metacascade.engine.niche import window_factors
 from metacascade.engine.patient import patient_lowered
 
 from test_therapy import cohort, patient_data, same_tables
+from seeded import FALSE_ALARM
 
 LIVER = {"organ": "liver", "max_factor": 5.0, "half_mass_g": 1.0}
 
@@ -147,4 +148,4 @@ def test_a_niche_raises_colonies_in_its_organ_and_in_no_other(any_seed):
     others = [stats.binomtest(int(raised[o]), int(total[o]), 0.5).pvalue for o in total.index
               if o != "liver" and total[o] > 0]
     assert len(others) > 10 and total.drop("liver").sum() > 10_000
-    assert min(others) > 1e-3 / len(others)  # Bonferroni: a false alarm in 1 of 1000 runs
+    assert min(others) > FALSE_ALARM / len(others)  # Bonferroni: a false alarm in 1 of 1000 runs

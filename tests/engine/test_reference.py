@@ -15,11 +15,8 @@ from scipy import stats
 from metacascade.engine.outcome import ALIVE_STATES, GROWING_STATES, SNAPSHOT_FIELDS, TALLIES, TERMINAL_FATES
 from metacascade.engine.reference import simulate_reference
 from metacascade.engine.routing import delivery_matrix
+from seeded import FALSE_ALARM
 
-#: Each case's level. The file's ~30 statistical cases run on fresh seeds in every CI run: at 1e-3 a run
-#: failed by chance every ~30 (seed 1029635655: gambler's ruin 3.7 SD out, though 200 seeds give 0.4003
-#: against 0.4), so 1e-4, which still rejects a bias of a few percent in these 3000-cell runs.
-ALPHA = 1e-4
 #: Effectively instantaneous, per day: makes a step happen at t ~ 1e-9 days.
 NOW = 1e9
 
@@ -164,7 +161,7 @@ def test_arrest_frequencies_match_the_delivery_matrix(make_lowered, vessel, any_
     expected = delivery_matrix(lowered.routing, 0)[lowered.routing.vessel_names.index(vessel)]
     observed = np.append(out.arrested[0], out.died_in_transit[0])
     assert 0.02 < expected[-1] < 0.9  # the test exercises death in transit
-    assert chisquare_gof(observed, expected) > ALPHA
+    assert chisquare_gof(observed, expected) > FALSE_ALARM
 
 
 # --- post-arrest fates (MODEL.md §3) -----------------------------------------------------------
@@ -185,11 +182,11 @@ def test_in_vessel_survival_is_exponential(make_lowered, any_seed):
     for k, t in enumerate(times):
         p = math.exp(-(vessel_death + extravasation) * t)
         pvalue = stats.binomtest(total(out, k, "in_vessel"), arrested, p).pvalue
-        assert pvalue > ALPHA / comparisons, (t, pvalue)
+        assert pvalue > FALSE_ALARM / comparisons, (t, pvalue)
     # the first fate splits by the ratio of the rates
     left = arrested - total(out, len(times) - 1, "in_vessel")
     died = total(out, len(times) - 1, "dead_in_vessel")
-    assert stats.binomtest(died, left, vessel_death / (vessel_death + extravasation)).pvalue > ALPHA / comparisons
+    assert stats.binomtest(died, left, vessel_death / (vessel_death + extravasation)).pvalue > FALSE_ALARM / comparisons
 
 
 @pytest.mark.seeds(3)
@@ -203,7 +200,7 @@ def test_single_cells_split_by_rate_ratios(make_lowered, any_seed):
     out = simulate_reference(lowered, np.random.default_rng(any_seed))
     observed = [total(out, 0, "dead_apoptosis"), total(out, 0, "solitary_dormant"), total(out, 0, "founded_direct")]
     assert sum(observed) == 4000
-    assert chisquare_gof(observed, np.array(list(rates.values())) / sum(rates.values())) > ALPHA
+    assert chisquare_gof(observed, np.array(list(rates.values())) / sum(rates.values())) > FALSE_ALARM
 
 
 @pytest.mark.seeds(3)
@@ -226,12 +223,12 @@ def test_colony_sizes_follow_kendall(make_lowered, any_seed):
         expected = np.append(extinct, (1 - extinct) * alive)
         observed = [total(out, k, name) for name in ("extinct", *GROWING_STATES)]
         pvalue = chisquare_gof(observed, expected)
-        assert pvalue > ALPHA / (2 * len(times)), (t, pvalue)
+        assert pvalue > FALSE_ALARM / (2 * len(times)), (t, pvalue)
         # mean size (extinct colonies count 0): exp((b - d) t), variance (b + d)/(b - d) m (m - 1)
         cells = out.snapshots[k].cells.sum()
         sd = math.sqrt(3000 * (birth + death) / (birth - death) * growth * (growth - 1))
         z = (cells - 3000 * growth) / sd
-        assert 2 * stats.norm.sf(abs(z)) > ALPHA / (2 * len(times)), (t, z)
+        assert 2 * stats.norm.sf(abs(z)) > FALSE_ALARM / (2 * len(times)), (t, z)
 
 
 @pytest.mark.seeds(3)
@@ -248,7 +245,7 @@ def test_probability_of_reaching_the_bound_is_gamblers_ruin(make_lowered, birth,
     p_bound = 1 / bound if q == 1 else (1 - q) / (1 - q**bound)
     reached, extinct = total(out, 0, "reached_bound"), total(out, 0, "extinct")
     assert reached + extinct == 3000 == total(out, 0, "dormant_micromet") + extinct
-    assert stats.binomtest(reached, 3000, p_bound).pvalue > ALPHA
+    assert stats.binomtest(reached, 3000, p_bound).pvalue > FALSE_ALARM
     np.testing.assert_array_equal(out.lesions.size[:, 0], bound)
     # a small assay founds few colonies: each is followed from its first cell (engine/handoff.py)
     assert np.all(out.lesions.tracked_time < out.lesions.bound_time)

@@ -10,6 +10,7 @@ from metacascade.engine.routing import (
 )
 from metacascade.model import Clone
 from metacascade.analysis import theory
+from seeded import FALSE_ALARM
 
 
 @pytest.fixture(scope="module")
@@ -105,7 +106,7 @@ def test_delivery_matches_a_walk_through_beds_and_nodes(human, any_seed, entry, 
     tally, past_a_bed = walk(np.random.default_rng(any_seed), routing, entry, 8_000)
     names, first = entries(routing)
     expected = delivery_from(routing, 0, first[[names.index(entry)]])[0]
-    assert chisquare_p(tally, expected * tally.sum()) > 1e-4
+    assert chisquare_p(tally, expected * tally.sum()) > FALSE_ALARM
     days = circulating_time(routing, 0, first[[names.index(entry)]])[0]
     # segments past a bed are at most ~1 / (death + arrest) per cell: a loose 5-sigma bound on the mean
     sd = np.sqrt(days / routing.segment_time / (1.0 - routing.segment_survival[0] * 0.95) / 8_000)

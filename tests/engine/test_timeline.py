@@ -9,6 +9,7 @@ from metacascade.engine.timeline import run_timeline
 from metacascade.engine.lower import lower
 from metacascade.engine.outcome import ALIVE_STATES, SNAPSHOT_FIELDS, TERMINAL_FATES
 from metacascade.engine.routing import delivery_matrix
+from seeded import FALSE_ALARM
 
 
 def with_cells(scenario, num_cells):
@@ -78,7 +79,7 @@ def test_arrests_follow_the_delivery_matrix(any_seed, chisquare_p):
     out = run_timeline(lowered, np.random.default_rng(any_seed))
     expected = delivery_matrix(lowered.routing, 0)[lowered.injection_vessel[0]] * out.injected[0]
     observed = np.r_[out.arrested[0], out.died_in_transit[0]]
-    assert chisquare_p(observed, expected) > 1e-4
+    assert chisquare_p(observed, expected) > FALSE_ALARM
 
 
 @pytest.mark.parametrize("num_cells", [1, 10**7])
@@ -117,7 +118,7 @@ def test_colonies_match_birth_death_closed_forms_through_the_whole_engine(any_se
     delay = (fast / (fast + (b - d))) ** 2  # E[exp(-(b-d) x)] for x = sum of two Exp(fast) delays
     alpha, _ = birth_death_alpha_beta(b, d, t)
     extinct = snap.counts["extinct"].sum()
-    assert stats.binomtest(int(extinct), n, alpha).pvalue > 1e-4
+    assert stats.binomtest(int(extinct), n, alpha).pvalue > FALSE_ALARM
     mean = np.exp((b - d) * t) * delay
     alpha, beta = birth_death_alpha_beta(b, d, t)
     sd = np.sqrt((1 - alpha) * (1 + beta) / (1 - beta) ** 2 - mean**2)
