@@ -73,6 +73,26 @@ def test_kernel_moments_are_the_legendre_integrals_of_the_lag_rows():
     np.testing.assert_allclose(kern.moments[0].sum(), 30.0, rtol=1e-10)
 
 
+@pytest.mark.parametrize("elapsed", [0.7, 3000.0])
+@pytest.mark.parametrize("speed", [1.0, 1e6])  # 1e6: extravasation in ~0.1 s, twenty more squarings
+def test_the_rows_at_the_moments_lags_equal_each_lags_exponential(elapsed, speed):
+    """The Taylor polynomials and squarings that give the moments' rows agree with scipy's
+    exp(Q u)[V, :] at every lag, for a patient's chain and a chain pooling colonies of 16 cells: to
+    1e-12, or the rounding of ||Q u||_1 where that is larger (for the old lag-by-lag ``expm`` too)."""
+    from scipy.linalg import expm
+
+    for pooled_max, birth in ((0, 0.5), (16, 3.0)):
+        r = rates(birth_rate=birth)
+        r["extravasation_rate"] = r["extravasation_rate"] * speed
+        q = pool.generators(r, pool.layout(pooled_max), np.array(pooled_max + 1))
+        lags, _ = pool._graded_gauss(elapsed)
+        every = slice(None, None, 5)  # each panel's nodes in turn (8 a panel)
+        ours, lags = pool._rows_at_graded_lags(q[None], lags)[0][every], lags[every]
+        theirs = np.stack([expm(q * u)[pool.V] for u in lags])
+        rounding = 4 * np.finfo(float).eps * np.abs(q).sum(axis=0).max() * lags  # ~eps ||Q u||_1, as scipy's
+        assert np.all(np.abs(ours - theirs) <= np.maximum(1e-12, rounding)[:, None])
+
+
 def test_batched_exponential_equals_scipy_on_random_generators():
     """Rates 1e-4..1e3 per day, times 1e-3..1e4 days: equal to 1e-12 of the largest entry up to
     ||Q t|| = 1e4; beyond, both are accurate only to ~eps ||Q t|| (as the rows' sums show)."""

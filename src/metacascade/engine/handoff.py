@@ -21,8 +21,12 @@ from .routing import delivery_matrix
 
 #: Colonies are pooled as counts up to this size (cells) in runs that found many colonies.
 POOLED_MAX_CELLS = 64
-#: Runs expected to found at most this many colonies follow each one from its first division.
+#: Runs expected to found at most this many colonies follow each one from its first division. A run
+#: whose primary sheds follows ten times more: its pool would need each window length's moments
+#: (``pool.Kernel.moments``, ~1-6 s for the 64-cell chain of a patient scenario), where following
+#: a colony costs ~1 µs; an injection's pool needs only the kernels, cached for every window alike.
 MAX_FOUNDERS_TRACKED_FROM_ONE = 100_000
+MAX_SHED_FOUNDERS_TRACKED_FROM_ONE = 1_000_000
 
 
 def founding_probability(rates: dict[str, np.ndarray]) -> np.ndarray:
@@ -75,10 +79,11 @@ def expected_founders(lowered: Lowered) -> float:
 
 def pooled_max_cells(lowered: Lowered, founders: float | None = None) -> int:
     """Largest colony (cells) the pool holds: 0 (every colony followed from one cell) when the run
-    founds at most ``MAX_FOUNDERS_TRACKED_FROM_ONE`` colonies (``founders``, when already known),
-    else ``POOLED_MAX_CELLS``."""
+    founds at most ``MAX_FOUNDERS_TRACKED_FROM_ONE`` colonies (``founders``, when already known;
+    ``MAX_SHED_FOUNDERS_TRACKED_FROM_ONE`` with a primary), else ``POOLED_MAX_CELLS``."""
     founders = expected_founders(lowered) if founders is None else founders
-    return 0 if founders <= MAX_FOUNDERS_TRACKED_FROM_ONE else POOLED_MAX_CELLS
+    most = MAX_FOUNDERS_TRACKED_FROM_ONE if lowered.primary is None else MAX_SHED_FOUNDERS_TRACKED_FROM_ONE
+    return 0 if founders <= most else POOLED_MAX_CELLS
 
 
 def handoff_sizes(rates: dict[str, np.ndarray], threshold: float, pooled_max: int = POOLED_MAX_CELLS) -> np.ndarray:

@@ -1,0 +1,31 @@
+"""Where the pool ends (``engine.handoff``): a run follows its colonies one by one from the first
+division unless it founds too many, and a shedding run may found more before it pools them."""
+
+from dataclasses import replace
+
+import numpy as np
+
+from metacascade.catalog import load_scenario
+from metacascade.engine import handoff
+from metacascade.engine.handoff import POOLED_MAX_CELLS, expected_founders, pooled_max_cells
+from metacascade.engine.lower import lower
+
+
+def test_an_injection_pools_colonies_beyond_1e5_founders():
+    lowered = lower(load_scenario("luzzi1998_liver"))  # ~3e4 founders from 3e5 cells
+    assert pooled_max_cells(lowered) == 0
+    tenfold = replace(lowered, injection_cells=lowered.injection_cells * 10)
+    assert expected_founders(tenfold) > handoff.MAX_FOUNDERS_TRACKED_FROM_ONE
+    assert pooled_max_cells(tenfold) == POOLED_MAX_CELLS
+
+
+def test_a_shedding_patient_follows_up_to_1e6_founders_one_by_one():
+    """A breast patient who sheds 1000 times the scenario's rate founds ~6e5 colonies in 10 years: more
+    than an injection keeps out of the pool, within what a shedding run follows."""
+    lowered = lower(load_scenario("breast_patient"))
+    primary = replace(lowered.primary, shedding_rate_per_g_day=lowered.primary.shedding_rate_per_g_day * 1000)
+    heavy = replace(lowered, primary=primary)
+    founders = expected_founders(heavy)
+    assert handoff.MAX_FOUNDERS_TRACKED_FROM_ONE < founders <= handoff.MAX_SHED_FOUNDERS_TRACKED_FROM_ONE
+    assert pooled_max_cells(heavy) == 0
+    assert pooled_max_cells(heavy, founders=np.nextafter(handoff.MAX_SHED_FOUNDERS_TRACKED_FROM_ONE, np.inf)) == POOLED_MAX_CELLS
