@@ -194,24 +194,25 @@ _TRAPEZOID = np.r_[0.5, np.ones(GRID - 2), 0.5] / (GRID - 1)
 
 @dataclass(frozen=True)
 class Kernel:
-    """One chain over a window of ``grid[-1]`` days: what a window's draws need.
+    """Chains over a window of ``grid[-1]`` days: what a window's draws need, for one generator or a
+    stack of them (the leading axes [...] of every field but ``chain`` and ``grid``).
 
-    ``window`` is P(t) for the whole window; ``from_vessel[g]`` is P(u_g)[V, :] and
-    ``escape_cdf[i, tag, g]`` is P(u_g)[i, escaped[tag]] on the lag grid u_g = g t / (GRID - 1);
-    ``moments[n]`` is ∫_0^t L_n(1 - 2u/t) P(u)[V, :] du (Legendre polynomial L_n of the arrival
-    time's position in the window, arrival at t - u), by Gauss quadrature (error ~1e-13).
+    ``window`` is P(t) for the whole window; ``from_vessel[..., g, :]`` is P(u_g)[V, :] and
+    ``escape_cdf[..., i, tag, g]`` is P(u_g)[i, escaped[tag]] on the lag grid u_g = g t / (GRID - 1);
+    ``moments[..., n, :]`` is ∫_0^t L_n(1 - 2u/t) P(u)[V, :] du (Legendre polynomial L_n of the
+    arrival time's position in the window, arrival at t - u), by Gauss quadrature (error ~1e-13).
     """
 
     chain: Layout
-    generator: np.ndarray  # [S, S] per day
+    generator: np.ndarray  # [..., S, S] per day
     grid: np.ndarray  # [G] days
-    window: np.ndarray  # [S, S]
-    from_vessel: np.ndarray  # [G, S]
-    escape_cdf: np.ndarray  # [S, 2, G], non-decreasing in g (a distribution's CDF contiguous)
+    window: np.ndarray  # [..., S, S]
+    from_vessel: np.ndarray  # [..., G, S]
+    escape_cdf: np.ndarray  # [..., S, 2, G], non-decreasing in g (a distribution's CDF contiguous)
 
     @cached_property
     def moments(self) -> np.ndarray:
-        """[N, S] (computed when first needed: only shedding runs use them)."""
+        """[..., N, S] (computed when first needed: only shedding runs use them)."""
         return _moments(self.generator, self.grid[-1])
 
 
@@ -251,70 +252,47 @@ def _rows_at_graded_lags(generator: np.ndarray, lags: np.ndarray) -> np.ndarray:
 
 
 def kernel(generator: np.ndarray, chain: Layout, elapsed: float) -> Kernel:
-    """The kernel of ``generator`` over ``elapsed`` days (products of powers of expm(Q h), doubling the lags)."""
+    """The kernel of generators [..., S, S] over ``elapsed`` days, all at once (products of powers of
+    expm(Q h), doubling the lags)."""
     grid = np.linspace(0.0, elapsed, GRID)
-    step, window = transition_matrices(generator, np.array([elapsed / (GRID - 1), elapsed]))
-    rows = np.empty((GRID, chain.num_states))
-    columns = np.empty((GRID, chain.num_states, 2))
-    rows[0] = np.eye(chain.num_states)[V]
-    columns[0] = np.eye(chain.num_states)[:, list(chain.escaped)]
+    at = transition_matrices(generator, np.array([elapsed / (GRID - 1), elapsed]))  # [..., 2, S, S]
+    step, window = at[..., 0, :, :], at[..., 1, :, :]
+    batch, states = generator.shape[:-2], chain.num_states
+    rows = np.empty(batch + (GRID, states))
+    columns = np.empty(batch + (GRID, states, 2))
+    rows[..., 0, :] = np.eye(states)[V]
+    columns[..., 0, :, :] = np.eye(states)[:, list(chain.escaped)]
     done, power = 1, step  # lags 0..done - 1 filled; power = step^done
     while done < GRID:
         more = min(done, GRID - done)
-        rows[done:done + more] = rows[:more] @ power
-        columns[done:done + more] = power @ columns[:more]
+        rows[..., done:done + more, :] = rows[..., :more, :] @ power
+        columns[..., done:done + more, :, :] = power[..., None, :, :] @ columns[..., :more, :, :]
         done += more
         power = power @ power
-    escapes = np.maximum.accumulate(np.clip(columns, 0.0, 1.0), axis=0)  # [G, S, 2]
+    escape_cdf = np.ascontiguousarray(np.moveaxis(np.clip(columns, 0.0, 1.0), -3, -1))  # [..., S, 2, G]
+    np.maximum.accumulate(escape_cdf, axis=-1, out=escape_cdf)
     return Kernel(
         chain=chain,
         generator=generator,
         grid=grid,
         window=window,
         from_vessel=np.clip(rows, 0.0, None),
-        escape_cdf=np.ascontiguousarray(escapes.transpose(1, 2, 0)),
+        escape_cdf=escape_cdf,
     )
 
 
-#: Kernels kept (about 0.1-4 MB each): enough for the distinct soils of a calibrated patient scenario.
-KERNEL_CACHE_SIZE = 128
+#: Stacked kernels kept (~0.1 MB for a patient scenario's chains of a window, ~0.1 GB pooling 64-cell colonies).
+KERNEL_CACHE_SIZE = 16
 
 
 @lru_cache(maxsize=KERNEL_CACHE_SIZE)
-def _shared_kernel(rate_values: tuple[float, ...], handoff: int, pooled_max: int, elapsed: float) -> Kernel:
+def _stacked(keys: tuple[tuple[tuple[float, ...], int], ...], pooled_max: int, elapsed: float) -> Kernel:
+    """The kernels of the chains ``keys`` (rate values in ``RATE_NAMES`` order, handoff) over
+    ``elapsed`` days, stacked [K, ...]."""
     chain = layout(pooled_max)
-    rates = {name: np.array(value) for name, value in zip(RATE_NAMES, rate_values)}
-    return kernel(generators(rates, chain, np.array(handoff)), chain, elapsed)
-
-
-@dataclass(frozen=True)
-class Kernels:
-    """The kernels of several chains over one window, stacked: [K, ...] of each ``Kernel`` field."""
-
-    kernels: tuple[Kernel, ...]
-    window: np.ndarray  # [K, S, S]
-    from_vessel: np.ndarray  # [K, G, S]
-    escape_cdf: np.ndarray  # [K, S, 2, G]
-
-    @property
-    def chain(self) -> Layout:
-        return self.kernels[0].chain
-
-    @property
-    def grid(self) -> np.ndarray:
-        return self.kernels[0].grid
-
-    @cached_property
-    def moments(self) -> np.ndarray:
-        """[K, N, S] (all chains at once)"""
-        return _moments(np.stack([k.generator for k in self.kernels]), self.grid[-1])
-
-
-@lru_cache(maxsize=16)
-def _stacked(keys: tuple[tuple[tuple[float, ...], int], ...], pooled_max: int, elapsed: float) -> Kernels:
-    kernels = tuple(_shared_kernel(values, handoff, pooled_max, elapsed) for values, handoff in keys)
-    return Kernels(kernels, **{name: np.stack([getattr(k, name) for k in kernels])
-                               for name in ("window", "from_vessel", "escape_cdf")})
+    values = np.array([values for values, _ in keys])  # [K, R]
+    rates = {name: values[:, i] for i, name in enumerate(RATE_NAMES)}
+    return kernel(generators(rates, chain, np.array([handoff for _, handoff in keys])), chain, elapsed)
 
 
 class Chains:
@@ -333,7 +311,7 @@ class Chains:
         unique, group = np.unique(values.reshape(-1, values.shape[-1]), axis=0, return_inverse=True)
         self.group = group.reshape(self.handoff.shape)  # [C, O] index of the distinct chain
         self._keys = tuple((tuple(map(float, row[:-1])), int(row[-1])) for row in unique)
-        self._stacks: dict[float, Kernels] = {}
+        self._stacks: dict[float, Kernel] = {}
 
     def escaped(self, clone: np.ndarray, organ: np.ndarray, nums: np.ndarray, times: np.ndarray,
                 num_times: int) -> Colonies:
@@ -342,7 +320,7 @@ class Chains:
         return Colonies.founded(np.repeat(clone, nums), np.repeat(organ, nums),
                                 np.repeat(self.handoff[clone, organ], nums), times, num_times)
 
-    def kernels(self, elapsed: float) -> Kernels:
+    def kernels(self, elapsed: float) -> Kernel:
         """Every chain's kernel over ``elapsed`` days, stacked in the order of ``group``."""
         elapsed = float(elapsed)
         if elapsed not in self._stacks:
