@@ -4,8 +4,9 @@ Everything runs on one core (one BLAS thread: ``parallel.single_threaded``). For
 (patient variation on) it measures, per patient:
 
 - the exact engine (``run_timeline``) in ms, calibrated and uncalibrated over 10 years, and the
-  calibrated scenario followed 20 and 30 years (yearly) and 10 years monthly, as ratios to 10 years
-  yearly; each patient on its own lowered scenario and stream, as in a cohort. The kernels shared
+  calibrated scenario followed 20 and 30 years (yearly) and 10 years monthly, and the patient
+  diagnosed by its symptoms (``breast_patient_symptomatic``, 20 years: its diagnosis ends a window,
+  so each patient needs kernels of its own), as ratios to 10 years yearly; each patient on its own lowered scenario and stream, as in a cohort. The kernels shared
   by all patients are computed in a warm-up and timed apart (only those not already cached);
 - the variates drawn (a counting wrapper around the engine's Generator, ~1 µs per call, timed with
   it) against a floor: numpy's throughput for binomials with per-element n and p, measured here;
@@ -209,6 +210,8 @@ def measure(num_patients: int, seed: int, quick: bool) -> dict[str, Any]:
         "calibrated 20 y yearly": followed(calibrated, 20),
         "calibrated 30 y yearly": followed(calibrated, 30),
         "calibrated 10 y monthly": followed(calibrated, 10, per_year=12),
+        # each patient's own diagnosis time ends a window: two window lengths of its own, new kernels
+        "calibrated 20 y yearly, diagnosed by symptoms": load_scenario(f"{SCENARIO}_symptomatic"),
     }
     engine = {name: engine_case(scenario, seed, num_patients) for name, scenario in cases.items()}
     throughput = binomial_throughput(10**5 if quick else 10**6, seed)
