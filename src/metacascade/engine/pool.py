@@ -198,7 +198,8 @@ class Kernel:
     stack of them (the leading axes [...] of every field but ``chain`` and ``grid``).
 
     ``window`` is P(t) for the whole window; ``from_vessel[..., g, :]`` is P(u_g)[V, :] and
-    ``escape_cdf[..., i, tag, g]`` is P(u_g)[i, escaped[tag]] on the lag grid u_g = g t / (GRID - 1);
+    ``escape_cdf[..., i, tag, g]`` is P(u_g)[i, escaped[tag]] on the lag grid u_g = g t / (GRID - 1)
+    for the transient states i;
     ``moments[..., n, :]`` is ∫_0^t L_n(1 - 2u/t) P(u)[V, :] du (Legendre polynomial L_n of the
     arrival time's position in the window, arrival at t - u), by Gauss quadrature (error ~1e-13).
     """
@@ -208,7 +209,7 @@ class Kernel:
     grid: np.ndarray  # [G] days
     window: np.ndarray  # [..., S, S]
     from_vessel: np.ndarray  # [..., G, S]
-    escape_cdf: np.ndarray  # [..., S, 2, G], non-decreasing in g (a distribution's CDF contiguous)
+    escape_cdf: np.ndarray  # [..., T, 2, G] transient states, non-decreasing in g (a distribution's CDF contiguous)
 
     @cached_property
     def moments(self) -> np.ndarray:
@@ -269,7 +270,8 @@ def kernel(generator: np.ndarray, chain: Layout, elapsed: float) -> Kernel:
         columns[..., done:done + more, :, :] = power[..., None, :, :] @ columns[..., :more, :, :]
         done += more
         power = power @ power
-    escape_cdf = np.ascontiguousarray(np.moveaxis(np.clip(columns, 0.0, 1.0), -3, -1))  # [..., S, 2, G]
+    transient = np.clip(columns[..., :chain.num_transient, :], 0.0, 1.0)  # the states a cell can escape from
+    escape_cdf = np.ascontiguousarray(np.moveaxis(transient, -3, -1))  # [..., T, 2, G]
     np.maximum.accumulate(escape_cdf, axis=-1, out=escape_cdf)
     return Kernel(
         chain=chain,
