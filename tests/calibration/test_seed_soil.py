@@ -62,6 +62,32 @@ def test_what_the_nodes_still_miss_after_the_projection_moves_the_lymphatic_shar
     assert (moved.lymphatic >= seed_soil.LYMPHATIC_BOUNDS[0]).all() and (moved.lymphatic <= 0.9).all()
 
 
+def test_a_site_left_unfitted_weighs_nothing_in_the_projection_nor_in_the_lymphatic_share():
+    """The catalogue leaves the breast row's regional nodes unfitted (radical mastectomy in the series'
+    era): whatever they ask for moves neither the soil, nor the breast seed, nor its lymphatic share."""
+    spec = JointSpec(method="seed-soil", members={"breast_patient": "breast", "lung_patient": "lung"},
+                     unfitted_sites={"breast": ["lymph_nodes_regional"]})
+    weights = seed_soil._Members.of(spec).weights
+    assert weights.loc["breast", "lymph_nodes_regional"] == 0.0 < weights.loc["lung", "lymph_nodes_regional"]
+    state = _state(dict.fromkeys(weights.columns, 0.0), {"breast": 0.0, "lung": 0.0}, {"breast": 0.2, "lung": 0.2})
+    targets = pd.DataFrame(0.0, index=weights.index, columns=weights.columns)
+    moved = seed_soil._step(state, targets, weights)
+    targets.loc["breast", "lymph_nodes_regional"] = 3.0  # a thousand times the hazard, asked by an unfitted site
+    wild = seed_soil._step(state, targets, weights)
+    pd.testing.assert_series_equal(wild.soil, moved.soil)
+    pd.testing.assert_series_equal(wild.colonisation, moved.colonisation)
+    pd.testing.assert_series_equal(wild.lymphatic, moved.lymphatic)
+    assert joint_spec().unfitted_sites == {"breast": ("lymph_nodes_regional",)}
+
+
+def test_unfitted_sites_must_belong_to_a_members_primary(tmp_path):
+    path = tmp_path / "joint.yaml"
+    path.write_text("method: seed-soil\nmembers: {breast_patient: breast, lung_patient: lung}\n"
+                    "unfitted_sites: {colon: [liver]}\n")
+    with pytest.raises(ScenarioError, match="unfitted_sites: colon not among the members' primaries"):
+        joint_spec(path)
+
+
 MEMBERS = {"breast_patient": "breast", "kidney_patient": "kidney", "lung_patient": "lung"}
 GENERATED = {"testis_patient": "testis"}
 #: A soil and seeds the fake simulator below is built on, and where the fit starts.

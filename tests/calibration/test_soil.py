@@ -77,3 +77,14 @@ def test_the_record_brackets_each_value_by_the_published_counts(small_fit):
     assert len(parameters) == len(result.values)
     assert all(p["low"] <= p["value"] <= p["high"] for p in parameters)
     assert diagnostics["primary"] == "breast" and -np.inf < diagnostics["explained_share"] <= 1
+
+
+def test_a_held_site_keeps_its_rates_while_the_others_move(monkeypatch):
+    """A simulator whose autopsies show every site at half its published share: one step raises every
+    site's rates but the held one's (``SoilSpec.held_sites``, the joint fit's unfitted sites)."""
+    published = soil.published_row("breast")[1]
+    monkeypatch.setattr(soil, "cohort_shares", lambda *args, **kwargs: (published / 2, 400))
+    spec = SoilSpec(method="organ-soil", primary="breast", iterations=1, held_sites=("lymph_nodes_regional",))
+    multiplier = soil.fit(load_scenario("breast_patient", calibrated=False), spec, random_seed=1).table["multiplier"]
+    assert multiplier["lymph_nodes_regional"] == 1.0
+    assert (multiplier[(published > 0) & (multiplier.index != "lymph_nodes_regional")] > 1.0).all()

@@ -177,11 +177,14 @@ class _Members:
 
     @classmethod
     def of(cls, spec: JointSpec) -> _Members:
+        """The members of ``spec``; a site it leaves unfitted for a primary weighs 0 in that row."""
         rows = {primary: published_row(primary) for primary in spec.members.values()}
         published = pd.DataFrame({p: row[1] for p, row in rows.items()}).T
         autopsies = pd.Series({p: row[2] for p, row in rows.items()})
-        return cls({name: load_scenario(name, calibrated=False) for name in spec.members}, published, autopsies,
-                   pd.DataFrame({p: _weights(published.loc[p], autopsies[p]) for p in published.index}).T)
+        weights = pd.DataFrame({p: _weights(published.loc[p], autopsies[p]) for p in published.index}).T
+        for primary, sites in spec.unfitted_sites.items():
+            weights.loc[primary, list(sites)] = 0.0
+        return cls({name: load_scenario(name, calibrated=False) for name in spec.members}, published, autopsies, weights)
 
     def current(self, name: str, primary: str, state: State) -> Scenario:
         """Member ``name`` under ``state``."""
@@ -273,7 +276,8 @@ def _lymphatic_moved(lymphatic, residual, weights):
     """Lymphatic shares (one, or [primary]) times 10^(the weighted mean of the nodes' ``residual`` log10
     levels [site], or [primary x site]), held in ``LYMPHATIC_BOUNDS``."""
     nodes, axis = list(NODE_SITES), residual.ndim - 1
-    shortfall = (residual[nodes] * weights[nodes]).sum(axis=axis) / weights[nodes].sum(axis=axis)
+    total = weights[nodes].sum(axis=axis)
+    shortfall = (residual[nodes] * weights[nodes]).sum(axis=axis) / np.where(total > 0, total, 1.0)
     return np.clip(lymphatic * 10.0 ** shortfall, *LYMPHATIC_BOUNDS)
 
 
@@ -311,6 +315,7 @@ def _pairing(spec, state, members, seeds, where, say) -> tuple[State, list[float
     pairing, shares = {}, []
     for name, primary in spec.members.items():
         own = SoilSpec(method="organ-soil", primary=primary, iterations=spec.pairing_iterations,
+                       held_sites=spec.unfitted_sites.get(primary, ()),
                        **spec.model_dump(include=set(FixedPoint.model_fields)))
         result = soil.fit(members.current(name, primary, state), own, random_seed=int(next(seeds)), **where)
         pairing[primary] = np.log10(result.table["multiplier"])
@@ -369,6 +374,7 @@ def record(result: JointFit, spec: JointSpec, *, random_seed: int, command: str,
         "method": "seed-soil", "targets": ["disibio2008_full_matrix"], "random_seed": random_seed,
         "package_version": __version__, "created": datetime.date.today().isoformat(), "command": command,
         "members": dict(spec.members), "iterations": spec.iterations,
+        **({"unfitted_sites": {p: list(sites) for p, sites in spec.unfitted_sites.items()}} if spec.unfitted_sites else {}),
         "explained_share": {p: round(float(v), 3) for p, v in shares["explained_share"].items()},
         "leave_one_out": {p: round(float(v), 3) for p, v in shares["leave_one_out"].items()},
         "with_pairing": {p: round(float(v), 3) for p, v in shares["with_pairing"].dropna().items()},

@@ -115,6 +115,7 @@ def fit(scenario: Scenario, spec: SoilSpec, *, random_seed: int, workers: int = 
         share = explained_share(published, simulated)
         ratio = hazard(published, n) / hazard(simulated, deaths)
         step = np.clip(ratio**spec.damping, 1.0 / spec.max_step, spec.max_step)
+        step[published.index.isin(spec.held_sites)] = 1.0
         rows.append({"iteration": iteration, "patients": patients, "deaths": deaths, "explained_share": share,
                      "largest_step": float(np.abs(np.log10(step)).max())})
         patients = min(spec.max_patients, max(patients, int(np.ceil(patients * spec.min_deaths / deaths))))

@@ -71,6 +71,8 @@ class SoilSpec(FixedPoint):
     primary: str = Field(description="the diSibio 2008 primary (row) the scenario stands for")
     rates: tuple[str, ...] = ("division_rate", "reactivation_rate")
     iterations: int = Field(default=5, ge=1)
+    held_sites: tuple[str, ...] = Field(
+        default=(), description="sites of the row that steer nothing: their multiplier stays 1 (JointSpec.unfitted_sites)")
 
 
 class JointSpec(FixedPoint):
@@ -83,6 +85,19 @@ class JointSpec(FixedPoint):
         default=4, ge=0, description="organ-soil steps of each member's seed–soil pairing on top of the joint fit (0: none)")
     seed_rounds: int = Field(
         default=2, ge=0, description="steps of the own seed of each generated primary (catalog.primaries), soil held (0: none)")
+    unfitted_sites: dict[str, tuple[str, ...]] = Field(
+        default_factory=dict,
+        description="diSibio primary -> sites of its row that steer neither the soil nor its seed (weight 0; its "
+                    "pairing held at 1): shares that measure the series' operations, not the natural history; "
+                    "still simulated and reported")
+
+    @model_validator(mode="after")
+    def _unfitted_of_members(self) -> JointSpec:
+        unknown = sorted(set(self.unfitted_sites) - set(self.members.values()))
+        if unknown:
+            raise ValueError(f"unfitted_sites: {', '.join(unknown)} not among the members' primaries "
+                             f"({', '.join(self.members.values())})")
+        return self
 
 
 #: The entry of the catalogue's spec file that holds the joint fit.
