@@ -17,7 +17,7 @@ def test_patient_benchmark_quick(tmp_path: Path) -> None:
                     str(report_path)], check=True, capture_output=True, cwd=tmp_path)
     report = json.loads(report_path.read_text(encoding="utf-8"))
     assert report["quick"] and report["patients"] == 3
-    assert len(report["engine"]) == 5
+    assert len(report["engine"]) == 6
     assert all(case["mean_ms"] > 0 and case["variates"] > 0 for case in report["engine"].values())
     assert set(report["cohort"]) == set(report["worker_rss"]) == {"summary", "full"}
     written = {detail: cohort["parquet_bytes_per_patient"] for detail, cohort in report["cohort"].items()}

@@ -210,7 +210,7 @@ def _parser() -> argparse.ArgumentParser:
     _fit_arguments(calibrate, "runs/calibration/NAME")
 
     joint = _command(commands, "calibrate-joint", "fit the patient scenarios together: one soil, a seed each", (
-        ("metacascade calibrate-joint --workers 2", "the catalogue's joint fit, again (~15 min on 2 cores)"),
+        ("metacascade calibrate-joint --workers 2", "the catalogue's joint fit, again (~11 min on 2 cores)"),
     ))
     joint.add_argument("--spec", type=Path, default=None, metavar="FILE",
                        help="joint spec YAML (default: the catalogue's seed_soil entry)")
