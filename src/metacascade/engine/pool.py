@@ -241,9 +241,9 @@ def _rows_at_graded_lags(generator: np.ndarray, lags: np.ndarray) -> np.ndarray:
     powers = [np.broadcast_to(np.eye(unit.shape[-1]), unit.shape)]
     for _ in range(_TAYLOR_DEGREE):
         powers.append(powers[-1] @ unit)
-    powers = np.stack(powers, axis=-3)  # [..., K + 1, S, S]
+    powers = np.stack(powers, axis=-3)  # [..., degree + 1, S, S]
     degree = np.arange(_TAYLOR_DEGREE + 1)
-    taylor = (norm[..., None, None] * lags[:direct * points, None]) ** degree / _FACTORIALS  # [..., T, K + 1]
+    taylor = (norm[..., None, None] * lags[:direct * points, None]) ** degree / _FACTORIALS  # [..., T, degree + 1]
     rows = [taylor @ powers[..., V, :]]
     power = np.einsum("...tk,...kij->...tij", taylor[..., -points:, :], powers)  # the last direct panel
     for _ in range(_PANELS - direct):
