@@ -112,13 +112,16 @@ def arrow_table(frame: pd.DataFrame) -> Any:
 
 def parquet_options(table: Any) -> dict[str, Any]:
     """``PARQUET_OPTIONS`` for the Arrow ``table``: its string columns dictionary-encoded (labels
-    repeat; numbers compress smaller plain: ~0.18 kB less per summary patient), statistics for its
-    ``KEY_COLUMNS`` only."""
+    repeat; numbers compress smaller plain: ~0.18 kB less per summary patient), its event times
+    (``*_time``) byte-stream split (their bytes of like rank together: the lesions ~13% smaller,
+    lossless), statistics for its ``KEY_COLUMNS`` only."""
     import pyarrow as pa
 
     strings = [field.name for field in table.schema if pa.types.is_string(field.type)]
+    times = [field.name for field in table.schema if pa.types.is_floating(field.type) and field.name.endswith("_time")]
     keys = [name for name in KEY_COLUMNS if name in table.column_names]
-    return {**PARQUET_OPTIONS, "use_dictionary": strings or False, "write_statistics": keys or False}
+    return {**PARQUET_OPTIONS, "use_dictionary": strings or False, "write_statistics": keys or False,
+            "use_byte_stream_split": times or False}
 
 
 def write_parquet(table: Any, target: Path, metadata: Mapping[bytes, bytes]) -> None:

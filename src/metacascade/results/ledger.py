@@ -250,7 +250,8 @@ def _ledger_frame(
     observation_times: Sequence[float],
 ) -> pd.DataFrame:
     """The long ledger of ``values`` [*leading, W, C, 1 + O, F]: ``leading`` axes first (a cohort's
-    patients), then ``LEDGER_COLUMNS``; (*leading, clone, organ) with no cells in any window dropped."""
+    patients), then ``LEDGER_COLUMNS``; (*leading, clone, organ) with no cells in any window dropped.
+    Rows run through the windows of each (*leading, clone, organ, flow) in turn."""
     times = np.asarray(observation_times, dtype=float)
     transit_keys, organ_keys = _flow_keys(["transit"]), _flow_keys(ORGAN_STEPS)
     keys = transit_keys + organ_keys
@@ -259,17 +260,18 @@ def _ledger_frame(
     valid = np.zeros((1 + len(organ_names), len(keys)), dtype=bool)  # [organ, key]
     valid[0, : len(transit_keys)] = True
     valid[1:, len(transit_keys):] = True
-    window_axis = values.ndim - 4
-    active = (values != 0).any(axis=(window_axis, values.ndim - 1))  # [*leading, C, 1 + O]
-    keep = valid & np.expand_dims(active, window_axis)[..., None]
+    # each flow's windows in a row (a series that changes slowly: ~20% smaller in Parquet than by window)
+    values = np.moveaxis(values, values.ndim - 4, -1)  # [*leading, C, 1 + O, F, W]
+    active = (values != 0).any(axis=(-2, -1))  # [*leading, C, 1 + O]
+    keep = (valid & active[..., None])[..., None]
     frame = long_frame(
         values,
         [
             *leading,
-            ("window", np.arange(len(times))),
             ("clone", clone_names),
             ("organ", [CIRCULATION, *organ_names]),
             ("key", np.arange(len(keys))),
+            ("window", np.arange(len(times))),
         ],
         "count",
         "int64",
