@@ -99,10 +99,16 @@ def test_alive_states_cover_every_cell_in_the_burden(outcome):
 
 
 @pytest.mark.seeds(3)
-def test_colonies_match_birth_death_closed_forms_through_the_whole_engine(any_seed):
-    """Founders that divide at once: extinction alpha(t) and mean size e^{(b-d)t} (Kendall)."""
+@pytest.mark.parametrize("block", [None, 1000])  # 1000: the 20,000 colonies jump in 20 blocks
+def test_colonies_match_birth_death_closed_forms_through_the_whole_engine(any_seed, block, monkeypatch):
+    """Founders that divide at once: extinction alpha(t) and mean size e^{(b-d)t} (Kendall), whether
+    the colonies jump at once or block by block (``colonies.GROW_BLOCK``)."""
     from metacascade.catalog import scenario_from_data
+    from metacascade.engine import colonies
     from metacascade.engine.samplers import birth_death_alpha_beta
+
+    if block is not None:
+        monkeypatch.setattr(colonies, "GROW_BLOCK", block)
 
     fast, b, d, t, n = 1000.0, 1.0, 0.4, 4.0, 20_000
     scenario = scenario_from_data({
