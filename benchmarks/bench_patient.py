@@ -6,8 +6,9 @@ Everything runs on one core (one BLAS thread: ``parallel.single_threaded``). For
 - the exact engine (``run_timeline``) in ms, calibrated and uncalibrated over 10 years, and the
   calibrated scenario followed 20 and 30 years (yearly) and 10 years monthly, and the patient
   diagnosed by its symptoms (``breast_patient_symptomatic``, 20 years: its diagnosis ends a window,
-  so each patient needs kernels of its own), as ratios to 10 years yearly; each patient on its own lowered scenario and stream, as in a cohort. The kernels shared
-  by all patients are computed in a warm-up and timed apart (only those not already cached);
+  so each patient needs kernels of its own), as ratios to 10 years yearly; each patient on its own
+  lowered scenario and stream, as in a cohort. The kernels shared by all patients are computed in a
+  warm-up and timed apart (only those not already cached);
 - the variates drawn (a counting wrapper around the engine's Generator, ~1 µs per call, timed with
   it) against a floor: numpy's throughput for binomials with per-element n and p, measured here;
 - a cohort written with ``simulate(..., out=DIR, num_workers=1)`` in this process (what ``metacascade

@@ -2,7 +2,8 @@
 for the tests of the Dask backend, and a guard that fails any run in which a test was skipped.
 
 Seeds: a statistical test (it compares draws with theory or with the reference engine) takes the
-``any_seed`` fixture instead of a fixed seed, and must pass for any value. The values are
+``any_seed`` fixture instead of a fixed seed, and must pass for any value (it may fail a correct
+engine with probability ``seeded.FALSE_ALARM`` at most). The values are
 ``METACASCADE_TEST_SEED``, +1, +2, ... (``@pytest.mark.seeds(n)`` asks for n of them, one test each;
 ``METACASCADE_SEEDS_PER_TEST=1`` caps n, for a reduced run): a fixed default keeps a local
 ``make test`` reproducible; CI draws a fresh base seed and prints it, and

@@ -6,9 +6,9 @@ observation time if alive). Scenarios without an observation plan have these tab
 ``patients``: one row per patient: ``diagnosis_time`` and ``diagnosis_mode`` (``symptoms``, or
 ``screening``: the first screening imaging that sees the primary; empty if not diagnosed),
 ``primary_reach_time`` (the primary first holds the detection threshold),
-``primary_cells_at_diagnosis`` (its T size: cells, at ``cells_per_g`` per cm³), ``n_stage`` at diagnosis
-(``N0``; ``N+``: a regional node holds a micrometastasis, > ``node_positive_cells``; ``NX``: the primary's lymph reaches no node; empty
-if not diagnosed), ``stage`` at diagnosis (SEER summary stage: ``localized``, ``regional``,
+``primary_cells_at_diagnosis`` (its T size: cells, at ``cells_per_g`` per cm³), ``n_stage`` at
+diagnosis (``N0``; ``N+``: a regional node holds a micrometastasis, > ``node_positive_cells``;
+``NX``: the primary's lymph reaches no node; empty if not diagnosed), ``stage`` at diagnosis (SEER summary stage: ``localized``, ``regional``,
 ``distant``: a lesion outside the regional nodes seen by the staging imaging; empty if not
 diagnosed), ``first_metastasis_time`` (first imaging that sees a lesion), ``death_time``,
 ``death_cause`` (``lethal_burden``, ``organ_limit``, ``other_causes``, empty if alive),

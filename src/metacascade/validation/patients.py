@@ -18,7 +18,7 @@ import pandas as pd
 from ..analysis.assays import replicate_seeds
 from ..analysis.autopsy import followed_up, involvement
 from ..analysis.targets import Target, disibio_matrix
-from .rules import Outcome, check, compare_table, mean_se
+from .rules import Outcome, check, compare_table, mean_se, share_se
 
 #: Patients per cohort: quick, full.
 PATIENTS = {True: 12, False: 400}
@@ -41,10 +41,6 @@ def cohort(scenario: str, quick: bool, seed: int, follow_up_years: Optional[int]
 def autopsies(scenario: str, quick: bool, seed: int, follow_up_years: Optional[int] = None) -> pd.DataFrame:
     """[patient x diSibio site] involved (bool) at the autopsies at death."""
     return involvement(cohort(scenario, quick, seed, follow_up_years))
-
-
-def _share_se(p: np.ndarray, n: int) -> np.ndarray:
-    return np.sqrt(p * (1.0 - p) / max(n, 1))
 
 
 def _no_autopsy(target: Target) -> Outcome:
@@ -70,7 +66,7 @@ def disibio_rows(target: Target, quick: bool, seed: int) -> Outcome:
         row = matrix["primaries"][primary]
         share = involved.mean()
         deaths.append(f"{primary} {len(involved)}")
-        for site, count, value, error in zip(matrix["sites"], row["counts"], share, _share_se(share.to_numpy(), len(involved))):
+        for site, count, value, error in zip(matrix["sites"], row["counts"], share, share_se(share.to_numpy(), len(involved))):
             key = f"{primary}/{site}"
             published[key], simulated[key], se[key] = count / row["n_autopsies"], float(value), float(error)
     return compare_table(target, published, simulated, se, reason=(
@@ -90,7 +86,7 @@ def prostate_profile(target: Target, quick: bool, seed: int) -> Outcome:
     if involved.empty or total == 0:
         return _no_autopsy(target)
     share = 100.0 * involved.sum() / total
-    se = 100.0 * _share_se(share.to_numpy() / 100.0, int(total))
+    se = 100.0 * share_se(share.to_numpy() / 100.0, int(total))
     sites = list(target.value)
     return compare_table(target, target.value, share[sites].to_dict(), dict(zip(share.index, se)), reason=(
         f"% of the {int(total)} involved sites over {len(involved)} prostate_patient autopsies (followed {years} "

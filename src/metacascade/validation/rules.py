@@ -137,11 +137,16 @@ def not_yet(target: Target, reason: str) -> Outcome:
     return Outcome(target.id, target.quantity, published, "—", "—", "not yet", reason)
 
 
+def share_se(share: Any, n: int) -> Any:
+    """Binomial standard error of a ``share`` (or shares) of ``n`` trials."""
+    return np.sqrt(share * (1.0 - share) / max(n, 1))
+
+
 def percent_se(flags: Any) -> tuple[float, float]:
     """The share (%) of true ``flags`` and its binomial standard error; NaN for none."""
     flags = np.asarray(flags, dtype=bool)
     share = float(flags.mean()) if flags.size else float("nan")
-    return 100.0 * share, 100.0 * float(np.sqrt(share * (1.0 - share) / max(flags.size, 1)))
+    return 100.0 * share, 100.0 * float(share_se(share, flags.size))
 
 
 def mean_se(samples: Any) -> tuple[float, float]:
