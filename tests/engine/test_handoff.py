@@ -29,3 +29,13 @@ def test_a_shedding_patient_follows_up_to_1e6_founders_one_by_one():
     assert handoff.MAX_FOUNDERS_TRACKED_FROM_ONE < founders <= handoff.MAX_SHED_FOUNDERS_TRACKED_FROM_ONE
     assert pooled_max_cells(heavy) == 0
     assert pooled_max_cells(heavy, founders=np.nextafter(handoff.MAX_SHED_FOUNDERS_TRACKED_FROM_ONE, np.inf)) == POOLED_MAX_CELLS
+
+
+def test_an_injection_founding_tens_of_millions_pools_larger_colonies():
+    """The 1e9-cell Luzzi assay (~1e8 founders) pools colonies up to 256 cells; a primary never does."""
+    lowered = lower(load_scenario("luzzi1998_liver"))
+    huge = replace(lowered, injection_cells=lowered.injection_cells * 3000)
+    assert expected_founders(huge) > handoff.LARGE_POOL_FOUNDERS
+    assert pooled_max_cells(huge) == handoff.LARGE_POOLED_MAX_CELLS
+    patient = lower(load_scenario("breast_patient"))
+    assert pooled_max_cells(patient, founders=10 * handoff.LARGE_POOL_FOUNDERS) == POOLED_MAX_CELLS

@@ -314,11 +314,11 @@ def test_pooled_colonies_keep_binomial_cells_and_solitary_cells_are_spared(any_s
 
 
 def test_a_kill_in_an_assay_that_pools_colonies_thins_them_and_conserves_founders():
-    """Luzzi's liver assay scaled to 9e7 cells (colonies pooled up to 64 cells), a kill on day 3:
+    """Luzzi's liver assay scaled to 3e7 cells (colonies pooled up to 64 cells), a kill on day 3:
     the snapshot of day 3, after the kill, has the same dormant cells (every draw before the kill is
     the same), fewer growing colonies, more extinct ones, and every founder accounted for."""
     lowered = lower(load_scenario("luzzi1998_liver"))
-    lowered = replace(lowered, injection_cells=lowered.injection_cells * 300)
+    lowered = replace(lowered, injection_cells=lowered.injection_cells * 100)
     assert pooled_max_cells(lowered) == POOLED_MAX_CELLS
     clones = len(lowered.clone_names)
     treated = with_kills(lowered, Kills(np.array([3.0]), np.full((1, clones), 0.2), np.zeros((1, clones))))

@@ -65,8 +65,10 @@ class Colonies:
     def __len__(self) -> int:
         return self.clone.size
 
-    def select(self, mask: np.ndarray) -> Colonies:
-        return Colonies(**{name: getattr(self, name)[mask] for name in _FIELDS})
+    def select(self, which: np.ndarray) -> Colonies:
+        """The colonies ``which`` (a mask, or indices in the order wanted)."""
+        index = np.flatnonzero(which) if which.dtype == bool else which  # a take is ~8x a mask's speed
+        return Colonies(**{name: getattr(self, name).take(index, axis=0) for name in _FIELDS})
 
     def extend(self, *others: Colonies) -> Colonies:
         """These colonies and ``others``, in order (one of them itself when the others are empty)."""
@@ -103,7 +105,7 @@ def _rates_of(col: Colonies, idx: np.ndarray, rates: dict[str, np.ndarray], *nam
 
 
 #: Growing colonies jumped at once, at most: bounds the jump's temporaries (~0.2 kB a colony) when
-#: millions outgrow the pool (the 1e9-cell Luzzi assay: ~6 million between days 3 and 13).
+#: millions outgrow the pool (the 1e9-cell Luzzi assay: ~3 million past its 256-cell pools between days 3 and 13).
 GROW_BLOCK = 2**20
 
 

@@ -3,9 +3,10 @@ is followed one by one (``colonies``), in both engines.
 
 A run that founds few colonies (a patient: hundreds, from ~1e11 shed cells) follows every colony
 from its first division: the pooled chain then holds only the single cells (in vessel, solitary,
-dormant) and its kernels are small. A run that founds millions (the 1e9-cell Luzzi assay) pools
-colonies up to ``POOLED_MAX_CELLS`` cells, so that the many that die small never cost more than
-a count. The choice follows the colonies a run founds in expectation (``expected_founders``).
+dormant) and its kernels are small. A run that founds more pools colonies up to
+``POOLED_MAX_CELLS`` cells, so that the many that die small never cost more than a count; an
+injection that founds tens of millions (the 1e9-cell Luzzi assay) up to ``LARGE_POOLED_MAX_CELLS``.
+The choice follows the colonies a run founds in expectation (``expected_founders``).
 """
 
 from __future__ import annotations
@@ -27,6 +28,13 @@ POOLED_MAX_CELLS = 64
 #: a colony costs ~1 µs; an injection's pool needs only the kernels, cached for every window alike.
 MAX_FOUNDERS_TRACKED_FROM_ONE = 100_000
 MAX_SHED_FOUNDERS_TRACKED_FROM_ONE = 1_000_000
+#: Injections expected to found more than this many colonies pool them up to ``LARGE_POOLED_MAX_CELLS``:
+#: the colonies that outgrow a 64-cell pool are then millions, each drawn at every window (the 1e9-cell
+#: Luzzi assay: ~5.8 million, ~2.9 million past 256 cells: 2.8 -> 1.4 s), while the larger chain's
+#: kernels (524 states) cost about a second, once per window length. Shedding runs keep 64 cells:
+#: their moments grow with the cube of the chain.
+LARGE_POOL_FOUNDERS = 10_000_000
+LARGE_POOLED_MAX_CELLS = 256
 
 
 def founding_probability(rates: dict[str, np.ndarray]) -> np.ndarray:
@@ -80,10 +88,14 @@ def expected_founders(lowered: Lowered) -> float:
 def pooled_max_cells(lowered: Lowered, founders: float | None = None) -> int:
     """Largest colony (cells) the pool holds: 0 (every colony followed from one cell) when the run
     founds at most ``MAX_FOUNDERS_TRACKED_FROM_ONE`` colonies (``founders``, when already known;
-    ``MAX_SHED_FOUNDERS_TRACKED_FROM_ONE`` with a primary), else ``POOLED_MAX_CELLS``."""
+    ``MAX_SHED_FOUNDERS_TRACKED_FROM_ONE`` with a primary), ``LARGE_POOLED_MAX_CELLS`` for an
+    injection founding more than ``LARGE_POOL_FOUNDERS``, else ``POOLED_MAX_CELLS``."""
     founders = expected_founders(lowered) if founders is None else founders
-    most = MAX_FOUNDERS_TRACKED_FROM_ONE if lowered.primary is None else MAX_SHED_FOUNDERS_TRACKED_FROM_ONE
-    return 0 if founders <= most else POOLED_MAX_CELLS
+    if lowered.primary is not None:
+        return 0 if founders <= MAX_SHED_FOUNDERS_TRACKED_FROM_ONE else POOLED_MAX_CELLS
+    if founders <= MAX_FOUNDERS_TRACKED_FROM_ONE:
+        return 0
+    return LARGE_POOLED_MAX_CELLS if founders > LARGE_POOL_FOUNDERS else POOLED_MAX_CELLS
 
 
 def handoff_sizes(rates: dict[str, np.ndarray], threshold: float, pooled_max: int = POOLED_MAX_CELLS) -> np.ndarray:
