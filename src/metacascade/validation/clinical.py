@@ -1,10 +1,10 @@
 """Checks against clinical series of treated patients: a cohort of a catalogue patient scenario given
 the series' treatment, the stage read from each simulated patient at its own diagnosis.
 
-Treatment here is surgery of the primary at diagnosis (``model.therapy``), and 5 years of endocrine
-therapy for pan2017's women: the series' patients also had systemic therapies not given here
-(chemotherapy, radiotherapy), so a disagreement in survival may come from them as much as from the
-natural history. The clinical breast patient (``CLINICAL_BREAST``) is diagnosed by her symptoms and
+Treatment here is surgery at diagnosis (``model.therapy``): the primary and its axillary nodes, as
+operable breast cancer was treated in the series' years, and 5 years of endocrine therapy for
+pan2017's women: the series' patients also had systemic therapies not given here (chemotherapy,
+radiotherapy), so a disagreement in survival may come from them as much as from the natural history. The clinical breast patient (``CLINICAL_BREAST``) is diagnosed by her symptoms and
 dies of other causes too: her net survival (other causes censored) is compared with the series'
 relative survival; the other checks' patients die of their cancer only.
 A trial (``ebctcg2015_bisphosphonates``) compares arms of the same virtual patients (common random
@@ -29,8 +29,11 @@ from .rules import Z95, Outcome, check, compare, compare_table, fmt, percent_se
 
 #: The clinical breast patient: unscreened, diagnosed by symptoms, with an age and other causes of death.
 CLINICAL_BREAST = "breast_patient_symptomatic"
-#: The primary resected at its diagnosis.
-SURGERY = {"kind": "surgery", "relative_to": "diagnosis", "start_days": 0.0}
+#: The primary resected at its diagnosis with its regional (axillary) nodes: the axillary dissection was
+#: the standard operation of SEER's 1995-2002 women and of the trials' (NIH Consensus Conference on
+#: early-stage breast cancer, JAMA 1991;265:391-395; sentinel-node biopsy replaced it from the NSABP
+#: B-32 trial on, Krag DN et al. Lancet Oncol 2010;11:927-933). Carter's N stage is read before it.
+SURGERY = {"kind": "surgery", "relative_to": "diagnosis", "start_days": 0.0, "node_dissection": True}
 #: Five years of endocrine therapy from diagnosis: the breast_adjuvant trial design's arm, which
 #: states its assumed effect.
 ENDOCRINE_ARM = "endocrine_5y"
@@ -103,9 +106,9 @@ def _cohort(model, name: str, quick: bool, seed: int):
 
 @cache
 def treated_cohort(scenario: str, quick: bool, seed: int, *, endocrine: bool = False):
-    """A cohort of ``scenario``, its primary resected at diagnosis and, with ``endocrine``, every
-    clone hormone-sensitive and given the endocrine therapy of ``ENDOCRINE_ARM``; followed
-    ``FOLLOW_UP_YEARS`` years (``own_seed``: the same patients in both)."""
+    """A cohort of ``scenario``, its primary resected at diagnosis with its regional nodes (``SURGERY``)
+    and, with ``endocrine``, every clone hormone-sensitive and given the endocrine therapy of
+    ``ENDOCRINE_ARM``; followed ``FOLLOW_UP_YEARS`` years (``own_seed``: the same patients in both)."""
     from ..catalog import load_scenario
 
     loaded = load_scenario(scenario)
@@ -164,7 +167,8 @@ def seer_stage_survival(target: Target, quick: bool, seed: int) -> Outcome:
         f"{len(stage)} of {len(patients)} {CLINICAL_BREAST} patients diagnosed (by their symptoms, unscreened) in "
         f"{FOLLOW_UP_YEARS['survival']} years; stage at diagnosis as the staging imaging reads it (distant: a "
         "lesion outside the regional nodes seen then; regional: N+); Kaplan–Meier survival 5 years after "
-        "diagnosis with the primary resected then and no systemic therapy (the series' patients had some), "
+        "diagnosis with the primary and its axillary nodes resected then (the series' standard operation) and no "
+        "systemic therapy (the series' patients had some), "
         "deaths from other causes censored (net survival, set against relative survival); SEER's 1995-2002 "
         "patients were partly screened, which shifts its stages towards localized; published stage shares "
         "include 2% unknown"))
@@ -209,8 +213,8 @@ def late_distant_recurrence(target: Target, quick: bool, seed: int) -> Outcome:
     at_risk = durations(node_negative, "late_relapse", cohort.detections)
     survival, error = survival_with_error(at_risk, LATE_RECURRENCE_DAYS)
     return compare(target, target.value["T1N0"], 1.0 - survival, error, reason=(
-        f"breast_patient, every clone hormone-sensitive, the primary resected at diagnosis and 5 years of "
-        f"endocrine therapy (division and reactivation halved: an ASSUMPTION); Kaplan–Meier risk of a distant "
+        "breast_patient, every clone hormone-sensitive, the primary and its axillary nodes resected at diagnosis "
+        f"and 5 years of endocrine therapy (division and reactivation halved: an ASSUMPTION); Kaplan–Meier risk of a distant "
         f"metastasis seen 5 to 20 years after diagnosis among the {len(at_risk[0])} patients localized (N0, no distant "
         f"lesion seen) at diagnosis, alive and free of one at 5 years, of {len(node_negative)} localized (T not "
         f"read: the primary is ~1e9–2e10 cells at its yearly diagnosis, T1–T2)"))
