@@ -217,7 +217,8 @@ def late_distant_recurrence(target: Target, quick: bool, seed: int) -> Outcome:
         f"and 5 years of endocrine therapy (division and reactivation halved: an ASSUMPTION); Kaplan–Meier risk of a distant "
         f"metastasis seen 5 to 20 years after diagnosis among the {len(at_risk[0])} patients localized (N0, no distant "
         f"lesion seen) at diagnosis, alive and free of one at 5 years, of {len(node_negative)} localized (T not "
-        f"read: the primary is ~1e9–2e10 cells at its yearly diagnosis, T1–T2)"))
+        f"read: the primary is ~1e9–2e10 cells at its yearly diagnosis, T1–T2). The breast seed's dormant_death_rate "
+        "was fitted to this target by hand (docs/patients.md): a consistency check, not a prediction"))
 
 
 @cache
