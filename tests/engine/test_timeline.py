@@ -53,11 +53,11 @@ def test_lesions_are_the_colonies_that_reached_the_bound(outcome):
 
 def test_a_lesion_keeps_its_number_when_the_run_is_followed_longer():
     scenario = load_scenario("breast_patient")
-    short = scenario.with_values({"observation_times": scenario.observation_times[:8],
-                                  "observation.imaging_times": scenario.observation_times[:8],
-                                  "observation.draw_times": scenario.observation_times[:8]})
+    short = scenario.with_values({"observation_times": scenario.observation_times[:4],
+                                  "observation.imaging_times": scenario.observation_times[:4],
+                                  "observation.draw_times": scenario.observation_times[:4]})
     runs = [run_timeline(lower(s), np.random.default_rng(11)).lesions for s in (short, scenario)]
-    cut = scenario.observation_times[7]
+    cut = scenario.observation_times[3]
     early = runs[0].bound_time <= cut
     assert runs[1].bound_time.size > early.sum() > 0  # lesions before the cut and after it
     for name in ("organ", "clone", "bound_time"):
