@@ -93,6 +93,22 @@ def test_the_rows_at_the_moments_lags_equal_each_lags_exponential(elapsed, speed
         assert np.all(np.abs(ours - theirs) <= np.maximum(1e-12, rounding)[:, None])
 
 
+@pytest.mark.parametrize("pooled_max", [0, 16])
+def test_a_kernels_lag_grids_equal_each_lags_exponential(pooled_max):
+    """The rows from the vessel and the escape CDFs that the doublings build equal scipy's exp(Q u) at
+    the lags of the grid (to 1e-10): every state's chance of having left the pool at its handoff size."""
+    from scipy.linalg import expm
+
+    chain = pool.layout(pooled_max)
+    q = pool.generators(rates(), chain, np.array(pooled_max + 1))
+    kern = pool.kernel(q[None], chain, 30.0)
+    for g in (1, 7, 300, pool.GRID - 1):
+        exact = expm(q * kern.grid[g])
+        np.testing.assert_allclose(kern.from_vessel[0, g], exact[pool.V], rtol=0, atol=1e-10)
+        escapes = exact[: chain.num_transient][:, list(chain.escaped)]  # [T, tag]
+        np.testing.assert_allclose(kern.escape_cdf[0, :, :, g], escapes, rtol=0, atol=1e-10)
+
+
 def test_batched_exponential_equals_scipy_on_random_generators():
     """Rates 1e-4..1e3 per day, times 1e-3..1e4 days: equal to 1e-12 of the largest entry up to
     ||Q t|| = 1e4; beyond, both are accurate only to ~eps ||Q t|| (as the rows' sums show)."""

@@ -258,27 +258,32 @@ def kernel(generator: np.ndarray, chain: Layout, elapsed: float) -> Kernel:
     grid = np.linspace(0.0, elapsed, GRID)
     at = transition_matrices(generator, np.array([elapsed / (GRID - 1), elapsed]))  # [..., 2, S, S]
     step, window = at[..., 0, :, :], at[..., 1, :, :]
-    batch, states = generator.shape[:-2], chain.num_states
+    batch, states, transient, escaped = generator.shape[:-2], chain.num_states, chain.num_transient, list(chain.escaped)
     rows = np.empty(batch + (GRID, states))
-    columns = np.empty(batch + (GRID, states, 2))
     rows[..., 0, :] = np.eye(states)[V]
-    columns[..., 0, :, :] = np.eye(states)[:, list(chain.escaped)]
+    # P(u_g)[i, escaped[tag]] of the transient states i (those a cell can escape from), lags and tags side by
+    # side so that one product per chain moves every lag of a doubling: P^(d+k)[i, e] = sum over transient
+    # j of P^d[i, j] P^k[j, e], plus P^d[i, e] (an absorbing state stays where it is)
+    columns = np.empty(batch + (transient, GRID, 2))
+    columns[..., 0, :] = 0.0
     done, power = 1, step  # lags 0..done - 1 filled; power = step^done
     while done < GRID:
         more = min(done, GRID - done)
         rows[..., done:done + more, :] = rows[..., :more, :] @ power
-        columns[..., done:done + more, :, :] = power[..., None, :, :] @ columns[..., :more, :, :]
+        lags = columns[..., :more, :].reshape(batch + (transient, 2 * more))
+        moved = (power[..., :transient, :transient] @ lags).reshape(batch + (transient, more, 2))
+        columns[..., done:done + more, :] = moved + power[..., :transient, escaped][..., None, :]
         done += more
         power = power @ power
-    transient = np.clip(columns[..., :chain.num_transient, :], 0.0, 1.0)  # the states a cell can escape from
-    escape_cdf = np.ascontiguousarray(np.moveaxis(transient, -3, -1))  # [..., T, 2, G]
+    escape_cdf = np.ascontiguousarray(np.swapaxes(columns, -1, -2))  # [..., T, 2, G]
+    np.minimum(np.maximum(escape_cdf, 0.0, out=escape_cdf), 1.0, out=escape_cdf)
     np.maximum.accumulate(escape_cdf, axis=-1, out=escape_cdf)
     return Kernel(
         chain=chain,
         generator=generator,
         grid=grid,
         window=window,
-        from_vessel=np.clip(rows, 0.0, None),
+        from_vessel=np.maximum(rows, 0.0, out=rows),
         escape_cdf=escape_cdf,
     )
 
