@@ -105,7 +105,8 @@ def _rates_of(col: Colonies, idx: np.ndarray, rates: dict[str, np.ndarray], *nam
 
 
 #: Growing colonies jumped at once, at most: bounds the jump's temporaries (~0.2 kB a colony) when
-#: millions outgrow the pool (the 1e9-cell Luzzi assay: ~3 million past its 256-cell pools between days 3 and 13).
+#: millions outgrow the pool (the 1e9-cell Luzzi assay: ~3 million past its 256-cell pools between
+#: days 3 and 13).
 GROW_BLOCK = 2**20
 
 

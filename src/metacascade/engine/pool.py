@@ -258,7 +258,8 @@ def kernel(generator: np.ndarray, chain: Layout, elapsed: float) -> Kernel:
     grid = np.linspace(0.0, elapsed, GRID)
     at = transition_matrices(generator, np.array([elapsed / (GRID - 1), elapsed]))  # [..., 2, S, S]
     step, window = at[..., 0, :, :], at[..., 1, :, :]
-    batch, states, transient, escaped = generator.shape[:-2], chain.num_states, chain.num_transient, list(chain.escaped)
+    batch, states = generator.shape[:-2], chain.num_states
+    transient, escaped = chain.num_transient, list(chain.escaped)
     rows = np.empty(batch + (GRID, states))
     rows[..., 0, :] = np.eye(states)[V]
     # P(u_g)[i, escaped[tag]] of the transient states i (those a cell can escape from), lags and tags side by

@@ -4,8 +4,9 @@ the series' treatment, the stage read from each simulated patient at its own dia
 Treatment here is surgery at diagnosis (``model.therapy``): the primary and its axillary nodes, as
 operable breast cancer was treated in the series' years, and 5 years of endocrine therapy for
 pan2017's women: the series' patients also had systemic therapies not given here (chemotherapy,
-radiotherapy), so a disagreement in survival may come from them as much as from the natural history. The clinical breast patient (``CLINICAL_BREAST``) is diagnosed by her symptoms and
-dies of other causes too: her net survival (other causes censored) is compared with the series'
+radiotherapy), so a disagreement in survival may come from them as much as from the natural
+history. The clinical breast patient (``CLINICAL_BREAST``) is diagnosed by her symptoms and dies of
+other causes too: her net survival (other causes censored) is compared with the series'
 relative survival; the other checks' patients die of their cancer only.
 A trial (``ebctcg2015_bisphosphonates``) compares arms of the same virtual patients (common random
 numbers, ``trial``) that differ only in the therapy tested.
@@ -214,11 +215,12 @@ def late_distant_recurrence(target: Target, quick: bool, seed: int) -> Outcome:
     survival, error = survival_with_error(at_risk, LATE_RECURRENCE_DAYS)
     return compare(target, target.value["T1N0"], 1.0 - survival, error, reason=(
         "breast_patient, every clone hormone-sensitive, the primary and its axillary nodes resected at diagnosis "
-        f"and 5 years of endocrine therapy (division and reactivation halved: an ASSUMPTION); Kaplan–Meier risk of a distant "
-        f"metastasis seen 5 to 20 years after diagnosis among the {len(at_risk[0])} patients localized (N0, no distant "
-        f"lesion seen) at diagnosis, alive and free of one at 5 years, of {len(node_negative)} localized (T not "
-        f"read: the primary is ~1e9–2e10 cells at its yearly diagnosis, T1–T2). The breast seed's dormant_death_rate "
-        "was fitted to this target by hand (docs/patients.md): a consistency check, not a prediction"))
+        "and 5 years of endocrine therapy (division and reactivation halved: an ASSUMPTION); Kaplan–Meier risk "
+        f"of a distant metastasis seen 5 to 20 years after diagnosis among the {len(at_risk[0])} patients localized "
+        f"(N0, no distant lesion seen) at diagnosis, alive and free of one at 5 years, of {len(node_negative)} "
+        "localized (T not read: the primary is ~1e9–2e10 cells at its yearly diagnosis, T1–T2). The breast seed's "
+        "dormant_death_rate was fitted to this target by hand (docs/patients.md): a consistency check, not a "
+        "prediction"))
 
 
 @cache
