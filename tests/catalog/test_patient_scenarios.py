@@ -11,6 +11,7 @@ import pytest
 
 from metacascade import load_scenario
 from metacascade.calibration.seed_soil import LYMPHATIC_BOUNDS
+from metacascade.calibration.spec import joint_spec
 from metacascade.catalog import SCENARIO_DIR
 from metacascade.engine.growth import time_to_reach
 from metacascade.engine.lower import lower
@@ -91,14 +92,11 @@ def test_prostate_cells_reach_bone_through_the_paravertebral_route():
     assert bone[1] > 0.02 and bone[1] > 30 * bone[0]  # without it only the few cells that pass the lung
 
 
-#: The years the joint seed-soil fit follows its patients (``calibration.seed_soil``).
-FITTED_YEARS = 25
-
-
-def macro_per_cell_shed_within(lowered, years: float = FITTED_YEARS) -> float:
-    """Macrometastases founded per cell the primary sheds, both within ``years``: a breast cell may
-    wait dormant for 14 years on average, so over an unbounded life many more would wake."""
-    expected = expectations(lowered, years * YEAR)
+def macro_per_cell_shed_within_the_fit(lowered) -> float:
+    """Macrometastases founded per cell the primary sheds, both within the years the joint seed-soil
+    fit follows its patients: a breast cell may wait dormant for 14 years on average, so over an
+    unbounded life many more would wake."""
+    expected = expectations(lowered, joint_spec().follow_up_years * YEAR)
     return float(expected.macro.sum() / expected.shed)
 
 
@@ -106,8 +104,8 @@ def macro_per_cell_shed_within(lowered, years: float = FITTED_YEARS) -> float:
 def test_with_the_calibrated_soil_a_shed_cell_rarely_founds_a_macrometastasis(name):
     # the uncalibrated files put this at 1e-10..1e-9; fitting the diSibio rows among the patients who
     # die lowers it (the lung and the nodes receive most cells and are involved far less than that)
-    assert 1e-13 <= macro_per_cell_shed_within(lower(load_scenario(name))) <= 1e-10
-    assert 1e-10 <= macro_per_cell_shed_within(lower(load_scenario(name, calibrated=False))) <= 1e-9
+    assert 1e-13 <= macro_per_cell_shed_within_the_fit(lower(load_scenario(name))) <= 1e-10
+    assert 1e-10 <= macro_per_cell_shed_within_the_fit(lower(load_scenario(name, calibrated=False))) <= 1e-9
 
 
 @pytest.mark.parametrize("name", PATIENTS)

@@ -131,16 +131,26 @@ def expm(generator: np.ndarray, times: np.ndarray) -> np.ndarray:
     time by ||Q t||_1 (Higham 2005). Q t is a multiple of Q, so the approximant's numerator and
     denominator at every time are sums of the powers of Q / ||Q||_1, computed once."""
     size = generator.shape[-1]
-    norm = np.abs(generator).sum(axis=-2).max(axis=-1)[..., None]  # [..., 1]
-    unit = generator / np.where(norm > 0, norm, 1.0)[..., None]
-    powers = [np.broadcast_to(np.eye(size), unit.shape)]
-    for _ in range(13):
-        powers.append(powers[-1] @ unit)
-    powers = np.stack(powers, axis=-3).reshape(unit.shape[:-2] + (14, size * size))
-    scaled = norm * np.asarray(times, dtype=float)  # [..., T] ||Q t||_1
+    norm = _norm(generator)
+    powers = _unit_powers(generator, norm, 13).reshape(generator.shape[:-2] + (14, size * size))
+    scaled = norm[..., None] * np.asarray(times, dtype=float)  # [..., T] ||Q t||_1
     chunk = max(1, _EXPM_BATCH // (powers[..., 0, :].size))
     return np.concatenate([_scaled_pade(powers, scaled[..., i:i + chunk], size)
                            for i in range(0, scaled.shape[-1], chunk)], axis=-3)
+
+
+def _norm(generator: np.ndarray) -> np.ndarray:
+    """[...] ||Q||_1 of matrices Q [..., S, S]."""
+    return np.abs(generator).sum(axis=-2).max(axis=-1)
+
+
+def _unit_powers(generator: np.ndarray, norm: np.ndarray, degree: int) -> np.ndarray:
+    """[..., degree + 1, S, S] the powers 0..``degree`` of Q / ||Q||_1 (``norm``; Q itself where it is 0)."""
+    unit = generator / np.where(norm > 0, norm, 1.0)[..., None, None]
+    powers = [np.broadcast_to(np.eye(unit.shape[-1]), unit.shape)]
+    for _ in range(degree):
+        powers.append(powers[-1] @ unit)
+    return np.stack(powers, axis=-3)
 
 
 def _scaled_pade(powers: np.ndarray, scaled: np.ndarray, size: int) -> np.ndarray:
@@ -232,16 +242,12 @@ def _rows_at_graded_lags(generator: np.ndarray, lags: np.ndarray) -> np.ndarray:
     squarings of scaling and squaring, made once for all lags). Fast clocks that leave the first two
     panels beyond the reach: ``expm`` lag by lag."""
     points = _GAUSS_POINTS
-    norm = np.abs(generator).sum(axis=-2).max(axis=-1)  # [...] ||Q||_1
+    norm = _norm(generator)
     ends = lags.reshape(_PANELS, points).max(axis=1)
     direct = min(int(np.searchsorted(norm.max(initial=0.0) * ends, _TAYLOR_REACH, side="right")), _PANELS)
     if direct < 2:
         return expm(generator, lags)[..., V, :]
-    unit = generator / np.where(norm > 0, norm, 1.0)[..., None, None]
-    powers = [np.broadcast_to(np.eye(unit.shape[-1]), unit.shape)]
-    for _ in range(_TAYLOR_DEGREE):
-        powers.append(powers[-1] @ unit)
-    powers = np.stack(powers, axis=-3)  # [..., degree + 1, S, S]
+    powers = _unit_powers(generator, norm, _TAYLOR_DEGREE)  # [..., degree + 1, S, S]
     degree = np.arange(_TAYLOR_DEGREE + 1)
     taylor = (norm[..., None, None] * lags[:direct * points, None]) ** degree / _FACTORIALS  # [..., T, degree + 1]
     rows = [taylor @ powers[..., V, :]]

@@ -168,9 +168,8 @@ def seer_stage_survival(target: Target, quick: bool, seed: int) -> Outcome:
         f"{len(stage)} of {len(patients)} {CLINICAL_BREAST} patients diagnosed (by their symptoms, unscreened) in "
         f"{FOLLOW_UP_YEARS['survival']} years; stage at diagnosis as the staging imaging reads it (distant: a "
         "lesion outside the regional nodes seen then; regional: N+); Kaplan–Meier survival 5 years after "
-        "diagnosis with the primary and its axillary nodes resected then (the series' standard operation) and no "
-        "systemic therapy (the series' patients had some), "
-        "deaths from other causes censored (net survival, set against relative survival); SEER's 1995-2002 "
+        "diagnosis with the primary and its axillary nodes resected then (the series' standard operation) and "
+        "no systemic therapy (the series' patients had some), deaths from other causes censored (net survival, set against relative survival); SEER's 1995-2002 "
         "patients were partly screened, which shifts its stages towards localized; published stage shares "
         "include 2% unknown"))
 
