@@ -153,9 +153,9 @@ def test_dormant_cells_are_the_observed_solitary_and_dormant_founders_summed_ove
     assert (got[["solitary", "solitary_dormant"]].dtypes == np.int64).all()
 
 
-def test_summary_lesions_and_ctc_are_the_full_ones_without_sizes_and_expected_counts(full_by_3, summary):
-    pd.testing.assert_frame_equal(summary.lesions, full_by_3.lesions.drop(columns=full_by_3.lesions.filter(
-        like="size_t").columns), check_exact=True)
+def test_summary_lesions_and_ctc_are_the_full_ones_without_sizes_handoff_times_and_expected_counts(full_by_3, summary):
+    engine_only = [*full_by_3.lesions.filter(like="size_t").columns, "tracked_time"]
+    pd.testing.assert_frame_equal(summary.lesions, full_by_3.lesions.drop(columns=engine_only), check_exact=True)
     pd.testing.assert_frame_equal(summary.ctc, full_by_3.ctc.drop(columns="expected"), check_exact=True)
     for name in ("patients", "detections", "autopsy"):
         pd.testing.assert_frame_equal(getattr(summary, name), getattr(full_by_3, name), check_exact=True)

@@ -117,6 +117,10 @@ def test_chunk_files_are_small_and_keep_the_runs_identity(tmp_path):
             assert column.compression == "ZSTD"
             assert dictionary == (column.physical_type == "BYTE_ARRAY"), (name, column.path_in_schema)  # strings
             assert column.is_stats_set == (column.path_in_schema == "patient"), (name, column.path_in_schema)
+            if column.path_in_schema in ("patient", "lesion"):  # ids that count up
+                assert "DELTA_BINARY_PACKED" in column.encodings, (name, column.path_in_schema)
+            if column.path_in_schema.endswith("_time"):
+                assert "BYTE_STREAM_SPLIT" in column.encodings, (name, column.path_in_schema)
     assert {"observations", "ledger", "lesions"} <= set(checked)
 
 

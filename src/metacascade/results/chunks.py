@@ -51,6 +51,9 @@ PARQUET_OPTIONS: dict[str, Any] = {"compression": "zstd", "compression_level": 3
 #: DuckDB skip the chunks a ``where patient = ...`` cannot match; those of other columns would cost
 #: ~30 bytes per summary patient in file footers, and every chunk holds all times and organs).
 KEY_COLUMNS: tuple[str, ...] = ("patient", "chunk")
+#: Integer columns of chunk files that count up row by row (a patient's number, a lesion's within
+#: it): delta-encoded, nearly free.
+COUNTING_COLUMNS: tuple[str, ...] = ("patient", "lesion")
 #: The Parquet key-value metadata key of a chunk file's run identity.
 IDENTITY_KEY = b"metacascade"
 
@@ -114,14 +117,19 @@ def parquet_options(table: Any) -> dict[str, Any]:
     """``PARQUET_OPTIONS`` for the Arrow ``table``: its string columns dictionary-encoded (labels
     repeat; numbers compress smaller plain: ~0.18 kB less per summary patient), its event times
     (``*_time``) byte-stream split (their bytes of like rank together: the lesions ~13% smaller,
-    lossless), statistics for its ``KEY_COLUMNS`` only."""
+    lossless), its ``COUNTING_COLUMNS`` delta-encoded (ids that count up: ~0.08 kB less per
+    summary patient), statistics for its ``KEY_COLUMNS`` only."""
     import pyarrow as pa
 
     strings = [field.name for field in table.schema if pa.types.is_string(field.type)]
-    times = [field.name for field in table.schema if pa.types.is_floating(field.type) and field.name.endswith("_time")]
+    encodings = {
+        **{field.name: "BYTE_STREAM_SPLIT" for field in table.schema
+           if pa.types.is_floating(field.type) and field.name.endswith("_time")},
+        **{name: "DELTA_BINARY_PACKED" for name in COUNTING_COLUMNS if name in table.column_names},
+    }
     keys = [name for name in KEY_COLUMNS if name in table.column_names]
     return {**PARQUET_OPTIONS, "use_dictionary": strings or False, "write_statistics": keys or False,
-            "use_byte_stream_split": times or False}
+            "column_encoding": encodings or None}
 
 
 def write_parquet(table: Any, target: Path, metadata: Mapping[bytes, bytes]) -> None:

@@ -3,10 +3,12 @@
 - ``"full"``: the tables of ``Results`` (``TABLES``) for every patient, with a leading ``patient``
   column: every founder state, the burden and the fate ledger at every observation (~54 kB per
   10-year ``breast_patient`` patient).
-- ``"summary"`` (the default): what clinical and trial readouts use (``SUMMARY_TABLES``; ~1.2 kB
-  per ``breast_patient`` patient in chunks of 100, the summed ledger ~0.7 kB of it):
-  ``patients``, ``lesions`` (without the ``size_t*`` columns), ``detections``, ``ctc`` (without
-  ``expected``), ``autopsy`` as at full detail, with a leading ``patient`` column; and, summed over
+- ``"summary"`` (the default): what clinical and trial readouts use (``SUMMARY_TABLES``; ~1.8 kB
+  per calibrated 10-year ``breast_patient`` patient in chunks of 100: the lesions ~1.0 kB, the
+  summed ledger ~0.6 kB): ``patients``, ``lesions`` (without the ``size_t*`` columns, and without
+  ``tracked_time``: when the engine took the colony out of its pool, which depends on the handoff
+  size it chose, not on the model), ``detections``, ``ctc`` (without ``expected``), ``autopsy`` as
+  at full detail, with a leading ``patient`` column; and, summed over
   the patients of each chunk with a leading ``chunk`` column (``CHUNK_TABLES``: their rows depend on
   the chunk size, their sums over chunks do not), ``dormant_cells``, the solitary and dormant
   founders per time and organ, non-zero rows only (``tables.dormant_cells_frame``), and
@@ -51,10 +53,10 @@ def cohort_tables(
     times = snapshot_times(outcomes, lowered)
     lesions = [outcome.lesions for outcome in outcomes]
     clinical = clinical_tables(observed, lesions, clones, organs, patients)
-    sizes = [size_column(t) for t in range(len(times))]
+    engine_only = [*(size_column(t) for t in range(len(times))), "tracked_time"]
     return {
         "patients": clinical["patients"],
-        "lesions": lesions_frame(lesions, clones, organs, len(times), patients).drop(columns=sizes),
+        "lesions": lesions_frame(lesions, clones, organs, len(times), patients).drop(columns=engine_only),
         "detections": clinical["detections"],
         "ctc": clinical["ctc"].drop(columns="expected"),
         "autopsy": clinical["autopsy"],
