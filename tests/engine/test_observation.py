@@ -5,6 +5,7 @@ independent closed form; lesions are written by hand (``Lesions``) and never sim
 """
 
 import math
+from dataclasses import replace
 
 import numpy as np
 import pytest
@@ -18,6 +19,9 @@ from metacascade.engine.observation import (
     n_stage,
     observe,
 )
+from metacascade.engine.growth import size_at
+from metacascade.engine.logkill import anchors
+from metacascade.engine.lower import Kills, Slowing
 from metacascade.engine.routes import routes
 from metacascade.engine.outcome import RunOutcome
 from observed_patients import BOUND, GOMPERTZ, IMAGING, LYMPHATIC, RATE, SHEDDING, lesions, outcome_of, patient
@@ -52,6 +56,35 @@ def test_the_burden_is_the_primary_plus_every_lesion_in_its_organ():
     burden = Burden(lowered, records)
     np.testing.assert_allclose(burden.organs(times), expected, rtol=1e-12, atol=1e-6)
     np.testing.assert_allclose(burden.total(times), expected.sum(axis=1), rtol=1e-12)
+
+
+def test_the_curves_read_once_per_patient_are_the_anchors_at_every_time_bit_for_bit():
+    lowered = patient()
+    kills = Kills(np.array([250.0, 400.0]), np.array([[0.1, 1.0], [0.01, 0.5]]), np.zeros((2, 2)))
+    treated = replace(lowered, kills=kills, slowing=Slowing(np.array([300.0, 600.0]), np.array([0.5, 1.0])))
+    records = lesions(treated, ("liver", 100.0, 150.0, np.nan), ("lung", 100.0, 260.0, 700.0, 1),
+                      ("bone", 200.0, 400.0, np.nan), ("liver", 300.0, 650.0, np.nan, 1),
+                      ("lung", 50.0, np.nan, 500.0), ("bone", 120.0, np.nan, np.nan))
+    times = np.sort(np.r_[np.linspace(0.0, 900.0, 37), 250.0, 300.0, 400.0, 600.0, np.nextafter(400.0, 0.0)])
+    where = (records.clone, records.organ)
+    bound, rate, capacity = (treated.rates["avascular_bound_cells"][where], treated.rates["gompertz_rate"][where],
+                             treated.capacity[where])
+    t = times[:, None]
+    at, cells, now = anchors(treated, records.clone, records.switch_time, bound, rate, capacity, t)
+    present = (t >= records.bound_time) & ~(t >= records.regression_time)
+    elapsed = np.where(t >= records.switch_time, t - at, 0.0)
+    expected = np.where(present, size_at("gompertz", cells, elapsed, now, capacity), 0.0)
+    for kept in (times >= 0.0, (times > 400.0) & (times < 600.0), times > 900.0):  # all, no change among them, none
+        np.testing.assert_array_equal(lesion_sizes(treated, records, times[kept]), expected[kept])
+
+
+def test_steps_at_one_time_in_one_organ_add_up_there():
+    lowered = patient()
+    burden = Burden(lowered, lesions(lowered, ("liver", 100.0, np.nan, 300.0), ("liver", 300.0, np.nan, np.nan),
+                                     ("lung", 300.0, 400.0, np.nan)))
+    liver, lung = lowered.organ_names.index("liver"), lowered.organ_names.index("lung")
+    np.testing.assert_array_equal(burden.lesions([299.0, 300.0])[:, [liver, lung]],
+                                  [[BOUND, 0.0], [BOUND, BOUND]])
 
 
 def test_detection_happens_at_the_first_imaging_after_the_closed_form_hitting_time():

@@ -65,7 +65,7 @@ def _scalar_or_array(x: np.ndarray):
 def _size(law: str, n0, t, a, k, g) -> np.ndarray:
     with np.errstate(over="ignore", divide="ignore", invalid="ignore"):
         if law == "gompertz":
-            return n0 * np.exp(np.log(n0 / k) * np.expm1(-a * t))
+            return gompertz_size(n0, np.log(n0 / k), t, a)
         if law == "exponential":
             return n0 * np.exp(a * t)
         if law == "logistic":
@@ -73,6 +73,12 @@ def _size(law: str, n0, t, a, k, g) -> np.ndarray:
         m = 1.0 - g
         x = m * a * t / n0**m
         return n0 * np.exp(np.log1p(x) / m)
+
+
+def gompertz_size(n0, log_ratio, t, rate) -> np.ndarray:
+    """Gompertz cells at ``t`` days from ``n0`` cells at time 0 (the module table's form), given
+    ``log_ratio`` = ln(n0 / K), for callers that reuse it over many times; arrays broadcast."""
+    return n0 * np.exp(log_ratio * np.expm1(-rate * t))
 
 
 def _specific_rate(law: str, n, a, k, g) -> np.ndarray:

@@ -57,6 +57,11 @@ def _events(lowered: Lowered) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     return times, survival, speed_at(slowing, times)
 
 
+def change_times(lowered: Lowered) -> np.ndarray:
+    """[E] the times (days) at which the switched lesions' curves change (kills, changes of speed), in order."""
+    return _events(lowered)[0]
+
+
 def _restart(acts, time: float, survival, rate, anchor: Anchors, capacity) -> Anchors:
     """The anchors of the lesions ``acts`` restarted at ``time`` from ``survival`` times their cells
     then, at ``rate``; the others' (and those it changes nothing for) as they were."""

@@ -19,8 +19,8 @@ import numpy as np
 
 from . import course
 from .epochs import shedding_at
-from .growth import size_at
-from .logkill import anchors, lesion_reach
+from .growth import gompertz_size
+from .logkill import anchors, change_times, lesion_reach
 from .lower import Lowered
 from .outcome import RunOutcome, Lesions
 from .routes import routes
@@ -94,66 +94,85 @@ def primary_size(lowered: Lowered, times) -> np.ndarray:
 def lesion_sizes(lowered: Lowered, lesions: Lesions, times) -> np.ndarray:
     """[T, L] cells in each lesion at ``times``: 0, M from the bound, Gompertz from the switch
     (shifted by each kill and slowed while therapy slows it, ``logkill.anchors``), 0 from regression."""
-    t = np.asarray(times, dtype=float).reshape(-1, 1)
-    bound, rate, capacity = _per_lesion(lowered, lesions)
-    present = (t >= lesions.bound_time) & ~(t >= lesions.regression_time)  # NaN: never
-    at, cells, now = anchors(lowered, lesions.clone, lesions.switch_time, bound, rate, capacity, t)
-    elapsed = np.where(t >= lesions.switch_time, t - at, 0.0)
-    return np.where(present, size_at("gompertz", cells, elapsed, now, capacity), 0.0)
+    return Curves(lowered, lesions).sizes(times)
 
 
-def _sum_by(values: np.ndarray, groups: np.ndarray, num_groups: int) -> np.ndarray:
-    """[T, G] the columns of ``values`` [T, N] summed by their group (``groups`` [N] in 0 .. G - 1)."""
-    out = np.zeros((values.shape[0], num_groups))
-    if groups.size:
-        order = np.argsort(groups, kind="stable")
-        ordered = groups[order]
-        starts = np.flatnonzero(np.r_[True, ordered[1:] != ordered[:-1]])
-        out[:, ordered[starts]] = np.add.reduceat(values[:, order], starts, axis=1)
-    return out
+class Curves:
+    """The size curves of ``lesions`` (``lesion_sizes``), their anchors (``logkill.anchors``) taken once
+    per patient: rows [K + 1, L] of (time in days, cells, rate per day, ln(cells / capacity)) in force
+    before the first of the curves' K changes (``logkill.change_times``) and from each of them on."""
+
+    def __init__(self, lowered: Lowered, lesions: Lesions):
+        self.lesions = lesions
+        self.bound, rate, capacity = _per_lesion(lowered, lesions)
+        self.changes = change_times(lowered)
+        since = np.concatenate(([-np.inf], self.changes))[:, None]
+        self.at, self.cells, self.rate = anchors(lowered, lesions.clone, lesions.switch_time, self.bound, rate,
+                                                 capacity, since)
+        with np.errstate(divide="ignore"):  # a lesion killed to no cell
+            self.log_ratio = np.log(self.cells / capacity)
+
+    def sizes(self, times, dormant: bool = True) -> np.ndarray:
+        """[T, L] cells in each lesion at ``times`` (days); not ``dormant``: 0 before its switch (its curve alone)."""
+        t = np.asarray(times, dtype=float).reshape(-1, 1)
+        row = np.searchsorted(self.changes, t[:, 0], side="right")
+        row = row[:1] if (row == row[:1]).all() else row  # no change among the times: one row for all
+        with np.errstate(over="ignore", invalid="ignore"):  # before the switch: discarded
+            curve = gompertz_size(self.cells[row], self.log_ratio[row], t - self.at[row], self.rate[row])
+        present = (t >= self.lesions.bound_time) & ~(t >= self.lesions.regression_time)  # NaN: never
+        plateau = np.where(present, self.bound, 0.0) if dormant else 0.0
+        return np.where(present & (t >= self.lesions.switch_time), curve, plateau)
 
 
-def _subset(lesions: Lesions, mask: np.ndarray) -> Lesions:
-    return Lesions(**{f.name: getattr(lesions, f.name)[mask] for f in fields(lesions)})
+def _subset(lesions: Lesions, rows: np.ndarray) -> Lesions:
+    return Lesions(**{f.name: getattr(lesions, f.name)[rows] for f in fields(lesions)})
 
 
 def _switched(lesions: Lesions) -> Lesions:
     return _subset(lesions, ~np.isnan(lesions.switch_time))
 
 
-def _on_curve(lowered: Lowered, switched: Lesions, t: np.ndarray) -> np.ndarray:
-    """[T, S] cells of switched lesions on their Gompertz curves (0 before the switch)."""
-    return lesion_sizes(lowered, switched, t) * (t[:, None] >= switched.switch_time)
+def _dormant_steps(lowered: Lowered, lesions: Lesions, num_organs: int) -> tuple[np.ndarray, np.ndarray]:
+    """The dormant phases [bound, switch or regression) of ``lesions`` as steps of M: ([E] the times
+    of the steps in order, days; [E + 1, O] cells per organ after none, one, ... all of them)."""
+    bound = _per_lesion(lowered, lesions)[0]
+    times = np.concatenate((lesions.bound_time, np.fmin(lesions.switch_time, lesions.regression_time)))
+    steps, organs = np.concatenate((bound, -bound)), np.tile(lesions.organ, 2)
+    kept = np.flatnonzero(~np.isnan(times))
+    order = kept[np.argsort(times[kept], kind="stable")]
+    levels = np.zeros((order.size + 1, num_organs))
+    levels[np.arange(1, order.size + 1), organs[order]] = steps[order]
+    return times[order], np.cumsum(levels, axis=0)
 
 
 class Burden:
     """A patient's tumour cells per organ at any time, exactly: the primary in its site plus
     ``lesion_sizes`` summed by organ.
 
-    Built once per patient: the dormant phases [bound, switch or regression) are steps of M sorted
-    per organ, so only switched lesions are evaluated on their curves.
+    Built once per patient: the dormant phases [bound, switch or regression) are steps of M summed
+    per organ in time order, so only switched lesions (sorted by organ) are evaluated on their curves.
     """
 
     def __init__(self, lowered: Lowered, lesions: Lesions):
         self.lowered = lowered
         self.num_organs = len(lowered.organ_names)
-        bound = _per_lesion(lowered, lesions)[0]
-        times = np.r_[lesions.bound_time, np.fmin(lesions.switch_time, lesions.regression_time)]
-        steps, organs = np.r_[bound, -bound], np.r_[lesions.organ, lesions.organ]
-        self.steps: dict[int, tuple[np.ndarray, np.ndarray]] = {}  # organ -> (step times, levels)
-        for organ in np.unique(lesions.organ):
-            mine = (organs == organ) & ~np.isnan(times)
-            order = np.argsort(times[mine], kind="stable")
-            self.steps[int(organ)] = (times[mine][order], np.r_[0.0, np.cumsum(steps[mine][order])])
-        self.switched = _switched(lesions)
+        self.step_times, self.step_levels = _dormant_steps(lowered, lesions, self.num_organs)
+        switched = np.flatnonzero(~np.isnan(lesions.switch_time))
+        switched = switched[np.argsort(lesions.organ[switched], kind="stable")]
+        self.switched = Curves(lowered, _subset(lesions, switched))
+        organs = lesions.organ[switched]
+        self.firsts = np.flatnonzero(np.diff(organs, prepend=-1))  # each organ's first switched lesion
+        self.organs_switched = organs[self.firsts]
 
     def lesions(self, times) -> np.ndarray:
         """[T, O] cells in lesions per organ at ``times``."""
         t = np.asarray(times, dtype=float).ravel()
-        burden = np.zeros((t.size, self.num_organs))
-        for organ, (at, levels) in self.steps.items():
-            burden[:, organ] = np.maximum(levels[np.searchsorted(at, t, side="right")], 0.0)  # no -0 from rounding
-        return burden + _sum_by(_on_curve(self.lowered, self.switched, t), self.switched.organ, self.num_organs)
+        steps = self.step_levels[np.searchsorted(self.step_times, t, side="right")]
+        curves = np.zeros((t.size, self.num_organs))
+        if self.firsts.size:
+            on_curves = self.switched.sizes(t, dormant=False)
+            curves[:, self.organs_switched] = np.add.reduceat(on_curves, self.firsts, axis=1)
+        return np.maximum(steps, 0.0) + curves  # no -0 from rounding
 
     def organs(self, times) -> np.ndarray:
         """[T, O] tumour cells per organ at ``times``, the primary included."""
@@ -278,7 +297,7 @@ def circulating_cells(lowered: Lowered, lesions: Lesions, times) -> np.ndarray:
     switched = _switched(lesions)
     per_lesion = primary.founders_per_cell[primary.parent_clone[switched.clone]] * paths.circulating[:, switched.organ].T
     per_cell = primary.shedding_rate_per_g_day / primary.cells_per_g
-    from_lesions = per_cell * _on_curve(lowered, switched, t) @ per_lesion
+    from_lesions = per_cell * Curves(lowered, switched).sizes(t, dormant=False) @ per_lesion
     return shedding_at(lowered, t)[:, None] * (from_primary + from_lesions)
 
 
@@ -351,7 +370,8 @@ def _lethal_fractions(burden: Burden, times) -> np.ndarray:
     """[T, 1 + O] total burden over the lethal burden, then each organ's over its limit (>= 1: dead)."""
     plan = burden.lowered.observation
     organs = burden.organs(times)
-    return np.c_[organs.sum(axis=1) / plan.lethal_cells, organs / plan.organ_lethal_cells]
+    return np.concatenate([organs.sum(axis=1, keepdims=True) / plan.lethal_cells, organs / plan.organ_lethal_cells],
+                          axis=1)
 
 
 def death(burden: Burden, end: float) -> tuple[float, str, int]:
@@ -367,14 +387,15 @@ def death(burden: Burden, end: float) -> tuple[float, str, int]:
     low, high = 0.0, end
     while True:
         grid = np.linspace(low, high, DEATH_GRID)
-        dead = (_lethal_fractions(burden, grid) >= 1.0).any(axis=1)
+        lethal = _lethal_fractions(burden, grid) >= 1.0
+        dead = lethal.any(axis=1)
         if not dead.any():
             return np.nan, "", -1
         step = int(np.argmax(dead))
         low, high = (grid[step - 1], grid[step]) if step else (grid[0], grid[0])
         if high - low <= DEATH_TOLERANCE:
             break
-    criterion = int(np.argmax(_lethal_fractions(burden, [high])[0] >= 1.0))  # the total burden first
+    criterion = int(np.argmax(lethal[step]))  # the total burden first
     if criterion == 0:
         return float(high), LETHAL_BURDEN, -1
     return float(high), ORGAN_LIMIT, criterion - 1
