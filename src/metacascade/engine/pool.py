@@ -222,6 +222,12 @@ class Kernel:
     escape_cdf: np.ndarray  # [..., T, 2, G] transient states, non-decreasing in g (a distribution's CDF contiguous)
 
     @cached_property
+    def lag_major(self) -> np.ndarray:
+        """[G, ... S] ``from_vessel`` with the lag first: each lag's rows of every chain side by side
+        (computed when first needed: a curve's trapezoid is then one matrix product)."""
+        return np.ascontiguousarray(np.moveaxis(self.from_vessel, -2, 0)).reshape(self.grid.size, -1)
+
+    @cached_property
     def moments(self) -> np.ndarray:
         """[..., N, S] (computed when first needed: only shedding runs use them)."""
         return _moments(self.generator, self.grid[-1])
@@ -479,8 +485,12 @@ def arrivals(
     if (smooth & mixed).any():
         weighted[:, smooth & mixed] = (basis[smooth & mixed] @ _PROJECTION) @ kern.moments
     trapezoid = _TRAPEZOID * (end - start)
-    if (~smooth & mixed).any():  # arrival at end - u
-        weighted[:, ~smooth & mixed] = (basis[~smooth & mixed, ::-1] * trapezoid) @ kern.from_vessel
+    if (rough := ~smooth & mixed).any():  # arrival at end - u, over the lags where some curve is not 0
+        by_lag = basis[rough, ::-1] * trapezoid  # [b, G]
+        nonzero = np.flatnonzero(by_lag.any(axis=0))  # not empty: a curve that is not smooth is not 0
+        lags = slice(nonzero[0], nonzero[-1] + 1)
+        product = by_lag[:, lags] @ kern.lag_major[lags]  # [b, chain S]
+        weighted[:, rough] = np.swapaxes(product.reshape(rough.sum(), *weighted.shape[::2]), 0, 1)
     group = chains.group[clone, organ]
     numerator = np.clip((mix[:, None, :] @ weighted[group])[:, 0], 0.0, None)
     drawn = multinomial(rng, num_arrived[clone, organ], numerator / numerator.sum(axis=1, keepdims=True), kern.chain)

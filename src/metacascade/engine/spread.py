@@ -90,15 +90,18 @@ def metastasis_source(lowered: Lowered, paths: Routes, colonies: Colonies, lesio
     start, end = grid[0], grid[-1]
     at, cells, gompertz = anchors(lowered, own, switch, bound, gompertz, cap, start)  # no change inside a window
     sites, site = np.unique(organ, return_inverse=True)
-    by_site = np.zeros((lowered.capacity.shape[0], sites.size))
-    by_site_curve = np.zeros(by_site.shape + grid.shape)
-    np.add.at(by_site, (clone, site),
-              per_cell * cell_days("gompertz", cells, np.maximum(start - at, 0.0), end - at, gompertz, cap))
+    num_clones = lowered.capacity.shape[0]
+    members = np.zeros((num_clones * sites.size, lesions.size))  # [C S, L] 1 where lesion l sheds into (c, s)
+    members[clone * sites.size + site, np.arange(lesions.size)] = 1.0
+    shed = per_cell * cell_days("gompertz", cells, np.maximum(start - at, 0.0), end - at, gompertz, cap)
+    by_site = (members @ shed).reshape(num_clones, sites.size)
+    by_site_curve = np.zeros((members.shape[0], grid.size))
     for first in range(0, lesions.size, LESION_CHUNK):  # bounded memory
         chunk = slice(first, first + LESION_CHUNK)
         age = grid[None] - at[chunk, None]
         curve = size_at("gompertz", cells[chunk, None], np.maximum(age, 0.0), gompertz[chunk, None], cap[chunk, None])
-        np.add.at(by_site_curve, (clone[chunk], site[chunk]), per_cell * np.where(age >= 0, curve, 0.0))
+        by_site_curve += members[:, chunk] @ (per_cell * np.where(age >= 0, curve, 0.0))
+    by_site_curve = by_site_curve.reshape(num_clones, sites.size, grid.size)
     founders = primary.founders_per_cell  # a metastasis sheds single cells and clusters of its parent clone
     return Source(
         means=founders.T @ by_site,
