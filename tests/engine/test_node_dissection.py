@@ -35,7 +35,7 @@ def patient_data(**surgery) -> dict:
     }
 
 
-def run(data: dict, patient: int = 0):
+def run(data: dict, patient: int = 1):  # a patient whose nodes hold a switched lesion at surgery
     lowered = lower(scenario_from_data(data))
     return lowered, *run_patient(lowered, engine_function("exact"), 7, patient)
 

@@ -53,15 +53,16 @@ def test_lesions_are_the_colonies_that_reached_the_bound(outcome):
 
 def test_a_lesion_keeps_its_number_when_the_run_is_followed_longer():
     scenario = load_scenario("breast_patient")
-    short = scenario.with_values({"observation_times": scenario.observation_times[:4],
-                                  "observation.imaging_times": scenario.observation_times[:4],
-                                  "observation.draw_times": scenario.observation_times[:4]})
-    runs = [run_timeline(lower(s), np.random.default_rng(11)).lesions for s in (short, scenario)]
-    cut = scenario.observation_times[3]
-    early = runs[0].bound_time <= cut
-    assert runs[1].bound_time.size > early.sum() > 0  # lesions before the cut and after it
+    times = scenario.observation_times
+    full = run_timeline(lower(scenario), np.random.default_rng(11)).lesions
+    last = int(np.searchsorted(times, full.bound_time[0]))  # the short run ends with the first lesion's year
+    short = scenario.with_values({"observation_times": times[:last + 1], "observation.imaging_times": times[:last + 1],
+                                  "observation.draw_times": times[:last + 1]})
+    lesions = run_timeline(lower(short), np.random.default_rng(11)).lesions
+    early = lesions.bound_time <= times[last]
+    assert full.bound_time.size > early.sum() > 0  # lesions before the cut and after it
     for name in ("organ", "clone", "bound_time"):
-        np.testing.assert_array_equal(getattr(runs[0], name)[early], getattr(runs[1], name)[: early.sum()])
+        np.testing.assert_array_equal(getattr(lesions, name)[early], getattr(full, name)[: early.sum()])
 
 
 def test_same_generator_seed_gives_identical_counts():

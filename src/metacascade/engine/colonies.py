@@ -127,7 +127,7 @@ def _grow_some(col: Colonies, idx: np.ndarray, end: float, rates: dict[str, np.n
     net = b - d
     start, size = col.time[idx], col.size[idx]
     with np.errstate(divide="ignore"):
-        cleared_at = start + rng.exponential(1.0, idx.size) / clearance
+        cleared_at = start + rng.standard_exponential(idx.size) / clearance
     stop = np.minimum(cleared_at, end)
     deterministic = (size >= threshold) & (net > 0)
     ceiling = np.where(net > 0, np.minimum(bound, threshold), bound)
@@ -154,17 +154,14 @@ def _grow_some(col: Colonies, idx: np.ndarray, end: float, rates: dict[str, np.n
             back = np.where(net > 0, np.log(np.maximum(new, bound) / bound) / net, 0.0)
         hit[jump] = np.maximum(stop - back, start)[jump]
     reached = new >= bound
-    extinct = new == 0
-    cleared = ~reached & ~extinct & (cleared_at < end)
-    col.phase[idx[reached]] = BOUND
+    phase = np.full(idx.size, GROWING)
+    phase[cleared_at < end] = CLEARED
+    phase[new == 0] = EXTINCT
+    phase[reached] = BOUND
+    col.phase[idx] = phase
     col.bound_time[idx[reached]] = hit[reached]
-    col.time[idx[reached]] = hit[reached]
-    col.size[idx[reached]] = bound[reached]
-    col.phase[idx[extinct]] = EXTINCT
-    col.phase[idx[cleared]] = CLEARED
-    alive = ~(reached | extinct | cleared)
-    col.size[idx[alive]] = new[alive]
-    col.time[idx[~reached]] = stop[~reached]
+    col.time[idx] = np.where(reached, hit, stop)
+    col.size[idx] = np.where(reached, bound, new)  # a dead colony's: 0, or its size when cleared
 
 
 def _paths(
