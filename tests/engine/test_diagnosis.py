@@ -82,6 +82,20 @@ def test_each_patients_summed_hazard_at_its_symptoms_is_a_standard_exponential(a
     assert stats.kstest(summed, "expon").pvalue > FALSE_ALARM
 
 
+def test_a_share_of_patients_attends_screening_drawn_on_their_host_stream_and_the_others_go_unscreened(any_seed):
+    uptake, num = 0.6, 1000
+    full = patient(horizon=990.0, symptom_rate_per_cm3_year=PER_CM3_YEAR)
+    partial = replace(full, observation=replace(full.observation, screening_uptake=uptake))
+    drawn = [patient_lowered(partial, any_seed, i) for i in range(num)]
+    screened = np.array([one.observation.screening for one in drawn])
+    assert all(one.observation.screening_uptake == 1.0 for one in drawn)  # decided for each patient
+    assert stats.binomtest(int(screened.sum()), num, uptake).pvalue > FALSE_ALARM
+    for i, one in enumerate(drawn[:20]):  # nothing else of the patient moves: its other host draws neither
+        everyone = patient_lowered(full, any_seed, i)
+        assert one.symptom_threshold == everyone.symptom_threshold
+        assert one == replace(everyone, observation=replace(everyone.observation, screening=bool(screened[i])))
+
+
 def test_the_diagnosis_is_the_earlier_of_symptoms_and_screening():
     early, late = closed_form_symptoms(0.01), closed_form_symptoms(1e6)
     assert early < SCREEN_SEES < late

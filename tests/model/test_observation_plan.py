@@ -57,6 +57,9 @@ def test_defaults_come_from_their_sources():
         ({"symptom_rate_per_cm3_year": -0.1}, True,
          ("observation.symptom_rate_per_cm3_year", "got -0.1", "greater than or equal to 0")),
         ({"screening": "sometimes"}, True, ("observation.screening", "'sometimes'", "valid boolean")),
+        ({"screening_uptake": 1.5}, True, ("observation.screening_uptake", "got 1.5", "less than or equal to 1")),
+        ({"screening": False, "screening_uptake": 0.7}, True,
+         ("observation", "screening_uptake: 0.7 needs screening: true")),
         ({}, False, ("observation", "needs a primary tumour")),
     ],
 )

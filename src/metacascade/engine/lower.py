@@ -122,6 +122,7 @@ class Observation:
     symptom_rate: float = 0.0  # hazard of diagnosis by symptoms per cm³ of primary, per day
     node_positive_cells: float = 200.0  # a regional node deposit larger than this at diagnosis is N+
     screening: bool = True  # imaging before diagnosis diagnoses (and sees lesions)
+    screening_uptake: float = 1.0  # share of patients screened (``engine.patient.with_screening`` draws whom)
 
 
 @dataclass(frozen=True)
@@ -395,6 +396,7 @@ def lower_observation(plan: ObservationPlan, organs: tuple[str, ...]) -> Observa
         organ_lethal_cells=np.array([plan.organ_lethal_cells.get(organ, np.inf) for organ in organs]),
         symptom_rate=plan.symptom_rate_per_cm3_year / DAYS_PER_YEAR,
         screening=plan.screening,
+        screening_uptake=plan.screening_uptake,
         node_positive_cells=plan.node_positive_cells,
     )
 

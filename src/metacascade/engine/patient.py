@@ -87,13 +87,14 @@ class HostDraws(NamedTuple):
     age: float  # standard normal: the age at the start (``lifespan.age_at_start``)
     death: float  # uniform on [0, 1): death from other causes (``lifespan.other_cause_death``)
     symptoms: float  # standard exponential: the summed hazard of symptoms at diagnosis
+    screened: float  # uniform on [0, 1): attends screening below the uptake (``with_screening``)
 
 
 def host_draws(random_seed: int, patient: Optional[int]) -> HostDraws:
     """The draws of the host stream of patient ``patient`` (``None``: a single run)."""
     rng = np.random.default_rng(host_seed_sequence(random_seed, patient))
     return HostDraws(float(rng.random()), float(rng.standard_normal()), float(rng.standard_normal()),
-                     float(rng.random()), float(rng.standard_exponential()))
+                     float(rng.random()), float(rng.standard_exponential()), float(rng.random()))
 
 
 #: The host draws of a patient, drawn when a trait first needs them (``with_host``).
@@ -142,12 +143,23 @@ def with_symptoms(lowered: Lowered, draws: Draws) -> Lowered:
     return replace(lowered, symptom_threshold=draws().symptoms)
 
 
+def with_screening(lowered: Lowered, draws: Draws) -> Lowered:
+    """``lowered`` with whether the patient attends screening when only a share of patients do
+    (``ObservationPlan.screening_uptake``): one who does not is diagnosed by symptoms alone;
+    ``lowered`` itself otherwise."""
+    plan = lowered.observation
+    if plan is None or plan.screening_uptake == 1.0:
+        return lowered
+    screened = draws().screened < plan.screening_uptake
+    return replace(lowered, observation=replace(plan, screening=bool(screened), screening_uptake=1.0))
+
+
 def with_host(lowered: Lowered, random_seed: int, patient: Optional[int]) -> Lowered:
     """``lowered`` with the host traits of patient ``patient`` (``None``: a single run) drawn on its
-    host stream (``with_menopause``, ``with_immune_status``, ``with_lifespan``, ``with_symptoms``), drawn
-    once if any trait needs them."""
+    host stream (``with_menopause``, ``with_immune_status``, ``with_lifespan``, ``with_symptoms``,
+    ``with_screening``), drawn once if any trait needs them."""
     draws = cache(partial(host_draws, random_seed, patient))
-    for trait in (with_menopause, with_immune_status, with_lifespan, with_symptoms):
+    for trait in (with_menopause, with_immune_status, with_lifespan, with_symptoms, with_screening):
         lowered = trait(lowered, draws)
     return lowered
 

@@ -15,7 +15,7 @@ from __future__ import annotations
 from pydantic import Field, model_validator
 
 from ._base import Frozen, IncreasingDays
-from .bounds import Cells, VolumeMl, number
+from .bounds import Cells, Fraction, VolumeMl, number
 
 #: Hazard of symptoms per cm³ of primary per year: 1e3 would be symptoms within hours of 1 cm³.
 SymptomRate = number(ge=0.0, le=1e3)
@@ -70,8 +70,25 @@ class ObservationPlan(Frozen):
             "too; false: an unscreened population, diagnosed by symptoms alone, imaged from its diagnosis on"
         ),
     )
+    screening_uptake: Fraction = Field(
+        default=1.0,
+        description=(
+            "share of patients who attend the screening (with screening true), drawn per patient: each attends "
+            "every screening imaging or none, and one who does not is diagnosed by symptoms alone, as without "
+            "screening (a population with partial uptake)"
+        ),
+    )
     source: str = Field(default="", description="where the plan's numbers come from, or the assumptions made")
 
+
+    @model_validator(mode="after")
+    def _uptake_needs_screening(self) -> ObservationPlan:
+        if self.screening_uptake < 1.0 and not self.screening:
+            raise ValueError(
+                f"screening_uptake: {self.screening_uptake:g} needs screening: true (without screening nobody is "
+                "screened; leave it at 1)"
+            )
+        return self
 
     @model_validator(mode="after")
     def _draw_fits_in_blood(self) -> ObservationPlan:

@@ -25,7 +25,7 @@ from ..analysis.autopsy import DAYS_PER_YEAR, followed_up
 from ..analysis.survival import durations, event_times, median_time, survival_with_error
 from ..analysis.targets import Target
 from ..catalog.trials import load_trial_design
-from ..engine.observation import OTHER_CAUSES, STAGES
+from ..engine.observation import OTHER_CAUSES, SCREENING, STAGES
 from .rules import Z95, Outcome, check, compare, compare_table, fmt, percent_se
 
 #: The clinical breast patient: unscreened, diagnosed by symptoms, with an age and other causes of death.
@@ -43,6 +43,18 @@ ENDOCRINE_ARM = "endocrine_5y"
 FOLLOW_UP_YEARS = {"survival": 15, "untreated": 20, "late_recurrence": 25}
 #: Survival is read this long after diagnosis (days).
 SURVIVAL_DAYS = 5 * DAYS_PER_YEAR
+#: SEER's 1995-2002 women as they were diagnosed: a share screened by mammography (NCHS, Health,
+#: United States: women 40 and over with a mammogram in the past two years, 61% in 1994, 67% in 1998,
+#: 70% in 2000), the others by their symptoms alone. ASSUMPTIONS: screening every two years (what
+#: "in the past two years" measures) through the follow-up, from the start whatever the age (~5% of
+#: women are diagnosed before 40), seeing every primary that holds the imaging's detection threshold
+#: (~1 cm³; screening mammography's sensitivity was 63-87% by age and breast density, Carney PA et al.
+#: Ann Intern Med 2003;138:168-175).
+SEER_ERA_SCREENING = {
+    "observation.screening": True,
+    "observation.screening_uptake": 0.67,  # 1998, the middle of the era
+    "observation.imaging_times": [2 * DAYS_PER_YEAR * k for k in range(1, FOLLOW_UP_YEARS["survival"] // 2 + 1)],
+}
 #: Late recurrence: from the landmark (5 years after diagnosis) to this long after diagnosis (days).
 LATE_RECURRENCE_DAYS = 20 * DAYS_PER_YEAR
 #: The bisphosphonate trial: the catalogue's trial design and its arms compared, control first (the
@@ -70,6 +82,14 @@ def stage_at_diagnosis(patients: pd.DataFrame) -> pd.Series:
     outside the regional nodes, else regional if they are involved, else localized)."""
     diagnosed = patients.dropna(subset=["diagnosis_time"]).set_index("patient")
     return diagnosed["stage"].astype(str).rename("stage")
+
+
+def diagnosed_by(patients: pd.DataFrame, mode: str) -> str:
+    """How many of ``patients`` were diagnosed by ``mode`` (``engine.observation``: screening or
+    symptoms), as "k (p%)" of those diagnosed."""
+    modes = patients.loc[patients["diagnosis_time"].notna(), "diagnosis_mode"]
+    count = int((modes == mode).sum())
+    return f"{count} ({100.0 * count / max(len(modes), 1):.0f}%)"
 
 
 def survival_after_diagnosis(patients: pd.DataFrame, days: float, *, net: bool = False) -> tuple[float, float]:
@@ -106,10 +126,11 @@ def _cohort(model, name: str, quick: bool, seed: int):
 
 
 @cache
-def treated_cohort(scenario: str, quick: bool, seed: int, *, endocrine: bool = False):
+def treated_cohort(scenario: str, quick: bool, seed: int, *, endocrine: bool = False, screened: bool = False):
     """A cohort of ``scenario``, its primary resected at diagnosis with its regional nodes (``SURGERY``)
     and, with ``endocrine``, every clone hormone-sensitive and given the endocrine therapy of
-    ``ENDOCRINE_ARM``; followed ``FOLLOW_UP_YEARS`` years (``own_seed``: the same patients in both)."""
+    ``ENDOCRINE_ARM``; with ``screened``, diagnosed as SEER's 1995-2002 women (``SEER_ERA_SCREENING``);
+    followed ``FOLLOW_UP_YEARS`` years (``own_seed``: the same patients in every such cohort)."""
     from ..catalog import load_scenario
 
     loaded = load_scenario(scenario)
@@ -118,6 +139,8 @@ def treated_cohort(scenario: str, quick: bool, seed: int, *, endocrine: bool = F
     values: dict = {"therapy": {"interventions": [SURGERY, *courses]}}
     if endocrine:
         values.update({f"clones.{name}.hormone_sensitive": True for name in loaded.clones})
+    if screened:
+        values.update(SEER_ERA_SCREENING)
     return _cohort(followed_up(loaded, years).with_values(values), scenario, quick, seed)
 
 
@@ -152,7 +175,7 @@ def untreated_breast_survival(target: Target, quick: bool, seed: int) -> Outcome
 
 @check("seer_breast_stage_survival")
 def seer_stage_survival(target: Target, quick: bool, seed: int) -> Outcome:
-    cohort = treated_cohort(CLINICAL_BREAST, quick, seed)
+    cohort = treated_cohort(CLINICAL_BREAST, quick, seed, screened=True)
     patients = cohort.patients.set_index("patient")
     stage = stage_at_diagnosis(cohort.patients)
     published = target.value["era_1995_2002"]
@@ -165,13 +188,13 @@ def seer_stage_survival(target: Target, quick: bool, seed: int) -> Outcome:
         key = f"survival_5y_pct/{name}"
         wanted[key], simulated[key], se[key] = published[name], 100.0 * value, 100.0 * error
     return compare_table(target, wanted, simulated, se, reason=(
-        f"{len(stage)} of {len(patients)} {CLINICAL_BREAST} patients diagnosed (by their symptoms, unscreened) in "
-        f"{FOLLOW_UP_YEARS['survival']} years; stage at diagnosis as the staging imaging reads it (distant: a "
+        f"{len(stage)} of {len(patients)} {CLINICAL_BREAST} patients diagnosed in {FOLLOW_UP_YEARS['survival']} "
+        f"years, {diagnosed_by(patients, SCREENING)} of them by a screening imaging (a share "
+        f"{SEER_ERA_SCREENING['observation.screening_uptake']:g} of the women screened every 2 years, as in the "
+        "era's US: SEER_ERA_SCREENING), the others by their symptoms; stage at diagnosis as the staging imaging reads it (distant: a "
         "lesion outside the regional nodes seen then; regional: N+); Kaplan–Meier survival 5 years after "
         "diagnosis with the primary and its axillary nodes resected then (the series' standard operation) and "
-        "no systemic therapy (the series' patients had some), deaths from other causes censored (net survival, set against relative survival); SEER's 1995-2002 "
-        "patients were partly screened, which shifts its stages towards localized; published stage shares "
-        "include 2% unknown"))
+        "no systemic therapy (the series' patients had some), deaths from other causes censored (net survival, set against relative survival); published stage shares include 2% unknown"))
 
 
 #: carter1989's diameter classes (cm: lower edges, the last open), in its table's order.
