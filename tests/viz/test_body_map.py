@@ -61,7 +61,7 @@ def test_organs_darken_with_their_burden_and_stay_white_without(name, request):
     assert set(circles) == {f"organ:{organ}" for organ in scenario_of(run).anatomy.organ_names}
     lightness = {gid.split(":", 1)[1]: _lightness(circle.get_facecolor()) for gid, circle in circles.items()}
     burdened = values[values > 0].sort_values()
-    assert len(burdened) >= 3
+    assert len(burdened) >= 2  # the assay: its liver and whatever passed it (the lung at least)
     shades = [lightness[organ] for organ in burdened.index]
     assert shades == sorted(shades, reverse=True) and shades[0] > shades[-1]
     assert all(lightness[organ] == pytest.approx(1.0) for organ in lightness if organ not in burdened.index)

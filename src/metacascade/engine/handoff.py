@@ -30,7 +30,7 @@ MAX_FOUNDERS_TRACKED_FROM_ONE = 100_000
 MAX_SHED_FOUNDERS_TRACKED_FROM_ONE = 1_000_000
 #: Injections expected to found more than this many colonies pool them up to ``LARGE_POOLED_MAX_CELLS``:
 #: the colonies that outgrow a 64-cell pool are then millions, each drawn at every window (the 1e9-cell
-#: Luzzi assay: ~5.8 million, ~2.9 million past 256 cells: 2.85 -> 1.25 s), while the larger chain's
+#: Luzzi assay: ~5.8 million, ~2.9 million past 256 cells: 2.85 -> 1.25 s then), while the larger chain's
 #: kernels (524 states) cost about a second, once per window length. Shedding runs keep 64 cells:
 #: their moments grow with the cube of the chain.
 LARGE_POOL_FOUNDERS = 10_000_000
