@@ -26,7 +26,6 @@ from scipy.stats import binom
 from ..errors import TooManyColonies  # noqa: F401 (re-exported)
 from .colonies import Colonies
 from .handoff import handoff_sizes
-from .lower import RATE_NAMES
 from .samplers import sample_from_cdfs
 
 #: Points of the lag grid of a kernel (inversion of escape times, arrivals from sources with a step).
@@ -82,6 +81,13 @@ class Layout:
 @lru_cache(maxsize=None)
 def layout(pooled_max: int) -> Layout:
     return Layout(pooled_max)
+
+
+#: The rates a pooled chain's generator reads (``generators``): the others (switch, regression,
+#: Gompertz growth) act on tracked lesions only, and the avascular bound through the handoff.
+CHAIN_RATES: tuple[str, ...] = ("vessel_death_rate", "extravasation_rate", "apoptosis_rate", "dormancy_rate",
+                                "division_rate", "dormant_death_rate", "reactivation_rate", "birth_rate",
+                                "death_rate", "clearance_rate")
 
 
 def generators(rates: dict[str, np.ndarray], chain: Layout, handoff: np.ndarray) -> np.ndarray:
@@ -307,11 +313,11 @@ KERNEL_CACHE_SIZE = 16
 
 @lru_cache(maxsize=KERNEL_CACHE_SIZE)
 def _stacked(keys: tuple[tuple[tuple[float, ...], int], ...], pooled_max: int, elapsed: float) -> Kernel:
-    """The kernels of the chains ``keys`` (rate values in ``RATE_NAMES`` order, handoff) over
+    """The kernels of the chains ``keys`` (rate values in ``CHAIN_RATES`` order, handoff) over
     ``elapsed`` days, stacked [K, ...]."""
     chain = layout(pooled_max)
     values = np.array([values for values, _ in keys])  # [K, R]
-    rates = {name: values[:, i] for i, name in enumerate(RATE_NAMES)}
+    rates = {name: values[:, i] for i, name in enumerate(CHAIN_RATES)}
     return kernel(generators(rates, chain, np.array([handoff for _, handoff in keys])), chain, elapsed)
 
 
@@ -327,7 +333,7 @@ class Chains:
         """``handoff`` [C, O] (cells) overrides the sizes ``rates`` give (one layout across epochs)."""
         self.handoff = handoff_sizes(rates, threshold, pooled_max) if handoff is None else handoff  # [C, O]
         self.chain = layout(int(self.handoff.max()) - 1)
-        values = np.stack([rates[name] for name in RATE_NAMES] + [self.handoff], axis=-1)
+        values = np.stack([rates[name] for name in CHAIN_RATES] + [self.handoff], axis=-1)
         unique, group = np.unique(values.reshape(-1, values.shape[-1]), axis=0, return_inverse=True)
         self.group = group.reshape(self.handoff.shape)  # [C, O] index of the distinct chain
         self._keys = tuple((tuple(map(float, row[:-1])), int(row[-1])) for row in unique)
@@ -361,7 +367,7 @@ _RECENT_CHAINS: dict[tuple, Chains] = {}
 def shared_chains(rates: dict[str, np.ndarray], pooled_max: int, handoff: np.ndarray) -> Chains:
     """``Chains(rates, pooled_max=pooled_max, handoff=handoff)``, one object for equal values."""
     key = (pooled_max, handoff.shape, handoff.tobytes(),
-           *(np.asarray(rates[name], dtype=float).tobytes() for name in RATE_NAMES))
+           *(np.asarray(rates[name], dtype=float).tobytes() for name in CHAIN_RATES))
     if key not in _RECENT_CHAINS:
         if len(_RECENT_CHAINS) >= _CHAINS_KEPT:
             _RECENT_CHAINS.clear()
