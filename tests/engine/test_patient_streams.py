@@ -60,7 +60,8 @@ def test_patient_parameters_come_from_their_own_stream():
     expected = draw_primary(lowered.primary, np.random.default_rng(variation_seed_sequence(SEED, 4)))
     assert patient.primary.rate == expected.rate != lowered.primary.rate
     np.testing.assert_array_equal(patient.primary.clone_share, expected.clone_share)
-    assert patient.routing is lowered.routing and patient.rates is lowered.rates  # only the primary differs
+    assert patient.routing is lowered.routing  # only the primary differs, and its metastases' pace
+    assert all(patient.rates[name] is lowered.rates[name] for name in lowered.rates if name != "gompertz_rate")
     others = {patient_lowered(lowered, SEED, p).primary.rate for p in range(NUM_PATIENTS)}
     assert len(others) == NUM_PATIENTS  # every patient its own
 

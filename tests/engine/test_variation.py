@@ -1,5 +1,6 @@
 """One patient's primary drawn from the scenario's distributions: lognormal rate multipliers of
-median 1 with the stated CV, a Dirichlet clone mix around the scenario's, in a fixed draw order."""
+median 1 with the stated CV, a Dirichlet clone mix around the scenario's, in a fixed draw order; its
+metastases grow at its own pace."""
 
 from __future__ import annotations
 
@@ -10,7 +11,12 @@ import pytest
 from scipy import stats
 
 from metacascade.engine.lower import NO_VARIATION, Primary, Variation
-from metacascade.engine.variation import draw_primary
+from metacascade.catalog import load_scenario
+from metacascade.engine import pool
+from metacascade.engine.handoff import pooled_max_cells
+from metacascade.engine.lower import lower
+from metacascade.engine.patient import patient_lowered
+from metacascade.engine.variation import draw_patient, draw_primary
 from metacascade.model.variation import lognormal_sigma
 from seeded import FALSE_ALARM
 
@@ -76,3 +82,24 @@ def test_turning_one_distribution_on_leaves_the_others_draws_unchanged(any_seed)
                        any_seed)
     assert growth_only[0].rate == everything[0].rate
     assert everything[0].shedding_rate_per_g_day != 3.2e6
+
+
+def test_a_patients_metastases_grow_by_its_primarys_multiplier_and_nothing_else_of_the_clones_moves(any_seed):
+    lowered = lower(load_scenario("breast_patient"))
+    patient = draw_patient(lowered, np.random.default_rng(any_seed))
+    primary = draw_primary(lowered.primary, np.random.default_rng(any_seed))
+    assert patient.primary.rate == primary.rate and patient.primary.shedding_rate_per_g_day == primary.shedding_rate_per_g_day
+    multiplier = patient.primary.rate / lowered.primary.rate
+    assert multiplier != 1.0
+    np.testing.assert_allclose(patient.rates["gompertz_rate"], multiplier * lowered.rates["gompertz_rate"], rtol=1e-15)
+    for name in set(lowered.rates) - {"gompertz_rate"}:
+        assert patient.rates[name] is lowered.rates[name], name
+
+
+def test_patients_growing_at_their_own_pace_share_the_pools_kernels():
+    lowered = lower(load_scenario("breast_patient"))
+    first, second = (patient_lowered(lowered, 1, i) for i in (0, 1))
+    assert not np.array_equal(first.rates["gompertz_rate"], second.rates["gompertz_rate"])
+    chains = [pool.shared_chains(p.rates, pooled_max_cells(p), np.full(p.rates["birth_rate"].shape, 1))
+              for p in (first, second)]
+    assert chains[0] is chains[1]  # the Gompertz growth acts on tracked lesions, not in a pooled chain

@@ -165,16 +165,15 @@ def with_host(lowered: Lowered, random_seed: int, patient: Optional[int]) -> Low
 
 
 def patient_drawn(lowered: Lowered, random_seed: int, patient: Optional[int]) -> Lowered:
-    """``lowered`` with patient ``patient``'s own primary, its growth rate, shedding rate and clone
-    mix drawn from its ``variation`` on the patient's variation stream
-    (``engine.variation.draw_primary``), and its host traits on its host stream (``with_host``);
+    """``lowered`` with patient ``patient``'s own primary, its growth rate (its metastases' too),
+    shedding rate and clone mix drawn from its ``variation`` on the patient's variation stream
+    (``engine.variation.draw_patient``), and its host traits on its host stream (``with_host``);
     ``patient`` None: the single run, the scenario's own primary and its host traits drawn."""
-    from .variation import draw_primary
+    from .variation import draw_patient
 
     primary = lowered.primary
     if patient is not None and primary is not None and primary.variation.varies:
-        rng = np.random.default_rng(variation_seed_sequence(random_seed, patient))
-        lowered = replace(lowered, primary=draw_primary(primary, rng))
+        lowered = draw_patient(lowered, np.random.default_rng(variation_seed_sequence(random_seed, patient)))
     return with_host(lowered, random_seed, patient)
 
 

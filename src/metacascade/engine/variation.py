@@ -1,5 +1,5 @@
 """Patient-level variation: one virtual patient's primary, drawn from the scenario's distributions
-(``model/variation.py``)."""
+(``model/variation.py``), and its metastases growing at its own pace."""
 
 from __future__ import annotations
 
@@ -7,7 +7,7 @@ from dataclasses import replace
 
 import numpy as np
 
-from .lower import NO_VARIATION, Primary
+from .lower import NO_VARIATION, Lowered, Primary
 
 
 def draw_primary(primary: Primary, rng: np.random.Generator) -> Primary:
@@ -32,3 +32,15 @@ def draw_primary(primary: Primary, rng: np.random.Generator) -> Primary:
         clone_share=shares,
         variation=NO_VARIATION,
     )
+
+
+def draw_patient(lowered: Lowered, rng: np.random.Generator) -> Lowered:
+    """``lowered`` with one patient's primary (``draw_primary``) and its macrometastases growing at
+    the patient's own pace: every clone x organ's Gompertz rate times the primary's growth
+    multiplier. How fast a cancer grows is its own, wherever it grows: untreated breast cancer
+    killed slowly or fast with the histological grade of the primary (Bloom HJG et al. BMJ
+    1962;2:213-221); ASSUMPTION: the whole multiplier, and on the Gompertz growth alone (the
+    colonies' birth-death phase, and so the founding of metastases, is the clones')."""
+    drawn = draw_primary(lowered.primary, rng)
+    gompertz = lowered.rates["gompertz_rate"] * (drawn.rate / lowered.primary.rate)
+    return replace(lowered, primary=drawn, rates={**lowered.rates, "gompertz_rate": gompertz})

@@ -32,7 +32,8 @@ class PatientVariation(Frozen):
         description=(
             "coefficient of variation of the growth rate across patients (lognormal, median = "
             "growth.rate_per_day), dimensionless; breast_tvdt_clinical: doubling times 185 ± 126 "
-            "days, median 164 (Zhang 2017), i.e. a CV of ~0.6-0.7"
+            "days, median 164 (Zhang 2017), i.e. a CV of ~0.6-0.7; the patient's macrometastases grow by the "
+            "same multiplier (their Gompertz rates)"
         ),
     )
     shedding_rate_cv: Cv = Field(
