@@ -2,8 +2,9 @@
 catalogue scenario, and a run's values beside the published ones.
 
 Fractions are of injected cells (founders), read from ``Results.summary()`` (or the fate ledger):
-``extravasated`` (cumulative), ``micrometastases`` (avascular colonies of every size, growing or
-dormant), ``macrometastases``, ``dormant`` (solitary dormant cells), ``dead``.
+``extravasated`` (cumulative), ``macrometastases``, ``dormant`` (solitary dormant cells), ``dead``;
+Luzzi's day-3 micrometastases are the clusters videomicroscopy counted, colonies of 4 cells and more
+(``MICROMETASTASIS_STATES``, from the observations), both where they began and where they persisted.
 """
 
 from __future__ import annotations
@@ -29,17 +30,31 @@ def _flow(results, step: str, flow: str, by_day: float) -> float:
     return float(ledger.loc[rows, "count"].sum())
 
 
+#: Luzzi's micrometastases: the clusters of cells counted at day 3 ("4-16 cells", most of them), here
+#: avascular colonies of 4 cells and more, growing or dormant at the bound.
+MICROMETASTASIS_STATES = ("micromet_4_16", "micromet_17plus", "dormant_micromet")
+
+
+def _count(results, day: float, states) -> float:
+    """Founders in ``states`` at observation ``day`` (every clone and organ)."""
+    table = results.observations
+    return float(table.loc[(table.time == day) & table.state.isin(states), "count"].sum())
+
+
 def _began_to_grow(results, summary) -> float:
-    """Colonies founded by day 3 (directly or by reactivation) / cells extravasated by day 3."""
-    founded = _flow(results, "solitary", "started_dividing", 3.0) + _flow(results, "dormant", "reactivated", 3.0)
-    return founded / _flow(results, "vessel", "extravasated", 3.0)
+    """Micrometastases at day 3 / cells extravasated by day 3."""
+    return _count(results, 3.0, MICROMETASTASIS_STATES) / _flow(results, "vessel", "extravasated", 3.0)
 
 
-def _at(day: float, column: str, per: tuple[float, str] | None = None):
-    """The ``summary()`` fraction ``column`` at ``day`` (divided by ``per``'s, if given)."""
+def _persisted(results, summary) -> float:
+    """Macrometastases at day 13 / micrometastases at day 3 (the same clusters as ``_began_to_grow``'s)."""
+    return _count(results, 13.0, ("macromet",)) / _count(results, 3.0, MICROMETASTASIS_STATES)
+
+
+def _at(day: float, column: str):
+    """The ``summary()`` fraction ``column`` at ``day``."""
     def quantity(results, summary) -> float:
-        value = summary.loc[day, column]
-        return value / summary.loc[per] if per else value
+        return summary.loc[day, column]
 
     return quantity
 
@@ -58,10 +73,10 @@ QUANTITIES: dict[str, AssayQuantity] = {
     "luzzi1998_survive_extravasate_d3": AssayQuantity(
         "luzzi1998_liver", _at(3.0, "extravasated"), "extravasated (alive, left the vessel) by day 3"),
     "luzzi1998_micromet_initiation_d3": AssayQuantity(
-        "luzzi1998_liver", _began_to_grow, "colonies founded by day 3 / cells extravasated by day 3 (fate ledger)"),
+        "luzzi1998_liver", _began_to_grow,
+        "micrometastases (colonies of 4 cells and more) at day 3 / cells extravasated by day 3"),
     "luzzi1998_macromet_persistence_d13": AssayQuantity(
-        "luzzi1998_liver", _at(13.0, "macrometastases", per=(3.0, "micrometastases")),
-        "macrometastases at day 13 / micrometastases at day 3"),
+        "luzzi1998_liver", _persisted, "macrometastases at day 13 / micrometastases (4 cells and more) at day 3"),
     "luzzi1998_overall_macromet_efficiency": AssayQuantity(
         "luzzi1998_liver", _at(13.0, "macrometastases"), "macrometastases at day 13 per injected cell"),
     "luzzi1998_solitary_dormant_d13": AssayQuantity(
