@@ -157,10 +157,10 @@ class Burden:
         self.lowered = lowered
         self.num_organs = len(lowered.organ_names)
         self.step_times, self.step_levels = _dormant_steps(lowered, lesions, self.num_organs)
-        switched = np.flatnonzero(~np.isnan(lesions.switch_time))
-        switched = switched[np.argsort(lesions.organ[switched], kind="stable")]
-        self.switched = Curves(lowered, _subset(lesions, switched))
-        organs = lesions.organ[switched]
+        switched = _switched(lesions)
+        switched = _subset(switched, np.argsort(switched.organ, kind="stable"))
+        self.switched = Curves(lowered, switched)
+        organs = switched.organ
         self.firsts = np.flatnonzero(np.diff(organs, prepend=-1))  # each organ's first switched lesion
         self.organs_switched = organs[self.firsts]
 
