@@ -40,6 +40,7 @@ from metacascade.model import (
     FateOverrides,
     FateRates,
     GrowthLaw,
+    Host,
     Injection,
     ObservationPlan,
     PatientVariation,
@@ -428,6 +429,7 @@ def breast_scenario(document: dict, targets: dict) -> Scenario:
         },
         primary=primary,
         paravertebral_route=True,  # Batson 1940: breast veins reach the vertebral plexus
+        host=Host(sex="female"),  # men's ~1% of breast cancers left out
         **yearly_follow_up(organ_lethal_cells=BREAST_ORGAN_LIMITS),
     )
 
@@ -450,6 +452,14 @@ class PatientSite:
     ctc_size: Optional[str] = None  # key of mendelaar2021_ctc_diameters; None: the breast CTC (ASSUMPTION)
     batson_share: Optional[float] = None  # the anatomy's paravertebral share the YAML cites; None: route off
     coelomic: Optional[tuple[str, float]] = None  # (cavity, PLACEHOLDER share of shed cells)
+    female: float = 0.5  # share of women: 1 or 0 for a site of one sex, else ASSUMPTION (SEER incidence, recalled)
+
+    @property
+    def host(self) -> Host:
+        """Patients of one sex, or women with the site's chance."""
+        if self.female in (0.0, 1.0):
+            return Host(sex="female" if self.female else "male")
+        return Host(female_probability=self.female)
 
 
 PATIENT_SITES = (
@@ -458,18 +468,18 @@ PATIENT_SITES = (
     # peritoneal metastases in a minority of colon cancers
     PatientSite("colon_patient", "large_intestine", "colon", 200.0, "colorectal_CTC", coelomic=("peritoneal", 0.1)),
     # the rectum's non-portal (pelvic) outflow as the paravertebral route, 2% of it
-    PatientSite("rectum_patient", "large_intestine", "rectum", 200.0, "colorectal_CTC", batson_share=0.02),
+    PatientSite("rectum_patient", "large_intestine", "rectum", 200.0, "colorectal_CTC", batson_share=0.02, female=0.4),
     # peritoneum once through the serosa (T4a)
-    PatientSite("stomach_patient", "stomach", "stomach", 200.0, coelomic=("peritoneal", 0.2)),
+    PatientSite("stomach_patient", "stomach", "stomach", 200.0, coelomic=("peritoneal", 0.2), female=0.35),
     # Batson 1940: the prostatic plexus reaches the vertebral plexus, 20% of the outflow
-    PatientSite("prostate_patient", "prostate", "prostate", 1000.0, "prostate_CTC", batson_share=0.2),
+    PatientSite("prostate_patient", "prostate", "prostate", 1000.0, "prostate_CTC", batson_share=0.2, female=0.0),
     # peritoneal carcinomatosis is common
     PatientSite("pancreas_patient", "pancreas", "pancreas", 100.0, coelomic=("peritoneal", 0.2)),
-    PatientSite("kidney_patient", "kidney", "kidney", 600.0),
+    PatientSite("kidney_patient", "kidney", "kidney", 600.0, female=0.35),
     # most of the spread is peritoneal; the route is off although the anatomy has a 5% share
-    PatientSite("ovary_patient", "ovaries", "ovary", 100.0, coelomic=("peritoneal", 0.5)),
+    PatientSite("ovary_patient", "ovaries", "ovary", 100.0, coelomic=("peritoneal", 0.5), female=1.0),
     # diSibio 2008 has no melanoma row: its skin_body primaries stand in
-    PatientSite("melanoma_patient", "skin", "skin_body", 100.0),
+    PatientSite("melanoma_patient", "skin", "skin_body", 100.0, female=0.4),
 )
 
 
@@ -502,6 +512,7 @@ def patient_scenario(document: dict, targets: dict, record: PatientSite) -> Scen
         clones={"A": clone},
         primary=primary,
         paravertebral_route=record.batson_share is not None,
+        host=record.host,
         **yearly_follow_up(organ_lethal_cells=ORGAN_FAILURE),
     )
 

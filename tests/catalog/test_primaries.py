@@ -46,10 +46,16 @@ def test_a_hand_written_record_holds_its_files_values(primary):
     # the lymphatic share the file writes, where the joint fit started (its seed-soil record holds the fitted one)
     record, scenario = PRIMARIES.primaries[primary], load_scenario(HAND_WRITTEN[primary], calibrated=False)
     tumour = scenario.primary
-    assert (record.site, record.lymphatic_fraction, record.coelomic_fraction, record.paravertebral_route) == (
-        tumour.site, tumour.lymphatic_fraction, tumour.coelomic_fraction, scenario.paravertebral_route)
+    assert (record.site, record.lymphatic_fraction, record.coelomic_fraction, record.paravertebral_route, record.female) == (
+        tumour.site, tumour.lymphatic_fraction, tumour.coelomic_fraction, scenario.paravertebral_route, scenario.host.female)
     assert tumour.growth.doubling_time_days(DETECTION_CELLS) == pytest.approx(
         PRIMARIES.growth(primary).doubling_time_days, rel=1e-3)
+
+
+def test_a_generated_scenarios_patients_are_women_with_the_records_share():
+    for name, primary in PRIMARIES.generated().items():
+        assert load_scenario(name).host.female == PRIMARIES.primaries[primary].female, name
+    assert load_scenario("testis_patient").host.sex == "male" and load_scenario("cervix_patient").host.sex == "female"
 
 
 def test_a_generated_records_lymphatic_share_is_the_organ_soil_fits():
@@ -66,7 +72,7 @@ def test_a_generated_records_lymphatic_share_is_the_organ_soil_fits():
     ({"colour": "blue"}, r"primaries\.testis\.colour: .*allowed: site, scenario"),
 ])
 def test_a_bad_record_names_its_field_and_value(change, message):
-    record = {"site": "testes", "lymphatic_fraction": 0.22, "growth": "germ_cell", **change}
+    record = {"site": "testes", "lymphatic_fraction": 0.22, "female": 0, "growth": "germ_cell", **change}
     data = {"histology": {"germ_cell": {"doubling_time_days": 30, "source": "ASSUMPTION"}},
             "primaries": {"testis": record}}
     with pytest.raises(ScenarioError, match=message):

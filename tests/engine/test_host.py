@@ -1,7 +1,7 @@
 """The host lowered to the engine: constant factors on the base rates (immune killing in transit and
-of micrometastases, reactivation), the immune status's own factor drawn per patient, and a
+of micrometastases, reactivation), the immune status's own factor drawn per patient, a
 menopausal status, given or drawn per patient on a stream of its own (the host's), that decides
-whether bone-targeted therapy acts. A host that changes nothing gives the
+whether bone-targeted therapy acts, and a sex, given or drawn, whose body lacks the other sex's organs. A host that changes nothing gives the
 run without it, draw for draw."""
 
 from __future__ import annotations
@@ -14,8 +14,9 @@ from scipy import stats
 
 from metacascade import ScenarioError, load_scenario, simulate
 from metacascade.catalog import scenario_from_data
-from metacascade.engine.lower import lower
-from metacascade.engine.patient import host_draws, patient_lowered, with_host, with_menopause
+from metacascade.engine.lower import absent_organs, lower
+from metacascade.engine.patient import host_draws, patient_lowered, with_host, with_menopause, with_sex
+from metacascade.engine.routing import delivery_matrix
 
 from test_therapy import ENDOCRINE, cohort, patient_data, same_tables
 from seeded import FALSE_ALARM
@@ -157,3 +158,36 @@ def test_an_immune_status_that_keeps_cells_in_the_circulation_for_years_is_refus
     with pytest.raises(ScenarioError, match=r"clones\.A\.transit_death_rate: .* at 0\.01/day times "
                                             r"host\.immune_status 0\.1 stay 1e\+03 days"):
         lower(scenario_from_data({**data, "host": {"immune_status": 0.1}}))
+
+
+@pytest.mark.seeds(3)
+def test_each_patient_is_a_woman_with_the_asked_probability_whose_body_lacks_mens_organs(any_seed):
+    chance, patients = 0.35, 2000
+    lowered = lower(scenario_from_data(hosted({"female_probability": chance})))
+    assert lowered.female == chance and np.isin(["prostate", "vagina"], lowered.organ_names).all()
+    drawn = [with_sex(lowered, partial(host_draws, any_seed, patient)) for patient in range(patients)]
+    women = np.array([patient.female for patient in drawn])
+    assert set(women) == {0.0, 1.0}
+    assert stats.binomtest(int(women.sum()), patients, chance).pvalue > FALSE_ALARM
+    organs = lowered.organ_names
+    for patient in drawn[:20]:
+        arrests = delivery_matrix(patient.routing, 0)[:, :-1]  # from every entry vessel
+        absent = absent_organs(lowered.organ_sex, bool(patient.female))
+        assert (arrests[:, absent] == 0).all() and (arrests[:, ~absent].sum(axis=1) > 0).all()
+        assert {organs[i] for i in np.flatnonzero(absent)} == (
+            {"prostate", "testes"} if patient.female else {"ovaries", "uterus", "vagina"})
+    without = lower(scenario_from_data(hosted(None)))
+    for patient in range(3):  # drawing the sex moves no other draw
+        own, plain = patient_lowered(lowered, any_seed, patient), patient_lowered(without, any_seed, patient)
+        assert own.primary.rate == plain.primary.rate != lowered.primary.rate
+
+
+def test_a_known_sex_is_in_the_lowered_routing_and_not_drawn_and_an_unknown_one_keeps_every_organ():
+    woman = lower(scenario_from_data(hosted({"sex": "female"})))
+    assert with_sex(woman, partial(host_draws, 1, 0)) is woman and woman.female == 1.0
+    arrests = delivery_matrix(woman.routing, 0)[:, :-1]
+    organs = np.array(woman.organ_names)
+    assert (arrests[:, np.isin(organs, ["prostate", "testes"])] == 0).all()
+    assert (arrests[:, np.isin(organs, ["ovaries", "uterus", "vagina"])] > 0).all()
+    unknown = lower(scenario_from_data(hosted(None)))
+    assert unknown.female is None and (delivery_matrix(unknown.routing, 0)[:, :-1][:, organs != "lung"] > 0).any(axis=0).all()

@@ -4,9 +4,10 @@ import numpy as np
 import pytest
 
 from metacascade.catalog import load_anatomy
-from metacascade.engine.lower import lower_routing
+from metacascade.engine.lower import absent_organs, lower_routing, organ_sexes
 from metacascade.engine.routing import (
     DIED_IN_TRANSIT, circulating_time, deformable_half_life, delivery_from, delivery_matrix, entries, mean_residence_time,
+    without,
 )
 from metacascade.model import Clone
 from metacascade.analysis import theory
@@ -42,6 +43,34 @@ def test_arterial_entry_splits_by_cardiac_output_for_large_cells(human):
     row = theory.delivery_matrix(human, Clone(diameter_um=40.0, transit_death_rate=0.0)).loc["left_ventricle"]
     shares = np.array([o.cardiac_output_fraction for o in human.organs.values()])
     np.testing.assert_allclose(row.drop(DIED_IN_TRANSIT).to_numpy(), shares / shares.sum(), atol=1e-6)
+
+
+def test_a_body_without_the_other_sexs_organs_shares_their_arterial_blood_among_the_rest(human):
+    # large cells arrest in the first bed they reach: the cardiac output of the organs the body has, renormalised
+    routing = lower_routing(human, (Clone(diameter_um=40.0, transit_death_rate=0.0),))
+    for female in (True, False):
+        absent = absent_organs(organ_sexes(human), female)
+        shares = np.array([o.cardiac_output_fraction for o in human.organs.values()]) * ~absent
+        row = delivery_matrix(without(routing, absent), 0)[routing.vessel_names.index("left_ventricle")]
+        np.testing.assert_allclose(row[:-1], shares / shares.sum(), atol=1e-6)
+        assert (row[:-1][absent] == 0).all()
+
+
+@pytest.mark.parametrize("entry", ["left_ventricle", "lymph:breast", "venous:breast"])
+def test_what_led_to_an_absent_organ_goes_to_the_other_places_of_its_row_in_proportion(human, entry):
+    routing = lower_routing(human, (WALKED,), paravertebral=True)
+    absent = absent_organs(organ_sexes(human), female=False)  # a man's body: no ovaries, uterus or vagina
+    names, first = entries(routing)
+    before, after = (delivery_from(r, 0, entries(r)[1][[names.index(entry)]])[0] for r in (routing, without(routing, absent)))
+    assert (after[:-1][absent] == 0).all() and before[:-1][absent].sum() > 0
+    for rows in ("entry_bed", "drain", "lymph_drain", "implant"):
+        old, new = getattr(routing, rows), getattr(without(routing, absent), rows)
+        np.testing.assert_allclose(new.sum(axis=1), old.sum(axis=1), rtol=1e-12)  # each row keeps its sum
+        kept = old[:, ~absent].sum(axis=1) > 0
+        np.testing.assert_allclose(new[kept][:, ~absent] * old[kept][:, ~absent].sum(axis=1, keepdims=True),
+                                   old[kept][:, ~absent] * new[kept][:, ~absent].sum(axis=1, keepdims=True), rtol=1e-12)
+    for rows in ("entry_bed", "drain", "lymph_drain", "implant"):  # a body with every organ: the same routing
+        np.testing.assert_array_equal(getattr(without(routing, np.zeros_like(absent)), rows), getattr(routing, rows))
 
 
 def test_small_cells_pass_beds_and_are_delivered_more_widely(human):

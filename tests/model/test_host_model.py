@@ -1,5 +1,5 @@
 """The host is data: factors on immune killing (varying across patients or not) and reactivation, a
-menopausal status given or drawn with a chance, and pre-metastatic niches; its defaults are a host
+menopausal status and a sex, each given or drawn with a chance, and pre-metastatic niches; its defaults are a host
 that changes nothing, and bad values name the field, the value and what is allowed."""
 
 from __future__ import annotations
@@ -41,9 +41,14 @@ def test_the_menopausal_status_is_a_chance_of_being_postmenopausal():
     assert Host(postmenopausal_probability=0.63).postmenopausal == 0.63
 
 
+def test_the_sex_is_a_chance_of_being_female_and_unknown_by_default():
+    assert Host().female is None
+    assert (Host(sex="female").female, Host(sex="male").female, Host(female_probability=0.35).female) == (1.0, 0.0, 0.35)
+
+
 def test_a_host_round_trips_through_the_resolved_form():
     host = {"immune_status": 0.5, "immune_status_sigma": 0.4, "reactivation_factor": 3.0, "menopausal_status": None,
-            "postmenopausal_probability": 0.63,
+            "postmenopausal_probability": 0.63, "sex": None, "female_probability": 0.4,
             "niches": [{**LUNG, "rates": ["extravasation_rate", "vessel_death_rate"], "function": "saturating"}],
             "age_at_start": {**AGE, "min_years": 20.0, "max_years": 95.0, "source": "SEER"},
             "other_cause_mortality": {**MORTALITY, "source": "life table"}}
@@ -67,6 +72,9 @@ def test_ages_and_death_from_other_causes_are_off_by_default_and_the_mortality_n
     ({"postmenopausal_probability": 1.5}, ["host.postmenopausal_probability", "less than or equal to 1"]),
     ({"menopausal_status": "premenopausal", "postmenopausal_probability": 0.5},
      ["postmenopausal_probability", "either menopausal_status", "'premenopausal'", "0.5", "not both"]),
+    ({"sex": "other"}, ["host.sex", "'female'", "'male'", "'other'"]),
+    ({"sex": "male", "female_probability": 0.5}, ["female_probability", "either sex", "'male'", "0.5", "not both"]),
+    ({"female_probability": -0.1}, ["host.female_probability", "greater than or equal to 0"]),
     ({"immune_status": True}, ["host.immune_status", "not a boolean"]),
     ({"immune_status_sigma": -0.1}, ["host.immune_status_sigma", "greater than or equal to 0", "-0.1"]),
     ({"niches": [{**LUNG, "organ": "breast"}]}, ["host.niches.0.organ", "'breast'", "allowed: lung, liver"]),

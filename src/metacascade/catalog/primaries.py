@@ -2,11 +2,11 @@
 
 Every primary of diSibio & French 2008 with a site (40) has a record: its anatomy site, the
 hand-written catalogue scenario standing for it if any, its lymphatic and coelomic shares, its
-paravertebral route and its growth (a volume doubling time at 1e9 cells, days, with its source).
+paravertebral route, its share of women and its growth (a volume doubling time at 1e9 cells, days, with its source).
 Each primary without a hand-written scenario gets ``<primary>_patient`` (``generated_scenario``): the
 generic carcinoma clone ``A`` of ``kidney_patient.yaml`` (``TEMPLATE``: its fates, diameter, transit
 death, deformable fraction; its primary's shedding, vascularisation and patient variation; its yearly
-10-year observation with organ failure) with the record's site, growth, shares and route, and the
+10-year observation with organ failure) with the record's site, growth, shares, route and host, and the
 colonisation rates of the joint seed–soil fit (``seed_soil.SeedSoil.organ_fates``) in every site.
 """
 
@@ -64,6 +64,7 @@ class PrimaryRecord(Frozen):
         description="share of shed cells entering lymph (at the template's lymphatic_surface_cells)")
     coelomic_fraction: Fraction = Field(default=0.0, description="share shed into the site's cavity once through the serosa")
     paravertebral_route: bool = Field(default=False, description="the vertebral (Batson) venous route to bone")
+    female: Fraction = Field(description="share of the primary's patients who are women (its scenario's host)")
     growth: Union[str, Growth] = Field(description="a histology class of the file, or the primary's own growth")
 
 
@@ -139,10 +140,15 @@ def generated_scenario(name: str, primaries: Optional[Primaries] = None,
     return {
         **data, "name": name, "description": _description(primary, primaries, seed_soil),
         "reproduces": ["disibio2008_full_matrix"], "clones": {"A": clone}, "primary": tumour,
-        "paravertebral_route": record.paravertebral_route,
+        "paravertebral_route": record.paravertebral_route, "host": host_of(record.female),
         **({"calibration": _calibration(primary, clone, tumour, record, seed_soil)}
            if _fitted(primary, seed_soil) else {}),
     }
+
+
+def host_of(female: float) -> dict[str, Any]:
+    """The host of patients who are women with chance ``female``: one sex, or a chance drawn per patient."""
+    return {"sex": "female"} if female == 1 else {"sex": "male"} if female == 0 else {"female_probability": female}
 
 
 def _fitted(primary: str, seed_soil: SeedSoil) -> bool:

@@ -19,7 +19,7 @@ from ..model.fates import FIXED_RATES, SMALL_COLONY_MAX_CELLS
 from ..model.growth import CAPPED_LAWS
 from ..model.therapy import REFERENCES
 from .growth import size_at
-from .routing import Routing, entries, mean_residence_time
+from .routing import Routing, entries, mean_residence_time, without
 
 #: Fate-rate names as the engine knows them (the fields of ``FateRates``).
 RATE_NAMES: tuple[str, ...] = tuple(FateRates.model_fields)
@@ -237,6 +237,8 @@ class Lowered:
     kills: Kills | None = None  # log-kill events (engine/therapy.py resolves them per patient)
     slowing: Slowing | None = None  # changes of vascular growth speed (engine/therapy.py resolves them per patient)
     postmenopausal: float | None = None  # chance the patient is postmenopausal (1 or 0: known); None: unknown
+    female: float | None = None  # chance the patient is female (1 or 0: known, its routing without the other sex's organs)
+    organ_sex: np.ndarray | None = None  # [O] the sex whose bodies have each organ (``organ_sexes``)
     immune_status_sigma: float = 0.0  # SD of the log of a patient's multiplier on immune killing (engine/patient.py)
     niches: tuple[Niche, ...] = ()  # resolved into epochs per patient (engine/niche.py)
     lifespan: Lifespan | None = None  # drawn per patient (engine/patient.py) into the three below
@@ -504,8 +506,22 @@ def immune_status(scenario: Scenario) -> float:
 
 def scenario_routing(scenario: Scenario, clones: tuple[Clone, ...]) -> Routing:
     """The circulation of ``scenario`` for ``clones`` (its own, with the cluster clones), with its host."""
-    return lower_routing(scenario.anatomy, clones, paravertebral=scenario.paravertebral_route,
-                         immune_status=immune_status(scenario))
+    routing = lower_routing(scenario.anatomy, clones, paravertebral=scenario.paravertebral_route,
+                            immune_status=immune_status(scenario))
+    female = None if scenario.host is None else scenario.host.female
+    if female not in (0.0, 1.0):  # unknown, or drawn per patient (engine.patient.with_sex)
+        return routing
+    return without(routing, absent_organs(organ_sexes(scenario.anatomy), bool(female)))
+
+
+def organ_sexes(anatomy: Anatomy) -> np.ndarray:
+    """[O] the sex whose bodies have each organ: 1 female, -1 male, 0 every body (``Organ.sex``)."""
+    return np.array([{"female": 1, "male": -1, None: 0}[organ.sex] for organ in anatomy.organs.values()], dtype=np.int8)
+
+
+def absent_organs(sexes: np.ndarray, female: bool) -> np.ndarray:
+    """[O] bool: the organs (``organ_sexes``) a female or a male body lacks."""
+    return sexes == (-1 if female else 1)
 
 
 def host_rates(rates: dict[str, np.ndarray], host: Host | None) -> dict[str, np.ndarray]:
@@ -549,6 +565,8 @@ def lower(scenario: Scenario) -> Lowered:
         observation=None if scenario.observation is None else lower_observation(scenario.observation, organs),
         therapy=None if scenario.therapy is None else lower_therapy(scenario.therapy, clones, organs),
         postmenopausal=None if scenario.host is None else scenario.host.postmenopausal,
+        female=None if scenario.host is None else scenario.host.female,
+        organ_sex=organ_sexes(scenario.anatomy),
         immune_status_sigma=0.0 if scenario.host is None else scenario.host.immune_status_sigma,
         niches=lower_niches(scenario.host, organs),
         lifespan=lower_lifespan(scenario.host),

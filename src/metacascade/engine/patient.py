@@ -88,13 +88,15 @@ class HostDraws(NamedTuple):
     death: float  # uniform on [0, 1): death from other causes (``lifespan.other_cause_death``)
     symptoms: float  # standard exponential: the summed hazard of symptoms at diagnosis
     screened: float  # uniform on [0, 1): attends screening below the uptake (``with_screening``)
+    sex: float  # uniform on [0, 1): female below the chance (``with_sex``)
 
 
 def host_draws(random_seed: int, patient: Optional[int]) -> HostDraws:
     """The draws of the host stream of patient ``patient`` (``None``: a single run)."""
     rng = np.random.default_rng(host_seed_sequence(random_seed, patient))
     return HostDraws(float(rng.random()), float(rng.standard_normal()), float(rng.standard_normal()),
-                     float(rng.random()), float(rng.standard_exponential()), float(rng.random()))
+                     float(rng.random()), float(rng.standard_exponential()), float(rng.random()),
+                     float(rng.random()))
 
 
 #: The host draws of a patient, drawn when a trait first needs them (``with_host``).
@@ -108,6 +110,21 @@ def with_menopause(lowered: Lowered, draws: Draws) -> Lowered:
     if chance is None or chance in (0.0, 1.0):
         return lowered
     return replace(lowered, postmenopausal=float(draws().menopause < chance))
+
+
+def with_sex(lowered: Lowered, draws: Draws) -> Lowered:
+    """``lowered`` with the patient's sex when its host gives only a chance of it
+    (``Host.female_probability``): its circulation without the other sex's organs
+    (``routing.without``); ``lowered`` itself otherwise (a known sex is in its routing already)."""
+    from .lower import absent_organs
+    from .routing import without
+
+    chance = lowered.female
+    if chance is None or chance in (0.0, 1.0):
+        return lowered
+    female = draws().sex < chance
+    routing = without(lowered.routing, absent_organs(lowered.organ_sex, female))
+    return replace(lowered, routing=routing, female=float(female))
 
 
 def with_immune_status(lowered: Lowered, draws: Draws) -> Lowered:
@@ -156,10 +173,10 @@ def with_screening(lowered: Lowered, draws: Draws) -> Lowered:
 
 def with_host(lowered: Lowered, random_seed: int, patient: Optional[int]) -> Lowered:
     """``lowered`` with the host traits of patient ``patient`` (``None``: a single run) drawn on its
-    host stream (``with_menopause``, ``with_immune_status``, ``with_lifespan``, ``with_symptoms``,
-    ``with_screening``), drawn once if any trait needs them."""
+    host stream (``with_menopause``, ``with_sex``, ``with_immune_status``, ``with_lifespan``,
+    ``with_symptoms``, ``with_screening``), drawn once if any trait needs them."""
     draws = cache(partial(host_draws, random_seed, patient))
-    for trait in (with_menopause, with_immune_status, with_lifespan, with_symptoms, with_screening):
+    for trait in (with_menopause, with_sex, with_immune_status, with_lifespan, with_symptoms, with_screening):
         lowered = trait(lowered, draws)
     return lowered
 

@@ -20,7 +20,7 @@ in transit (or in a cavity's fluid).
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import numpy as np
 
@@ -49,6 +49,21 @@ class Routing:
     segment_time: float  # days per segment
     cavity_names: tuple[str, ...]
     implant: np.ndarray  # [K, O] P(a cell in each cavity's fluid implants on each surface); the rest die there
+
+
+def without(routing: Routing, absent: np.ndarray) -> Routing:
+    """The circulation of a body without the organs ``absent`` [O] (bool; an organ of the other sex):
+    no vessel, drainage, lymph or cavity fluid leads to them, and what led there goes to the other
+    places of the same row in proportion (each row keeps its sum: the arterial tree's share of
+    cardiac output, a cavity's implantation probability)."""
+
+    def redirected(rows: np.ndarray) -> np.ndarray:
+        kept = np.where(absent, 0.0, rows)
+        total, left = rows.sum(axis=-1, keepdims=True), kept.sum(axis=-1, keepdims=True)
+        return kept * np.divide(total, left, out=np.zeros_like(total), where=left > 0)
+
+    return replace(routing, entry_bed=redirected(routing.entry_bed), drain=redirected(routing.drain),
+                   lymph_drain=redirected(routing.lymph_drain), implant=redirected(routing.implant))
 
 
 def _thoracic_duct(routing: Routing) -> np.ndarray:

@@ -15,6 +15,8 @@ from .bounds import Fraction, LengthUm, MassG, TransitTimeS, Weight
 
 Drainage = Literal["caval", "portal", "pulmonary"]
 OrganKind = Literal["parenchyma", "lymph_node", "serosa"]
+#: A body's sex, where an organ exists in one sex only (``Organ.sex``, ``Host.sex``).
+Sex = Literal["female", "male"]
 
 #: Entry targets that are not organs: the systemic veins (-> lung), the portal vein (-> liver),
 #: and the arterial tree (-> every bed by its share of cardiac output).
@@ -49,6 +51,11 @@ class Organ(Frozen):
         lt=1.0,
         description="share of the venous outflow that takes the vertebral (Batson) plexus to bone "
         "when the paravertebral route is on",
+    )
+    sex: Optional[Sex] = Field(
+        default=None,
+        description="the sex whose bodies have the organ (prostate, testes: male; ovaries, uterus, vagina: female); "
+        "in a host of the other sex (Host.sex) no blood, lymph or cavity fluid leads to it; null: every body",
     )
     source: str = Field(default="", description="where mass, flow and bed come from, or the assumption made")
 
@@ -129,6 +136,11 @@ class Anatomy(Frozen):
                     f"organs.{required}.drains_to: must be {drainage!r} "
                     f"(got {self.organs[required].drains_to!r})"
                 )
+        for name in ("lung", "liver"):
+            if self.organs[name].sex is not None:
+                raise ValueError(
+                    f"organs.{name}.sex: every body has a {name}, so it must be null (got {self.organs[name].sex!r})"
+                )
         for name, organ in self.organs.items():
             if organ.drains_to == "pulmonary" and name != "lung":
                 raise ValueError(f"organs.{name}.drains_to: only the lung drains to 'pulmonary'")
@@ -144,6 +156,9 @@ class Anatomy(Frozen):
                     f"organs.{name}.lymph_drains_to: {organ.lymph_drains_to!r} is not a lymph node; "
                     f"allowed: {', '.join(nodes) or 'none (no organ has kind lymph_node)'}"
                 )
+            if organ.lymph_drains_to is not None and self.organs[organ.lymph_drains_to].sex is not None:
+                raise ValueError(f"organs.{name}.lymph_drains_to: {organ.lymph_drains_to!r} exists in one sex only "
+                                 f"({self.organs[organ.lymph_drains_to].sex}); lymph must reach a node every body has")
         for name, organ in self.organs.items():
             seen = [name]
             while (following := self.organs[seen[-1]].lymph_drains_to) is not None:

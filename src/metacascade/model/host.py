@@ -13,6 +13,7 @@ from typing import Literal, Optional
 from pydantic import Field, field_validator, model_validator
 
 from ._base import Frozen
+from .anatomy import Sex
 from .bounds import MAX_MULTIPLIER, Fraction, MassG, number
 from .fates import FIXED_RATES, FateRates
 from .lifespan import AgeAtStart, OtherCauseMortality
@@ -114,6 +115,18 @@ class Host(Frozen):
             "own stream; instead of menopausal_status. ebctcg2015_bisphosphonates: 11767 of 18766 women (0.63)"
         ),
     )
+    sex: Optional[Sex] = Field(
+        default=None,
+        description=(
+            "every patient's sex: the organs of the other sex (Organ.sex) are absent, and the blood, lymph and "
+            "cavity fluid that would reach them go to the other organs in proportion; null: unknown, every organ present"
+        ),
+    )
+    female_probability: Optional[Fraction] = Field(
+        default=None,
+        description="chance that a patient is female, drawn for each patient (and for a single run) on its own "
+        "stream; instead of sex",
+    )
     niches: tuple[PreMetastaticNiche, ...] = Field(
         default=(), description="pre-metastatic niches the primary prepares (none: the soil does not change)"
     )
@@ -135,6 +148,15 @@ class Host(Frozen):
         return self
 
     @model_validator(mode="after")
+    def _one_sex(self) -> Host:
+        if self.sex is not None and self.female_probability is not None:
+            raise ValueError(
+                f"female_probability: give either sex (got {self.sex!r}) or female_probability "
+                f"(got {self.female_probability:g}), not both"
+            )
+        return self
+
+    @model_validator(mode="after")
     def _mortality_needs_age(self) -> Host:
         if self.other_cause_mortality is not None and self.age_at_start is None:
             raise ValueError("other_cause_mortality: needs age_at_start (the hazard is by age; got no age_at_start)")
@@ -146,3 +168,10 @@ class Host(Frozen):
         if self.menopausal_status is not None:
             return float(self.menopausal_status == "postmenopausal")
         return self.postmenopausal_probability
+
+    @property
+    def female(self) -> Optional[float]:
+        """Chance that a patient is female (1 or 0 when the sex is given); None: unknown."""
+        if self.sex is not None:
+            return float(self.sex == "female")
+        return self.female_probability

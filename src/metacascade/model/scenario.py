@@ -176,6 +176,7 @@ class Scenario(Frozen):
                 )
         if self.observation is not None:
             self._check_observation(organs)
+        self._check_sex()
         for i, niche in enumerate(() if self.host is None else self.host.niches):
             if niche.organ not in organs:
                 raise ValueError(f"host.niches.{i}.organ: unknown organ {niche.organ!r}; allowed: {', '.join(organs)}")
@@ -187,6 +188,23 @@ class Scenario(Frozen):
         if self.therapy is not None:
             self._check_therapy(organs)
         return self
+
+    def _check_sex(self) -> None:
+        """A primary, or an organ's artery injected, in an organ of one sex needs hosts of that sex."""
+        female = None if self.host is None else self.host.female
+        if female is None:
+            return
+        places = [] if self.primary is None else [("primary.site", self.primary.site)]
+        places += [(f"injections.{i}.vessel", self.anatomy.entry_vessels[injection.vessel])
+                   for i, injection in enumerate(self.injections)]
+        for where, organ in places:
+            sex = self.anatomy.organs[organ].sex if organ in self.anatomy.organs else None
+            if sex is not None and female != float(sex == "female"):
+                wanted = "sex: female (or female_probability: 1)" if sex == "female" else "sex: male (or female_probability: 0)"
+                raise ValueError(
+                    f"host: {where} is in the {organ}, an organ of {sex} bodies, but the host may be of the other sex "
+                    f"(female chance {female:g}); allowed: host {wanted}, or neither (sex unknown)"
+                )
 
     def _check_therapy(self, organs: tuple[str, ...]) -> None:
         end = self.resolved_end_time
