@@ -11,6 +11,7 @@ per clone c at every observation:
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -103,3 +104,29 @@ class RunOutcome:
     def died_in_transit(self) -> np.ndarray:
         """[C] founders that died in transit by the last observation."""
         return self.snapshots[-1].died_in_transit
+
+
+def summed(outcomes: Sequence[RunOutcome]) -> RunOutcome:
+    """The founders of ``outcomes`` (observed at the same times) summed over them, snapshot by
+    snapshot (integer counts: exact in any order; cells alive too), without lesions; a single
+    outcome is itself."""
+    if len(outcomes) == 1:
+        return outcomes[0]
+    first = outcomes[0].snapshots
+    snapshots = [snap for outcome in outcomes for snap in outcome.snapshots]
+
+    def total(values: list[np.ndarray]) -> np.ndarray:
+        """[T, ...]: ``values`` of ``snapshots``, summed over the outcomes."""
+        return np.concatenate(values).reshape(len(outcomes), len(first), *values[0].shape).sum(axis=0)
+
+    counts = {name: total([snap.counts[name] for snap in snapshots]) for name in (first[0].counts if first else ())}
+    cells, in_transit, entered, arrested, died = (
+        total([getattr(snap, name) for snap in snapshots]) if first else None
+        for name in ("cells", "in_transit", "entered", "arrested", "died_in_transit")
+    )
+    return RunOutcome(
+        injected=np.sum([outcome.injected for outcome in outcomes], axis=0),
+        snapshots=[Snapshot(time=snap.time, counts={name: value[t] for name, value in counts.items()}, cells=cells[t],
+                            in_transit=in_transit[t], entered=entered[t], arrested=arrested[t],
+                            died_in_transit=died[t]) for t, snap in enumerate(first)],
+    )

@@ -36,7 +36,7 @@ import pandas as pd
 
 from ..engine.observation import DEATH_CAUSES, DIAGNOSIS_MODES, N_STAGES, STAGES, PatientObservations
 from ..engine.outcome import Lesions
-from .tables import string_column
+from .tables import frame_of, string_column
 
 CLINICAL_TABLES: tuple[str, ...] = ("patients", "detections", "ctc", "autopsy")
 
@@ -56,12 +56,12 @@ def _joined(arrays: Iterable, dtype: type) -> np.ndarray:
     return np.concatenate([np.empty(0, dtype), *(np.asarray(a, dtype=dtype).ravel() for a in arrays)])
 
 
-def _start(rows: list[tuple], counts: Sequence[int], patients: Sequence[int] | None) -> pd.DataFrame:
-    """An empty frame with sum(``counts``) rows, and the ``patient`` column of a cohort."""
-    frame = pd.DataFrame(index=pd.RangeIndex(int(sum(counts))))
-    if patients is not None:
-        frame["patient"] = np.repeat(np.array([row[0] for row in rows], dtype=np.int64), counts)
-    return frame
+def _frame(rows: list[tuple], counts: Sequence[int], patients: Sequence[int] | None, columns: dict) -> pd.DataFrame:
+    """The frame of ``columns`` (sum(``counts``) rows, ``counts`` per row of ``rows``), after the
+    ``patient`` column of a cohort."""
+    leading = {} if patients is None else {
+        "patient": np.repeat(np.array([row[0] for row in rows], dtype=np.int64), counts)}
+    return frame_of({**leading, **columns}, int(sum(counts)))
 
 
 def _label_index(labels: Sequence[str], value: str) -> int:
@@ -94,10 +94,7 @@ def patients_frame(observed: Observed, organ_names: Sequence[str], patients: Seq
         "follow_up_time": times("follow_up_time"),
         "age_at_start": times("age_at_start"),
     }
-    frame = _start(rows, [1] * len(rows), patients)
-    for name, column in columns.items():
-        frame[name] = column
-    return frame
+    return _frame(rows, [1] * len(rows), patients, columns)
 
 
 def detections_frame(
@@ -110,41 +107,42 @@ def detections_frame(
     """One row per lesion that holds the detection threshold within follow-up."""
     rows = _observed(observed, patients, lesions)
     seen = [np.flatnonzero(~np.isnan(record.lesion_reach_time)) for _, record, _ in rows]
-    frame = _start(rows, [ids.size for ids in seen], patients)
-    frame["lesion"] = _joined(seen, np.int64)
+    columns = {"lesion": _joined(seen, np.int64)}
     for name, labels in (("clone", clone_names), ("organ", organ_names)):
-        frame[name] = string_column(labels, _joined(
+        columns[name] = string_column(labels, _joined(
             [getattr(record, name)[ids] for (_, _, record), ids in zip(rows, seen) if ids.size], np.intp))
     for name, column in (("reach_time", "lesion_reach_time"), ("detection_time", "lesion_detection_time")):
-        frame[name] = _joined([getattr(record, column)[ids] for (_, record, _), ids in zip(rows, seen)], float)
-    return frame
+        columns[name] = _joined([getattr(record, column)[ids] for (_, record, _), ids in zip(rows, seen)], float)
+    return _frame(rows, [ids.size for ids in seen], patients, columns)
 
 
 def ctc_frame(observed: Observed, clone_names: Sequence[str], patients: Sequence[int] | None = None) -> pd.DataFrame:
     """One row per blood draw within follow-up and clone."""
     rows = _observed(observed, patients)
     num_clones = len(clone_names)
-    frame = _start(rows, [record.draw_times.size * num_clones for _, record in rows], patients)
-    frame["time"] = _joined([np.repeat(record.draw_times, num_clones) for _, record in rows], float)
-    frame["clone"] = string_column(
-        clone_names, _joined([np.tile(np.arange(num_clones), record.draw_times.size) for _, record in rows], np.intp)
-    )
-    frame["expected"] = _joined([record.ctc_expected for _, record in rows], float)
-    frame["count"] = _joined([record.ctc_count for _, record in rows], np.int64)
-    return frame
+    columns = {
+        "time": _joined([np.repeat(record.draw_times, num_clones) for _, record in rows], float),
+        "clone": string_column(clone_names, _joined(
+            [np.tile(np.arange(num_clones), record.draw_times.size) for _, record in rows], np.intp)),
+        "expected": _joined([record.ctc_expected for _, record in rows], float),
+        "count": _joined([record.ctc_count for _, record in rows], np.int64),
+    }
+    return _frame(rows, [record.draw_times.size * num_clones for _, record in rows], patients, columns)
 
 
 def autopsy_frame(observed: Observed, organ_names: Sequence[str], patients: Sequence[int] | None = None) -> pd.DataFrame:
     """One row per organ of each observed patient at the end of its follow-up."""
     rows = _observed(observed, patients)
     num_organs = len(organ_names)
-    frame = _start(rows, [num_organs] * len(rows), patients)
-    frame["organ"] = string_column(organ_names, np.tile(np.arange(num_organs), len(rows)))
-    frame["macrometastases"] = _joined([record.macrometastases for _, record in rows], np.int64)
-    frame["involved"] = frame["macrometastases"] > 0
-    frame["metastatic_cells"] = _joined([record.metastatic_cells for _, record in rows], float)
-    frame["censored"] = np.repeat(np.array([np.isnan(record.death_time) for _, record in rows], dtype=bool), num_organs)
-    return frame
+    macrometastases = _joined([record.macrometastases for _, record in rows], np.int64)
+    columns = {
+        "organ": string_column(organ_names, np.tile(np.arange(num_organs), len(rows))),
+        "macrometastases": macrometastases,
+        "involved": macrometastases > 0,
+        "metastatic_cells": _joined([record.metastatic_cells for _, record in rows], float),
+        "censored": np.repeat(np.array([np.isnan(record.death_time) for _, record in rows], dtype=bool), num_organs),
+    }
+    return _frame(rows, [num_organs] * len(rows), patients, columns)
 
 
 def clinical_tables(

@@ -25,6 +25,7 @@ from typing import TYPE_CHECKING
 
 import pandas as pd
 
+from ..engine.outcome import summed
 from .clinical import clinical_tables
 from .ledger import chunk_ledger
 from .results import outcome_tables, snapshot_times
@@ -52,6 +53,7 @@ def cohort_tables(
     clones, organs = lowered.clone_names, lowered.organ_names
     times = snapshot_times(outcomes, lowered)
     lesions = [outcome.lesions for outcome in outcomes]
+    total = summed(outcomes)  # the chunk's founders, summed once for its two summed tables
     clinical = clinical_tables(observed, lesions, clones, organs, patients)
     engine_only = [*(size_column(t) for t in range(len(times))), "tracked_time"]
     return {
@@ -60,6 +62,6 @@ def cohort_tables(
         "detections": clinical["detections"],
         "ctc": clinical["ctc"].drop(columns="expected"),
         "autopsy": clinical["autopsy"],
-        "dormant_cells": dormant_cells_frame(outcomes, organs, chunk),
-        "chunk_ledger": chunk_ledger(outcomes, clones, organs, times, chunk),
+        "dormant_cells": dormant_cells_frame([total], organs, chunk),
+        "chunk_ledger": chunk_ledger([total], clones, organs, times, chunk),
     }

@@ -32,8 +32,8 @@ from collections.abc import Callable, Sequence
 import numpy as np
 import pandas as pd
 
-from ..engine.outcome import GROWING_STATES, SNAPSHOT_FIELDS, RunOutcome
-from .tables import CIRCULATION, long_frame, patient_axis, stacked, string_column
+from ..engine.outcome import GROWING_STATES, SNAPSHOT_FIELDS, RunOutcome, summed
+from .tables import CIRCULATION, frame_of, long_columns, patient_axis, stacked, string_column
 
 LEDGER_COLUMNS = ("window_start", "window_end", "clone", "organ", "step", "direction", "flow", "count")
 #: Steps in cascade order, each with its ``in`` flows and ``out`` flows (``remaining`` last).
@@ -235,9 +235,10 @@ def chunk_ledger(
     chunk: int,
 ) -> pd.DataFrame:
     """The fate ledger of ``outcomes`` (the patients of chunk ``chunk``) summed over them, with a
-    leading ``chunk`` column: ``fate_ledger`` of the patients summed by all other columns (counts
-    are integers: exact); organs all zero in every patient are dropped."""
-    values = sum(_ledger_values(outcome, len(clone_names), len(organ_names)) for outcome in outcomes)
+    leading ``chunk`` column: ``fate_ledger`` of the patients summed by all other columns (the flows
+    are sums and differences of integer counts: those of the summed outcome, ``outcome.summed``);
+    organs all zero in every patient are dropped."""
+    values = _ledger_values(summed(outcomes), len(clone_names), len(organ_names))
     return _ledger_frame(values[None], [("chunk", np.array([chunk], dtype=np.int64))], clone_names, organ_names,
                          observation_times)
 
@@ -264,7 +265,7 @@ def _ledger_frame(
     values = np.moveaxis(values, values.ndim - 4, -1)  # [*leading, C, 1 + O, F, W]
     active = (values != 0).any(axis=(-2, -1))  # [*leading, C, 1 + O]
     keep = (valid & active[..., None])[..., None]
-    frame = long_frame(
+    columns = long_columns(
         values,
         [
             *leading,
@@ -277,14 +278,12 @@ def _ledger_frame(
         "int64",
         keep=keep,
     )
-    key = frame.pop("key").to_numpy()
-    for position, name in enumerate(("step", "direction", "flow")):
-        frame[name] = string_column([k[position] for k in keys], key)
-    window = frame.pop("window").to_numpy()
+    key, window = columns.pop("key"), columns.pop("window")
     starts = np.concatenate([[0.0], times[:-1]])
-    frame.insert(0, "window_start", starts[window])
-    frame.insert(1, "window_end", times[window])
-    return frame[[*(name for name, _ in leading), *LEDGER_COLUMNS]]
+    labels = {name: string_column([k[position] for k in keys], key)
+              for position, name in enumerate(("step", "direction", "flow"))}
+    ordered = {"window_start": starts[window], "window_end": times[window], **columns, **labels}
+    return frame_of({name: ordered[name] for name in (*(name for name, _ in leading), *LEDGER_COLUMNS)}, len(key))
 
 
 def ledger_balance(ledger: pd.DataFrame, by: Sequence[str] = ()) -> pd.DataFrame:

@@ -16,12 +16,13 @@ observation time as columns ``size_t0``, ``size_t1``, ... in the order of ``obse
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
+from typing import Any
 
 import numpy as np
 import pandas as pd
 
-from ..engine.outcome import ALIVE_STATES, TERMINAL_FATES, RunOutcome, Lesions
+from ..engine.outcome import ALIVE_STATES, TERMINAL_FATES, RunOutcome, Lesions, summed
 
 #: The pseudo-organ that holds cells in the blood (and those that died there).
 CIRCULATION = "circulation"
@@ -49,6 +50,40 @@ def string_column(labels: Sequence, index: np.ndarray) -> pd.Series:
     return pd.Series(pd.array([str(label) for label in labels], dtype=str).take(np.asarray(index, dtype=np.intp)))
 
 
+def frame_of(columns: Mapping[str, Any], num_rows: int) -> pd.DataFrame:
+    """A frame of ``num_rows`` rows (a ``RangeIndex``) from ``columns`` (arrays or ``string_column``s
+    of that length, in order), built at once rather than column by column."""
+    return pd.DataFrame(dict(columns), index=pd.RangeIndex(num_rows))
+
+
+def long_columns(
+    values: np.ndarray,
+    axes: Sequence[tuple[str, Sequence]],
+    value_name: str,
+    dtype: str,
+    keep: np.ndarray | None = None,
+) -> dict[str, Any]:
+    """The columns of ``long_frame`` (its arguments), in order."""
+    values = np.asarray(values)
+    shape = tuple(len(labels) for _, labels in axes)
+    if values.shape != shape:
+        raise ValueError(f"values of shape {values.shape} do not match axes of shape {shape}")
+    if keep is None:
+        rows = np.arange(values.size)
+    else:
+        rows = np.flatnonzero(np.broadcast_to(keep, shape))
+    indices = np.unravel_index(rows, shape)
+    columns: dict[str, Any] = {}
+    for position, (name, labels) in enumerate(axes):
+        labels = np.asarray(list(labels))
+        if labels.dtype.kind in "fiu":
+            columns[name] = labels[indices[position]]
+        else:
+            columns[name] = string_column(labels, indices[position])
+    columns[value_name] = values.ravel()[rows].astype(dtype)
+    return columns
+
+
 def long_frame(
     values: np.ndarray,
     axes: Sequence[tuple[str, Sequence]],
@@ -61,24 +96,8 @@ def long_frame(
     Numeric axis labels (times) stay numeric; other labels become strings. ``keep`` (boolean,
     broadcastable to the values' shape) selects the cells that become rows.
     """
-    values = np.asarray(values)
-    shape = tuple(len(labels) for _, labels in axes)
-    if values.shape != shape:
-        raise ValueError(f"values of shape {values.shape} do not match axes of shape {shape}")
-    if keep is None:
-        rows = np.arange(values.size)
-    else:
-        rows = np.flatnonzero(np.broadcast_to(keep, shape))
-    indices = np.unravel_index(rows, shape)
-    frame = pd.DataFrame(index=pd.RangeIndex(len(rows)))
-    for position, (name, labels) in enumerate(axes):
-        labels = np.asarray(list(labels))
-        if labels.dtype.kind in "fiu":
-            frame[name] = labels[indices[position]]
-        else:
-            frame[name] = string_column(labels, indices[position])
-    frame[value_name] = values.ravel()[rows].astype(dtype)
-    return frame
+    columns = long_columns(values, axes, value_name, dtype, keep)
+    return frame_of(columns, len(columns[value_name]))
 
 
 def patient_axis(patients: Sequence[int] | None) -> list[tuple[str, Sequence]]:
@@ -162,18 +181,16 @@ def dormant_cells_frame(outcomes: Sequence[RunOutcome], organ_names: Sequence[st
     (time, organ), summed over the patients and their clones, with a leading ``chunk`` column; only
     rows where either is non-zero (counts are integers: the sums over chunks are exact, and do not
     depend on the chunk size)."""
-    times = [snap.time for snap in outcomes[0].snapshots]
-    values = sum(
-        np.array([[snap.counts[state].sum(axis=0) for state in DORMANT_STATES] for snap in outcome.snapshots],
-                 dtype=np.int64)
-        for outcome in outcomes
-    )[None]  # [1, T, state, O]
+    total = summed(outcomes)
+    times = [snap.time for snap in total.snapshots]
+    values = np.array([[snap.counts[state].sum(axis=0) for state in DORMANT_STATES] for snap in total.snapshots],
+                      dtype=np.int64)[None]  # [1, T, state, O]
     keep = (values != 0).any(axis=2)
-    frame = long_frame(values[:, :, 0], [("chunk", np.array([chunk], dtype=np.int64)), ("time", times),
-                                         ("organ", organ_names)], DORMANT_STATES[0], "int64", keep=keep)
+    columns = long_columns(values[:, :, 0], [("chunk", np.array([chunk], dtype=np.int64)), ("time", times),
+                                             ("organ", organ_names)], DORMANT_STATES[0], "int64", keep=keep)
     for position, state in enumerate(DORMANT_STATES[1:], start=1):
-        frame[state] = values[:, :, position][keep]
-    return frame
+        columns[state] = values[:, :, position][keep]
+    return frame_of(columns, int(np.count_nonzero(keep)))
 
 
 def lesions_frame(
@@ -193,18 +210,18 @@ def lesions_frame(
         return np.concatenate([np.asarray(getattr(record, name), dtype=dtype).ravel() for record in records])
 
     clone_index, organ_index = joined("clone", np.int64), joined("organ", np.int64)
-    frame = pd.DataFrame(index=pd.RangeIndex(len(clone_index)))
+    columns: dict[str, Any] = {}
     if patients is not None:
-        frame["patient"] = np.repeat(np.asarray(patients, dtype=np.int64), counts)
-    frame["lesion"] = np.concatenate([np.arange(n, dtype=np.int64) for n in counts])
-    frame["clone"] = string_column(clone_names, clone_index)
-    frame["organ"] = string_column(organ_names, organ_index)
+        columns["patient"] = np.repeat(np.asarray(patients, dtype=np.int64), counts)
+    columns["lesion"] = np.concatenate([np.arange(n, dtype=np.int64) for n in counts])
+    columns["clone"] = string_column(clone_names, clone_index)
+    columns["organ"] = string_column(organ_names, organ_index)
     for name in LESION_EVENT_COLUMNS:
-        frame[name] = joined(name, float)
+        columns[name] = joined(name, float)
     sizes = joined("size", float).reshape(len(clone_index), num_times)
     for t in range(num_times):
-        frame[size_column(t)] = sizes[:, t]
-    return frame
+        columns[size_column(t)] = sizes[:, t]
+    return frame_of(columns, len(clone_index))
 
 
 def lesion_sizes(lesions: pd.DataFrame, observation_times: Sequence[float]) -> pd.DataFrame:
