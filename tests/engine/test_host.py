@@ -191,3 +191,10 @@ def test_a_known_sex_is_in_the_lowered_routing_and_not_drawn_and_an_unknown_one_
     assert (arrests[:, np.isin(organs, ["ovaries", "uterus", "vagina"])] > 0).all()
     unknown = lower(scenario_from_data(hosted(None)))
     assert unknown.female is None and (delivery_matrix(unknown.routing, 0)[:, :-1][:, organs != "lung"] > 0).any(axis=0).all()
+
+
+def test_the_patients_table_says_each_patients_sex_where_the_host_gives_one():
+    drawn = cohort(hosted({"female_probability": 0.5})).patients.sex
+    assert set(drawn) <= {"female", "male"} and len(drawn) == 4
+    assert list(cohort(hosted({"sex": "male"})).patients.sex) == ["male"] * 4
+    assert list(cohort(hosted(None)).patients.sex) == [""] * 4

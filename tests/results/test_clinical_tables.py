@@ -24,7 +24,7 @@ def hand_observations(**changes) -> PatientObservations:
         follow_up_time=4.5, death_time=4.5, death_cause="organ_limit", death_organ=ORGANS.index("liver"),
         primary_reach_time=1.5, diagnosis_time=2.0, diagnosis_mode="screening", primary_cells_at_diagnosis=3e9,
         n_stage="N+", stage="regional",
-        age_at_start=61.0,
+        age_at_start=61.0, sex="female",
         lesion_reach_time=np.array([NAN, 4.2]), lesion_detection_time=np.array([NAN, 4.5]),
         draw_times=np.array([1.0, 3.0]), ctc_expected=np.array([[0.5], [2.0]]), ctc_count=np.array([[1], [3]]),
         macrometastases=np.array([0, 1]), metastatic_cells=np.array([0.0, 5e4]),
@@ -43,7 +43,7 @@ def test_the_clinical_tables_hold_what_was_observed(observed_results):
         "diagnosis_time": 2.0, "diagnosis_mode": "screening", "primary_reach_time": 1.5,
         "primary_cells_at_diagnosis": 3e9, "n_stage": "N+",
         "stage": "regional", "first_metastasis_time": 4.5, "death_time": 4.5, "death_cause": "organ_limit",
-        "death_organ": "liver", "follow_up_time": 4.5, "age_at_start": 61.0,
+        "death_organ": "liver", "follow_up_time": 4.5, "age_at_start": 61.0, "sex": "female",
     }]
     assert observed_results.detections.to_dict("records") == [
         {"lesion": 1, "clone": "A", "organ": "liver", "reach_time": 4.2, "detection_time": 4.5}

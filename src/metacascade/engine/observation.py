@@ -37,6 +37,8 @@ DIAGNOSIS_MODES: tuple[str, ...] = (SCREENING, SYMPTOMS)
 #: a distant metastasis seen by the staging imaging.
 LOCALIZED, REGIONAL, DISTANT = "localized", "regional", "distant"
 STAGES: tuple[str, ...] = (LOCALIZED, REGIONAL, DISTANT)
+#: A patient's sex, where its host gives it (``Host.sex``, or drawn with ``Host.female_probability``).
+SEXES: tuple[str, ...] = ("female", "male")
 
 
 @dataclass(frozen=True)
@@ -55,6 +57,7 @@ class PatientObservations:
     n_stage: str  # at diagnosis: "N0", "N+", "NX" (no regional node), "" if not diagnosed
     stage: str  # SEER summary stage at diagnosis (one of STAGES), "" if not diagnosed
     age_at_start: float  # years (NaN: ages not modelled)
+    sex: str  # one of SEXES, "" where the host gives none
     lesion_reach_time: np.ndarray  # [L] a lesion first holds the detection threshold
     lesion_detection_time: np.ndarray  # [L] first imaging that sees it
     draw_times: np.ndarray  # [D] draws in follow-up
@@ -436,6 +439,7 @@ def observe(lowered: Lowered, outcome: RunOutcome, rng: np.random.Generator) -> 
         n_stage=nodes,
         stage=stage_at(lowered, lesions, detected, diagnosed, nodes),
         age_at_start=lowered.age_at_start,
+        sex={1.0: SEXES[0], 0.0: SEXES[1]}.get(lowered.female, ""),
         lesion_reach_time=_within(lesion_reach, end),
         lesion_detection_time=detected,
         draw_times=draws,

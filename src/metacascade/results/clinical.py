@@ -13,7 +13,8 @@ diagnosis (``N0``; ``N+``: a regional node holds a micrometastasis, > ``node_pos
 diagnosed), ``first_metastasis_time`` (first imaging that sees a lesion), ``death_time``,
 ``death_cause`` (``lethal_burden``, ``organ_limit``, ``other_causes``, empty if alive),
 ``death_organ`` (the organ of an organ-limit death, else empty), ``follow_up_time`` (death, or the
-end of follow-up), ``age_at_start`` (years at time 0; NaN where ages are not modelled).
+end of follow-up), ``age_at_start`` (years at time 0; NaN where ages are not modelled), ``sex``
+(``female``, ``male``; empty where the host gives none).
 
 ``detections``: one row per lesion that holds the detection threshold within follow-up:
 ``lesion`` (its id in ``lesions``), ``clone``, ``organ``, ``reach_time`` (closed-form hitting
@@ -34,7 +35,7 @@ from collections.abc import Iterable, Sequence
 import numpy as np
 import pandas as pd
 
-from ..engine.observation import DEATH_CAUSES, DIAGNOSIS_MODES, N_STAGES, STAGES, PatientObservations
+from ..engine.observation import DEATH_CAUSES, DIAGNOSIS_MODES, N_STAGES, SEXES, STAGES, PatientObservations
 from ..engine.outcome import Lesions
 from .tables import frame_of, string_column
 
@@ -93,6 +94,7 @@ def patients_frame(observed: Observed, organ_names: Sequence[str], patients: Seq
         "death_organ": string_column(("", *organ_names), [r.death_organ + 1 for r in records]),
         "follow_up_time": times("follow_up_time"),
         "age_at_start": times("age_at_start"),
+        "sex": labels("sex", SEXES),
     }
     return _frame(rows, [1] * len(rows), patients, columns)
 
