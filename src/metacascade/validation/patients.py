@@ -52,6 +52,19 @@ def _no_autopsy(target: Target) -> Outcome:
 QUICK_ROWS = ("breast_patient", "prostate_patient")
 
 
+def fit_explains(primaries) -> str:
+    """What the joint seed-soil fit in force (``seed_soil.yaml``) explained of each primary's diSibio row
+    on its last cohorts: with the seed-soil pairing where it has one, else at the joint level."""
+    from ..catalog.seed_soil import read_seed_soil
+
+    fit = read_seed_soil().calibration
+    shares = {p: fit["with_pairing"].get(p, fit["explained_share"].get(p)) for p in primaries}
+    return (f"the fit in force (seed_soil.yaml, {fit['created']}) explained of each row on its own cohorts: "
+            + ", ".join(f"{p} {share:.2f}" if share is not None else f"{p} (not fitted)" for p, share in shares.items())
+            + "; a row it explains well and this check's cohorts miss has drifted from the fit since (a change of "
+            "the model the record was not refitted after)")
+
+
 @check("disibio2008_full_matrix")
 def disibio_rows(target: Target, quick: bool, seed: int) -> Outcome:
     from ..calibration.spec import joint_spec
@@ -73,7 +86,10 @@ def disibio_rows(target: Target, quick: bool, seed: int) -> Outcome:
         f"share of the autopsies (deaths: {', '.join(deaths)}) of each calibrated patient scenario with each site "
         "involved, against its diSibio row; the calibration fits these rows on its own cohorts (one soil shared, "
         "a seed and a seed-soil pairing each: seed-soil)"
-        + (f"; followed {spec.follow_up_years} years, as in the calibration" if spec.follow_up_years else "")))
+        + (f"; followed {spec.follow_up_years} years, as in the calibration" if spec.follow_up_years else "")
+        + f"; {fit_explains(rows.values())}. Breast's regional nodes are left out of its fit (its women had radical "
+        "mastectomies) and its metastases now grow at each patient's own pace (engine.variation), which the fit in "
+        "force predates: its row is over at most sites"))
 
 
 @check("disibio2008_prostate_profile")
