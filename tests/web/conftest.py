@@ -64,6 +64,14 @@ def browser():
         chromium.close()
 
 
+def _interruptible() -> None:
+    """In the server's process before it starts: Ctrl-C (SIGINT) delivered and not ignored, as in a
+    terminal, whatever the test process inherited or set (an ignored or blocked SIGINT passes to the
+    child, whose Python then never raises KeyboardInterrupt: seen in full parallel runs only)."""
+    signal.signal(signal.SIGINT, signal.SIG_DFL)
+    signal.pthread_sigmask(signal.SIG_UNBLOCK, {signal.SIGINT})
+
+
 class Server:
     """`metacascade serve` on a free port of 127.0.0.1, in ``folder``: its working directory
     (``cwd``) and the temporary folder where it keeps its runs (``tmp``)."""
@@ -79,7 +87,7 @@ class Server:
         with open(self.log, "w") as log:
             self.process = subprocess.Popen(
                 [sys.executable, "-m", "metacascade", "serve", "--port", str(port)], cwd=self.cwd, stdout=log,
-                stderr=subprocess.STDOUT, env={**os.environ, "TMPDIR": str(self.tmp)},
+                stderr=subprocess.STDOUT, env={**os.environ, "TMPDIR": str(self.tmp)}, preexec_fn=_interruptible,
             )
         self._wait()
 
