@@ -139,21 +139,11 @@ class Host(Frozen):
     )
 
     @model_validator(mode="after")
-    def _one_menopause(self) -> Host:
-        if self.menopausal_status is not None and self.postmenopausal_probability is not None:
-            raise ValueError(
-                f"postmenopausal_probability: give either menopausal_status (got {self.menopausal_status!r}) or "
-                f"postmenopausal_probability (got {self.postmenopausal_probability:g}), not both"
-            )
-        return self
-
-    @model_validator(mode="after")
-    def _one_sex(self) -> Host:
-        if self.sex is not None and self.female_probability is not None:
-            raise ValueError(
-                f"female_probability: give either sex (got {self.sex!r}) or female_probability "
-                f"(got {self.female_probability:g}), not both"
-            )
+    def _given_or_drawn(self) -> Host:
+        for given, chance in (("menopausal_status", "postmenopausal_probability"), ("sex", "female_probability")):
+            if getattr(self, given) is not None and getattr(self, chance) is not None:
+                raise ValueError(f"{chance}: give either {given} (got {getattr(self, given)!r}) or {chance} "
+                                 f"(got {getattr(self, chance):g}), not both")
         return self
 
     @model_validator(mode="after")
@@ -162,16 +152,17 @@ class Host(Frozen):
             raise ValueError("other_cause_mortality: needs age_at_start (the hazard is by age; got no age_at_start)")
         return self
 
+    def _chance(self, given: str, chance: str, value: str) -> Optional[float]:
+        """Chance of ``value``: 1 or 0 when the field ``given`` holds a status, else the field ``chance``."""
+        status = getattr(self, given)
+        return getattr(self, chance) if status is None else float(status == value)
+
     @property
     def postmenopausal(self) -> Optional[float]:
         """Chance that a patient is postmenopausal (1 or 0 when the status is given); None: unknown."""
-        if self.menopausal_status is not None:
-            return float(self.menopausal_status == "postmenopausal")
-        return self.postmenopausal_probability
+        return self._chance("menopausal_status", "postmenopausal_probability", "postmenopausal")
 
     @property
     def female(self) -> Optional[float]:
         """Chance that a patient is female (1 or 0 when the sex is given); None: unknown."""
-        if self.sex is not None:
-            return float(self.sex == "female")
-        return self.female_probability
+        return self._chance("sex", "female_probability", "female")
