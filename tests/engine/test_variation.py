@@ -16,7 +16,8 @@ from metacascade.engine import pool
 from metacascade.engine.handoff import pooled_max_cells
 from metacascade.engine.lower import lower
 from metacascade.engine.patient import patient_lowered
-from metacascade.engine.variation import draw_patient, draw_primary
+from metacascade.engine.observation import regional_nodes
+from metacascade.engine.variation import COLONISATION_RATES, draw_patient, draw_primary, node_multiplier
 from metacascade.model.variation import lognormal_sigma
 from seeded import FALSE_ALARM
 
@@ -84,8 +85,14 @@ def test_turning_one_distribution_on_leaves_the_others_draws_unchanged(any_seed)
     assert everything[0].shedding_rate_per_g_day != 3.2e6
 
 
+def breast(node_sd_log10: float = 0.0):
+    """``breast_patient`` lowered, its regional-node colonisation spread across patients set."""
+    return lower(load_scenario("breast_patient").with_values(
+        {"primary.variation.node_colonisation_sd_log10": node_sd_log10}))
+
+
 def test_a_patients_metastases_grow_by_its_primarys_multiplier_and_nothing_else_of_the_clones_moves(any_seed):
-    lowered = lower(load_scenario("breast_patient"))
+    lowered = breast()
     patient = draw_patient(lowered, np.random.default_rng(any_seed))
     primary = draw_primary(lowered.primary, np.random.default_rng(any_seed))
     assert patient.primary.rate == primary.rate and patient.primary.shedding_rate_per_g_day == primary.shedding_rate_per_g_day
@@ -97,9 +104,53 @@ def test_a_patients_metastases_grow_by_its_primarys_multiplier_and_nothing_else_
 
 
 def test_patients_growing_at_their_own_pace_share_the_pools_kernels():
-    lowered = lower(load_scenario("breast_patient"))
+    lowered = breast()
     first, second = (patient_lowered(lowered, 1, i) for i in (0, 1))
     assert not np.array_equal(first.rates["gompertz_rate"], second.rates["gompertz_rate"])
     chains = [pool.shared_chains(p.rates, pooled_max_cells(p), np.full(p.rates["birth_rate"].shape, 1))
               for p in (first, second)]
     assert chains[0] is chains[1]  # the Gompertz growth acts on tracked lesions, not in a pooled chain
+
+
+def test_a_patients_regional_node_colonisation_is_lognormal_on_quarter_decades(any_seed):
+    """log10 of the multiplier is a standard normal x sd rounded to the quarter decade: each step k
+    has the normal's probability between (k -/+ 1/2) / 4."""
+    sd, rng = 0.8, np.random.default_rng(any_seed)
+    steps = np.array([4 * np.log10(node_multiplier(sd, rng)) for _ in range(NUM_DRAWS)])
+    np.testing.assert_allclose(steps, np.round(steps), atol=1e-9)
+    levels = np.arange(-8, 9)
+    edges = np.r_[-np.inf, (levels[1:] - 0.5) / (4 * sd), np.inf]
+    expected = NUM_DRAWS * np.diff(stats.norm.cdf(edges))
+    observed = np.array([(np.clip(np.round(steps), -8, 8) == k).sum() for k in levels])
+    assert stats.chisquare(observed, expected).pvalue > FALSE_ALARM
+    assert node_multiplier(0.0, rng) == 1.0
+
+
+def test_the_node_multiplier_scales_colonisation_in_the_regional_nodes_only_and_moves_no_other_draw(any_seed):
+    plain, varied = breast(), breast(1.0)
+    nodes = regional_nodes(plain)
+    patient = draw_patient(varied, np.random.default_rng(any_seed))
+    alone = draw_patient(plain, np.random.default_rng(any_seed))
+    assert patient.primary.rate == alone.primary.rate  # drawn after the primary: its draws do not move
+    assert patient.primary.shedding_rate_per_g_day == alone.primary.shedding_rate_per_g_day
+    np.testing.assert_array_equal(patient.primary.clone_share, alone.primary.clone_share)
+    rng = np.random.default_rng(any_seed)
+    draw_primary(varied.primary, rng)
+    multiplier = node_multiplier(1.0, rng)
+    for name in COLONISATION_RATES:
+        np.testing.assert_allclose(patient.rates[name][:, nodes], multiplier * plain.rates[name][:, nodes], rtol=1e-15)
+        np.testing.assert_array_equal(patient.rates[name][:, ~nodes], plain.rates[name][:, ~nodes])
+    for name in set(plain.rates) - set(COLONISATION_RATES):
+        np.testing.assert_array_equal(patient.rates[name], alone.rates[name])
+
+
+def test_patients_at_the_same_node_level_share_the_pools_kernels():
+    lowered = breast(1.0)
+    patients = [patient_lowered(lowered, 1, i) for i in range(40)]
+    level = [float(p.rates["division_rate"][0, regional_nodes(p)][0]) for p in patients]
+    same = [(i, j) for i in range(40) for j in range(i) if level[i] == level[j]]
+    i, j = same[0]
+    chains = [pool.shared_chains(p.rates, pooled_max_cells(p), np.full(p.rates["birth_rate"].shape, 1))
+              for p in (patients[i], patients[j])]
+    assert chains[0] is chains[1]
+    assert len(set(level)) > 3  # and patients differ

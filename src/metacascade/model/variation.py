@@ -10,7 +10,7 @@ from typing import Optional
 from pydantic import Field
 
 from ._base import Frozen
-from .bounds import Concentration, Cv
+from .bounds import Concentration, Cv, SdDecades
 
 
 def lognormal_sigma(cv: float) -> float:
@@ -49,6 +49,17 @@ class PatientVariation(Frozen):
         description=(
             "Dirichlet concentration c: a patient's clone shares ~ Dirichlet(c x clone_mix), mean "
             "clone_mix, variance share (1 - share) / (c + 1); None: every patient has clone_mix"
+        ),
+    )
+
+    node_colonisation_sd_log10: SdDecades = Field(
+        default=0.0,
+        description=(
+            "SD of log10 of a patient's multiplier (median 1, drawn on quarter decades) of its clones' colonisation "
+            "(division and reactivation rates) in its primary's regional lymph nodes, decades: tumours differ in "
+            "how readily they colonise their nodes, so that the share node-positive rises slowly with the "
+            "primary's size (carter1989_node_positivity_by_size: ~20% under 1 cm, ~70% over 5 cm; Sopik V, "
+            "Narod SA. Breast Cancer Res Treat 2018;170:647-656 read it so)"
         ),
     )
 

@@ -225,14 +225,11 @@ def node_positivity_by_size(target: Target, quick: bool, seed: int) -> Outcome:
         f"{len(staged)} {CLINICAL_BREAST} patients diagnosed by their symptoms without distant metastasis seen "
         f"(of {len(patients)}; the SEER check's cohort); N+ as the pathologist reads it (a regional deposit of more "
         f"than node_positive_cells), by the diameter of the primary then (a sphere at cells_per_g per cm³); "
-        f"patients per class {counts.tolist()}; NaN: no patient in the class. Under 1 cm the model's N+ share is "
-        "~5% (600 such patients of 30,000, seed 2026): a node colony must be founded and grow past "
-        "node_positive_cells before the primary reaches 1 cm, and few are, because lymph is entered through the "
-        "tumour's surface (N^(2/3), lymphatic_surface_cells). Patient-to-patient spread of the lymphatic share does "
-        "not raise it (mean-preserving spreads lower every class; every patient at 5x the share gives 18%); lymph "
-        "entry growing as N^(1/3) would match the table but raises distant disease at diagnosis from ~11 to ~18%; "
-        "diagnosis by a palpable node is not modelled (symptoms come from the primary's volume only, while ~1 in 4 "
-        "N+ patients has a regional deposit of 1e9 cells or more at diagnosis)"))
+        f"patients per class {counts.tolist()}; NaN: no patient in the class. A consistency check: the spread of the "
+        "patients' regional-node colonisation (primary.variation.node_colonisation_sd_log10, 1 decade) was chosen to "
+        "this table, whose N+ share rises only ~5x in hazard for a ~100x larger primary; with one colonisation for "
+        "every patient the model's share under 1 cm was ~5% (600 such patients of 30,000, seed 2026) and over 5 cm "
+        "~76% (docs/patients.md)"))
 
 
 @check("pan2017_late_distant_recurrence")
