@@ -417,7 +417,7 @@ def breast_scenario(document: dict, targets: dict) -> Scenario:
             growth_rate_cv=0.6,  # Zhang 2017: 185 ± 126 days, a CV of ~0.6-0.7 (rationale test below)
             shedding_rate_cv=1.0,  # ASSUMPTION
             clone_mix_concentration=10.0,  # bone-tropic share 0.1 ± 0.09 (rationale test below)
-            node_colonisation_sd_log10=1.0,  # ASSUMPTION chosen to carter1989's N+ by size
+            node_avid_fraction=0.25, node_avid_log10=1.5, node_other_log10=-0.25,  # ASSUMPTION: carter1989's N+ by size
         ),
     )
     return Scenario(

@@ -34,7 +34,7 @@ def test_a_scenario_states_its_variation_and_resolves_it():
     assert scenario.primary.variation.growth_rate_cv == 0.6
     assert scenario.resolved()["primary"]["variation"] == {
         "growth_rate_cv": 0.6, "shedding_rate_cv": 0.0, "clone_mix_concentration": 20.0,
-        "node_colonisation_sd_log10": 0.0,
+        "node_avid_fraction": 0.0, "node_avid_log10": 0.0, "node_other_log10": 0.0,
     }
 
 
@@ -43,7 +43,8 @@ def test_a_scenario_states_its_variation_and_resolves_it():
     [
         ({"growth_rate_cv": -0.1}, ("primary.variation.growth_rate_cv", "greater than or equal to 0", "-0.1")),
         ({"shedding_rate_cv": "wide"}, ("primary.variation.shedding_rate_cv", "valid number", "'wide'")),
-        ({"node_colonisation_sd_log10": 3.0}, ("primary.variation.node_colonisation_sd_log10", "less than or equal to 2", "3.0")),
+        ({"node_avid_log10": 4.0}, ("primary.variation.node_avid_log10", "less than or equal to 3", "4.0")),
+        ({"node_avid_fraction": 1.5}, ("primary.variation.node_avid_fraction", "less than or equal to 1", "1.5")),
         ({"clone_mix_concentration": 0}, ("primary.variation.clone_mix_concentration", "greater than 0", "got 0")),
         ({"growth_cv": 0.5}, ("primary.variation.growth_cv", "Extra inputs", "allowed: growth_rate_cv")),
     ],

@@ -38,12 +38,14 @@ class Variation:
     growth_rate_sigma: float = 0.0  # SD of the log growth-rate multiplier (median 1)
     shedding_rate_sigma: float = 0.0  # SD of the log shedding-rate multiplier (median 1)
     clone_mix_concentration: float = np.inf  # Dirichlet concentration; inf: the mix itself
-    node_colonisation_sd_log10: float = 0.0  # SD of the log10 regional-node colonisation multiplier (median 1)
+    node_avid_fraction: float = 0.0  # share of patients whose regional-node colonisation is times 10^node_avid_log10
+    node_avid_log10: float = 0.0
+    node_other_log10: float = 0.0  # the others': times 10^node_other_log10
 
     @property
     def varies(self) -> bool:
         return bool(self.growth_rate_sigma or self.shedding_rate_sigma or np.isfinite(self.clone_mix_concentration)
-                    or self.node_colonisation_sd_log10)
+                    or self.node_avid_fraction or self.node_other_log10)
 
 
 #: A primary that is the same in every patient.
@@ -386,7 +388,9 @@ def lower_variation(variation: PatientVariation) -> Variation:
         growth_rate_sigma=variation.growth_rate_sigma,
         shedding_rate_sigma=variation.shedding_rate_sigma,
         clone_mix_concentration=np.inf if concentration is None else concentration,
-        node_colonisation_sd_log10=variation.node_colonisation_sd_log10,
+        node_avid_fraction=variation.node_avid_fraction,
+        node_avid_log10=variation.node_avid_log10,
+        node_other_log10=variation.node_other_log10,
     )
 
 

@@ -308,9 +308,7 @@ def kernel(generator: np.ndarray, chain: Layout, elapsed: float) -> Kernel:
 
 
 #: Stacked kernels kept (~5 MB for a breast patient's chains over a window, ~120 MB pooling 64-cell colonies):
-#: enough for a cohort whose patients colonise their nodes at one of a dozen or so levels
-#: (``engine.variation.node_multiplier``) over a few window lengths, which 16 made recompute every patient.
-KERNEL_CACHE_SIZE = 64
+KERNEL_CACHE_SIZE = 16
 
 
 @lru_cache(maxsize=KERNEL_CACHE_SIZE)

@@ -8,7 +8,7 @@ from dataclasses import replace
 
 import numpy as np
 
-from .lower import NO_VARIATION, Lowered, Primary
+from .lower import NO_VARIATION, Lowered, Primary, Variation
 from .observation import regional_nodes
 
 
@@ -36,18 +36,16 @@ def draw_primary(primary: Primary, rng: np.random.Generator) -> Primary:
     )
 
 
-#: A patient's regional-node colonisation multiplier is drawn on the soil's grid (quarter decades), so
-#: that patients with the same level share the pools' kernels (one per distinct rate set).
-NODE_STEPS_PER_DECADE = 4
 #: The rates a regional-node colonisation multiplier scales.
 COLONISATION_RATES = ("division_rate", "reactivation_rate")
 
 
-def node_multiplier(sd_log10: float, rng: np.random.Generator) -> float:
-    """A patient's multiplier of colonisation in its regional nodes: 10^x with x ~ normal(0, ``sd_log10``)
-    rounded to the nearest quarter decade (one standard normal drawn, whatever ``sd_log10``)."""
-    steps = np.round(NODE_STEPS_PER_DECADE * sd_log10 * rng.standard_normal())
-    return float(10.0 ** (steps / NODE_STEPS_PER_DECADE))
+def node_multiplier(variation: Variation, rng: np.random.Generator) -> float:
+    """A patient's multiplier of colonisation in its regional nodes: 10^node_avid_log10 with probability
+    node_avid_fraction, else 10^node_other_log10 (one uniform drawn, whatever the variation): two levels,
+    so that a cohort's patients share the pools' kernels."""
+    avid = rng.random() < variation.node_avid_fraction
+    return float(10.0 ** (variation.node_avid_log10 if avid else variation.node_other_log10))
 
 
 def draw_patient(lowered: Lowered, rng: np.random.Generator) -> Lowered:
@@ -59,10 +57,10 @@ def draw_patient(lowered: Lowered, rng: np.random.Generator) -> Lowered:
     primary (Bloom HJG et al. BMJ 1962;2:213-221); ASSUMPTION: the whole multiplier, and on the
     Gompertz growth alone (the colonies' birth-death phase, and so the founding of metastases, is
     the clones')."""
-    sd_log10 = lowered.primary.variation.node_colonisation_sd_log10
+    variation = lowered.primary.variation
     drawn = draw_primary(lowered.primary, rng)
     rates = {**lowered.rates, "gompertz_rate": lowered.rates["gompertz_rate"] * (drawn.rate / lowered.primary.rate)}
-    node = node_multiplier(sd_log10, rng)
+    node = node_multiplier(variation, rng)
     if node != 1.0:
         nodes = regional_nodes(lowered)
         for name in COLONISATION_RATES:

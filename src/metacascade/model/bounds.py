@@ -51,8 +51,8 @@ MAX_RESIDENCE_DAYS = 365.0
 #: Coefficient of variation across patients: 10 spans ~4 orders of magnitude at +-2 SD (lognormal);
 #: clinical doubling times vary with a CV of ~0.7 (breast_tvdt_clinical).
 MAX_CV = 10.0
-#: SD of a log10 multiplier across patients, decades: 2 spans 8 orders of magnitude at +-2 SD.
-MAX_SD_DECADES = 2.0
+#: A multiplier's log10 across patients, decades: 1e-3 to 1e3 is beyond any spread between tumours.
+MAX_DECADES = 3.0
 #: Dirichlet concentration of a clone mix: at 1e6 every patient has the mix to within 1e-3.
 MAX_CONCENTRATION = 1e6
 #: Factor on a cluster's colonisation rates: clusters are 23-50x more metastatic than single cells
@@ -92,7 +92,7 @@ SheddingRate = number(ge=0.0, le=MAX_CELLS_PER_G * MAX_SHED_PER_CELL_DAY)
 TransitTimeS = number(gt=0.0, le=MAX_TRANSIT_TIME_S)
 VolumeMl = number(gt=0.0, le=MAX_VOLUME_ML)
 Cv = number(ge=0.0, le=MAX_CV)
-SdDecades = number(ge=0.0, le=MAX_SD_DECADES)
+Decades = number(ge=-MAX_DECADES, le=MAX_DECADES)
 Concentration = number(gt=0.0, le=MAX_CONCENTRATION)
 Multiplier = number(ge=0.0, le=MAX_MULTIPLIER)
 Weight = number(ge=0.0, le=MAX_WEIGHT)

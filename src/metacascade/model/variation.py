@@ -10,7 +10,7 @@ from typing import Optional
 from pydantic import Field
 
 from ._base import Frozen
-from .bounds import Concentration, Cv, SdDecades
+from .bounds import Concentration, Cv, Decades, Fraction
 
 
 def lognormal_sigma(cv: float) -> float:
@@ -19,7 +19,8 @@ def lognormal_sigma(cv: float) -> float:
 
 
 class PatientVariation(Frozen):
-    """Distributions across patients of a primary's growth rate, shedding rate and clone mix.
+    """Distributions across patients of a primary's growth rate, shedding rate, clone mix and
+    colonisation of its regional nodes.
 
     Rates are the scenario's value times a lognormal multiplier of median 1 (the scenario describes
     the median patient); a growth-rate multiplier m divides the doubling time at every size by m,
@@ -52,16 +53,20 @@ class PatientVariation(Frozen):
         ),
     )
 
-    node_colonisation_sd_log10: SdDecades = Field(
+    node_avid_fraction: Fraction = Field(
         default=0.0,
         description=(
-            "SD of log10 of a patient's multiplier (median 1, drawn on quarter decades) of its clones' colonisation "
-            "(division and reactivation rates) in its primary's regional lymph nodes, decades: tumours differ in "
-            "how readily they colonise their nodes, so that the share node-positive rises slowly with the "
-            "primary's size (carter1989_node_positivity_by_size: ~20% under 1 cm, ~70% over 5 cm; Sopik V, "
-            "Narod SA. Breast Cancer Res Treat 2018;170:647-656 read it so)"
+            "share of patients whose tumours colonise their regional lymph nodes readily (the rest at "
+            "node_other_log10): a subset present from the start, as Sopik V, Narod SA (Breast Cancer Res Treat "
+            "2018;170:647-656) read the N+ share's slow rise with size (carter1989_node_positivity_by_size); "
+            "lymphovascular invasion is seen in ~25% of breast cancers (Rakha EA et al. Cancer 2012, as recalled)"
         ),
     )
+    node_avid_log10: Decades = Field(
+        default=0.0, description="log10 of those tumours' multiplier of their clones' division and reactivation "
+                                 "rates in the regional nodes, decades")
+    node_other_log10: Decades = Field(
+        default=0.0, description="log10 of the other tumours' multiplier there, decades")
 
     @property
     def growth_rate_sigma(self) -> float:

@@ -170,10 +170,7 @@ def untreated_breast_survival(target: Target, quick: bool, seed: int) -> Outcome
         f"median from diagnosis, all deaths ({others} of other causes; NaN: not reached; the median without its "
         "Monte Carlo interval). Bloom's patients were counted from their first symptom, which the simulated "
         "diagnosis is; most had advanced disease when admitted. The published values are unverified "
-        "(analysis/data/added_targets.yaml). The 10-year share is low (~1.5% at seed 2026 against 3.6%, ~9 of "
-        "Bloom's 250 women; ~2.1% before the patients' node colonisation was spread to carter1989's table): women "
-        "whose nodes take many colonies die sooner, and the long survivors are the slow tail the spread thins; "
-        "the breast seed's level is the autopsy fit's, not fitted to this survival (docs/calibration.md)."))
+        "(analysis/data/added_targets.yaml)."))
 
 
 @check("seer_breast_stage_survival")
@@ -228,11 +225,11 @@ def node_positivity_by_size(target: Target, quick: bool, seed: int) -> Outcome:
         f"{len(staged)} {CLINICAL_BREAST} patients diagnosed by their symptoms without distant metastasis seen "
         f"(of {len(patients)}; the SEER check's cohort); N+ as the pathologist reads it (a regional deposit of more "
         f"than node_positive_cells), by the diameter of the primary then (a sphere at cells_per_g per cm³); "
-        f"patients per class {counts.tolist()}; NaN: no patient in the class. A consistency check: the spread of the "
-        "patients' regional-node colonisation (primary.variation.node_colonisation_sd_log10, 1 decade) was chosen to "
-        "this table, whose N+ share rises only ~5x in hazard for a ~100x larger primary; with one colonisation for "
-        "every patient the model's share under 1 cm was ~5% (600 such patients of 30,000, seed 2026) and over 5 cm "
-        "~76% (docs/patients.md)"))
+        f"patients per class {counts.tolist()}; NaN: no patient in the class. A consistency check: the patients' "
+        "regional-node colonisation (primary.variation.node_avid_*: a quarter of the tumours at 10^1.5, the rest at "
+        "10^-0.25) was chosen to this table, whose N+ share rises only ~5x in hazard for a ~100x larger primary; with "
+        "one colonisation for every patient the model's share under 1 cm was ~5% (600 such patients of 30,000, seed "
+        "2026) and over 5 cm ~76% (docs/patients.md)"))
 
 
 @check("pan2017_late_distant_recurrence")
