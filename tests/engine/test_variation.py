@@ -146,6 +146,10 @@ def test_the_node_multiplier_scales_colonisation_in_the_regional_nodes_only_and_
 def test_patients_at_the_same_node_level_share_the_pools_kernels():
     lowered = breast(NODES)
     patients = [patient_lowered(lowered, 1, i) for i in range(40)]
-    chains = [pool.shared_chains(p.rates, pooled_max_cells(p), np.full(p.rates["birth_rate"].shape, 1))
-              for p in patients]
-    assert len({id(c) for c in chains}) == 2  # the two levels
+    level = [float(p.rates["division_rate"][0, regional_nodes(p)][0]) for p in patients]
+    assert len(set(level)) == 2  # the two levels
+    for value in set(level):
+        first, second = [p for p, at in zip(patients, level) if at == value][:2]
+        chains = [pool.shared_chains(p.rates, pooled_max_cells(p), np.full(p.rates["birth_rate"].shape, 1))
+                  for p in (first, second)]
+        assert chains[0] is chains[1]
