@@ -307,7 +307,7 @@ def kernel(generator: np.ndarray, chain: Layout, elapsed: float) -> Kernel:
     )
 
 
-#: Stacked kernels kept (~5 MB for a breast patient's chains over a window, ~120 MB pooling 64-cell colonies):
+#: Stacked kernels kept (~5 MB for a breast patient's chains over a window, ~120 MB pooling 64-cell colonies).
 KERNEL_CACHE_SIZE = 16
 
 

@@ -213,7 +213,8 @@ def node_positivity_by_size(target: Target, quick: bool, seed: int) -> Outcome:
 
     patients = treated_cohort(CLINICAL_BREAST, quick, seed).patients  # the SEER check's patients
     staged = patients[patients["stage"].isin(["localized", "regional"])]  # M0, as carter1989's
-    size = diameter_cm(staged["primary_cells_at_diagnosis"], load_scenario(CLINICAL_BREAST).primary.cells_per_g)
+    primary = load_scenario(CLINICAL_BREAST).primary
+    size, nodes = diameter_cm(staged["primary_cells_at_diagnosis"], primary.cells_per_g), primary.variation
     size_class = np.digitize(size, list(SIZE_CLASSES.values())[1:])
     positive = (staged["n_stage"] == "N+").to_numpy()
     published = target.value["node_positive_pct"]
@@ -226,10 +227,11 @@ def node_positivity_by_size(target: Target, quick: bool, seed: int) -> Outcome:
         f"(of {len(patients)}; the SEER check's cohort); N+ as the pathologist reads it (a regional deposit of more "
         f"than node_positive_cells), by the diameter of the primary then (a sphere at cells_per_g per cm³); "
         f"patients per class {counts.tolist()}; NaN: no patient in the class. A consistency check: the patients' "
-        "regional-node colonisation (primary.variation.node_avid_*: a quarter of the tumours at 10^1.5, the rest at "
-        "10^-0.25) was chosen to this table, whose N+ share rises only ~5x in hazard for a ~100x larger primary; with "
-        "one colonisation for every patient the model's share under 1 cm was ~5% (600 such patients of 30,000, seed "
-        "2026) and over 5 cm ~76% (docs/patients.md)"))
+        f"regional-node colonisation (primary.variation.node_avid_*: {nodes.node_avid_fraction:.0%} of the tumours at "
+        f"10^{nodes.node_avid_log10:g}, the rest at 10^{nodes.node_other_log10:g}) was chosen to this table, whose N+ "
+        "share rises only ~5x in hazard for a ~100x larger primary; with one colonisation for every patient the "
+        "model's share under 1 cm was ~5% (600 such patients of 30,000, seed 2026) and over 5 cm ~76% "
+        "(docs/patients.md)"))
 
 
 @check("pan2017_late_distant_recurrence")
