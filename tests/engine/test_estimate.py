@@ -24,7 +24,7 @@ def test_the_cells_of_an_assay_are_its_injection_and_its_colonies_about_what_it_
 def test_a_patient_is_refused_by_the_reference_engine_before_anything_is_drawn():
     lowered = lower(load_scenario("breast_patient"))
     assert estimate(lowered, "reference").cells > 1e11
-    with pytest.raises(TooMuchWork, match=r"engine: the reference engine .* 5\.\d+e\+11 cells .* engine='exact'"):
+    with pytest.raises(TooMuchWork, match=r"engine: the reference engine .* \d\.\d+e\+11 cells .* engine='exact'"):
         check_work(lowered, "reference")
     small = lower(load_scenario("luzzi1998_liver"))
     assert estimate(small, "reference").cells <= MAX_REFERENCE_CELLS

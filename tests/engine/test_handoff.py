@@ -6,7 +6,7 @@ from dataclasses import replace
 import numpy as np
 
 from metacascade.catalog import load_scenario
-from metacascade.engine import handoff
+from metacascade.engine import course, handoff
 from metacascade.engine.handoff import POOLED_MAX_CELLS, expected_founders, pooled_max_cells
 from metacascade.engine.lower import lower
 
@@ -39,3 +39,22 @@ def test_an_injection_founding_tens_of_millions_pools_larger_colonies():
     assert pooled_max_cells(huge) == handoff.LARGE_POOLED_MAX_CELLS
     patient = lower(load_scenario("breast_patient"))
     assert pooled_max_cells(patient, founders=10 * handoff.LARGE_POOL_FOUNDERS) == POOLED_MAX_CELLS
+
+
+def test_a_patient_sheds_founders_only_until_its_untreated_primary_or_another_cause_kills_it():
+    """The founders that choose the pool's end are counted up to the patient's death from other causes
+    or its untreated primary's lethal size: following a patient ten years longer adds none, and the
+    same primary without an observation plan (nobody dies) counts them to the run's end."""
+    lowered = lower(load_scenario("breast_patient"))
+    lethal = handoff.shedding_horizon(lowered)
+    assert lethal < lowered.end_time
+    assert lethal == course.reach_time(replace(lowered.primary, removal_time=np.inf, kills=(), speeds=()),
+                                        lowered.observation.organ_lethal_cells[lowered.primary.site])
+    longer = replace(lowered, end_time=lowered.end_time + 3652.5)
+    assert expected_founders(longer) == expected_founders(lowered)
+    unobserved = replace(longer, observation=None)
+    assert handoff.shedding_horizon(unobserved) == longer.end_time
+    assert expected_founders(unobserved) > expected_founders(lowered)
+    early = replace(lowered, other_cause_death=lethal / 2)
+    assert handoff.shedding_horizon(early) == lethal / 2
+    assert expected_founders(early) < expected_founders(lowered)

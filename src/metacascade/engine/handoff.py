@@ -63,15 +63,36 @@ def expected_founders_by_site(lowered: Lowered) -> np.ndarray:
     return arrive * found
 
 
-def _founders_shed_by_entry(lowered: Lowered, entries: tuple[Entry, ...]) -> list[np.ndarray]:
-    """[C] founders (single cells and clusters) the primary sheds by the run's end through each of its
-    entries (``routes.Entry``), expected (closed form), on its untreated course: the pool's end must
-    not depend on therapy, which changes between the two runs of a patient treated from its first
-    metastasis (``engine.patient``) that must draw alike until it."""
+def _untreated(lowered: Lowered):
+    """The primary of ``lowered`` on its untreated course (never removed, killed or slowed)."""
+    return replace(lowered.primary, removal_time=np.inf, kills=(), speeds=())
+
+
+def shedding_horizon(lowered: Lowered) -> float:
+    """Time (days) by which a run's primary has shed all it can, on its untreated course: the run's end,
+    or for a patient with an observation plan its death from other causes or the time its untreated
+    primary alone reaches a lethal size (the lethal burden, or its organ's limit), if sooner. Shedding
+    summed to the end instead overstated a symptomatic patient's founders ~40x (20 years of a primary
+    that kills in a few)."""
+    horizon = min(lowered.end_time, lowered.other_cause_death)
+    plan = lowered.observation
+    if plan is None:
+        return horizon
     primary = lowered.primary
-    untreated = replace(primary, removal_time=np.inf, kills=(), speeds=())
+    lethal = min(plan.lethal_cells, plan.organ_lethal_cells[primary.site])
+    return min(horizon, course.reach_time(_untreated(lowered), lethal))
+
+
+def _founders_shed_by_entry(lowered: Lowered, entries: tuple[Entry, ...]) -> list[np.ndarray]:
+    """[C] founders (single cells and clusters) the primary sheds by ``shedding_horizon`` through each
+    of its entries (``routes.Entry``), expected (closed form), on its untreated course: the pool's end
+    must not depend on therapy, which changes between the two runs of a patient treated from its first
+    metastasis (``engine.patient``) that must draw alike until it. A therapy that slows an unresected
+    primary lets it shed past that time: the pool's end is then chosen for fewer founders than it has
+    (the run is as exact, only its cost differs)."""
+    primary, untreated, horizon = lowered.primary, _untreated(lowered), shedding_horizon(lowered)
     founders = primary.clone_share @ primary.founders_per_cell
-    return [entry.scale * float(course.shed_mean(untreated, 0.0, lowered.end_time, entry.power)) * founders
+    return [entry.scale * float(course.shed_mean(untreated, 0.0, horizon, entry.power)) * founders
             for entry in entries]
 
 
