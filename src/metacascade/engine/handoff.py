@@ -16,7 +16,7 @@ from dataclasses import replace
 import numpy as np
 
 from . import course
-from .lower import Lowered
+from .lower import Lowered, Primary
 from .routes import Entry, routes
 from .routing import delivery_matrix
 
@@ -63,7 +63,7 @@ def expected_founders_by_site(lowered: Lowered) -> np.ndarray:
     return arrive * found
 
 
-def _untreated(lowered: Lowered):
+def _untreated(lowered: Lowered) -> Primary:
     """The primary of ``lowered`` on its untreated course (never removed, killed or slowed)."""
     return replace(lowered.primary, removal_time=np.inf, kills=(), speeds=())
 
