@@ -214,7 +214,8 @@ def node_positivity_by_size(target: Target, quick: bool, seed: int) -> Outcome:
     patients = treated_cohort(CLINICAL_BREAST, quick, seed).patients  # the SEER check's patients
     staged = patients[patients["stage"].isin(["localized", "regional"])]  # M0, as carter1989's
     primary = load_scenario(CLINICAL_BREAST).primary
-    size, nodes = diameter_cm(staged["primary_cells_at_diagnosis"], primary.cells_per_g), primary.variation
+    nodes = primary.variation
+    size = diameter_cm(staged["primary_cells_at_diagnosis"], primary.cells_per_g)
     size_class = np.digitize(size, list(SIZE_CLASSES.values())[1:])
     positive = (staged["n_stage"] == "N+").to_numpy()
     published = target.value["node_positive_pct"]
