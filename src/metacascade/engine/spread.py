@@ -24,7 +24,7 @@ import numpy as np
 from ..errors import TooManyCells  # noqa: F401 (re-exported)
 from . import course, pool
 from .colonies import Colonies
-from .growth import cell_days, size_at
+from .growth import cell_days, gompertz_size
 from .logkill import anchors
 from .lower import Lowered
 from .routes import Routes
@@ -96,11 +96,15 @@ def metastasis_source(lowered: Lowered, paths: Routes, colonies: Colonies, lesio
     shed = per_cell * cell_days("gompertz", cells, np.maximum(start - at, 0.0), end - at, gompertz, cap)
     by_site = (members @ shed).reshape(num_clones, sites.size)
     by_site_curve = np.zeros((members.shape[0], grid.size))
+    log_ratio = np.log(cells / cap)
     for first in range(0, lesions.size, LESION_CHUNK):  # bounded memory
         chunk = slice(first, first + LESION_CHUNK)
         age = grid[None] - at[chunk, None]
-        curve = size_at("gompertz", cells[chunk, None], np.maximum(age, 0.0), gompertz[chunk, None], cap[chunk, None])
-        by_site_curve += members[:, chunk] @ (per_cell * np.where(age >= 0, curve, 0.0))
+        curve = gompertz_size(per_cell * cells[chunk, None], log_ratio[chunk, None], np.maximum(age, 0.0),
+                              gompertz[chunk, None])
+        if (at[chunk] > start).any():  # switched inside the window: sheds from then on
+            curve[age < 0] = 0.0
+        by_site_curve += members[:, chunk] @ curve
     by_site_curve = by_site_curve.reshape(num_clones, sites.size, grid.size)
     founders = primary.founders_per_cell  # a metastasis sheds single cells and clusters of its parent clone
     return Source(
