@@ -19,7 +19,7 @@ from metacascade.engine.timeline import run_timeline
 from metacascade.engine.lower import lower
 from metacascade.results import TABLES
 from metacascade.results.chunks import chunk_files, chunk_path
-from metacascade.results.detail import CHUNK_TABLES, SUMMARY_TABLES
+from metacascade.results.detail import CHUNK_TABLES, SUMMARY_FLOAT32, SUMMARY_TABLES
 from metacascade.results.ledger import LEDGER_COLUMNS
 from metacascade.results.readouts import LEDGER_STATES
 from metacascade.results.tables import STATES
@@ -155,7 +155,8 @@ def test_dormant_cells_are_the_observed_solitary_and_dormant_founders_summed_ove
 
 def test_summary_lesions_and_ctc_are_the_full_ones_without_sizes_handoff_times_and_expected_counts(full_by_3, summary):
     engine_only = [*full_by_3.lesions.filter(like="size_t").columns, "tracked_time"]
-    pd.testing.assert_frame_equal(summary.lesions, full_by_3.lesions.drop(columns=engine_only), check_exact=True)
+    expected = full_by_3.lesions.drop(columns=engine_only).astype(dict.fromkeys(SUMMARY_FLOAT32["lesions"], "float32"))
+    pd.testing.assert_frame_equal(summary.lesions, expected, check_exact=True)  # event times rounded to float32
     pd.testing.assert_frame_equal(summary.ctc, full_by_3.ctc.drop(columns="expected"), check_exact=True)
     for name in ("patients", "detections", "autopsy"):
         pd.testing.assert_frame_equal(getattr(summary, name), getattr(full_by_3, name), check_exact=True)

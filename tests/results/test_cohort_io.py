@@ -28,6 +28,7 @@ from metacascade.results.chunks import (
     write_json_atomic,
 )
 from metacascade.results.cohort import Cohort
+from metacascade.results.detail import summary_types
 from metacascade.results.invariants import entered_cells
 
 
@@ -67,6 +68,10 @@ def test_an_empty_chunk_has_the_schema_of_a_full_one():
     lesions = hand_cohort_tables(2)["lesions"]
     assert arrow_table(lesions.iloc[:0]).schema.equals(arrow_table(lesions).schema)
     assert str(arrow_table(lesions).schema.field("organ").type) == "string"
+    summary = summary_types({"lesions": lesions})["lesions"]  # float32 event times at the summary level
+    assert arrow_table(summary.iloc[:0]).schema.equals(arrow_table(summary).schema)
+    assert [str(arrow_table(summary).schema.field(name).type) for name in ("tracked_time", "bound_time")] == [
+        "double", "float"]
 
 
 def test_chunk_files_are_zstd_compressed_with_the_run_identity_and_no_pandas_metadata(tmp_path):

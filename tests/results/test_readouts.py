@@ -3,10 +3,13 @@ tables they summarise, and are the same at both output levels."""
 
 import numpy as np
 import pandas as pd
+import pyarrow.parquet as pq
 import pytest
 
 from metacascade import simulate
 from metacascade.catalog import scenario_from_data
+from metacascade.results.chunks import chunk_files
+from metacascade.results.detail import SUMMARY_FLOAT32
 
 TIMES = [200.0, 260.0, 320.0]
 
@@ -71,6 +74,31 @@ def test_the_readouts_are_the_same_at_both_output_levels(cohort, summary):
     for name in ("patients", "detections", "autopsy"):
         pd.testing.assert_frame_equal(getattr(summary, name), getattr(cohort, name), check_exact=True)
     summary.check()
+
+
+def test_the_summary_lesions_are_the_full_ones_with_their_event_times_rounded_to_float32(scenario, cohort, summary,
+                                                                                           tmp_path):
+    """The summary level keeps the lesions' event times as float32 days (``SUMMARY_FLOAT32``): the full
+    level's float64 times rounded to the nearest float32, so within 2**-24 of each time (~10 s at 10
+    years); in memory, in every Parquet chunk (FLOAT) and in DuckDB alike. Every other time stays
+    float64, on the scenario's observation times exactly."""
+    times = list(SUMMARY_FLOAT32["lesions"])
+    full, got = cohort.lesions[summary.lesions.columns], summary.lesions
+    assert got[times].notna().any().all()  # every event happens in some lesion
+    pd.testing.assert_frame_equal(got, full.astype(dict.fromkeys(times, "float32")), check_exact=True)
+    error = (got[times].astype(float) - full[times]).abs().to_numpy()
+    assert np.nanmax(error / full[times].to_numpy()) <= 2.0**-24 and np.nanmax(error) > 0
+    written = simulate(scenario, num_patients=12, random_seed=5, chunk_size=5, out=tmp_path / "run")
+    for path in chunk_files(written.directory, "lesions", written.provenance):
+        schema = pq.read_schema(path)
+        assert [str(schema.field(name).type) for name in times] == ["float"] * len(times), path.name
+    pd.testing.assert_frame_equal(written.lesions, got, check_exact=True)
+    typed = written.query(f"select {', '.join(f'typeof(any_value({name}))' for name in times)} from lesions")
+    assert typed.iloc[0].tolist() == ["FLOAT"] * len(times)
+    for name, column in (("chunk_ledger", "window_start"), ("chunk_ledger", "window_end"), ("dormant_cells", "time"),
+                         ("detections", "detection_time"), ("patients", "follow_up_time")):
+        assert getattr(written, name)[column].dtype == np.float64, (name, column)
+    assert set(written.chunk_ledger["window_end"]) == set(TIMES)
 
 
 def test_both_levels_print_the_same_headline(cohort, summary):

@@ -44,8 +44,8 @@ RESUME_KEYS: tuple[str, ...] = ("version", "engine", "random_seed", "num_patient
 #: zstd at level 3, not pyarrow's 1: ~13% smaller summary chunks at no cost in time; higher levels
 #: cost more time than the simulation at full detail (level 15: another ~6% off summary chunks, but
 #: ~10 s per chunk of 100 full patients). No Arrow schema (~0.09 kB per summary patient, most of it
-#: the run's identity a second time): the Parquet types read back the same (int64, float64, bool,
-#: string).
+#: the run's identity a second time): the Parquet types read back the same (int64, float32, float64,
+#: bool, string).
 PARQUET_OPTIONS: dict[str, Any] = {"compression": "zstd", "compression_level": 3, "store_schema": False}
 #: The key columns of chunk files: the only ones with column statistics (min and max, which let
 #: DuckDB skip the chunks a ``where patient = ...`` cannot match; those of other columns would cost
@@ -96,15 +96,16 @@ def write_json_atomic(data: Mapping[str, Any], path: Path) -> None:
 
 
 def arrow_table(frame: pd.DataFrame) -> Any:
-    """``frame`` as an Arrow table with a fixed type per column (int64, float64, string), so that
-    an empty chunk has the same schema as a full one (and no pandas metadata)."""
+    """``frame`` as an Arrow table with a fixed type per column (int64, float32 where the frame's
+    is, float64, bool, string), so that an empty chunk has the same schema as a full one (and no
+    pandas metadata)."""
     import pyarrow as pa
 
     def arrow_type(dtype: Any) -> Any:
         if pd.api.types.is_integer_dtype(dtype):
             return pa.int64()
         if pd.api.types.is_float_dtype(dtype):
-            return pa.float64()
+            return pa.float32() if dtype == "float32" else pa.float64()
         if pd.api.types.is_bool_dtype(dtype):
             return pa.bool_()
         return pa.string()
