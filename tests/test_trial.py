@@ -128,7 +128,7 @@ def designed(tmp_path_factory):
     folder = tmp_path_factory.mktemp("design")
     (folder / "operate_or_not.yaml").write_text(DESIGN)
     out = folder / "trial"
-    return mc.trial(folder / "operate_or_not.yaml", num_patients=6, random_seed=5, out=out), out
+    return mc.trial(folder / "operate_or_not.yaml", num_patients=16, random_seed=5, out=out), out  # ~1 in 4 untreated die of the primary
 
 
 def test_a_design_names_the_scenario_the_arms_and_the_table(designed):
