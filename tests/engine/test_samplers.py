@@ -1,5 +1,7 @@
 """Birth–death draws agree with their closed forms (Kendall): extinction d/b, mean e^{(b-d)t}."""
 
+from functools import partial
+
 import numpy as np
 import pytest
 from scipy import stats
@@ -8,6 +10,7 @@ from metacascade.engine.samplers import (
     birth_death_alpha_beta,
     extinction_probability,
     sample_birth_death,
+    sample_birth_death_tail,
     sample_from_cdfs,
 )
 from seeded import FALSE_ALARM
@@ -87,10 +90,47 @@ def test_inverse_cdf_sampling_reproduces_each_distribution(any_seed):
 
 
 
-def test_long_supercritical_jumps_keep_their_exact_mean(any_seed):
+@pytest.mark.parametrize("sample", [sample_birth_death, partial(sample_birth_death_tail, ceiling=1e4)])
+def test_long_supercritical_jumps_keep_their_exact_mean(any_seed, sample):
     """After 100 days at net rate 0.7/day beta rounds to 1 in floating point; the lineage mean
     e^{70} b / r must not: 2,724 cells become 2,724 x e^{70} on average (relative sd of one draw
-    ~2.6%, of the mean of 200 ~0.2%: the 2% tolerance is ~10 sd)."""
+    ~2.6%, of the mean of 200 ~0.2%: the 2% tolerance is ~10 sd), all of them above a ceiling."""
     rng = np.random.default_rng(any_seed)
-    sizes = sample_birth_death(rng, np.full(200, 2724.0), 1.0, 0.3, 100.0)
+    sizes = sample(rng, np.full(200, 2724.0), 1.0, 0.3, 100.0)
     assert np.mean(sizes) / (2724.0 * np.exp(70.0)) == pytest.approx(1.0, rel=0.02)
+
+
+def kendall_pmf(n0: int, b: float, d: float, t: float, cells: int = 1000) -> np.ndarray:
+    """P(size = 0 .. cells - 1) after ``t`` days from ``n0`` cells: the n0-fold convolution of one
+    lineage's zero-modified geometric (alpha, then (1 - alpha)(1 - beta) beta^(n-1))."""
+    alpha, beta = birth_death_alpha_beta(b, d, t)
+    n = np.arange(cells)
+    one = np.where(n == 0, alpha, (1 - alpha) * (1 - beta) * beta ** np.maximum(n - 1, 0))
+    pmf = np.r_[1.0, np.zeros(cells - 1)]
+    for _ in range(n0):
+        pmf = np.convolve(pmf, one)[:cells]
+    return pmf
+
+
+@pytest.mark.seeds(3)
+@pytest.mark.parametrize(
+    "n0, ceiling, edges",
+    [(1, 8, [0, 1, 8, 12, 20, 35]),  # mostly below the ceiling, a quarter extinct
+     (5, 30, [0, 1, 30, 40, 55, 80]),  # a fifth above it
+     (40, 30, [0, 1, 30, 120, 150, 180, 220])],  # all above it: nothing screened
+)
+def test_a_size_drawn_only_where_it_is_0_or_reaches_a_ceiling_follows_kendall(
+    any_seed, chisquare_p, n0, ceiling, edges
+):
+    """``sample_birth_death_tail``: the chances of 0, of [1, ceiling) (nan, or a value drawn in
+    passing) and of bins above the ceiling are Kendall's. 100,000 colonies tell apart a death rate
+    10% higher (chi-square non-centrality >= 300 against ~40 at the false-alarm level)."""
+    rng = np.random.default_rng(any_seed)
+    b, d, t, n = 1.0, 0.3, 2.0, 100_000
+    sizes = sample_birth_death_tail(rng, np.full(n, float(n0)), b, d, t, ceiling)
+    assert np.all(np.isnan(sizes) | (sizes == np.round(sizes)))
+    observed = np.bincount(np.searchsorted(edges, np.nan_to_num(sizes, nan=1.0), side="right") - 1,
+                           minlength=len(edges))
+    for death, agrees in ((d, True), (1.1 * d, False)):
+        expected = n * np.add.reduceat(kendall_pmf(n0, b, death, t), edges)
+        assert (chisquare_p(observed, expected) > FALSE_ALARM) == agrees

@@ -24,7 +24,7 @@ import numpy as np
 from .growth import size_at
 from .logkill import anchors
 from .lower import Lowered
-from .samplers import sample_birth_death
+from .samplers import sample_birth_death, sample_birth_death_tail
 
 GROWING, BOUND, MACRO, EXTINCT, CLEARED, REGRESSED, RESECTED = range(7)
 #: Stochastic ceilings up to this size (cells) are crossed by exact event-by-event paths.
@@ -38,7 +38,7 @@ class Colonies:
     clone: np.ndarray
     organ: np.ndarray
     phase: np.ndarray
-    size: np.ndarray  # current size (growing) or size at the bound
+    size: np.ndarray  # current size (growing) or size at the bound (cleared: its size then, nan if not drawn)
     time: np.ndarray  # time at which ``size``/``phase`` hold
     tracked_time: np.ndarray
     bound_time: np.ndarray
@@ -105,9 +105,14 @@ def _rates_of(col: Colonies, idx: np.ndarray, rates: dict[str, np.ndarray], *nam
 
 
 #: Growing colonies jumped at once, at most: bounds the jump's temporaries (~0.2 kB a colony) when
-#: millions outgrow the pool (the 1e9-cell Luzzi assay: ~3 million past its 256-cell pools between
+#: millions outgrow the pool (the 1e9-cell Luzzi assay: ~3.9 million past its 256-cell pools between
 #: days 3 and 13).
 GROW_BLOCK = 2**20
+
+#: Cleared colonies of one block whose sizes are drawn only where they decide their fates
+#: (``samplers.sample_birth_death_tail``) if there are at least this many: the screen's extra
+#: generator calls cost more than it saves for fewer (a patient's few hundred colonies).
+SCREENED_MIN = 4096
 
 
 def _grow(col: Colonies, end: float, rates: dict[str, np.ndarray], threshold: float, rng: np.random.Generator) -> None:
@@ -120,7 +125,8 @@ def _grow(col: Colonies, end: float, rates: dict[str, np.ndarray], threshold: fl
 def _grow_some(col: Colonies, idx: np.ndarray, end: float, rates: dict[str, np.ndarray], threshold: float,
                rng: np.random.Generator) -> None:
     """The growing colonies ``idx`` moved to ``end`` in place: cleared, extinct, at the bound (with
-    its time) or alive with their size then."""
+    its time) or alive with their size then. Among many, a cleared colony's size is drawn only where
+    it decides its fate (0: extinct first; the bound: reached first; ``SCREENED_MIN``), else nan."""
     b, d, bound, clearance = _rates_of(
         col, idx, rates, "birth_rate", "death_rate", "avascular_bound_cells", "clearance_rate"
     )
@@ -128,40 +134,42 @@ def _grow_some(col: Colonies, idx: np.ndarray, end: float, rates: dict[str, np.n
     start, size = col.time[idx], col.size[idx]
     with np.errstate(divide="ignore"):
         cleared_at = start + rng.standard_exponential(idx.size) / clearance
+    cleared = cleared_at < end
     stop = np.minimum(cleared_at, end)
     deterministic = (size >= threshold) & (net > 0)
     ceiling = np.where(net > 0, np.minimum(bound, threshold), bound)
     exact = ~deterministic & (ceiling <= EXACT_PATH_CEILING)
     jump = ~deterministic & ~exact
     new = np.empty(idx.size)
-    crossed = np.full(idx.size, np.inf)  # time an exact path reached its ceiling
+    hit = np.full(idx.size, np.inf)  # time an exact path reached its ceiling, then the bound
     if exact.any():
-        new[exact], crossed[exact] = _paths(rng, size[exact], b[exact], d[exact], start[exact], stop[exact],
-                                            ceiling[exact])
-    if jump.any():
-        new[jump] = sample_birth_death(rng, size[jump], b[jump], d[jump], stop[jump] - start[jump])
+        new[exact], hit[exact] = _paths(rng, size[exact], b[exact], d[exact], start[exact], stop[exact], ceiling[exact])
+    screened = jump & cleared
+    if np.count_nonzero(screened) < SCREENED_MIN:
+        screened[:] = False
+    for which, tail in ((jump & ~screened, False), (screened, True)):
+        if (which := np.flatnonzero(which)).size:
+            args = rng, size[which], b[which], d[which], stop[which] - start[which]
+            new[which] = sample_birth_death_tail(*args, bound[which]) if tail else sample_birth_death(*args)
     # deterministic growth: from the start, or from the threshold where an exact path handed over
-    handoff = np.isfinite(crossed) & (ceiling < bound)
-    grows = deterministic | handoff
-    hit = crossed.copy()
-    if grows.any():
-        origin_time = np.where(handoff, crossed, start)[grows]
-        origin_size = np.where(handoff, ceiling, size)[grows]
+    handoff = np.isfinite(hit) & (ceiling < bound)
+    if (grows := np.flatnonzero(deterministic | handoff)).size:
+        origin_time = np.where(handoff[grows], hit[grows], start[grows])
+        origin_size = np.where(handoff[grows], ceiling[grows], size[grows])
         new[grows] = origin_size * np.exp(net[grows] * (stop[grows] - origin_time))
         hit[grows] = origin_time + np.log(bound[grows] / origin_size) / net[grows]
-    if jump.any():
-        with np.errstate(divide="ignore", invalid="ignore"):
-            back = np.where(net > 0, np.log(np.maximum(new, bound) / bound) / net, 0.0)
-        hit[jump] = np.maximum(stop - back, start)[jump]
     reached = new >= bound
-    phase = np.full(idx.size, GROWING)
-    phase[cleared_at < end] = CLEARED
+    if (jumped := np.flatnonzero(jump & reached)).size:  # back-extrapolated to the bound
+        rate = net[jumped]
+        back = np.log(new[jumped] / bound[jumped]) / np.where(rate > 0, rate, np.inf)
+        hit[jumped] = np.maximum(stop[jumped] - back, start[jumped])
+    phase = np.where(cleared, CLEARED, GROWING)
     phase[new == 0] = EXTINCT
     phase[reached] = BOUND
     col.phase[idx] = phase
     col.bound_time[idx[reached]] = hit[reached]
     col.time[idx] = np.where(reached, hit, stop)
-    col.size[idx] = np.where(reached, bound, new)  # a dead colony's: 0, or its size when cleared
+    col.size[idx] = np.where(reached, bound, new)  # a dead colony's: 0, or its size when cleared (nan: not drawn)
 
 
 def _paths(
