@@ -90,21 +90,22 @@ def run_timeline(lowered: Lowered, rng: np.random.Generator) -> RunOutcome:
         counts, escaped = pool.advance(rng, counts, chains, now, time, num_times, len(colonies))
         colonies = colonies.extend(escaped)
         del escaped  # copied into colonies: not held through their jump (~0.5 GB in the 1e9-cell assay)
-        advance(colonies, time, rates, lowered.deterministic_threshold, rng)
-        if paths is not None:  # the primary and the metastases shed, those that switched in the window from then on
+        if paths is not None:
             grid = grids[step]
-            sources, parents = [primary_sources[step]], colonies
-            while True:
-                macro = parents.phase == MACRO
-                for lesions in (np.nonzero(macro & (parents.switch_time <= now))[0],
-                                np.nonzero(macro & (parents.switch_time > now))[0]):  # smooth over the window, or not
-                    if lesions.size:
-                        sources.append(spread.metastasis_source(lowered, paths, parents, lesions, grid))
-                if not sources:
-                    break
-                born = admit(sources, grid, chains, factor)  # colonies founded in the window, followed to its end
+            shedding = np.nonzero((colonies.phase == MACRO) & (colonies.switch_time <= now))[0]
+            sources = [primary_sources[step]]
+            if shedding.size:
+                sources.append(spread.metastasis_source(lowered, paths, colonies, shedding, grid))
+            colonies = colonies.extend(admit(sources, grid, chains, factor))
+        advance(colonies, time, rates, lowered.deterministic_threshold, rng)
+        if paths is not None:  # metastases that switched inside the window shed from their switch on
+            done = np.zeros(len(colonies), dtype=bool)
+            while (fresh := np.nonzero(~done & (colonies.phase == MACRO) & (colonies.switch_time > now))[0]).size:
+                done[fresh] = True
+                born = admit([spread.metastasis_source(lowered, paths, colonies, fresh, grid)], grid, chains, factor)
                 advance(born, time, rates, lowered.deterministic_threshold, rng)
-                colonies, parents, sources = colonies.extend(born), born, []
+                colonies = colonies.extend(born)
+                done = np.r_[done, np.zeros(len(born), dtype=bool)]
         if time == staging:  # before the therapy that starts then
             largest = np.zeros(num_organs)
             np.maximum.at(largest, colonies.organ, sizes_at(colonies, time, lowered))
