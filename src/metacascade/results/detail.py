@@ -50,7 +50,7 @@ SUMMARY_FLOAT32: dict[str, tuple[str, ...]] = {"lesions": ("bound_time", "switch
 
 def summary_types(tables: dict[str, pd.DataFrame]) -> dict[str, pd.DataFrame]:
     """The summary ``tables`` with the columns of ``SUMMARY_FLOAT32`` as float32."""
-    return {name: frame.astype(dict.fromkeys(SUMMARY_FLOAT32.get(name, ()), "float32"))
+    return {name: frame.astype(dict.fromkeys(SUMMARY_FLOAT32[name], "float32")) if name in SUMMARY_FLOAT32 else frame
             for name, frame in tables.items()}
 
 
