@@ -126,7 +126,6 @@ _ODD = np.arange(14) % 2 == 1
 #: Degree of the Taylor polynomial of exp(A) at small ||A||_1, and the norm up to which it is exact to
 #: rounding: x^14 / 14! e^x < 1.2e-16 at x = 0.4 (the truncation bound).
 _TAYLOR_DEGREE, _TAYLOR_REACH = 13, 0.4
-_FACTORIALS = np.cumprod(np.r_[1.0, np.arange(1.0, _TAYLOR_DEGREE + 1)])
 #: Matrix entries exponentiated at once, at most (16 MiB per temporary).
 _EXPM_BATCH = 2**21
 
@@ -260,10 +259,16 @@ def _rows_at_graded_lags(generator: np.ndarray, lags: np.ndarray) -> np.ndarray:
     if direct < 2:
         return expm(generator, lags)[..., V, :]
     powers = _unit_powers(generator, norm, _TAYLOR_DEGREE)  # [..., degree + 1, S, S]
-    degree = np.arange(_TAYLOR_DEGREE + 1)
-    taylor = (norm[..., None, None] * lags[:direct * points, None]) ** degree / _FACTORIALS  # [..., T, degree + 1]
+    scaled = norm[..., None] * lags[:direct * points]  # [..., T] x = ||Q||_1 u
+    terms = np.empty((_TAYLOR_DEGREE + 1,) + scaled.shape)  # x^k / k!, each from the one before
+    terms[0] = 1.0
+    for k in range(1, _TAYLOR_DEGREE + 1):
+        np.multiply(terms[k - 1], scaled / k, out=terms[k])
+    taylor = np.moveaxis(terms, 0, -1)  # [..., T, degree + 1]
     rows = [taylor @ powers[..., V, :]]
-    power = np.einsum("...tk,...kij->...tij", taylor[..., -points:, :], powers)  # the last direct panel
+    size = powers.shape[-1]
+    power = (taylor[..., -points:, :] @ powers.reshape(powers.shape[:-2] + (size * size,))).reshape(
+        taylor.shape[:-2] + (points, size, size))  # the last direct panel
     for _ in range(_PANELS - direct):
         power = power @ power
         rows.append(power[..., V, :])
