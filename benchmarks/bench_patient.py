@@ -11,6 +11,8 @@ Everything runs on one core (one BLAS thread: ``parallel.single_threaded``). For
   warm-up and timed apart (only those not already cached);
 - the variates drawn (a counting wrapper around the engine's Generator, ~1 µs per call, timed with
   it) against a floor: numpy's throughput for binomials with per-element n and p, measured here;
+- where the time goes per patient: a least-squares fit of each patient's engine time on the
+  windows it ran, the colonies it founded and its switched lesions' windows (``cost_model``);
 - a cohort written with ``simulate(..., out=DIR, num_workers=1)`` in this process (what ``metacascade
   run --workers 1`` runs, without the interpreter's start), at each output level, and the bytes
   written (all files; the Parquet chunks alone, the rest being per-run: catalogue and provenance);
@@ -40,8 +42,10 @@ import numpy as np
 
 import metacascade
 from metacascade.catalog import load_scenario, scenario_from_data
+from metacascade.engine.epochs import step_ends
+from metacascade.engine.lower import Lowered, lower
+from metacascade.engine.outcome import RunOutcome
 from metacascade.engine.timeline import run_timeline
-from metacascade.engine.lower import lower
 from metacascade.engine.reference import simulate_reference
 from metacascade.model import Scenario
 from metacascade.parallel import executor, single_threaded
@@ -88,25 +92,62 @@ def streams(seed: int, num_patients: int) -> list[np.random.SeedSequence]:
     return [np.random.SeedSequence(seed, spawn_key=(i,)) for i in range(num_patients)]
 
 
-def engine_case(scenario: Scenario, seed: int, num_patients: int) -> dict[str, float]:
-    """Engine ms per patient (median, mean), patients per second, the shared kernels' warm-up (s)
-    and the mean generator calls and variates per patient."""
+def engine_case(scenario: Scenario, seed: int, num_patients: int) -> dict[str, Any]:
+    """Engine ms per patient (median, mean), patients per second, the shared kernels' warm-up (s),
+    the mean generator calls and variates per patient, and where the time goes (``cost_model``)."""
     lowered = lower(scenario)
     start = time.perf_counter()
     run_timeline(lowered, np.random.default_rng(0))
     kernels_s = time.perf_counter() - start
-    seconds, calls, variates = [], [], []
+    seconds, calls, variates, work = [], [], [], []
     for i, stream in enumerate(streams(seed, num_patients)):
         own = patient_lowered(lowered, seed, i)
         rng = CountingGenerator(np.random.default_rng(stream))
         start = time.perf_counter()
-        run_timeline(own, rng)  # type: ignore[arg-type]
+        outcome = run_timeline(own, rng)  # type: ignore[arg-type]
         seconds.append(time.perf_counter() - start)
         calls.append(rng.calls)
         variates.append(rng.variates)
+        work.append(work_done(own, outcome))
     return {"median_ms": 1e3 * float(np.median(seconds)), "mean_ms": 1e3 * float(np.mean(seconds)),
             "patients_per_s": 1 / float(np.mean(seconds)), "shared_kernels_s": kernels_s,
-            "calls": float(np.mean(calls)), "variates": float(np.mean(variates))}
+            "calls": float(np.mean(calls)), "variates": float(np.mean(variates)),
+            "cost_model": cost_model(np.array(seconds), np.array(work, dtype=float))}
+
+
+#: What a patient's engine time is fitted on (``cost_model``), as ``work_done`` counts it.
+WORK = ("windows", "founders", "lesion_windows")
+
+
+def work_done(lowered: Lowered, outcome: RunOutcome) -> tuple[int, int, int]:
+    """What the engine did for a patient (``WORK``): the windows it ran (up to the patient's last
+    snapshot of its own: one dead at an observation repeats that snapshot at the later ones), the
+    colonies it founded (each followed one by one from its first division) and the windows run by
+    its switched lesions after their switch (each sheds in every one)."""
+    snapshots = outcome.snapshots
+    last = next((k for k in range(1, len(snapshots)) if snapshots[k].cells is snapshots[k - 1].cells),
+                len(snapshots)) - 1
+    ends = step_ends(lowered)
+    ends = ends[: np.searchsorted(ends, snapshots[last].time, side="right")]
+    founders = sum(int(snapshots[-1].counts[name].sum()) for name in ("founded_direct", "founded_reactivated"))
+    switched = outcome.lesions.switch_time[~np.isnan(outcome.lesions.switch_time)]
+    return ends.size, founders, int((ends > switched[:, None]).sum())
+
+
+def cost_model(seconds: np.ndarray, work: np.ndarray) -> dict[str, float]:
+    """Least squares of each patient's engine time (``seconds``) on its ``work`` ([patients, 3]: ``WORK``):
+    ms per window, µs per colony founded, µs per lesion-window, each one's share of the mean time,
+    R², and the work per patient (mean; founders' median and 90th percentile)."""
+    coefficients, *_ = np.linalg.lstsq(work, seconds, rcond=None)
+    residual = seconds - work @ coefficients
+    shares = coefficients * work.mean(axis=0) / seconds.mean()
+    founders = work[:, 1]
+    return {"ms_per_window": 1e3 * coefficients[0], "us_per_founder": 1e6 * coefficients[1],
+            "us_per_lesion_window": 1e6 * coefficients[2],
+            **{f"{name}_share": float(share) for name, share in zip(WORK, shares)},
+            "r2": 1 - float(residual @ residual) / float(((seconds - seconds.mean()) ** 2).sum()),
+            **{f"{name}_mean": float(mean) for name, mean in zip(WORK, work.mean(axis=0))},
+            "founders_median": float(np.median(founders)), "founders_p90": float(np.quantile(founders, 0.9))}
 
 
 def binomial_throughput(num_elements: int, seed: int) -> float:
@@ -246,6 +287,19 @@ def table_rows(report: dict[str, Any]) -> list[tuple[str, str, str]]:
              f"{case['variates']:,.0f} ({case['calls']:.0f}; {case['floor_ms']:.2f})",
              f"{case['engine_over_floor']:.1f} x floor"),
         ]
+        if case is base:
+            model = case["cost_model"]
+            rows += [
+                ("  least squares: ms per window run + µs per colony founded + µs per switched lesion "
+                 "per window", f"{model['ms_per_window']:.2f} + {model['us_per_founder']:.2f} + "
+                 f"{model['us_per_lesion_window']:.0f}",
+                 f"{100 * model['windows_share']:.0f} / {100 * model['founders_share']:.0f} / "
+                 f"{100 * model['lesion_windows_share']:.0f}% of time, R² {model['r2']:.2f}"),
+                ("  per patient: windows run; colonies founded, median / mean / 90th percentile; "
+                 "lesion-windows", f"{model['windows_mean']:.1f}; {model['founders_median']:,.0f} / "
+                 f"{model['founders_mean']:,.0f} / {model['founders_p90']:,.0f}; {model['lesion_windows_mean']:.0f}",
+                 ""),
+            ]
     rows.append(("binomial throughput, per-element n and p (variates/s)",
                  f"{report['binomial_variates_per_s']:.3g}", ""))
     for detail, cohort in report["cohort"].items():
