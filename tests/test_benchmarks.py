@@ -8,6 +8,8 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
+
 ROOT = Path(__file__).resolve().parent.parent
 
 
@@ -22,3 +24,49 @@ def test_patient_benchmark_quick(tmp_path: Path) -> None:
     assert set(report["cohort"]) == set(report["worker_rss"]) == {"summary", "full"}
     written = {detail: cohort["parquet_bytes_per_patient"] for detail, cohort in report["cohort"].items()}
     assert written["full"] > written["summary"]
+
+
+def _bench_patient():
+    """The benchmark script as a module."""
+    import importlib.util
+
+    spec = importlib.util.spec_from_file_location("bench_patient", ROOT / "benchmarks" / "bench_patient.py")
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+def test_cost_model_recovers_the_cost_of_each_kind_of_work() -> None:
+    import numpy as np
+
+    bench = _bench_patient()
+    rng = np.random.default_rng(3)
+    work = np.column_stack([rng.integers(1, 11, 50), rng.integers(0, 20_000, 50), rng.integers(0, 200, 50)]).astype(float)
+    seconds = work @ np.array([1.5e-3, 0.6e-6, 34e-6])
+    model = bench.cost_model(seconds, work)
+    assert model["ms_per_window"] == pytest.approx(1.5)
+    assert model["us_per_founder"] == pytest.approx(0.6)
+    assert model["us_per_lesion_window"] == pytest.approx(34.0)
+    assert model["r2"] == pytest.approx(1.0)
+    assert sum(model[f"{name}_share"] for name in bench.WORK) == pytest.approx(1.0)
+
+
+def test_work_done_counts_the_windows_run_and_the_colonies_founded() -> None:
+    import numpy as np
+
+    from metacascade.catalog import load_scenario
+    from metacascade.engine.epochs import step_ends
+    from metacascade.engine.lower import lower
+    from metacascade.engine.patient import patient_lowered
+    from metacascade.engine.timeline import run_timeline
+
+    bench = _bench_patient()
+    lowered = lower(load_scenario("breast_patient"))
+    for patient in range(3):
+        own = patient_lowered(lowered, 2026, patient)
+        outcome = run_timeline(own, np.random.default_rng(patient))
+        windows, founders, lesion_windows = bench.work_done(own, outcome)
+        assert 1 <= windows <= step_ends(own).size
+        last = outcome.snapshots[-1].counts
+        assert founders == last["founded_direct"].sum() + last["founded_reactivated"].sum() > 0
+        assert 0 <= lesion_windows <= windows * np.count_nonzero(~np.isnan(outcome.lesions.switch_time))
