@@ -60,7 +60,8 @@ YEAR_DAYS = 365.25
 
 
 class CountingGenerator:
-    """A ``numpy.random.Generator`` that counts the calls made to it and the variates returned."""
+    """A ``numpy.random.Generator`` that counts the calls made to it and the variates drawn: one per
+    value returned, but for a multinomial the binomials it draws (``multinomial_draws``)."""
 
     def __init__(self, rng: np.random.Generator) -> None:
         self._rng, self.calls, self.variates = rng, 0, 0
@@ -71,10 +72,19 @@ class CountingGenerator:
         def counted(*args: Any, **kwargs: Any) -> Any:
             result = method(*args, **kwargs)
             self.calls += 1
-            self.variates += int(np.size(result))
+            self.variates += multinomial_draws(result) if name == "multinomial" else int(np.size(result))
             return result
 
         return counted
+
+
+def multinomial_draws(drawn: np.ndarray) -> int:
+    """The binomials numpy drew for the multinomial rows ``drawn`` [..., d]: one per category in
+    order until no trial is left (at most d - 1: the last takes the rest), none for a row of 0 trials."""
+    rows = drawn.reshape(-1, drawn.shape[-1])
+    totals = rows.sum(axis=1)
+    spent = np.argmax(np.cumsum(rows, axis=1) >= totals[:, None], axis=1) + 1  # draws up to the category that ends it
+    return int(np.where(totals > 0, np.minimum(spent, rows.shape[1] - 1), 0).sum())
 
 
 def followed(scenario: Scenario, years: int, per_year: int = 1) -> Scenario:

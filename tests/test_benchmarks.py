@@ -70,3 +70,16 @@ def test_work_done_counts_the_windows_run_and_the_colonies_founded() -> None:
         last = outcome.snapshots[-1].counts
         assert founders == last["founded_direct"].sum() + last["founded_reactivated"].sum() > 0
         assert 0 <= lesion_windows <= windows * np.count_nonzero(~np.isnan(outcome.lesions.switch_time))
+
+
+def test_a_multinomial_counts_the_binomials_numpy_draws_until_no_trial_is_left() -> None:
+    import numpy as np
+
+    bench = _bench_patient()
+    drawn = np.array([[5, 0, 0, 0], [2, 3, 0, 0], [0, 0, 0, 0], [1, 1, 1, 2], [0, 0, 4, 0]])
+    # 1 (all in the first), 2, none (no trial), 3 (the last takes the rest), 3
+    assert bench.multinomial_draws(drawn) == 1 + 2 + 0 + 3 + 3
+    rng = bench.CountingGenerator(np.random.default_rng(0))
+    rng.multinomial(np.array([10, 0]), [[0.5, 0.5, 0.0], [0.2, 0.3, 0.5]])
+    rng.binomial(10, 0.5, size=7)
+    assert rng.calls == 2 and rng.variates <= 2 + 7
