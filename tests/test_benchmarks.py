@@ -3,12 +3,20 @@ Benchmarks are never timed assertions."""
 
 from __future__ import annotations
 
+import importlib.util
 import json
 import subprocess
 import sys
 from pathlib import Path
 
+import numpy as np
 import pytest
+
+from metacascade.catalog import load_scenario
+from metacascade.engine.epochs import step_ends
+from metacascade.engine.lower import lower
+from metacascade.engine.patient import patient_lowered
+from metacascade.engine.timeline import run_timeline
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -28,8 +36,6 @@ def test_patient_benchmark_quick(tmp_path: Path) -> None:
 
 def _bench_patient():
     """The benchmark script as a module."""
-    import importlib.util
-
     spec = importlib.util.spec_from_file_location("bench_patient", ROOT / "benchmarks" / "bench_patient.py")
     module = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(module)
@@ -37,11 +43,10 @@ def _bench_patient():
 
 
 def test_cost_model_recovers_the_cost_of_each_kind_of_work() -> None:
-    import numpy as np
-
     bench = _bench_patient()
     rng = np.random.default_rng(3)
-    work = np.column_stack([rng.integers(1, 11, 50), rng.integers(0, 20_000, 50), rng.integers(0, 200, 50)]).astype(float)
+    work = np.column_stack([rng.integers(1, 11, 50), rng.integers(0, 20_000, 50), rng.integers(0, 200, 50)])
+    work = work.astype(float)  # windows, founders, lesion-windows
     seconds = work @ np.array([1.5e-3, 0.6e-6, 34e-6])
     model = bench.cost_model(seconds, work)
     assert model["ms_per_window"] == pytest.approx(1.5)
@@ -52,14 +57,6 @@ def test_cost_model_recovers_the_cost_of_each_kind_of_work() -> None:
 
 
 def test_work_done_counts_the_windows_run_and_the_colonies_founded() -> None:
-    import numpy as np
-
-    from metacascade.catalog import load_scenario
-    from metacascade.engine.epochs import step_ends
-    from metacascade.engine.lower import lower
-    from metacascade.engine.patient import patient_lowered
-    from metacascade.engine.timeline import run_timeline
-
     bench = _bench_patient()
     lowered = lower(load_scenario("breast_patient"))
     for patient in range(3):
@@ -73,8 +70,6 @@ def test_work_done_counts_the_windows_run_and_the_colonies_founded() -> None:
 
 
 def test_a_multinomial_counts_the_binomials_numpy_draws_until_no_trial_is_left() -> None:
-    import numpy as np
-
     bench = _bench_patient()
     drawn = np.array([[5, 0, 0, 0], [2, 3, 0, 0], [0, 0, 0, 0], [1, 1, 1, 2], [0, 0, 4, 0]])
     # 1 (all in the first), 2, none (no trial), 3 (the last takes the rest), 3
