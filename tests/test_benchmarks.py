@@ -34,16 +34,16 @@ def test_patient_benchmark_quick(tmp_path: Path) -> None:
     assert written["full"] > written["summary"]
 
 
-def _bench_patient():
-    """The benchmark script as a module."""
+@pytest.fixture(scope="module")
+def bench():
+    """The benchmark script as a module, loaded once."""
     spec = importlib.util.spec_from_file_location("bench_patient", ROOT / "benchmarks" / "bench_patient.py")
     module = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(module)
     return module
 
 
-def test_cost_model_recovers_the_cost_of_each_kind_of_work() -> None:
-    bench = _bench_patient()
+def test_cost_model_recovers_the_cost_of_each_kind_of_work(bench) -> None:
     rng = np.random.default_rng(3)
     work = np.column_stack([rng.integers(1, 11, 50), rng.integers(0, 20_000, 50), rng.integers(0, 200, 50)])
     work = work.astype(float)  # windows, founders, lesion-windows
@@ -56,8 +56,7 @@ def test_cost_model_recovers_the_cost_of_each_kind_of_work() -> None:
     assert sum(model[f"{name}_share"] for name in bench.WORK) == pytest.approx(1.0)
 
 
-def test_work_done_counts_the_windows_run_and_the_colonies_founded() -> None:
-    bench = _bench_patient()
+def test_work_done_counts_the_windows_run_and_the_colonies_founded(bench) -> None:
     lowered = lower(load_scenario("breast_patient"))
     for patient in range(3):
         own = patient_lowered(lowered, 2026, patient)
@@ -69,8 +68,7 @@ def test_work_done_counts_the_windows_run_and_the_colonies_founded() -> None:
         assert 0 <= lesion_windows <= windows * np.count_nonzero(~np.isnan(outcome.lesions.switch_time))
 
 
-def test_a_multinomial_counts_the_binomials_numpy_draws_until_no_trial_is_left() -> None:
-    bench = _bench_patient()
+def test_a_multinomial_counts_the_binomials_numpy_draws_until_no_trial_is_left(bench) -> None:
     drawn = np.array([[5, 0, 0, 0], [2, 3, 0, 0], [0, 0, 0, 0], [1, 1, 1, 2], [0, 0, 4, 0]])
     # 1 (all in the first), 2, none (no trial), 3 (the last takes the rest), 3
     assert bench.multinomial_draws(drawn) == 1 + 2 + 0 + 3 + 3
