@@ -25,6 +25,7 @@ from scipy.stats import binom
 
 from ..errors import TooManyColonies  # noqa: F401 (re-exported)
 from .colonies import Colonies
+from .escape_times import escape_times
 from .handoff import handoff_sizes
 from .samplers import sample_from_cdfs
 
@@ -512,17 +513,6 @@ def arrivals(
     if members.size == 0:
         return counts, Colonies.empty(num_times)
     nums = escaped[members, tags]
-    by_lag = kern.escape_cdf[group[members], V, tags]  # [K, G] P(escaped within u)
-    # the lag from arrival to the end has density ~ w(end - u) x P(escaped within u), per member and tag
-    arriving = (mix[members] @ basis)[:, ::-1] * trapezoid  # [K, G] arrivals at end - u
-    lag = sample_from_cdfs(rng, grid - start, np.cumsum(arriving * by_lag, axis=1), nums)
-    curve = np.repeat(np.arange(members.size), nums)
-    # given arrival and escape by the end, the escape comes v <= lag after arrival: by_lag inverted
-    # below its value at the lag, for every founder at once (curve k's lags shifted by k (span + 1),
-    # its probabilities by 2 k, so that one interpolation serves them all)
-    lags, shift, span = grid - start, np.arange(members.size)[:, None], end - start
-    reached = np.interp(lag + curve * (span + 1.0), (lags + shift * (span + 1.0)).ravel(), by_lag.ravel())
-    target = rng.random(lag.size) * reached + 2.0 * curve
-    delay = np.interp(target, (by_lag + 2.0 * shift).ravel(), np.tile(lags, members.size))
-    times = end - lag + np.minimum(delay, lag)
+    times = escape_times(mix[members] @ basis, kern.escape_cdf, group[members], tags, nums, grid - start, trapezoid,
+                         rng.random((2, int(nums.sum()))), end)
     return counts, chains.escaped(clone[members], organ[members], nums, times, num_times)
