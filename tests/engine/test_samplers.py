@@ -11,7 +11,6 @@ from metacascade.engine.samplers import (
     extinction_probability,
     sample_birth_death,
     sample_birth_death_tail,
-    sample_from_cdfs,
 )
 from seeded import FALSE_ALARM
 
@@ -75,19 +74,6 @@ def test_long_supercritical_jumps_do_not_overflow(any_seed):
     sizes = sample_birth_death(rng, np.full(1000, 50.0), np.full(1000, 1.0), np.full(1000, 0.1), np.full(1000, 60.0))
     assert np.all(np.isfinite(sizes))
     assert np.median(sizes[sizes > 0]) > 1e20
-
-
-@pytest.mark.seeds(3)
-def test_inverse_cdf_sampling_reproduces_each_distribution(any_seed):
-    rng = np.random.default_rng(any_seed)
-    grid = np.linspace(0.0, 2.0, 2049)
-    rates = np.array([1.7, 0.4])
-    cdfs = 0.3 * (1 - np.exp(-rates[:, None] * grid))  # unnormalised truncated exponentials
-    draws = sample_from_cdfs(rng, grid, cdfs, np.array([20_000, 10_000]))
-    for rate, sample in zip(rates, np.split(draws, [20_000])):
-        truncated = stats.truncexpon(b=2.0 * rate, scale=1 / rate)
-        assert stats.kstest(sample, truncated.cdf).pvalue > FALSE_ALARM
-
 
 
 @pytest.mark.parametrize("sample", [sample_birth_death, partial(sample_birth_death_tail, ceiling=1e4)])

@@ -1,13 +1,10 @@
-"""When founders that arrested over a window left the pool (``pool.arrivals``): compiled, because
-the work is per founder (two binary searches each) while numpy would make a dozen passes over
-a [members x grid] array to vectorise it (~3x slower for a patient's few thousand founders).
+"""When founders leave the pool (``pool``): compiled, because the work is per founder (a binary
+search or two each) while numpy needs a dozen passes over a [rows x grid] array to vectorise it
+(~3x slower for a patient's few thousand founders).
 
-A founder of member k (a clone x organ and a tag) arrived at ``end - lag`` and escaped ``delay``
-after arriving, within the window. Its lag has density ~ w_k(end - u) P_k(u) on the window's lag
-grid u (w_k: its arrival intensity; P_k(u): the chance of having escaped within u of arriving, the
-kernel's ``escape_cdf``), and given the lag its delay has the CDF P_k(v) / P_k(lag) on [0, lag].
-Both are inverted on the grid with linear interpolation between grid points (``samplers.
-sample_from_cdfs``'s discretisation: the error in a drawn time is far below a grid step).
+Every CDF here is tabulated on a window's lag grid (the kernel's ``escape_cdf``, or a product with
+it) and inverted with linear interpolation between grid points: the error in a drawn time is far
+below a grid step (window / 1,024; docs/engine.md).
 """
 
 from __future__ import annotations
@@ -16,15 +13,53 @@ import numpy as np
 from numba import njit
 
 
-@njit(cache=True, nogil=True)
-def escape_times(arriving, escape_cdf, group, tag, nums, lags, trapezoid, uniforms, end):
-    """[sum(nums)] escape times (days), ``nums[k]`` for each member k in turn.
+#: Draws from one CDF at which ``from_cdfs`` first tabulates where each of as many equal slices of
+#: its probability starts (a guide table: then ~1 step per draw instead of a binary search).
+GUIDED_DRAWS = 64
 
-    ``arriving`` [K, G] each member's arrival intensity on the window's time grid (e.g. cells/day);
-    ``escape_cdf`` [chains, T, 2, G] the kernel's, read at
-    [``group[k]``, V, ``tag[k]``]; ``lags`` [G] the lag grid (days, uniform from 0); ``trapezoid``
-    [G] its quadrature weights (days); ``uniforms`` [2, sum(nums)] in [0, 1): the lag's, then the
-    delay's; ``end`` the window's end (days). Compiled by numba."""
+
+@njit(cache=True, nogil=True)
+def from_cdfs(grid, cdfs, nums, uniforms):
+    """[sum(nums)] draws from each distribution k on ``grid`` [G] given its unnormalised,
+    non-decreasing CDF ``cdfs[k]`` [K, G], ``nums[k]`` of them for each k in turn, at ``uniforms``
+    [sum(nums)] in [0, 1) (exchangeable draws: which gets which uniform does not matter)."""
+    out = np.empty(uniforms.size)
+    guide = np.empty(grid.size, dtype=np.int64)
+    drawn = 0
+    for k in range(cdfs.shape[0]):
+        cdf = cdfs[k]
+        total = cdf[cdf.size - 1]
+        if nums[k] < GUIDED_DRAWS:
+            for _ in range(nums[k]):
+                out[drawn] = _inverse(cdf, grid, uniforms[drawn] * total)
+                drawn += 1
+            continue
+        slices, point = guide.size, 0
+        for j in range(slices):  # guide[j]: the first point at or above j / slices of the total
+            while cdf[point] < total * j / slices:
+                point += 1
+            guide[j] = point
+        for _ in range(nums[k]):
+            target = uniforms[drawn] * total
+            high = guide[int(uniforms[drawn] * slices)]
+            while cdf[high] < target:
+                high += 1
+            out[drawn] = _between(cdf, grid, high, target)
+            drawn += 1
+    return out
+
+
+@njit(cache=True, nogil=True)
+def after_arrival(arriving, escape_cdf, group, tag, nums, lags, trapezoid, uniforms, end):
+    """[sum(nums)] escape times (days) of founders that arrived over a window ending at ``end``,
+    ``nums[k]`` for each member k (a clone x organ and a tag) in turn.
+
+    A founder of member k arrived at ``end - lag`` and escaped ``delay`` after arriving: its lag has
+    density ~ w_k(end - u) P_k(u) on the lag grid u (``arriving`` [K, G]: w_k on the window's time
+    grid, e.g. cells/day; P_k(u) = ``escape_cdf`` [chains, T, 2, G] at [``group[k]``, V, ``tag[k]``]:
+    the chance of having escaped within u of arriving) with quadrature weights ``trapezoid`` [G]
+    (days); given the lag, its delay has the CDF P_k(v) / P_k(lag) on [0, lag]. ``lags`` [G] is the
+    lag grid (days, uniform from 0), ``uniforms`` [2, sum(nums)] in [0, 1) the lags', then the delays'."""
     num_members, size = arriving.shape
     step = lags[size - 1] / (size - 1)
     times = np.empty(uniforms.shape[1])
@@ -50,7 +85,12 @@ def escape_times(arriving, escape_cdf, group, tag, nums, lags, trapezoid, unifor
 @njit(cache=True, nogil=True)
 def _inverse(cdf, grid, target):
     """Where the non-decreasing ``cdf`` on ``grid``, linear between its points, first reaches ``target``."""
-    high = np.searchsorted(cdf, target)  # first point at or above the target
+    return _between(cdf, grid, np.searchsorted(cdf, target), target)
+
+
+@njit(cache=True, nogil=True)
+def _between(cdf, grid, high, target):
+    """``_inverse`` given ``high``, the first point of ``cdf`` at or above ``target``."""
     if high == 0:
         return grid[0]
     if high == cdf.size:

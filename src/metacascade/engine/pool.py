@@ -24,10 +24,9 @@ import numpy as np
 from scipy.stats import binom
 
 from ..errors import TooManyColonies  # noqa: F401 (re-exported)
+from . import escape_times
 from .colonies import Colonies
-from .escape_times import escape_times
 from .handoff import handoff_sizes
-from .samplers import sample_from_cdfs
 
 #: Points of the lag grid of a kernel (inversion of escape times, arrivals from sources with a step).
 GRID = 1025
@@ -416,7 +415,7 @@ def advance(
         return after, Colonies.empty(num_times)
     nums = escapes[rows, tags]
     cdfs = kern.escape_cdf[group[rows], state[rows], tags]  # [K', G]
-    times = start + sample_from_cdfs(rng, kern.grid, cdfs, nums)
+    times = start + escape_times.from_cdfs(kern.grid, cdfs, nums, rng.random(int(nums.sum())))
     return after, chains.escaped(clone[rows], organ[rows], nums, times, num_times)
 
 
@@ -513,6 +512,6 @@ def arrivals(
     if members.size == 0:
         return counts, Colonies.empty(num_times)
     nums = escaped[members, tags]
-    times = escape_times(mix[members] @ basis, kern.escape_cdf, group[members], tags, nums, grid - start, trapezoid,
-                         rng.random((2, int(nums.sum()))), end)
+    times = escape_times.after_arrival(mix[members] @ basis, kern.escape_cdf, group[members], tags, nums,
+                                       grid - start, trapezoid, rng.random((2, int(nums.sum()))), end)
     return counts, chains.escaped(clone[members], organ[members], nums, times, num_times)

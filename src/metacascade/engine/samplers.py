@@ -109,30 +109,3 @@ def sample_birth_death_tail(
         thinned = rng.binomial(np.where(small, growth, 0.0).astype(np.int64), share)
         out[high] = survivors + np.where(small, thinned, share * mixing)
     return out
-
-
-def sample_from_cdfs(rng: np.random.Generator, grid: np.ndarray, cdfs: np.ndarray, nums: np.ndarray) -> np.ndarray:
-    """``nums[k]`` draws from each distribution k on ``grid`` given its (unnormalised, increasing)
-    CDF ``cdfs[k]``, in one call, grouped by k in order and increasing within each k (the draws of a
-    k are exchangeable: these are their order statistics).
-
-    Linear interpolation of the exact CDF between grid points; with the grids used here the error
-    in a drawn time is below 1e-3 of the grid step. CDF k, normalised, is shifted to [2k, 2k + 1]
-    and the stacked CDFs are inverted together at increasing points, so that each interpolation
-    starts where the one before ended (~15x faster than at unsorted points).
-    """
-    offsets = 2.0 * np.arange(len(cdfs))
-    stacked = (cdfs / cdfs[:, -1:] + offsets[:, None]).ravel()
-    return np.interp(sorted_uniforms(rng, nums) + np.repeat(offsets, nums), stacked, np.tile(grid, len(cdfs)))
-
-
-def sorted_uniforms(rng: np.random.Generator, nums: np.ndarray) -> np.ndarray:
-    """``nums[k]`` uniforms on [0, 1] for each k in turn, increasing within each k: the order
-    statistics of iid uniforms, as the partial sums of ``nums[k] + 1`` exponential spacings over
-    their total (one cumulative sum for every k: rounding ~1e-16 x all the draws / ``nums[k]``)."""
-    sums = np.cumsum(rng.standard_exponential(nums.sum() + nums.size))
-    ends = np.cumsum(nums + 1) - 1  # each k's last spacing
-    before = np.r_[0.0, sums[ends[:-1]]]
-    inner = np.ones(sums.size, dtype=bool)
-    inner[ends] = False
-    return (sums[inner] - np.repeat(before, nums)) / np.repeat(sums[ends] - before, nums)
