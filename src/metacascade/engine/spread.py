@@ -41,11 +41,14 @@ LESION_CHUNK = 4096
 
 @dataclass(frozen=True)
 class Source:
-    """Tumours shedding over a window: [C, K] exact expected cells shed, [C, K, G] intensity on the
-    window's grid (cells/day), [C, K, O + 1] their routes."""
+    """Tumours shedding over a window as K curves of cells shed: [K, G] each one's intensity on the
+    window's grid (cells/day), [C, K] the founders of each clone per cell it sheds (single cells and
+    clusters, ``Primary.founders_per_cell``), [C, K] the exact expected founders, [C, K, O + 1] their
+    routes. The clones' founders share their curve's shape (one curve, not one per clone)."""
 
-    means: np.ndarray
     curves: np.ndarray
+    founders: np.ndarray
+    means: np.ndarray
     routes: np.ndarray
 
 
@@ -57,7 +60,6 @@ def primary_sources(lowered: Lowered, paths: Routes, grids: np.ndarray) -> list[
     start, end = grids[:, 0], grids[:, -1]
     invasion = np.clip(paths.invasion_time, start, end)
     invaded = grids >= paths.invasion_time
-    founders = primary.clone_share @ primary.founders_per_cell  # single cells and clusters, per cell shed
     sides = (False, True) if np.isfinite(paths.invasion_time) else (False,)  # a primary that never invades: before
     means, curves, routes = [], [], []
     for entry in paths.entries:
@@ -68,9 +70,9 @@ def primary_sources(lowered: Lowered, paths: Routes, grids: np.ndarray) -> list[
         curve[:, -1] = entry.scale * course.shedding(primary, grids[:, -1], left=True, power=entry.power)
         curves += [np.where(invaded == after, curve, 0.0) for after in sides]
         routes += [entry.after_invasion if after else entry.before_invasion for after in sides]
-    means, curves = np.stack(means, axis=1), founders[None, :, None, None] * np.stack(curves, axis=1)[:, None]
-    routes = np.stack(routes, axis=1)  # [C, K, O + 1]
-    return [Source(means=founders[:, None] * means[w][None], curves=curves[w], routes=routes)
+    means, curves, routes = np.stack(means, axis=1), np.stack(curves, axis=1), np.stack(routes, axis=1)
+    founders = np.repeat((primary.clone_share @ primary.founders_per_cell)[:, None], routes.shape[1], axis=1)
+    return [Source(curves=curves[w], founders=founders, means=founders * means[w], routes=routes)
             for w in range(len(grids))]
 
 
@@ -78,7 +80,8 @@ def metastasis_source(lowered: Lowered, paths: Routes, colonies: Colonies, lesio
                       grid: np.ndarray) -> Source:
     """The macrometastases ``lesions`` (indices of switched colonies) over the window, each from
     the later of its switch and the window start, on its curve after the kills up to the window
-    start (``logkill.anchors``: kills and changes of speed end windows); summed by clone x organ."""
+    start (``logkill.anchors``: kills and changes of speed end windows); one curve per parent clone x
+    organ."""
     primary = lowered.primary
     per_cell = primary.shedding_rate_per_g_day / primary.cells_per_g
     own, organ, switch = colonies.clone[lesions], colonies.organ[lesions], colonies.switch_time[lesions]
@@ -89,13 +92,12 @@ def metastasis_source(lowered: Lowered, paths: Routes, colonies: Colonies, lesio
     )
     start, end = grid[0], grid[-1]
     at, cells, gompertz = anchors(lowered, own, switch, bound, gompertz, cap, start)  # no change inside a window
-    sites, site = np.unique(organ, return_inverse=True)
-    num_clones = lowered.capacity.shape[0]
-    members = np.zeros((num_clones * sites.size, lesions.size))  # [C S, L] 1 where lesion l sheds into (c, s)
-    members[clone * sites.size + site, np.arange(lesions.size)] = 1.0
-    shed = per_cell * cell_days("gompertz", cells, np.maximum(start - at, 0.0), end - at, gompertz, cap)
-    by_site = (members @ shed).reshape(num_clones, sites.size)
-    by_site_curve = np.zeros((members.shape[0], grid.size))
+    num_organs = lowered.capacity.shape[1]
+    keys, key = np.unique(clone * num_organs + organ, return_inverse=True)  # parent clone x organ
+    members = np.zeros((keys.size, lesions.size))  # [K, L] 1 where lesion l sheds into curve k
+    members[key, np.arange(lesions.size)] = 1.0
+    shed = members @ (per_cell * cell_days("gompertz", cells, np.maximum(start - at, 0.0), end - at, gompertz, cap))
+    curves = np.zeros((keys.size, grid.size))
     log_ratio = np.log(cells / cap)
     for first in range(0, lesions.size, LESION_CHUNK):  # bounded memory
         chunk = slice(first, first + LESION_CHUNK)
@@ -104,14 +106,9 @@ def metastasis_source(lowered: Lowered, paths: Routes, colonies: Colonies, lesio
                               gompertz[chunk, None])
         if (at[chunk] > start).any():  # switched inside the window: sheds from then on
             curve[age < 0] = 0.0
-        by_site_curve += members[:, chunk] @ curve
-    by_site_curve = by_site_curve.reshape(num_clones, sites.size, grid.size)
-    founders = primary.founders_per_cell  # a metastasis sheds single cells and clusters of its parent clone
-    return Source(
-        means=founders.T @ by_site,
-        curves=np.einsum("bc,bkg->ckg", founders, by_site_curve),
-        routes=paths.metastasis[:, sites],
-    )
+        curves += members[:, chunk] @ curve
+    founders = primary.founders_per_cell[keys // num_organs].T  # [C, K] a metastasis sheds its parent clone's
+    return Source(curves=curves, founders=founders, means=founders * shed, routes=paths.metastasis[:, keys % num_organs])
 
 
 def shed(
@@ -122,7 +119,6 @@ def shed(
     epoch's): ([C, O + 1] arrests and deaths in transit, [C, O, S] founder states at the window's
     end, colonies that outgrew the pool); ``tracked``: colonies already followed one by one."""
     means = factor * np.concatenate([s.means for s in sources], axis=1)
-    curves = np.concatenate([s.curves for s in sources], axis=1)
     paths = np.concatenate([s.routes for s in sources], axis=1)
     expected = np.einsum("ck,cko->co", means, paths)
     if (expected > MAX_SHED_PER_WINDOW).any():
@@ -133,15 +129,14 @@ def shed(
             "(observation_times)"
         )
     counts = rng.poisson(expected)
-    num_clones, num_sources = means.shape
-    # arrival intensity of clone c in organ j: sum_k paths[c, k, j] curves[c, k]; as arrivals' basis
-    # [C K + 1, G] (the last: a source that started inside the last grid step) and mixing [C, O, C K + 1]
+    # arrival intensity of clone c in organ j: sum_k paths[c, k, j] founders[c, k] curves[k]; as arrivals'
+    # basis [K + 1, G] (the last: a source that started inside the last grid step) and mixing [C, O, K + 1]
     at_end = np.zeros(grid.size)
     at_end[-1] = 1.0
-    basis = np.vstack([curves.reshape(num_clones * num_sources, -1), at_end])
-    mixing = np.zeros((num_clones, paths.shape[2] - 1, basis.shape[0]))
-    for c in range(num_clones):
-        mixing[c, :, c * num_sources : (c + 1) * num_sources] = paths[c, :, :-1].T
+    basis = np.vstack([s.curves for s in sources] + [at_end])
+    founders = np.concatenate([s.founders for s in sources], axis=1)
+    mixing = np.zeros(paths.shape[:1] + (paths.shape[2] - 1, basis.shape[0]))
+    mixing[..., :-1] = founders[:, None, :] * np.swapaxes(paths[..., :-1], 1, 2)
     silent = ~(mixing[..., :-1] * basis[:-1].any(axis=1)).any(axis=-1)
     mixing[silent, -1] = 1.0
     new, born = pool.arrivals(rng, chains, grid, counts[:, :-1], basis, mixing, num_times, tracked=tracked)
