@@ -110,7 +110,9 @@ def _ei_of_shrunk(c: np.ndarray, h: np.ndarray) -> np.ndarray:
     return np.where(tiny, small_form, expi(np.where(tiny, -1.0, x)))
 
 
-def _gompertz_cell_days(n0, t, a, k) -> np.ndarray:
+def gompertz_cell_days(n0: np.ndarray, t: np.ndarray, a: np.ndarray, k: np.ndarray) -> np.ndarray:
+    """∫_0^t N ds (cell-days) of Gompertz curves from ``n0`` cells at rate ``a`` (per day) towards
+    ``k`` cells, over ``t`` days: float arrays of one shape (``cell_days`` checks and broadcasts)."""
     c = np.log(n0 / k)
     h = a * t
     out = np.empty_like(c)
@@ -143,7 +145,7 @@ def _cell_days(law: str, n0, t, a, k, g) -> np.ndarray:
     """∫_0^t N(s) ds from n0 cells at time 0 (broadcast float arrays, t >= 0)."""
     with np.errstate(over="ignore"):
         if law == "gompertz":
-            return _gompertz_cell_days(n0, t, a, k)
+            return gompertz_cell_days(n0, t, a, k)
         if law == "exponential":
             return n0 * np.expm1(a * t) / a
         if law == "logistic":

@@ -24,7 +24,7 @@ import numpy as np
 from ..errors import TooManyCells  # noqa: F401 (re-exported)
 from . import course, pool
 from .colonies import Colonies
-from .growth import cell_days, gompertz_size
+from .growth import gompertz_cell_days, gompertz_size
 from .logkill import anchors
 from .lower import Lowered
 from .routes import Routes
@@ -96,9 +96,11 @@ def metastasis_source(lowered: Lowered, paths: Routes, colonies: Colonies, lesio
     keys, key = np.unique(clone * num_organs + organ, return_inverse=True)  # parent clone x organ
     members = np.zeros((keys.size, lesions.size))  # [K, L] 1 where lesion l sheds into curve k
     members[key, np.arange(lesions.size)] = 1.0
-    shed = members @ (per_cell * cell_days("gompertz", cells, np.maximum(start - at, 0.0), end - at, gompertz, cap))
-    curves = np.zeros((keys.size, grid.size))
     log_ratio = np.log(cells / cap)
+    skipped = np.maximum(start - at, 0.0)  # the window's start, or the switch inside it
+    from_cells = gompertz_size(cells, log_ratio, skipped, gompertz)
+    shed = members @ (per_cell * gompertz_cell_days(from_cells, end - at - skipped, gompertz, cap))
+    curves = np.zeros((keys.size, grid.size))
     for first in range(0, lesions.size, LESION_CHUNK):  # bounded memory
         chunk = slice(first, first + LESION_CHUNK)
         age = grid[None] - at[chunk, None]
