@@ -24,7 +24,6 @@ import numpy as np
 from scipy.stats import binom
 
 from ..errors import TooManyColonies  # noqa: F401 (re-exported)
-from . import escape_times
 from .colonies import Colonies
 from .handoff import handoff_sizes
 
@@ -415,7 +414,9 @@ def advance(
         return after, Colonies.empty(num_times)
     nums = escapes[rows, tags]
     cdfs = kern.escape_cdf[group[rows], state[rows], tags]  # [K', G]
-    times = start + escape_times.from_cdfs(kern.grid, cdfs, nums, rng.random(int(nums.sum())))
+    from .escape_times import from_cdfs  # numba: loaded by the first run that draws escape times
+
+    times = start + from_cdfs(kern.grid, cdfs, nums, rng.random(int(nums.sum())))
     return after, chains.escaped(clone[rows], organ[rows], nums, times, num_times)
 
 
@@ -512,6 +513,8 @@ def arrivals(
     if members.size == 0:
         return counts, Colonies.empty(num_times)
     nums = escaped[members, tags]
-    times = escape_times.after_arrival(mix[members] @ basis, kern.escape_cdf, group[members], tags, nums,
-                                       grid - start, trapezoid, rng.random((2, int(nums.sum()))), end)
+    from .escape_times import after_arrival  # numba: loaded by the first run that draws escape times
+
+    times = after_arrival(mix[members] @ basis, kern.escape_cdf, group[members], tags, nums, grid - start, trapezoid,
+                          rng.random((2, int(nums.sum()))), end)
     return counts, chains.escaped(clone[members], organ[members], nums, times, num_times)
