@@ -110,7 +110,8 @@ def metastasis_source(lowered: Lowered, paths: Routes, colonies: Colonies, lesio
             curve[age < 0] = 0.0
         curves += members[:, chunk] @ curve
     founders = primary.founders_per_cell[keys // num_organs].T  # [C, K] a metastasis sheds its parent clone's
-    return Source(curves=curves, founders=founders, means=founders * shed, routes=paths.metastasis[:, keys % num_organs])
+    routes = paths.metastasis[:, keys % num_organs]
+    return Source(curves=curves, founders=founders, means=founders * shed, routes=routes)
 
 
 def shed(
