@@ -55,29 +55,24 @@ class Source:
 def primary_sources(lowered: Lowered, paths: Routes, grids: np.ndarray) -> list[Source]:
     """The primary over each window ``grids[w, 0]..grids[w, -1]`` (each on one side of its
     removal), split at serosal invasion (if it ever invades), by each of its entries
-    (``routes.Entry``): all windows in one pass, those from its removal on (no cell left) as zeros."""
+    (``routes.Entry``): all windows in one pass."""
     primary = lowered.primary
-    last = course.pieces(primary)[-1]
-    live = grids[:, 0] < (last[0] if last[1] <= 0 else np.inf)  # windows that start while it has cells
-    start, end = grids[live, 0], grids[live, -1]
+    start, end = grids[:, 0], grids[:, -1]
     invasion = np.clip(paths.invasion_time, start, end)
-    invaded = grids[live] >= paths.invasion_time
+    invaded = grids >= paths.invasion_time
     sides = (False, True) if np.isfinite(paths.invasion_time) else (False,)  # a primary that never invades: before
     means, curves, routes = [], [], []
     for entry in paths.entries:
         means += [entry.scale * course.shed_mean(primary, *((invasion, end) if after else (start, invasion)),
                                                  entry.power) for after in sides]
-        curve = entry.scale * course.shedding(primary, grids[live], power=entry.power)  # [W, G]
+        curve = entry.scale * course.shedding(primary, grids, power=entry.power)  # [W, G]
         # a restart at a window's end acts after it
-        curve[:, -1] = entry.scale * course.shedding(primary, end, left=True, power=entry.power)
+        curve[:, -1] = entry.scale * course.shedding(primary, grids[:, -1], left=True, power=entry.power)
         curves += [np.where(invaded == after, curve, 0.0) for after in sides]
         routes += [entry.after_invasion if after else entry.before_invasion for after in sides]
-    routes = np.stack(routes, axis=1)
-    num_pieces = routes.shape[1]
-    means_of, curves_of = np.zeros((len(grids), num_pieces)), np.zeros((len(grids), num_pieces, grids.shape[1]))
-    means_of[live], curves_of[live] = np.stack(means, axis=1), np.stack(curves, axis=1)
-    founders = np.repeat((primary.clone_share @ primary.founders_per_cell)[:, None], num_pieces, axis=1)
-    return [Source(curves=curves_of[w], founders=founders, means=founders * means_of[w], routes=routes)
+    means, curves, routes = np.stack(means, axis=1), np.stack(curves, axis=1), np.stack(routes, axis=1)
+    founders = np.repeat((primary.clone_share @ primary.founders_per_cell)[:, None], routes.shape[1], axis=1)
+    return [Source(curves=curves[w], founders=founders, means=founders * means[w], routes=routes)
             for w in range(len(grids))]
 
 
