@@ -99,13 +99,11 @@ def run_timeline(lowered: Lowered, rng: np.random.Generator) -> RunOutcome:
             colonies = colonies.extend(admit(sources, grid, chains, factor))
         advance(colonies, time, rates, lowered.deterministic_threshold, rng)
         if paths is not None:  # metastases that switched inside the window shed from their switch on
-            done = np.zeros(len(colonies), dtype=bool)
-            while (fresh := np.nonzero(~done & (colonies.phase == MACRO) & (colonies.switch_time > now))[0]).size:
-                done[fresh] = True
-                born = admit([spread.metastasis_source(lowered, paths, colonies, fresh, grid)], grid, chains, factor)
-                advance(born, time, rates, lowered.deterministic_threshold, rng)
-                colonies = colonies.extend(born)
-                done = np.r_[done, np.zeros(len(born), dtype=bool)]
+            parents = colonies  # then the colonies they founded, generation after generation
+            while (fresh := np.nonzero((parents.phase == MACRO) & (parents.switch_time > now))[0]).size:
+                parents = admit([spread.metastasis_source(lowered, paths, parents, fresh, grid)], grid, chains, factor)
+                advance(parents, time, rates, lowered.deterministic_threshold, rng)
+                colonies = colonies.extend(parents)
         if time == staging:  # before the therapy that starts then
             largest = np.zeros(num_organs)
             np.maximum.at(largest, colonies.organ, sizes_at(colonies, time, lowered))
