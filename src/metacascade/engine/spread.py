@@ -42,14 +42,19 @@ LESION_CHUNK = 4096
 @dataclass(frozen=True)
 class Source:
     """Tumours shedding over a window as K curves of cells shed: [K, G] each one's intensity on the
-    window's grid (cells/day), [C, K] the founders of each clone per cell it sheds (single cells and
-    clusters, ``Primary.founders_per_cell``), [C, K] the exact expected founders, [C, K, O + 1] their
-    routes. The clones' founders share their curve's shape (one curve, not one per clone)."""
+    window's grid (cells/day), [K] the exact expected cells each sheds over the window, [C, K] the
+    founders of each clone per cell it sheds (single cells and clusters, ``Primary.founders_per_cell``),
+    [C, K, O + 1] their routes. The clones' founders share their curve (one curve, not one per clone)."""
 
     curves: np.ndarray
+    cells: np.ndarray
     founders: np.ndarray
-    means: np.ndarray
     routes: np.ndarray
+
+    @property
+    def means(self) -> np.ndarray:
+        """[C, K] the exact expected founders of each clone."""
+        return self.founders * self.cells
 
 
 def primary_sources(lowered: Lowered, paths: Routes, grids: np.ndarray) -> list[Source]:
@@ -61,19 +66,18 @@ def primary_sources(lowered: Lowered, paths: Routes, grids: np.ndarray) -> list[
     invasion = np.clip(paths.invasion_time, start, end)
     invaded = grids >= paths.invasion_time
     sides = (False, True) if np.isfinite(paths.invasion_time) else (False,)  # a primary that never invades: before
-    means, curves, routes = [], [], []
+    cells, curves, routes = [], [], []
     for entry in paths.entries:
-        means += [entry.scale * course.shed_mean(primary, *((invasion, end) if after else (start, invasion)),
+        cells += [entry.scale * course.shed_mean(primary, *((invasion, end) if after else (start, invasion)),
                                                  entry.power) for after in sides]
         curve = entry.scale * course.shedding(primary, grids, power=entry.power)  # [W, G]
         # a restart at a window's end acts after it
         curve[:, -1] = entry.scale * course.shedding(primary, grids[:, -1], left=True, power=entry.power)
         curves += [np.where(invaded == after, curve, 0.0) for after in sides]
         routes += [entry.after_invasion if after else entry.before_invasion for after in sides]
-    means, curves, routes = np.stack(means, axis=1), np.stack(curves, axis=1), np.stack(routes, axis=1)
+    cells, curves, routes = np.stack(cells, axis=1), np.stack(curves, axis=1), np.stack(routes, axis=1)
     founders = np.repeat((primary.clone_share @ primary.founders_per_cell)[:, None], routes.shape[1], axis=1)
-    return [Source(curves=curves[w], founders=founders, means=founders * means[w], routes=routes)
-            for w in range(len(grids))]
+    return [Source(curves=curves[w], cells=cells[w], founders=founders, routes=routes) for w in range(len(grids))]
 
 
 def metastasis_source(lowered: Lowered, paths: Routes, colonies: Colonies, lesions: np.ndarray,
@@ -111,7 +115,7 @@ def metastasis_source(lowered: Lowered, paths: Routes, colonies: Colonies, lesio
         curves += members[:, chunk] @ curve
     founders = primary.founders_per_cell[keys // num_organs].T  # [C, K] a metastasis sheds its parent clone's
     routes = paths.metastasis[:, keys % num_organs]
-    return Source(curves=curves, founders=founders, means=founders * shed, routes=routes)
+    return Source(curves=curves, cells=shed, founders=founders, routes=routes)
 
 
 def shed(
